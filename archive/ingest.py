@@ -1,0 +1,204 @@
+"""The ingest pipeline: sources -> parallel parsing workers -> batched stores.
+
+Parsing is CPU-bound and pure, so it runs in worker processes (one per
+core); the parent keeps the raw bytes, collects results in input order, and
+writes them a batch at a time through :func:`archive.services.store_batch`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from django.conf import settings
+from django.db import connection
+
+from archive import processors, services
+from archive.models import QuarantineReason
+from archive.parsing import ParsedMessage, UnparseableMessage, parse_message
+from archive.sources import RawMail
+
+CHUNK = 64  # messages per worker task: enough to amortise pickling
+BATCH = 1000  # messages per store transaction
+
+
+@dataclass
+class IngestSummary:
+    read: int = 0
+    new: int = 0
+    duplicate: int = 0
+    quarantined: int = 0
+    seconds: float = 0.0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.read / self.seconds if self.seconds else 0.0
+
+    def line(self) -> str:
+        return (
+            f"{self.read} read, {self.new} new, {self.duplicate} duplicate, "
+            f"{self.quarantined} quarantined in {self.seconds:.1f} s ({self.rate:.0f} msg/s)"
+        )
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    parsed: ParsedMessage | None
+    analysis: dict[str, Any]
+    error: str
+
+
+def analyse_raw(raw: bytes) -> _Outcome:
+    """Parse one message and run the processors' pure analysis. Never raises."""
+    try:
+        parsed = parse_message(raw)
+    except UnparseableMessage as exc:
+        return _Outcome(None, {}, str(exc))
+    except Exception as exc:  # a parser bug must not cost us the mail
+        return _Outcome(None, {}, f"parser failure: {exc!r}"[:500])
+    try:
+        return _Outcome(parsed, processors.analyze(parsed), "")
+    except Exception as exc:
+        return _Outcome(parsed, {}, f"analysis failure: {exc!r}"[:500])
+
+
+def _analyse_chunk(chunk: list[bytes]) -> list[_Outcome]:
+    return [analyse_raw(raw) for raw in chunk]
+
+
+def _chunks(mails: Iterable[RawMail], size: int) -> Iterator[list[RawMail]]:
+    chunk: list[RawMail] = []
+    for mail in mails:
+        chunk.append(mail)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _parallel(chunks: Iterator[list[RawMail]], workers: int) -> Iterator[tuple[RawMail, _Outcome]]:
+    # fork: workers inherit configured Django settings; they never touch the database.
+    connection.close()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        pending: deque = deque()
+        for chunk in chunks:
+            pending.append((chunk, pool.apply_async(_analyse_chunk, ([m.data for m in chunk],))))
+            if len(pending) >= workers * 4:  # bounded read-ahead keeps memory flat
+                done_chunk, result = pending.popleft()
+                yield from zip(done_chunk, result.get(), strict=True)
+        while pending:
+            done_chunk, result = pending.popleft()
+            yield from zip(done_chunk, result.get(), strict=True)
+
+
+def _serial(chunks: Iterator[list[RawMail]]) -> Iterator[tuple[RawMail, _Outcome]]:
+    for chunk in chunks:
+        yield from zip(chunk, _analyse_chunk([m.data for m in chunk]), strict=True)
+
+
+class Progress:
+    """A one-line progress display on a terminal; silent otherwise."""
+
+    def __init__(self, stream: TextIO | None, total: int | None) -> None:
+        self.stream = stream if stream is not None and stream.isatty() else None
+        self.total, self.start, self.last = total, time.monotonic(), 0.0
+
+    def update(self, done: int, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.stream is None or (not force and now - self.last < 0.5):
+            return
+        self.last = now
+        rate = done / max(now - self.start, 1e-6)
+        text = f"\r{done} messages, {rate:.0f} msg/s"
+        if self.total:
+            eta = max(self.total - done, 0) / rate if rate else 0
+            text += f", {100 * min(done / self.total, 1):.0f}% of ~{self.total}, ETA {eta:.0f} s"
+        self.stream.write(text.ljust(72))
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.stream is not None:
+            self.stream.write("\n")
+
+
+def ingest(
+    mails: Iterable[RawMail],
+    *,
+    list_override: str | None = None,
+    workers: int | None = None,
+    total: int | None = None,
+    progress_stream: TextIO | None = None,
+    on_batch: Callable[[IngestSummary], None] | None = None,
+) -> IngestSummary:
+    """Ingest every mail; each is stored, found duplicate, or quarantined with a reason."""
+    summary = IngestSummary()
+    start = time.perf_counter()
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    chunks = _chunks(mails, CHUNK)
+    stream = _parallel(chunks, workers) if workers > 1 else _serial(chunks)
+    progress = Progress(progress_stream, total)
+    limit = settings.THREADWORK_MAX_MESSAGE_BYTES
+    batch: list[services.IncomingMessage] = []
+    for mail, outcome in stream:
+        summary.read += 1
+        if len(mail.data) > limit:
+            detail = f"{len(mail.data)} bytes is over the {limit}-byte limit"
+            _quarantine(summary, mail, QuarantineReason.TOO_LARGE, detail, list_override)
+        elif outcome.parsed is None:
+            _quarantine(summary, mail, QuarantineReason.UNPARSEABLE, outcome.error, list_override)
+        else:
+            batch.append(
+                services.IncomingMessage(outcome.parsed, mail.data, outcome.analysis, list_override)
+            )
+        if len(batch) >= BATCH:
+            _flush(summary, batch, list_override)
+            batch = []
+            if on_batch:
+                on_batch(summary)
+        progress.update(summary.read)
+    _flush(summary, batch, list_override)
+    progress.update(summary.read, force=True)
+    progress.finish()
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _flush(summary: IngestSummary, batch: list[services.IncomingMessage], list_override) -> None:
+    if not batch:
+        return
+    try:
+        result = services.store_batch(batch)
+    except Exception:
+        if len(batch) == 1:
+            item = batch[0]
+            mail = RawMail(item.raw, item.parsed.msgid)
+            _quarantine(summary, mail, QuarantineReason.STORE_FAILED,
+                        f"storing failed: {sys.exc_info()[1]!r}"[:500], list_override)  # fmt: skip
+            return
+        # Find the bad message by halving; the good ones still go in.
+        middle = len(batch) // 2
+        _flush(summary, batch[:middle], list_override)
+        _flush(summary, batch[middle:], list_override)
+        return
+    summary.new += result.new
+    summary.duplicate += result.duplicate
+
+
+def _quarantine(summary, mail: RawMail, reason: str, detail: str, list_hint) -> None:
+    import hashlib
+
+    services.quarantine(
+        mail.data, hashlib.sha256(mail.data).hexdigest(), reason, detail, mail.origin,
+        list_hint or "",
+    )  # fmt: skip
+    summary.quarantined += 1
+    summary.reasons[reason] = summary.reasons.get(reason, 0) + 1

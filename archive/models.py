@@ -1,0 +1,163 @@
+"""The mail archive: lists, people, messages (raw bytes kept forever) and threads."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+
+
+class MailingList(models.Model):
+    list_id = models.CharField(max_length=255, unique=True)
+    name = models.SlugField(max_length=100, unique=True, help_text="Short name used in URLs.")
+    description = models.CharField(max_length=255, blank=True)
+    posting_address = models.EmailField(max_length=254, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=254, unique=True)
+
+    class Meta:
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+
+class ThreadQuerySet(models.QuerySet["Thread"]):
+    def in_list(self, mailing_list: MailingList) -> ThreadQuerySet:
+        return self.filter(lists=mailing_list)
+
+    def latest_first(self) -> ThreadQuerySet:
+        return self.order_by("-last_activity", "-id")
+
+
+class Thread(models.Model):
+    root = models.ForeignKey(
+        "Message", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    subject = models.TextField(blank=True)
+    message_count = models.PositiveIntegerField(default=0)
+    first_date = models.DateTimeField(null=True)
+    last_activity = models.DateTimeField(null=True, db_index=True)
+    lists = models.ManyToManyField(MailingList, related_name="threads", blank=True)
+
+    objects = ThreadQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.subject or f"thread {self.pk}"
+
+
+class MessageQuerySet(models.QuerySet["Message"]):
+    def real(self) -> MessageQuerySet:
+        return self.filter(is_ghost=False)
+
+    def in_list(self, mailing_list: MailingList) -> MessageQuerySet:
+        return self.filter(lists=mailing_list)
+
+
+class Message(models.Model):
+    """One mail, unique by Message-ID across the archive.
+
+    A *ghost* row stands in for a Message-ID that other mail references but
+    that has not arrived; it is filled in when the mail comes, so replies
+    that arrived first are already attached to it.
+    """
+
+    msgid = models.TextField(unique=True)
+    is_ghost = models.BooleanField(default=False)
+    synthetic_msgid = models.BooleanField(default=False)
+    subject = models.TextField(blank=True)
+    author = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="messages")
+    date = models.DateTimeField(null=True, db_index=True)
+    utc_offset = models.SmallIntegerField(default=0, help_text="Sender's offset in minutes.")
+    in_reply_to = models.TextField(blank=True)
+    references = ArrayField(models.TextField(), default=list, blank=True)
+    to = models.TextField(blank=True)
+    cc = models.TextField(blank=True)
+    headers = models.JSONField(default=list, blank=True)
+    body = models.TextField(blank=True)
+    html_only = models.BooleanField(default=False)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    thread = models.ForeignKey(
+        Thread, null=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    lists = models.ManyToManyField(MailingList, through="MessageList", related_name="messages")
+    search = SearchVectorField(null=True)
+    archived_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            GinIndex(fields=["search"], name="message_search_gin"),
+            models.Index(fields=["thread", "date"], name="message_thread_date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.msgid
+
+
+class MessageList(models.Model):
+    """A message as delivered to one list (cross-posts are stored once)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE)
+    mailing_list = models.ForeignKey(MailingList, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["mailing_list", "message"], name="message_list_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} in {self.mailing_list_id}"
+
+
+class RawMail(models.Model):
+    """The bytes exactly as received: the source every derived table is rebuilt from."""
+
+    message = models.OneToOneField(Message, primary_key=True, on_delete=models.CASCADE)
+    data = models.BinaryField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"raw mail of {self.message_id}"
+
+
+class QuarantineReason(models.TextChoices):
+    UNPARSEABLE = "unparseable", "Not readable as mail"
+    TOO_LARGE = "too-large", "Larger than the size limit"
+    STORE_FAILED = "store-failed", "Could not be stored"
+
+
+class QuarantinedMail(models.Model):
+    """Input we could not archive yet, kept with its bytes and the reason."""
+
+    data = models.BinaryField()
+    sha256 = models.CharField(max_length=64, unique=True)
+    size = models.PositiveIntegerField()
+    reason = models.CharField(max_length=32, choices=QuarantineReason.choices)
+    detail = models.TextField(blank=True)
+    origin = models.TextField(blank=True)
+    list_hint = models.CharField(max_length=255, blank=True)
+    received = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.origin}"

@@ -1,0 +1,300 @@
+"""Raw mail bytes -> :class:`ParsedMessage`. Pure: no Django, no database.
+
+This is the one module that imports ``mail-parser``. We let it do what it is
+good at (walking MIME parts, decoding bodies in broken charsets, finding
+attachments) and read the few headers we index ourselves: its eager parsing
+of every address and Received header costs more than the rest of ingestion,
+and none of it is needed because the raw bytes are kept anyway.
+"""
+
+from __future__ import annotations
+
+import email
+import email.header
+import email.utils
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import Message as EmailMessage
+
+import mailparser
+
+# mail-parser logs a warning for every part type it does not manage
+# (pgp-signature...): noise at our volume.
+logging.getLogger("mailparser").setLevel(logging.CRITICAL)
+
+SYNTHETIC_DOMAIN = "threadwork.invalid"
+MAX_MSGID_LENGTH = 900  # stays well inside a btree index entry
+_MSGID_RE = re.compile(r"<([^<>\s]+)>")
+_LOOSE_MSGID_RE = re.compile(r"<([^<>]+)>")
+_COMMENT_RE = re.compile(r"\([^()]*\)")
+# Headers mail-parser would parse eagerly for nothing: we keep them only raw.
+_SKIPPED_FOR_MAILPARSER = (
+    "received", "to", "cc", "bcc", "reply-to", "delivered-to", "resent-to", "resent-cc",
+    "resent-from", "sender", "return-path", "x-original-to", "envelope-to",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Attachment:
+    content_type: str
+    filename: str
+    size: int
+    text: str | None  # decoded text for text/* parts, None for binary ones
+
+
+@dataclass(frozen=True)
+class ParsedMessage:
+    msgid: str
+    synthetic_msgid: bool
+    subject: str
+    from_name: str
+    from_email: str
+    date: datetime | None  # UTC
+    utc_offset: int  # sender's offset from UTC, in minutes
+    in_reply_to: str | None
+    references: tuple[str, ...]  # oldest first, In-Reply-To last, no self, no repeats
+    list_ids: tuple[tuple[str, str], ...]  # (list id, description)
+    list_post: str
+    to: str
+    cc: str
+    headers: tuple[tuple[str, str], ...]
+    body: str
+    html_only: bool
+    attachments: tuple[Attachment, ...]
+    sha256: str
+    size: int
+    defects: tuple[str, ...] = field(default=())
+
+
+class UnparseableMessage(ValueError):
+    """Raised when bytes cannot be read as mail at all; the caller quarantines them."""
+
+
+def parse_message(raw: bytes) -> ParsedMessage:
+    """Parse one message. Deterministic; raises only :class:`UnparseableMessage`."""
+    if not raw.strip():
+        raise UnparseableMessage("the message is empty")
+    try:
+        msg = email.message_from_bytes(raw)
+    except Exception as exc:  # the stdlib parser is tolerant; this is truly broken input
+        raise UnparseableMessage(f"not readable as mail: {exc}") from exc
+    if not msg.keys():
+        raise UnparseableMessage("no mail headers found")
+    sha = hashlib.sha256(raw).hexdigest()
+    msgid, synthetic = _message_id(msg, sha)
+    date, offset = parse_date(header_text(msg, "Date"))
+    in_reply_to = _first_msgid(header_text(msg, "In-Reply-To"))
+    references = _references(msg, msgid, in_reply_to)
+    from_name, from_email = _sender(msg)
+    headers = tuple((str(k), decode_header_value(v)) for k, v in msg.items())
+    to, cc = _collapse(header_text(msg, "To")), _collapse(header_text(msg, "Cc"))
+    subject = _collapse(header_text(msg, "Subject"))
+    list_ids, list_post = _list_ids(msg), _list_post(msg)
+    body, html_only, attachments, defects = _content(msg)
+    return ParsedMessage(
+        msgid=msgid,
+        synthetic_msgid=synthetic,
+        subject=subject,
+        from_name=from_name,
+        from_email=from_email,
+        date=date,
+        utc_offset=offset,
+        in_reply_to=in_reply_to,
+        references=references,
+        list_ids=list_ids,
+        list_post=list_post,
+        to=to,
+        cc=cc,
+        headers=headers,
+        body=body,
+        html_only=html_only,
+        attachments=attachments,
+        sha256=sha,
+        size=len(raw),
+        defects=defects,
+    )
+
+
+def decode_header_value(value: object) -> str:
+    """Decode RFC 2047 words and raw 8-bit bytes (UTF-8, else Latin-1) to text."""
+    if isinstance(value, email.header.Header):
+        value = str(value)
+    text = _undo_surrogates(str(value))
+    if "=?" not in text:
+        return text
+    try:
+        return str(email.header.make_header(email.header.decode_header(text)))
+    except Exception:
+        return text  # malformed encoded words: show them as they came
+
+
+def header_text(msg: EmailMessage, name: str) -> str:
+    value = msg.get(name)
+    return "" if value is None else decode_header_value(value)
+
+
+def normalize_msgid(value: str) -> str:
+    """``<x@y> (comment)`` -> ``x@y``; bare ids are stripped of blanks."""
+    match = _MSGID_RE.search(value) or _LOOSE_MSGID_RE.search(value)
+    if match:
+        return match.group(1).strip()
+    return _COMMENT_RE.sub("", value).strip().strip("<>").strip()
+
+
+def parse_date(value: str) -> tuple[datetime | None, int]:
+    """Return the UTC instant and the sender's offset in minutes; (None, 0) if unusable."""
+    if not value:
+        return None, 0
+    try:
+        parts = email.utils.parsedate_tz(value)
+    except Exception:
+        return None, 0
+    if not parts:
+        return None, 0
+    offset_seconds = parts[9] or 0
+    if abs(offset_seconds) > 24 * 3600:
+        offset_seconds = 0
+    try:
+        local = datetime(*parts[:6])
+    except (ValueError, OverflowError, TypeError):
+        return None, 0
+    if not 1970 <= local.year <= 9000:
+        return None, 0
+    return (local - timedelta(seconds=offset_seconds)).replace(tzinfo=UTC), offset_seconds // 60
+
+
+def _undo_surrogates(text: str) -> str:
+    """compat32 keeps raw 8-bit header bytes as surrogates; decode them properly."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _message_id(msg: EmailMessage, sha: str) -> tuple[str, bool]:
+    msgid = normalize_msgid(header_text(msg, "Message-ID"))
+    msgid = "".join(ch for ch in msgid if ch.isprintable() and not ch.isspace())
+    if not msgid:
+        return f"{sha[:40]}@{SYNTHETIC_DOMAIN}", True
+    if len(msgid) > MAX_MSGID_LENGTH:
+        digest = hashlib.sha256(msgid.encode("utf-8", "replace")).hexdigest()[:40]
+        return f"{digest}@long.{SYNTHETIC_DOMAIN}", True
+    return msgid, False
+
+
+def _first_msgid(value: str) -> str | None:
+    ids = _all_msgids(value)
+    return ids[0] if ids else None
+
+
+def _all_msgids(value: str) -> list[str]:
+    ids = [m for m in _MSGID_RE.findall(value) if len(m) <= MAX_MSGID_LENGTH]
+    if not ids and value.strip() and "<" not in value and " " not in value.strip():
+        ids = [value.strip()]
+    return ids
+
+
+def _references(msg: EmailMessage, msgid: str, in_reply_to: str | None) -> tuple[str, ...]:
+    refs = _all_msgids(header_text(msg, "References"))
+    if in_reply_to:
+        # In-Reply-To names the direct parent, so it goes last.
+        refs = [r for r in refs if r != in_reply_to] + [in_reply_to]
+    seen: set[str] = {msgid}
+    ordered: list[str] = []
+    for ref in refs:
+        if ref not in seen:
+            seen.add(ref)
+            ordered.append(ref)
+    return tuple(ordered)
+
+
+def _sender(msg: EmailMessage) -> tuple[str, str]:
+    value = header_text(msg, "From")
+    try:
+        name, addr = email.utils.parseaddr(value)
+    except Exception:
+        name, addr = "", ""
+    if not addr and "@" in value:
+        addr = value.strip()
+    return _collapse(name), addr.strip().lower()[:254]
+
+
+def _list_ids(msg: EmailMessage) -> tuple[tuple[str, str], ...]:
+    found: list[tuple[str, str]] = []
+    for value in msg.get_all("List-Id") or []:
+        text = decode_header_value(value)
+        match = _LOOSE_MSGID_RE.search(text)
+        list_id = (match.group(1) if match else text).strip().lower()
+        description = _collapse(text[: match.start()] if match else "").strip('"')
+        if list_id and len(list_id) <= 255 and list_id not in (f[0] for f in found):
+            found.append((list_id, description[:255]))
+    return tuple(found)
+
+
+def _list_post(msg: EmailMessage) -> str:
+    text = header_text(msg, "List-Post")
+    match = re.search(r"mailto:([^>,\s]+)", text)
+    return match.group(1)[:254] if match else ""
+
+
+def _content(msg: EmailMessage) -> tuple[str, bool, tuple[Attachment, ...], tuple[str, ...]]:
+    """Body text and attachments through mail-parser.
+
+    Consumes ``msg``: the headers we read ourselves are deleted first.
+    """
+    for name in _SKIPPED_FOR_MAILPARSER:
+        del msg[name]
+    try:
+        parser = mailparser.MailParser(msg)
+        parser.parse()
+        plain = list(parser.text_plain)
+        html = list(parser.text_html)
+        raw_attachments = list(parser.attachments)
+        defects = tuple(sorted(parser.defects_categories))
+    except Exception as exc:  # mail-parser failing must not lose the message
+        plain, html, raw_attachments, defects = _fallback_body(msg), [], [], (repr(exc)[:200],)
+    body = "\n".join(plain)
+    html_only = not body.strip() and bool(html)
+    if html_only:
+        body = html_to_text("\n".join(html))
+    attachments = tuple(_attachment(a) for a in raw_attachments)
+    return body.replace("\r\n", "\n"), html_only, attachments, defects
+
+
+def _fallback_body(msg: EmailMessage) -> list[str]:
+    payload = msg.get_payload(decode=True) if not msg.is_multipart() else None
+    if isinstance(payload, bytes):
+        return [payload.decode("utf-8", "replace")]
+    return []
+
+
+def _attachment(item: dict) -> Attachment:
+    content_type = str(item.get("mail_content_type") or "application/octet-stream").lower()
+    payload = item.get("payload") or ""
+    filename = str(item.get("filename") or "")[:255]
+    if item.get("binary"):
+        return Attachment(content_type, filename, len(payload) * 3 // 4, None)
+    text = str(payload).replace("\r\n", "\n")
+    return Attachment(content_type, filename, len(text.encode("utf-8", "replace")), text)
+
+
+_TAG_RE = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.I | re.S)
+
+
+def html_to_text(html: str) -> str:
+    """A crude text view of HTML-only mail; it is shown escaped, never rendered."""
+    import html as html_lib
+
+    text = re.sub(r"<\s*(br|/p|/div|/li|/tr)\b[^>]*>", "\n", html, flags=re.I)
+    return html_lib.unescape(_TAG_RE.sub("", text)).strip()

