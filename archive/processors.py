@@ -27,6 +27,7 @@ class StoredMessage:
     analysis: dict[str, Any]
     is_new: bool  # False: already archived; ``new_lists`` may still be non-empty
     new_lists: tuple[int, ...]  # list ids this batch linked the message to
+    author_id: int | None = None  # the sender's Person
 
 
 class MessageProcessor(Protocol):

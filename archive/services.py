@@ -78,6 +78,7 @@ def store_batch(items: Sequence[IncomingMessage]) -> BatchResult:
                 analysis=item.analysis,
                 is_new=item.parsed.msgid in new_ids,
                 new_lists=tuple(new_links.get(ids[item.parsed.msgid], ())),
+                author_id=people.get(item.parsed.from_email),
             )
             for item in batch
         ]
@@ -92,6 +93,11 @@ def _ensure_people(cursor, batch: Sequence[IncomingMessage]) -> dict[str, int]:
         email = item.parsed.from_email
         if email and not names.get(email):
             names[email] = item.parsed.from_name[:255]
+    return ensure_people(cursor, names)
+
+
+def ensure_people(cursor, names: dict[str, str]) -> dict[str, int]:
+    """Person ids by address, creating the missing; a blank name is filled in later."""
     if not names:
         return {}
     emails, display = list(names), [names[e] for e in names]

@@ -90,4 +90,4 @@ THREADWORK_MAX_MESSAGE_BYTES = int(os.environ.get("THREADWORK_MAX_MESSAGE_BYTES"
 
 # Processors run on every ingested message (archive/processors.py): a pure
 # analysis in the parsing workers, then a write inside the ingest transaction.
-THREADWORK_MESSAGE_PROCESSORS: list[str] = []
+THREADWORK_MESSAGE_PROCESSORS: list[str] = ["reviews.ingest.ReviewProcessor"]

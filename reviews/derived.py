@@ -1,0 +1,268 @@
+"""Review data derived from threads, recomputed set-wise for the threads a batch touched.
+
+Mail arrives in any order, so rather than patch up incrementally we recompute
+each touched thread's comments, counts and series totals from what is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection
+from django.utils import timezone
+
+from reviews.models import Comment, Event, EventCategory, State
+from reviews.services import SUPERSEDABLE
+
+
+def refresh_comments(thread_ids: Sequence[int]) -> None:
+    """Every real message under a patch or cover (at any depth) is one of its comments."""
+    if not thread_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, parent_id, is_ghost FROM archive_message WHERE thread_id = ANY(%s)",
+            [list(thread_ids)],
+        )
+        rows = cursor.fetchall()
+        parents = {r[0]: r[1] for r in rows}
+        cursor.execute(
+            """
+            SELECT s.message_id, 'patch', s.id FROM reviews_patch s
+                JOIN archive_message m ON m.id = s.message_id WHERE m.thread_id = ANY(%s)
+            UNION ALL
+            SELECT s.message_id, 'cover', s.id FROM reviews_cover s
+                JOIN archive_message m ON m.id = s.message_id WHERE m.thread_id = ANY(%s)
+            """,
+            [list(thread_ids), list(thread_ids)],
+        )
+        owners: dict[int, list[tuple[str, int]]] = {}
+        for message_id, kind, sub_id in cursor.fetchall():
+            owners.setdefault(message_id, []).append((kind, sub_id))
+        wanted = {
+            (message_id, kind, sub_id)
+            for message_id, _, is_ghost in rows
+            if not is_ghost and message_id not in owners
+            for kind, sub_id in _nearest_owner(message_id, parents, owners)
+        }
+        cursor.execute(
+            """
+            SELECT c.id, c.message_id, c.patch_id, c.cover_id FROM reviews_comment c
+            JOIN archive_message m ON m.id = c.message_id WHERE m.thread_id = ANY(%s)
+            """,
+            [list(thread_ids)],
+        )
+        existing = {
+            (mid, "patch" if pid else "cover", pid or cid): cid_row
+            for cid_row, mid, pid, cid in cursor.fetchall()
+        }
+    stale = [row_id for key, row_id in existing.items() if key not in wanted]
+    if stale:
+        Comment.objects.filter(id__in=stale).delete()
+    Comment.objects.bulk_create(
+        [
+            Comment(
+                message_id=mid,
+                patch_id=sid if kind == "patch" else None,
+                cover_id=sid if kind == "cover" else None,
+            )
+            for mid, kind, sid in sorted(wanted - set(existing))
+        ],
+        batch_size=2000,
+    )
+
+
+def _nearest_owner(
+    message_id: int, parents: dict[int, int | None], owners: dict[int, list[tuple[str, int]]]
+) -> list[tuple[str, int]]:
+    seen = {message_id}
+    current = parents.get(message_id)
+    while current is not None and current not in seen:
+        if current in owners:
+            return owners[current]
+        seen.add(current)
+        current = parents.get(current)
+    return []
+
+
+def series_in_threads(thread_ids: Sequence[int]) -> set[int]:
+    if not thread_ids:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT p.series_id FROM reviews_patch p JOIN archive_message m ON m.id = p.message_id
+            WHERE m.thread_id = ANY(%s) AND p.series_id IS NOT NULL
+            UNION
+            SELECT c.series_id FROM reviews_cover c JOIN archive_message m ON m.id = c.message_id
+            WHERE m.thread_id = ANY(%s) AND c.series_id IS NOT NULL
+            """,
+            [list(thread_ids), list(thread_ids)],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def refresh_series(series_ids: Sequence[int]) -> None:
+    """Received counts, names (unless a maintainer set one), dates; completion events."""
+    if not series_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH agg AS (
+                SELECT s.id,
+                       (SELECT count(*) FROM reviews_patch p WHERE p.series_id = s.id) AS received,
+                       (SELECT c.name FROM reviews_cover c WHERE c.series_id = s.id) AS cover_name,
+                       (SELECT c.message_id FROM reviews_cover c WHERE c.series_id = s.id)
+                           AS cover_msg,
+                       (SELECT min(p.date) FROM reviews_patch p WHERE p.series_id = s.id) AS first
+                FROM reviews_series s WHERE s.id = ANY(%s)
+            ), before AS (
+                SELECT id, received_total, total FROM reviews_series WHERE id = ANY(%s)
+            )
+            UPDATE reviews_series s SET
+                received_total = agg.received,
+                date = LEAST(s.date, agg.first),
+                title = CASE WHEN agg.cover_name IS NOT NULL
+                             THEN regexp_replace(agg.cover_name, '^\\[[^]]*\\] ', '')
+                             ELSE s.title END,
+                name = CASE WHEN s.name_locked THEN s.name
+                            WHEN agg.cover_name IS NOT NULL
+                            THEN regexp_replace(agg.cover_name, '^\\[[^]]*\\] ', '')
+                            ELSE s.name END,
+                change_id = CASE WHEN agg.cover_msg IS NOT NULL THEN coalesce((
+                    SELECT substring(m.body from '(?mi)^change-id:[ \\t]*(\\S+)')
+                    FROM archive_message m WHERE m.id = agg.cover_msg), '') ELSE s.change_id END
+            FROM agg JOIN before ON before.id = agg.id
+            WHERE s.id = agg.id
+            RETURNING s.id, s.project_id, before.received_total < before.total
+                AND agg.received >= s.total
+            """,
+            [list(series_ids), list(series_ids)],
+        )
+        completed = [(sid, pid) for sid, pid, done in cursor.fetchall() if done]
+    now = timezone.now()
+    Event.objects.bulk_create(
+        [
+            Event(
+                project_id=pid,
+                category=EventCategory.SERIES_COMPLETED,
+                date=now,
+                series_id=sid,
+                payload={"series": sid},
+            )
+            for sid, pid in completed
+        ]
+    )
+
+
+_COUNT_SQL = """
+WITH target AS (
+    SELECT p.id, p.message_id, p.series_id FROM reviews_patch p
+        JOIN archive_message m ON m.id = p.message_id WHERE m.thread_id = ANY(%(threads)s)
+    UNION
+    SELECT p.id, p.message_id, p.series_id FROM reviews_patch p
+        JOIN reviews_cover c ON c.series_id = p.series_id
+        JOIN archive_message m ON m.id = c.message_id WHERE m.thread_id = ANY(%(threads)s)
+), source AS (
+    SELECT t.id AS patch_id, t.message_id FROM target t
+    UNION SELECT t.id, cm.message_id FROM target t JOIN reviews_comment cm ON cm.patch_id = t.id
+    UNION SELECT t.id, cm.message_id FROM target t
+        JOIN reviews_cover c ON c.series_id = t.series_id
+        JOIN reviews_comment cm ON cm.cover_id = c.id
+), counts AS (
+    SELECT s.patch_id,
+        count(DISTINCT lower(tr.value)) FILTER (WHERE tr.kind = 'Acked-by') AS a,
+        count(DISTINCT lower(tr.value)) FILTER (WHERE tr.kind = 'Reviewed-by') AS r,
+        count(DISTINCT lower(tr.value)) FILTER (WHERE tr.kind = 'Tested-by') AS t
+    FROM source s JOIN reviews_trailer tr ON tr.message_id = s.message_id
+    GROUP BY s.patch_id
+)
+UPDATE reviews_patch p SET acked = coalesce(c.a, 0), reviewed = coalesce(c.r, 0),
+    tested = coalesce(c.t, 0)
+FROM target t LEFT JOIN counts c ON c.patch_id = t.id
+WHERE p.id = t.id AND (p.acked, p.reviewed, p.tested)
+    IS DISTINCT FROM (coalesce(c.a, 0), coalesce(c.r, 0), coalesce(c.t, 0))
+"""
+
+
+def refresh_counts(thread_ids: Sequence[int]) -> None:
+    """Acked/Reviewed/Tested counts for patches in (or whose cover is in) these threads."""
+    if thread_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(_COUNT_SQL, {"threads": list(thread_ids)})
+
+
+# Candidate previous revisions of a later version, three ways; each arm uses an index.
+_PREVIOUS_SQL = """
+WITH s AS (
+    SELECT * FROM reviews_series WHERE id = ANY(%(ids)s) AND version > 1 AND previous_id IS NULL
+), candidates AS (
+    SELECT s.id, prev.id AS prev FROM s JOIN reviews_series prev
+        ON prev.project_id = s.project_id AND prev.submitter_id = s.submitter_id
+        AND prev.title = s.title AND s.title <> ''
+    UNION ALL
+    SELECT s.id, prev.id FROM s JOIN reviews_series prev
+        ON prev.project_id = s.project_id AND prev.change_id = s.change_id AND s.change_id <> ''
+    UNION ALL
+    SELECT s.id, pp.series_id FROM s
+        JOIN reviews_seriesreference r ON r.series_id = s.id
+        JOIN archive_message m ON m.msgid = r.msgid
+        JOIN reviews_patch pp ON pp.message_id = m.id AND pp.project_id = s.project_id
+)
+SELECT DISTINCT ON (s.id) s.id, prev.id, coalesce(prev.lineage_id, prev.id), s.version
+FROM s JOIN candidates c ON c.id = s.id JOIN reviews_series prev ON prev.id = c.prev
+WHERE prev.id <> s.id AND prev.version < s.version
+ORDER BY s.id, prev.version DESC, prev.date DESC NULLS LAST, prev.id DESC
+"""
+
+_SUPERSEDE_SQL = """
+WITH newer(lineage, version, series) AS (
+    SELECT * FROM unnest(%(lineages)s::bigint[], %(versions)s::int[], %(series)s::bigint[])
+), older AS (
+    SELECT DISTINCT ON (o.id) o.id, n.version, n.series FROM newer n
+    JOIN reviews_series o
+        ON (o.lineage_id = n.lineage OR o.id = n.lineage) AND o.version < n.version
+    JOIN reviews_project pr ON pr.id = o.project_id AND pr.auto_supersede
+    ORDER BY o.id, n.version DESC
+), changed AS (
+    UPDATE reviews_patch p SET state_id = %(superseded)s
+    FROM older o, reviews_state st
+    WHERE p.series_id = o.id AND st.id = p.state_id AND st.slug = ANY(%(open)s)
+    RETURNING p.id, p.project_id, p.series_id, st.slug AS before, o.version, o.series
+)
+INSERT INTO reviews_event (project_id, category, date, patch_id, series_id, payload)
+SELECT project_id, 'patch-state-changed', now(), id, series_id,
+    jsonb_build_object('previous_state', before, 'current_state', 'superseded',
+        'reason', 'superseded by v' || version || ' (series ' || series || ')')
+FROM changed
+"""
+
+
+def link_revisions(series_ids: Sequence[int]) -> None:
+    """Find each later revision's previous one; supersede what the new one replaces."""
+    if not series_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_PREVIOUS_SQL, {"ids": list(series_ids)})
+        links = cursor.fetchall()
+        if not links:
+            return
+        cursor.execute(
+            """
+            UPDATE reviews_series s SET previous_id = u.prev, lineage_id = u.lineage
+            FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) u(id, prev, lineage)
+            WHERE s.id = u.id
+            """,
+            [[lk[0] for lk in links], [lk[1] for lk in links], [lk[2] for lk in links]],
+        )
+        cursor.execute(
+            _SUPERSEDE_SQL,
+            {
+                "lineages": [lk[2] for lk in links],
+                "versions": [lk[3] for lk in links],
+                "series": [lk[0] for lk in links],
+                "superseded": State.objects.get(slug="superseded").id,
+                "open": list(SUPERSEDABLE),
+            },
+        )

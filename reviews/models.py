@@ -1,0 +1,244 @@
+"""What maintainers think in: projects, patches, cover letters, series, trailers, events."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+
+from archive.models import MailingList, Message, Person
+
+
+class Project(models.Model):
+    """A mailing list as a review project (one per list, as on Patchwork)."""
+
+    mailing_list = models.OneToOneField(
+        MailingList, on_delete=models.CASCADE, related_name="project"
+    )
+    name = models.CharField(max_length=255)
+    link_name = models.SlugField(max_length=100, unique=True)
+    list_id = models.CharField(max_length=255, unique=True)
+    list_email = models.CharField(max_length=254, blank=True)
+    web_url = models.URLField(blank=True)
+    scm_url = models.CharField(max_length=2000, blank=True)
+    webscm_url = models.URLField(blank=True)
+    auto_supersede = models.BooleanField(
+        default=True, help_text="Mark older revisions Superseded when a new revision arrives."
+    )
+    maintainers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="maintained_projects", blank=True
+    )
+
+    class Meta:
+        ordering = ["link_name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class State(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    ordering = models.PositiveSmallIntegerField(default=0)
+    action_required = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["ordering"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Series(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="series")
+    name = models.TextField(blank=True)
+    name_locked = models.BooleanField(
+        default=False, help_text="Set by a maintainer; mail won't rename it."
+    )
+    title = models.TextField(
+        blank=True, help_text="Subject without prefixes, for revision matching."
+    )
+    version = models.PositiveIntegerField(default=1)
+    total = models.PositiveIntegerField(default=1)
+    received_total = models.PositiveIntegerField(default=0)
+    submitter = models.ForeignKey(
+        Person, null=True, on_delete=models.PROTECT, related_name="series"
+    )
+    date = models.DateTimeField(null=True)
+    change_id = models.CharField(max_length=255, blank=True, db_index=True)
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_revisions"
+    )
+    lineage = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The first revision; every revision of a series shares it.",
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name_plural = "series"
+        indexes = [models.Index(fields=["project", "submitter", "title"], name="series_match")]
+
+    def __str__(self) -> str:
+        return self.name or f"series {self.pk}"
+
+    @property
+    def received_all(self) -> bool:
+        return self.received_total >= self.total
+
+
+class SeriesReference(models.Model):
+    """A Message-ID that belongs to a series (its mails and what they reference)."""
+
+    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="references")
+    msgid = models.TextField()
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "msgid", "series"], name="series_ref_unique")
+        ]
+        indexes = [models.Index(fields=["project", "msgid"], name="series_ref_lookup")]
+
+    def __str__(self) -> str:
+        return self.msgid
+
+
+class Cover(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="covers")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="covers")
+    name = models.TextField()
+    submitter = models.ForeignKey(
+        Person, null=True, on_delete=models.PROTECT, related_name="covers"
+    )
+    date = models.DateTimeField(null=True)
+    series = models.OneToOneField(
+        Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="cover"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "project"], name="cover_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PatchQuerySet(models.QuerySet["Patch"]):
+    def action_required(self) -> PatchQuerySet:
+        return self.filter(state__action_required=True, archived=False)
+
+
+class Patch(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="patches")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="patches")
+    name = models.TextField()
+    title = models.TextField(blank=True)
+    prefixes = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    number = models.PositiveIntegerField(null=True, blank=True)
+    submitter = models.ForeignKey(
+        Person, null=True, on_delete=models.PROTECT, related_name="patches"
+    )
+    date = models.DateTimeField(null=True, db_index=True)
+    commit_message = models.TextField(blank=True)
+    diff = models.TextField(blank=True)
+    pull_url = models.TextField(blank=True)
+    hash = models.CharField(max_length=40, blank=True, db_index=True)
+    patchid = models.CharField(max_length=40, blank=True, db_index=True)
+    diffstat = models.JSONField(default=list, blank=True)
+    state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="patches")
+    delegate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="delegated_patches",
+    )  # fmt: skip
+    archived = models.BooleanField(default=False)
+    commit_ref = models.CharField(max_length=255, blank=True)
+    series = models.ForeignKey(
+        Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="patches"
+    )
+    acked = models.PositiveIntegerField(default=0)
+    reviewed = models.PositiveIntegerField(default=0)
+    tested = models.PositiveIntegerField(default=0)
+
+    objects = PatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "patches"
+        constraints = [models.UniqueConstraint(fields=["message", "project"], name="patch_unique")]
+        indexes = [
+            models.Index(fields=["project", "archived", "state", "-date"], name="patch_list"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Comment(models.Model):
+    """A reply in the thread under a patch or cover letter, at any depth."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="review_comments")
+    patch = models.ForeignKey(Patch, null=True, on_delete=models.CASCADE, related_name="comments")
+    cover = models.ForeignKey(Cover, null=True, on_delete=models.CASCADE, related_name="comments")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "patch"], name="comment_patch_unique"),
+            models.UniqueConstraint(fields=["message", "cover"], name="comment_cover_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"comment {self.message_id}"
+
+
+class Trailer(models.Model):
+    """A trailer line as written in one message (a patch's own, or a reply's)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="trailers")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=100)
+    value = models.TextField()
+    name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "position"], name="trailer_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.value}"
+
+
+class EventCategory(models.TextChoices):
+    PATCH_CREATED = "patch-created"
+    PATCH_COMPLETED = "patch-completed"
+    PATCH_STATE_CHANGED = "patch-state-changed"
+    PATCH_DELEGATED = "patch-delegated"
+    PATCH_RELATION_CHANGED = "patch-relation-changed"
+    CHECK_CREATED = "check-created"
+    SERIES_CREATED = "series-created"
+    SERIES_COMPLETED = "series-completed"
+    COVER_CREATED = "cover-created"
+
+
+class Event(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events")
+    category = models.CharField(max_length=32, choices=EventCategory.choices, db_index=True)
+    date = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    patch = models.ForeignKey(
+        Patch, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    series = models.ForeignKey(
+        Series, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    cover = models.ForeignKey(
+        Cover, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.category} at {self.date:%Y-%m-%d %H:%M}"
