@@ -6,7 +6,29 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
-from archive.models import MailingList, Message, Person
+from archive.models import MailingList, Message, MessageList, Person
+
+
+class ProjectQuerySet(models.QuerySet["Project"]):
+    def with_counts(self) -> ProjectQuerySet:
+        """Message, patch and open-patch counts and last activity, in one query."""
+        messages = MessageList.objects.filter(mailing_list_id=models.OuterRef("mailing_list_id"))
+        patches = Patch.objects.filter(project_id=models.OuterRef("id"))
+        return self.annotate(
+            message_count=_count(messages.values("mailing_list_id")),
+            patch_count=_count(patches.values("project_id")),
+            open_count=_count(patches.action_required().values("project_id")),
+            last_activity=models.Subquery(
+                messages.order_by("-message__date").values("message__date")[:1]
+            ),
+        ).order_by("link_name")
+
+
+def _count(queryset: models.QuerySet) -> models.Subquery:
+    return models.Subquery(
+        queryset.annotate(n=models.Func(models.F("pk"), function="COUNT")).values("n"),
+        output_field=models.IntegerField(),
+    )
 
 
 class Project(models.Model):
@@ -28,6 +50,8 @@ class Project(models.Model):
     maintainers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="maintained_projects", blank=True
     )
+
+    objects = ProjectQuerySet.as_manager()
 
     class Meta:
         ordering = ["link_name"]
