@@ -30,11 +30,11 @@ MAX_MSGID_LENGTH = 900  # stays well inside a btree index entry
 _MSGID_RE = re.compile(r"<([^<>\s]+)>")
 _LOOSE_MSGID_RE = re.compile(r"<([^<>]+)>")
 _COMMENT_RE = re.compile(r"\([^()]*\)")
-# Headers mail-parser would parse eagerly for nothing: we keep them only raw.
-_SKIPPED_FOR_MAILPARSER = (
-    "received", "to", "cc", "bcc", "reply-to", "delivered-to", "resent-to", "resent-cc",
-    "resent-from", "sender", "return-path", "x-original-to", "envelope-to",
-)  # fmt: skip
+# mail-parser only needs the MIME headers to walk the body; every other
+# top-level header (we read those ourselves) would just be parsed again.
+_MIME_HEADERS = frozenset(
+    {"content-type", "content-transfer-encoding", "content-disposition", "mime-version"}
+)
 
 
 @dataclass(frozen=True)
@@ -251,13 +251,12 @@ def _list_post(msg: EmailMessage) -> str:
 def _content(msg: EmailMessage) -> tuple[str, bool, tuple[Attachment, ...], tuple[str, ...]]:
     """Body text and attachments through mail-parser.
 
-    Consumes ``msg``: the headers we read ourselves are deleted first.
+    Consumes ``msg``: every non-MIME top-level header is deleted first.
     """
-    for name in _SKIPPED_FOR_MAILPARSER:
+    for name in {k.lower() for k in msg.keys()} - _MIME_HEADERS:
         del msg[name]
     try:
-        parser = mailparser.MailParser(msg)
-        parser.parse()
+        parser = mailparser.MailParser(msg)  # parses on construction
         plain = list(parser.text_plain)
         html = list(parser.text_html)
         raw_attachments = list(parser.attachments)
