@@ -26,6 +26,7 @@ from archive.sources import RawMail
 
 CHUNK = 64  # messages per worker task: enough to amortise pickling
 BATCH = 1000  # messages per store transaction
+READ_AHEAD_CHUNKS = 2 * BATCH // CHUNK + 4
 
 
 @dataclass
@@ -92,7 +93,9 @@ def _parallel(chunks: Iterator[list[RawMail]], workers: int) -> Iterator[tuple[R
         pending: deque = deque()
         for chunk in chunks:
             pending.append((chunk, pool.apply_async(_analyse_chunk, ([m.data for m in chunk],))))
-            if len(pending) >= workers * 4:  # bounded read-ahead keeps memory flat
+            # Read ahead about two store batches, so workers keep parsing while the
+            # parent writes a batch; the bound keeps memory flat on huge sources.
+            if len(pending) >= READ_AHEAD_CHUNKS:
                 done_chunk, result = pending.popleft()
                 yield from zip(done_chunk, result.get(), strict=True)
         while pending:
