@@ -9,6 +9,8 @@ and none of it is needed because the raw bytes are kept anyway.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email
 import email.header
 import email.utils
@@ -20,6 +22,8 @@ from datetime import UTC, datetime, timedelta
 from email.message import Message as EmailMessage
 
 import mailparser
+
+from archive.searchterms import message_terms
 
 # mail-parser logs a warning for every part type it does not manage
 # (pgp-signature...): noise at our volume.
@@ -67,6 +71,7 @@ class ParsedMessage:
     sha256: str
     size: int
     defects: tuple[str, ...] = field(default=())
+    search_terms: tuple[str, ...] = field(default=())  # exact-match lexemes (searchterms.py)
 
 
 class UnparseableMessage(ValueError):
@@ -115,13 +120,21 @@ def parse_message(raw: bytes) -> ParsedMessage:
         sha256=sha,
         size=len(raw),
         defects=defects,
+        search_terms=message_terms(
+            (from_name, from_email), to, cc, body, (a.text for a in attachments if a.text)
+        ),
     )
 
 
 def decode_header_value(value: object) -> str:
     """Decode RFC 2047 words and raw 8-bit bytes (UTF-8, else Latin-1) to text."""
     if isinstance(value, email.header.Header):
-        value = str(value)
+        # Raw 8-bit header bytes come back as "unknown-8bit" chunks; str() would
+        # replace each byte, so rebuild the surrogate-escaped text and decode it below.
+        value = "".join(
+            chunk.decode("ascii", "surrogateescape") if isinstance(chunk, bytes) else chunk
+            for chunk, _ in email.header.decode_header(value)
+        )
     text = _undo_surrogates(str(value))
     if "=?" not in text:
         return text
@@ -282,10 +295,22 @@ def _attachment(item: dict) -> Attachment:
     content_type = str(item.get("mail_content_type") or "application/octet-stream").lower()
     payload = item.get("payload") or ""
     filename = str(item.get("filename") or "")[:255]
-    if item.get("binary"):
-        return Attachment(content_type, filename, len(payload) * 3 // 4, None)
-    text = str(payload).replace("\r\n", "\n")
-    return Attachment(content_type, filename, len(text.encode("utf-8", "replace")), text)
+    if not item.get("binary"):
+        text = str(payload).replace("\r\n", "\n")
+        return Attachment(content_type, filename, len(text.encode("utf-8", "replace")), text)
+    # mail-parser hands every attachment over base64-encoded, text ones included.
+    try:
+        data = base64.b64decode(payload)
+    except (binascii.Error, ValueError):
+        data = str(payload).encode("utf-8", "replace")
+    if not content_type.startswith("text/"):
+        return Attachment(content_type, filename, len(data), None)
+    charset = str(item.get("charset") or "utf-8")
+    try:
+        text = data.decode(charset, "replace")
+    except LookupError:
+        text = data.decode("utf-8", "replace")
+    return Attachment(content_type, filename, len(data), text.replace("\r\n", "\n"))
 
 
 _TAG_RE = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.I | re.S)

@@ -18,6 +18,7 @@ from archive.lists import ensure_lists
 from archive.models import QuarantinedMail
 from archive.parsing import ParsedMessage
 from archive.processors import StoredMessage, message_processors
+from archive.searchindex import index_messages
 
 # One ingest batch threads at a time, across processes: threading decisions
 # read and then write shared rows (ghosts, thread ids).
@@ -65,9 +66,14 @@ def store_batch(items: Sequence[IncomingMessage]) -> BatchResult:
         _stage(cursor, batch, people)
         new_ids = _insert_messages(cursor)
         ids = _message_ids(cursor)
-        new_links = _link_lists(cursor, batch, ids)
+        # All items, not just unique ones: a second copy may name another list.
+        new_links = _link_lists(cursor, items, ids)
         _insert_raw(cursor, new_ids)
         _thread(cursor, batch, ids, set(new_ids.values()))
+        fresh = set(new_ids.values())
+        _relist_threads(cursor, [m for m in new_links if m not in fresh])
+        index_messages(cursor, {new_ids[i.parsed.msgid]: i.parsed.search_terms for i in batch
+                                if i.parsed.msgid in new_ids})  # fmt: skip
         cursor.execute("TRUNCATE ingest_stage")
         result.new = len(new_ids)
         result.duplicate += len(batch) - len(new_ids)
@@ -257,6 +263,21 @@ def _thread(cursor, batch: Sequence[IncomingMessage], ids: dict[str, int], new: 
         thread_of.setdefault(child, None)
         thread_of.setdefault(parent, None)
     _apply_thread_plan(cursor, threading.plan_threads(parents.items(), thread_of), thread_of)
+
+
+def _relist_threads(cursor, message_ids: list[int]) -> None:
+    """Known mail delivered through another list puts its thread in that list too."""
+    if message_ids:
+        cursor.execute(
+            """
+            INSERT INTO archive_thread_lists (thread_id, mailinglist_id)
+            SELECT DISTINCT m.thread_id, ml.mailing_list_id
+            FROM archive_message m JOIN archive_messagelist ml ON ml.message_id = m.id
+            WHERE m.id = ANY(%s) AND m.thread_id IS NOT NULL
+            ON CONFLICT DO NOTHING
+            """,
+            [message_ids],
+        )
 
 
 def _ancestors(cursor, ids: list[int]) -> dict[int, int | None]:

@@ -37,12 +37,12 @@ def plan_parents(
     nodes: Mapping[int, Node],
     ancestors: Mapping[int, int | None],
 ) -> dict[int, int]:
-    """Decide parent links for newly stored messages and the ghosts they reveal.
+    """Decide parent links for newly stored messages and the references they reveal.
 
     ``new_messages`` pairs each new message id with the ids of its references,
-    oldest first (the last is its direct parent). A ghost that has no parent
-    yet gets the reference before it, so a thread whose start is missing still
-    hangs together. ``ancestors`` is the current parent map of every node that
+    oldest first (the last is its direct parent). A referenced message that has
+    no parent yet gets the reference before it, so a thread whose start is
+    missing still hangs together. ``ancestors`` is the current parent map of every node that
     could be reached; links that would create a cycle are skipped.
     """
     parents: dict[int, int | None] = dict(ancestors)
@@ -58,8 +58,9 @@ def plan_parents(
         if refs:
             link(message_id, refs[-1])
         for older, newer in itertools.pairwise(refs):
-            node = nodes.get(newer)
-            if node is not None and node.is_ghost and parents.get(newer) is None:
+            # As in JWZ threading: a message without a parent of its own takes the
+            # reference before it, so one reply can join two halves of a thread.
+            if newer in nodes and parents.get(newer) is None:
                 link(newer, older)
     return decided
 

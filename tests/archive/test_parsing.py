@@ -157,20 +157,14 @@ def test_rfc2047_headers_are_decoded() -> None:
     assert dict(message.headers)["Subject"] == "[PATCH] café: fix naïve"
 
 
-RAW_8BIT_BUG = (
-    "archive/parsing.py decode_header_value: compat32 returns headers holding raw 8-bit "
-    "bytes as unknown-8bit Header objects, and str(Header) turns every byte into U+FFFD"
-)
 
 
-@pytest.mark.xfail(strict=True, reason=RAW_8BIT_BUG)
 def test_raw_utf8_headers_are_decoded() -> None:
     message = parsed("raw-utf8-headers.eml")
     assert message.subject == "Grüße aus Köln"
     assert message.from_name == "Zoë Ünal"
 
 
-@pytest.mark.xfail(strict=True, reason=RAW_8BIT_BUG)
 def test_raw_latin1_headers_are_decoded() -> None:
     message = parsed("raw-latin1-headers.eml")
     assert message.subject == "Café olé"
@@ -232,11 +226,6 @@ def test_attachments_are_listed_apart_from_the_body() -> None:
     assert blob.text is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="archive/parsing.py _attachment: mail-parser 4.8 hands every attachment over "
-    "base64-encoded with binary=True, so text/* attachments never get their text",
-)
 def test_text_attachments_carry_decoded_text() -> None:
     log, notes, patch, blob = parsed("multipart-text-attachment.eml").attachments
     assert log.text == "make: *** [all] Error 1"  # the newline before a boundary is its own

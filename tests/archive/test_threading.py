@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from archive.threading import Node, ThreadPlan, plan_parents, plan_threads, would_loop
 
 
@@ -75,11 +73,6 @@ def test_real_message_with_a_parent_is_not_relinked() -> None:
     assert plan_parents([(3, [1, 2])], nodes, {1: None, 9: None, 2: 9, 3: None}) == {3: 2}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="archive/threading.py plan_parents links consecutive References only when the "
-    "newer one is a ghost; JWZ / public-inbox SearchThread link any parentless one",
-)
 def test_parentless_real_message_is_linked_to_the_reference_before_it() -> None:
     nodes = index(real(1), real(2), real(3))
     assert plan_parents([(3, [1, 2])], nodes, parents_of(nodes)) == {3: 2, 2: 1}

@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Exact search terms of one message, for the prefixes full-text search can't serve.
+
+Pure: text in, a tuple of lexemes out; no Django. Each lexeme is
+``prefix:value`` (``f:jane@example.org``, ``dfn:drivers/rtc/rtc-cmos.c``,
+``patchid:0123...``) and goes verbatim into ``Message.search`` through
+``array_to_tsvector``, so one GIN index answers every prefix. The query side
+(:mod:`archive.search`) builds its lexemes with :func:`word_tokens` and
+:func:`address_tokens` so that both sides agree.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from collections.abc import Iterable
+
+from archive.patchid import git_patch_id
+
+__all__ = ["address_tokens", "message_terms", "word_tokens"]
+
+MAX_TERM = 200  # characters; longer values are not worth an index entry
+MAX_DIFF_WORDS = 3000  # distinct dfa:/dfb: words kept per message
+_WORD_RE = re.compile(r"\w+")
+_HUNK_RE = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@")
+_GIT_DIFF_RE = re.compile(r"^diff --git a/(\S+) b/(\S+)")
+
+
+def word_tokens(text: str) -> list[str]:
+    """Lower-case words, as ``dfa:``/``dfb:`` and name parts are indexed."""
+    return [w[:MAX_TERM] for w in _WORD_RE.findall(text.lower())]
+
+
+def address_tokens(header: str) -> set[str]:
+    """Whole addresses, their domains, and every word of names and addresses."""
+    tokens: set[str] = set()
+    try:
+        pairs = email.utils.getaddresses([header])
+    except Exception:  # a malformed header still gets its words indexed
+        pairs = [("", header)]
+    for name, addr in pairs:
+        addr = addr.strip().lower()
+        if "@" in addr and not any(c.isspace() for c in addr):
+            tokens.add(addr[:MAX_TERM])
+            tokens.add(addr.rsplit("@", 1)[1][:MAX_TERM])
+        tokens.update(word_tokens(f"{name} {addr}"))
+    return tokens
+
+
+def _sender_tokens(name: str, addr: str) -> set[str]:
+    tokens = set(word_tokens(f"{name} {addr}"))
+    addr = addr.strip().lower()
+    if "@" in addr and not any(c.isspace() for c in addr):
+        tokens.update((addr[:MAX_TERM], addr.rsplit("@", 1)[1][:MAX_TERM]))
+    return tokens
+
+
+def message_terms(
+    sender: tuple[str, str], to: str, cc: str, body: str, attachment_texts: Iterable[str] = ()
+) -> tuple[str, ...]:
+    """Every ``prefix:value`` lexeme of one message, sorted, without whitespace.
+
+    ``sender`` is the (name, address) of From; ``to`` and ``cc`` are header texts.
+    """
+    terms: set[str] = {f"f:{token}" for token in _sender_tokens(*sender)}
+    for prefix, header in (("t", to), ("c", cc)):
+        terms.update(f"{prefix}:{token}" for token in address_tokens(header))
+    for text in (body, *attachment_texts):
+        if "\n@@ -" in text or text.startswith("@@ -"):
+            terms.update(_diff_terms(text))
+    return tuple(sorted(t for t in terms if t and not any(c.isspace() for c in t)))
+
+
+def _diff_terms(text: str) -> set[str]:
+    terms: set[str] = set()
+    start = text.find("diff ") if text.startswith("diff ") else text.find("\ndiff ")
+    if start >= 0:
+        patchid = git_patch_id(text[start:])
+        if patchid:
+            terms.add(f"patchid:{patchid}")
+    added: set[str] = set()
+    removed: set[str] = set()
+    in_hunk = False
+    for line in text.split("\n"):
+        if (line.startswith(("diff ", "--- ", "+++ ")) and not in_hunk) or line.startswith("diff "):
+            in_hunk = False
+            terms.update(f"dfn:{name}" for name in _file_names(line))
+        elif _HUNK_RE.match(line):
+            in_hunk = True
+        elif in_hunk and line[:1] == "+":
+            added.update(word_tokens(line[1:]))
+        elif in_hunk and line[:1] == "-":
+            removed.update(word_tokens(line[1:]))
+        elif in_hunk and line[:1] not in (" ", "\\", ""):
+            in_hunk = False
+    terms.update(f"dfb:{w}" for w in sorted(added)[:MAX_DIFF_WORDS])
+    terms.update(f"dfa:{w}" for w in sorted(removed)[:MAX_DIFF_WORDS])
+    return terms
+
+
+def _file_names(line: str) -> set[str]:
+    """File paths of a ``diff --git``/``---``/``+++`` line, and their base names."""
+    match = _GIT_DIFF_RE.match(line)
+    if match:
+        paths = [match.group(1), match.group(2)]
+    else:
+        path = line[4:].split("\t", 1)[0].strip()
+        if path == "/dev/null" or not path:
+            return set()
+        paths = [path[2:] if path[:2] in ("a/", "b/") else path]
+    names: set[str] = set()
+    for path in paths:
+        path = path.lower()[:MAX_TERM]
+        names.add(path)
+        names.add(path.rsplit("/", 1)[-1])
+    return names
