@@ -266,7 +266,7 @@ def _content(msg: EmailMessage) -> tuple[str, bool, tuple[Attachment, ...], tupl
 
     Consumes ``msg``: every non-MIME top-level header is deleted first.
     """
-    for name in {k.lower() for k in msg.keys()} - _MIME_HEADERS:
+    for name in {k.lower() for k in msg} - _MIME_HEADERS:
         del msg[name]
     try:
         parser = mailparser.MailParser(msg)  # parses on construction

@@ -2,8 +2,8 @@
 """``git patch-id --stable`` of mail text, for the archive's ``patchid:`` search.
 
 The archive indexes patch ids itself (it never imports ``reviews``), as
-public-inbox does. This is the same port of git's builtin/patch-id.c as
-``reviews.hashing.git_patch_id``; that module may import it from here.
+public-inbox does; ``reviews.hashing`` re-exports this port of git's
+builtin/patch-id.c.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import re
 
-__all__ = ["git_patch_id"]
+__all__ = ["encode_text", "git_patch_id"]
 
 
-def _encode(text: str) -> bytes:
+def encode_text(text: str) -> bytes:
     # Mail decoders keep undecodable bytes as surrogate escapes; give those
     # bytes back rather than fail, and replace any other lone surrogate.
     try:
@@ -41,7 +41,7 @@ def git_patch_id(diff: str) -> str | None:
     line, one SHA-1 per file section summed as 160-bit little-endian numbers.
     """
     state = _PatchIdState()
-    for line in _git_lines(_encode(diff)):
+    for line in _git_lines(encode_text(diff)):
         if not state.feed(line):
             break
     return state.finish()

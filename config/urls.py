@@ -7,6 +7,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("api/", include("reviews.api.urls")),
     path("", include("reviews.urls")),
     path("", include("archive.urls")),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import re
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ class MailAnalysis:
 
 
 def analyze_message(parsed: ParsedMessage) -> MailAnalysis:
-    subject = parse_subject(parsed.subject)
+    subject = mercurial_marker(parse_subject(parsed.subject))
     attachments = [
         (a.content_type, a.filename, a.text)
         for a in parsed.attachments
@@ -72,6 +73,25 @@ def analyze_message(parsed: ParsedMessage) -> MailAnalysis:
         diffstat=(),
         change_id=match.group(1)[:255] if match else "",
     )
+
+
+def mercurial_marker(subject: ParsedSubject) -> ParsedSubject:
+    """Read Mercurial's ``[PATCH 1 of 2]`` as ``1/2`` (the tokens arrive split)."""
+    tokens = subject.prefixes
+    if subject.number is not None or "of" not in tokens:
+        return subject
+    for i in range(1, len(tokens) - 1):
+        before, word, after = tokens[i - 1 : i + 2]
+        if word == "of" and before.isdecimal() and after.isdecimal():
+            prefixes = (*tokens[: i - 1], f"{before}/{after}", *tokens[i + 2 :])
+            return dataclasses.replace(
+                subject,
+                prefixes=prefixes,
+                name=f"[{','.join(prefixes)}] {subject.title}".rstrip(),
+                number=int(before),
+                total=int(after),
+            )
+    return subject
 
 
 def in_body_author(message: str) -> tuple[str, str] | None:

@@ -193,10 +193,11 @@ def refresh_counts(thread_ids: Sequence[int]) -> None:
             cursor.execute(_COUNT_SQL, {"threads": list(thread_ids)})
 
 
-# Candidate previous revisions of a later version, three ways; each arm uses an index.
+# Candidate previous revisions of a later version, four ways; each arm uses an index.
 _PREVIOUS_SQL = """
 WITH s AS (
-    SELECT * FROM reviews_series WHERE id = ANY(%(ids)s) AND version > 1 AND previous_id IS NULL
+    SELECT * FROM reviews_series WHERE version > 1
+        AND ((id = ANY(%(ids)s) AND previous_id IS NULL) OR id = ANY(%(relink)s))
 ), candidates AS (
     SELECT s.id, prev.id AS prev FROM s JOIN reviews_series prev
         ON prev.project_id = s.project_id AND prev.submitter_id = s.submitter_id
@@ -209,8 +210,15 @@ WITH s AS (
         JOIN reviews_seriesreference r ON r.series_id = s.id
         JOIN archive_message m ON m.msgid = r.msgid
         JOIN reviews_patch pp ON pp.message_id = m.id AND pp.project_id = s.project_id
+    UNION ALL
+    -- a revision without its cover letter: the same submitter's patch of the same title
+    SELECT s.id, op.series_id FROM s
+        JOIN reviews_patch np ON np.series_id = s.id AND np.title <> ''
+        JOIN reviews_patch op ON op.submitter_id = np.submitter_id
+        AND op.project_id = np.project_id AND op.title = np.title AND op.series_id IS NOT NULL
 )
-SELECT DISTINCT ON (s.id) s.id, prev.id, coalesce(prev.lineage_id, prev.id), s.version
+SELECT DISTINCT ON (s.id) s.id, prev.id, coalesce(prev.lineage_id, prev.id), s.version,
+    s.previous_id
 FROM s JOIN candidates c ON c.id = s.id JOIN reviews_series prev ON prev.id = c.prev
 WHERE prev.id <> s.id AND prev.version < s.version
 ORDER BY s.id, prev.version DESC, prev.date DESC NULLS LAST, prev.id DESC
@@ -239,23 +247,54 @@ FROM changed
 """
 
 
+# Later revisions that a revision arriving late now precedes more closely.
+_LATER_SQL = """
+WITH later AS (
+    SELECT t.version AS since, n.id, n.previous_id FROM reviews_series t JOIN reviews_series n
+        ON n.project_id = t.project_id AND n.submitter_id = t.submitter_id
+        AND n.title = t.title AND n.version > t.version
+    WHERE t.id = ANY(%(ids)s) AND t.title <> ''
+    UNION ALL
+    SELECT t.version, n.id, n.previous_id FROM reviews_series t JOIN reviews_series n
+        ON n.project_id = t.project_id AND n.change_id = t.change_id AND n.version > t.version
+    WHERE t.id = ANY(%(ids)s) AND t.change_id <> ''
+)
+SELECT DISTINCT later.id FROM later LEFT JOIN reviews_series p ON p.id = later.previous_id
+WHERE later.previous_id IS NULL OR p.version < later.since
+"""
+
+_LINK_SQL = """
+UPDATE reviews_series s SET previous_id = u.prev, lineage_id = u.lineage
+FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) u(id, prev, lineage) WHERE s.id = u.id
+"""
+
+# Revisions that had a newly linked series as their root now share its root.
+_RELINEAGE_SQL = """
+UPDATE reviews_series d SET lineage_id = u.lineage
+FROM unnest(%s::bigint[], %s::bigint[]) u(id, lineage) WHERE d.lineage_id = u.id
+"""
+
+
 def link_revisions(series_ids: Sequence[int]) -> None:
-    """Find each later revision's previous one; supersede what the new one replaces."""
+    """Find each later revision's previous one; supersede what the new one replaces.
+
+    Revisions may arrive in any order: an older one arriving late is linked
+    under the later ones already stored, and their supersede applies to it.
+    """
     if not series_ids:
         return
     with connection.cursor() as cursor:
-        cursor.execute(_PREVIOUS_SQL, {"ids": list(series_ids)})
-        links = cursor.fetchall()
+        cursor.execute(_LATER_SQL, {"ids": list(series_ids)})
+        relink = sorted({row[0] for row in cursor.fetchall()})
+        cursor.execute(_PREVIOUS_SQL, {"ids": list(series_ids), "relink": relink})
+        links = [row[:4] for row in cursor.fetchall() if row[1] != row[4]]
         if not links:
             return
-        cursor.execute(
-            """
-            UPDATE reviews_series s SET previous_id = u.prev, lineage_id = u.lineage
-            FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) u(id, prev, lineage)
-            WHERE s.id = u.id
-            """,
-            [[lk[0] for lk in links], [lk[1] for lk in links], [lk[2] for lk in links]],
-        )
+        roots = _roots({lk[0]: lk[2] for lk in links})
+        ids = [lk[0] for lk in links]
+        cursor.execute(_LINK_SQL, [ids, [lk[1] for lk in links], [roots[i] for i in ids]])
+        cursor.execute(_RELINEAGE_SQL, [ids, [roots[i] for i in ids]])
+        links = [(lk[0], lk[1], roots[lk[0]], lk[3]) for lk in links]
         cursor.execute(
             _SUPERSEDE_SQL,
             {
@@ -266,3 +305,15 @@ def link_revisions(series_ids: Sequence[int]) -> None:
                 "open": list(SUPERSEDABLE),
             },
         )
+
+
+def _roots(lineage: dict[int, int]) -> dict[int, int]:
+    """Each series' first revision, following links made in this same batch."""
+    roots = {}
+    for series_id, root in lineage.items():
+        seen = {series_id}
+        while root in lineage and root not in seen:
+            seen.add(root)
+            root = lineage[root]
+        roots[series_id] = root
+    return roots

@@ -16,7 +16,7 @@ from django.utils import timezone
 from archive.processors import StoredMessage
 from archive.services import ensure_people
 from reviews import derived
-from reviews.analysis import MailAnalysis, analyze_message
+from reviews.analysis import MailAnalysis, analyze_message, mercurial_marker
 from reviews.models import (
     Cover,
     Event,
@@ -290,7 +290,9 @@ def _names(item: _Item) -> tuple[str, str, list[str]]:
     subject = item.analysis.subject
     link_name = item.project.link_name.lower()
     if any(p.lower() == link_name for p in subject.prefixes):
-        subject = parse_subject(item.stored.parsed.subject, drop_prefixes=[link_name])
+        subject = mercurial_marker(
+            parse_subject(item.stored.parsed.subject, drop_prefixes=[link_name])
+        )
     return subject.name, subject.title, list(subject.prefixes)
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from archive.models import MailingList, Message, MessageList, Person
+from reviews.listing import ACTION_REQUIRED, ALL_STATES, PatchListQuery
 
 
 class ProjectQuerySet(models.QuerySet["Project"]):
@@ -150,6 +153,60 @@ class PatchQuerySet(models.QuerySet["Patch"]):
     def action_required(self) -> PatchQuerySet:
         return self.filter(state__action_required=True, archived=False)
 
+    def for_list(self) -> PatchQuerySet:
+        """Rows of a patch table: related names joined in, big text left out."""
+        # Submitters, delegates and series come by primary key in their own
+        # queries: PostgreSQL takes longer to plan a seven-way outer join.
+        return (
+            self.select_related("state", "message", "project__mailing_list")
+            .only(*_LIST_FIELDS)
+            .prefetch_related(
+                models.Prefetch("submitter", Person.objects.only("name", "email")),
+                models.Prefetch("delegate", _user_model().objects.only("username")),
+                models.Prefetch("series", Series.objects.only("name", "version", "total")),
+            )
+        )
+
+    def for_navigation(self) -> PatchQuerySet:
+        """Rows of a series' patch list: name, state, A/R/T, date and link only."""
+        return self.select_related("state", "message", "project").only(
+            "name", "number", "date", "archived", "acked", "reviewed", "tested", "series_id",
+            "project__link_name", "state__name", "state__slug", "message__msgid",
+        )  # fmt: skip
+
+    def matching(self, query: PatchListQuery) -> PatchQuerySet:
+        """Patches as the list page's filters select them, in its order."""
+        qs = self
+        if query.state == ACTION_REQUIRED:
+            qs = qs.filter(state__action_required=True)
+        elif query.state != ALL_STATES:
+            qs = qs.filter(state__slug=query.state)
+        if query.archived != "both":
+            qs = qs.filter(archived=query.archived == "true")
+        filters = {
+            "submitter_id": query.submitter,
+            "delegate_id": query.delegate,
+            "series_id": query.series,
+            "date__date__gte": query.since,
+            "date__date__lte": query.until,
+            "name__icontains": query.q or None,
+        }
+        qs = qs.filter(**{k: v for k, v in filters.items() if v is not None})
+        return qs.order_by(*query.order_fields)
+
+
+_LIST_FIELDS = (
+    "name", "number", "date", "archived", "acked", "reviewed", "tested", "project_id",
+    "project__link_name", "project__mailing_list__name", "submitter_id", "delegate_id",
+    "series_id", "state__name", "state__slug", "message__msgid",
+)  # fmt: skip
+
+
+def _user_model():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()
+
 
 class Patch(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="patches")
@@ -266,3 +323,95 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} at {self.date:%Y-%m-%d %H:%M}"
+
+
+class CheckState(models.TextChoices):
+    PENDING = "pending"
+    SUCCESS = "success"
+    WARNING = "warning"
+    FAIL = "fail"
+
+
+# A patch's combined check is its worst latest-per-context result.
+CHECK_SEVERITY = {
+    CheckState.SUCCESS: 0,
+    CheckState.PENDING: 1,
+    CheckState.WARNING: 2,
+    CheckState.FAIL: 3,
+}
+
+
+class Check(models.Model):
+    """A CI result attached to a patch (Patchwork's checks)."""
+
+    patch = models.ForeignKey(Patch, on_delete=models.CASCADE, related_name="checks")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    date = models.DateTimeField()
+    state = models.CharField(max_length=16, choices=CheckState.choices)
+    target_url = models.URLField(max_length=2000, blank=True)
+    context = models.SlugField(max_length=255, default="default")
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["patch", "context", "-date"], name="check_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.context}: {self.state}"
+
+
+def combined_check_state(checks: Iterable[Check]) -> str:
+    """Patchwork's ``check`` field: the worst of each context's latest result."""
+    latest: dict[str, Check] = {}
+    for check in checks:
+        seen = latest.get(check.context)
+        if seen is None or (check.date, check.id) > (seen.date, seen.id):
+            latest[check.context] = check
+    if not latest:
+        return CheckState.PENDING
+    return max((c.state for c in latest.values()), key=lambda s: CHECK_SEVERITY[s])
+
+
+class BundleQuerySet(models.QuerySet["Bundle"]):
+    def visible_to(self, user) -> BundleQuerySet:
+        """Public bundles, and the user's own."""
+        if user is not None and user.is_authenticated:
+            return self.filter(models.Q(public=True) | models.Q(owner=user))
+        return self.filter(public=True)
+
+
+class Bundle(models.Model):
+    """A user's named, ordered collection of patches of one project."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bundles"
+    )
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="bundles")
+    name = models.CharField(max_length=50)
+    public = models.BooleanField(default=False)
+    patches = models.ManyToManyField(Patch, through="BundlePatch", related_name="bundles")
+
+    objects = BundleQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="bundle_owner_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BundlePatch(models.Model):
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="entries")
+    patch = models.ForeignKey(Patch, on_delete=models.CASCADE, related_name="+")
+    order = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [
+            models.UniqueConstraint(fields=["bundle", "patch"], name="bundle_patch_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bundle_id}#{self.order}"

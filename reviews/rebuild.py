@@ -1,14 +1,14 @@
 """``manage.py reparse``: recompute the review tables from the raw mail.
 
-Maintainer decisions (state, delegate, archived, commit ref) are not in the
-mail, so they are kept by (message, project) across the rebuild.
+Maintainer decisions (state, delegate, archived, commit ref, a series name)
+are not in the mail, so they are kept by (message, project) across the rebuild.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from archive.ingest import analyse_raw
 from archive.models import Message, MessageList, RawMail
@@ -30,11 +30,12 @@ def rebuild_reviews(list_ids: Sequence[int] | None) -> int:
         .distinct()
     )
     with transaction.atomic():
-        kept = _decisions(list_ids)
+        kept, names = _decisions(list_ids), _locked_names(list_ids)
         _drop(list_ids, message_ids)
         for start in range(0, len(message_ids), BATCH):
             _replay(message_ids[start : start + BATCH], list_ids)
         _restore(kept)
+        _restore_names(names)
     return len(message_ids)
 
 
@@ -49,6 +50,37 @@ def _decisions(list_ids) -> list[tuple]:
             "message_id", "project_id", "state_id", "delegate_id", "archived", "commit_ref"
         )
     )
+
+
+# A series has no identity in the mail; a maintainer-set name follows its first message.
+_LOCKED_NAMES_SQL = """
+SELECT s.project_id, coalesce(
+    (SELECT min(p.message_id) FROM reviews_patch p WHERE p.series_id = s.id),
+    (SELECT c.message_id FROM reviews_cover c WHERE c.series_id = s.id)), s.name
+FROM reviews_series s WHERE s.name_locked AND s.project_id = ANY(%s)
+"""
+
+_RESTORE_NAMES_SQL = """
+UPDATE reviews_series s SET name = u.name, name_locked = true
+FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) u(project, anchor, name)
+JOIN (SELECT message_id, project_id, series_id FROM reviews_patch
+      UNION ALL SELECT message_id, project_id, series_id FROM reviews_cover) x
+    ON x.message_id = u.anchor AND x.project_id = u.project
+WHERE s.id = x.series_id
+"""
+
+
+def _locked_names(list_ids) -> list[tuple]:
+    project_ids = list(_projects(list_ids).values_list("id", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCKED_NAMES_SQL, [project_ids])
+        return [row for row in cursor.fetchall() if row[1] is not None]
+
+
+def _restore_names(names: list[tuple]) -> None:
+    if names:
+        with connection.cursor() as cursor:
+            cursor.execute(_RESTORE_NAMES_SQL, [list(c) for c in zip(*names, strict=True)])
 
 
 def _drop(list_ids, message_ids: list[int]) -> None:
@@ -90,7 +122,18 @@ def _replay(message_ids: list[int], list_ids) -> None:
 
 
 def _restore(kept: list[tuple]) -> None:
-    for message_id, project_id, state_id, delegate_id, archived, commit_ref in kept:
-        Patch.objects.filter(message_id=message_id, project_id=project_id).update(
-            state_id=state_id, delegate_id=delegate_id, archived=archived, commit_ref=commit_ref
+    """Put the maintainers' decisions back, in one statement."""
+    if not kept:
+        return
+    columns = list(zip(*kept, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE reviews_patch p SET state_id = u.state, delegate_id = u.delegate,
+                archived = u.archived, commit_ref = u.commit_ref
+            FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bool[],
+                        %s::text[]) u(message, project, state, delegate, archived, commit_ref)
+            WHERE p.message_id = u.message AND p.project_id = u.project
+            """,
+            [list(column) for column in columns],
         )

@@ -6,7 +6,8 @@ submissions in arrival order. It mirrors how people send series:
 
 1. by References: the nearest referenced message (or the submission's own
    Message-ID, when a later patch already referenced it) that belongs to a
-   series of the same version, with this patch number still free;
+   series of the same version (or any version, for an unlabelled patch
+   replying into it), with this patch number still free;
 2. with no References at all: a recent series from the same submitter with
    the same version and total that lacks this number;
 3. otherwise a new series. An unnumbered patch is always a series of its own.
@@ -48,8 +49,16 @@ class SeriesSlot:
     numbers: set[int] = field(default_factory=set)
     has_cover: bool = False
 
-    def fits(self, sub: Submission) -> bool:
-        if self.project_id != sub.project_id or self.version != sub.version:
+    def fits(self, sub: Submission, *, threaded: bool = False) -> bool:
+        """Whether ``sub`` can join; ``threaded``: it replies into this series.
+
+        An unlabelled patch threaded under a ``v3`` cover letter is part of v3
+        (``[PATCH net-next v3 0/4]`` followed by ``[PATCH 1/4]``).
+        """
+        if self.project_id != sub.project_id:
+            return False
+        loose = threaded and sub.version == 1 and not sub.is_cover
+        if self.version != sub.version and not loose:
             return False
         if sub.is_cover:
             return not self.has_cover
@@ -97,7 +106,7 @@ class SeriesPlanner:
             return None
         for msgid in (sub.msgid, *reversed(sub.refs)):
             for slot in self._refs.get((sub.project_id, msgid), ()):
-                if slot.fits(sub):
+                if slot.fits(sub, threaded=msgid != sub.msgid):
                     return slot
         return None
 

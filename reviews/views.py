@@ -1,10 +1,49 @@
-"""Review pages. Thin: parse input, call one QuerySet method or service, render."""
+"""Review pages. Thin: parse input, call one page function (reviews.pages), render."""
+
+from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 
-from reviews.models import Project
+from reviews import links
+from reviews.listing import parse_list_query
+from reviews.models import Patch, Project
+from reviews.pages.patch import patch_page
+from reviews.pages.patch_list import patch_list_page
+from reviews.pages.person import person_page
+from reviews.pages.series import cover_page, series_page
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "reviews/home.html", {"projects": Project.objects.with_counts()})
+
+
+def patch_list(request: HttpRequest, link_name: str) -> HttpResponse:
+    page = patch_list_page(link_name, parse_list_query(request.GET))
+    return render(request, "reviews/patch_list.html", {"view": page})
+
+
+def patch_detail(request: HttpRequest, link_name: str, msgid: str) -> HttpResponse:
+    return render(request, "reviews/patch.html", {"view": patch_page(link_name, msgid)})
+
+
+def patch_by_id(request: HttpRequest, patch_id: int) -> HttpResponse:
+    patch = get_object_or_404(
+        Patch.objects.select_related("project", "message").only(
+            "project__link_name", "message__msgid"
+        ),
+        id=patch_id,
+    )
+    return redirect(links.patch_url(patch.project.link_name, patch.message.msgid))
+
+
+def cover_detail(request: HttpRequest, link_name: str, msgid: str) -> HttpResponse:
+    return render(request, "reviews/series.html", {"view": cover_page(link_name, msgid)})
+
+
+def series_detail(request: HttpRequest, link_name: str, series_id: int) -> HttpResponse:
+    return render(request, "reviews/series.html", {"view": series_page(link_name, series_id)})
+
+
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    return render(request, "reviews/person.html", {"view": person_page(person_id)})

@@ -32,7 +32,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
+    "drf_spectacular",
     "archive",
     "reviews",
 ]
@@ -48,6 +50,39 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+
+# The Patchwork-compatible REST API (reviews/api/, CLIENTS.md section 1).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "reviews.api.pagination.LinkHeaderPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Default and largest page sizes of API lists (Patchwork: 30 and 250).
+THREADWORK_API_PAGE_SIZE = int(os.environ.get("THREADWORK_API_PAGE_SIZE", 30))
+THREADWORK_API_MAX_PAGE_SIZE = int(os.environ.get("THREADWORK_API_MAX_PAGE_SIZE", 250))
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Threadwork API",
+    "DESCRIPTION": "Patchwork-compatible REST API (git-pw, pwclient).",
+    "VERSION": "1.3",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

@@ -1,0 +1,54 @@
+// Threadwork: small progressive enhancements; every page works without this file.
+"use strict";
+
+(function () {
+  // Patch list: "select all" checkbox and a count of selected rows.
+  function setUpSelection(form) {
+    var all = form.querySelector("[data-select-all]");
+    var status = form.querySelector("[data-bulk-status]");
+    var boxes = function () {
+      return Array.prototype.slice.call(form.querySelectorAll('input[name="patch"]'));
+    };
+    var update = function () {
+      var checked = boxes().filter(function (b) { return b.checked; }).length;
+      if (all) {
+        all.checked = checked > 0 && checked === boxes().length;
+        all.indeterminate = checked > 0 && checked < boxes().length;
+      }
+      if (status) {
+        status.hidden = checked === 0;
+        status.textContent = checked + " selected";
+      }
+    };
+    if (all) {
+      all.addEventListener("change", function () {
+        boxes().forEach(function (b) { b.checked = all.checked; });
+        update();
+      });
+    }
+    form.addEventListener("change", function (event) {
+      if (event.target.name === "patch") { update(); }
+    });
+  }
+
+  // Discussion: one button to unfold (or fold) every quote at once.
+  function setUpQuoteToggle(section) {
+    var quotes = section.querySelectorAll("details.quote");
+    var heading = section.querySelector("h2");
+    if (!quotes.length || !heading) { return; }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "quiet";
+    button.textContent = "Expand quotes";
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-pressed") !== "true";
+      quotes.forEach(function (d) { d.open = open; });
+      button.setAttribute("aria-pressed", String(open));
+      button.textContent = open ? "Fold quotes" : "Expand quotes";
+    });
+    heading.appendChild(button);
+  }
+
+  document.querySelectorAll("form.bulk").forEach(setUpSelection);
+  document.querySelectorAll("section.discussion").forEach(setUpQuoteToggle);
+})();

@@ -157,8 +157,6 @@ def test_rfc2047_headers_are_decoded() -> None:
     assert dict(message.headers)["Subject"] == "[PATCH] café: fix naïve"
 
 
-
-
 def test_raw_utf8_headers_are_decoded() -> None:
     message = parsed("raw-utf8-headers.eml")
     assert message.subject == "Grüße aus Köln"

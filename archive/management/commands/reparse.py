@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from archive.models import MailingList
+from archive.models import MailingList, Message
 from archive.processors import message_processors
+from archive.searchindex import rebuild_search
 
 
 class Command(BaseCommand):
-    help = "Recompute everything derived from the raw mail (patches, series, trailers...)."
+    help = "Recompute what is derived from the raw mail: search index, patches, series, trailers."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -25,6 +26,11 @@ class Command(BaseCommand):
             if found is None:
                 raise CommandError(f"There is no list called {list_name!r}.")
             list_ids = [found.id]
+        messages = Message.objects.real()
+        if list_ids is not None:
+            messages = messages.filter(lists__in=list_ids)
+        count = rebuild_search(messages.values_list("id", flat=True).distinct())
+        self.stdout.write(f"rebuilt the search index of {count} messages")
         for processor in message_processors():
             processor.rebuild(list_ids)
             self.stdout.write(f"rebuilt {processor.name}")

@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""What every archive view shares: finding the list and message a URL names."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponseRedirect
+from django.utils.encoding import escape_uri_path
+
+from archive.browse import ALL, get_message
+from archive.models import MailingList, Message
+from archive.views.render import msgid_path
+
+
+class Elsewhere(Exception):
+    """The first path segment is not a list: the URL names a message (``/<msgid>/...``)."""
+
+    def __init__(self, response: HttpResponseRedirect) -> None:
+        self.response = response
+
+
+def find_list(request: HttpRequest, list_name: str) -> MailingList | None:
+    if list_name == ALL:
+        return None
+    found = MailingList.objects.filter(name=list_name).first()
+    if found is None:
+        # /<msgid>/... is served as /all/<msgid>/...
+        raise Elsewhere(HttpResponseRedirect("/all" + escape_uri_path(request.path)))
+    return found
+
+
+def find_message(request: HttpRequest, list_name: str, msgid: str) -> tuple[str, Message]:
+    mlist = find_list(request, list_name)
+    return list_name, get_message(mlist, msgid)
+
+
+def message_base(list_name: str, msgid: str) -> str:
+    return f"/{list_name}/{msgid_path(msgid)}/"
+
+
+def safe_filename(msgid: str, suffix: str = "") -> str:
+    cleaned = "".join(c if c.isalnum() or c in "-._@" else "_" for c in msgid)[:100]
+    return (cleaned or "message") + suffix

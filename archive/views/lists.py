@@ -1,0 +1,137 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""A list (or ``all``): latest threads, search results, search mboxes, the feed."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.shortcuts import render
+from django.utils.http import urlencode
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
+
+from archive import browse
+from archive.feeds import atom_feed
+from archive.mbox import gzip_chunks
+from archive.models import Message
+from archive.search import QueryError
+from archive.views.common import Elsewhere, find_list
+from archive.views.render import msgid_path, render_snippet
+
+
+@csrf_exempt  # b4 POSTs searches without a token; nothing is written
+def list_index(request: HttpRequest, list_name: str) -> HttpResponse:
+    try:
+        mlist = find_list(request, list_name)
+    except Elsewhere:
+        return _maybe_message(list_name)
+    if request.method == "POST":
+        return _search_mbox(request, mlist)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+    query = request.GET.get("q", "").strip()
+    page = _page_number(request)
+    if query:
+        by_relevance = "r" in request.GET
+        results = browse.search_page(query, mlist, page, by_relevance)
+        for hit in results.hits:
+            hit.snippet_html = render_snippet(getattr(hit, "snippet", ""))
+            hit.base = f"/{list_name}/{msgid_path(hit.msgid)}/"
+        context = {
+            "list_name": list_name,
+            "mlist": mlist,
+            "results": results,
+            "page": page,
+            "first_number": (page - 1) * browse.PAGE_SIZE + 1,
+            "by_relevance": by_relevance,
+            "next_url": _page_url(request, page + 1)
+            if page * browse.PAGE_SIZE < results.total
+            else "",
+            "prev_url": _page_url(request, page - 1) if page > 1 else "",
+            "order_url": _order_url(request, not by_relevance),
+        }
+        return render(request, "archive/search.html", context)
+    threads = Paginator(browse.latest_threads(mlist), browse.PAGE_SIZE).get_page(page)
+    for thread in threads:
+        root = thread.root
+        thread.base = f"/{list_name}/{msgid_path(root.msgid)}/" if root else ""
+    return render(
+        request, "archive/list.html", {"list_name": list_name, "mlist": mlist, "threads": threads}
+    )
+
+
+def _maybe_message(name: str) -> HttpResponse:
+    """``/<msgid>/``: a Message-ID without ``/`` in place of a list name."""
+    if Message.objects.real().filter(msgid=name).exists():
+        return HttpResponseRedirect(f"/all/{msgid_path(name)}/")
+    raise Http404("no such list or message")
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, min(int(request.GET.get("page", "1")), 10_000))
+    except ValueError:
+        return 1
+
+
+def _page_url(request: HttpRequest, page: int) -> str:
+    params = request.GET.copy()
+    params["page"] = str(page)
+    return "?" + params.urlencode()
+
+
+def _order_url(request: HttpRequest, relevance: bool) -> str:
+    params = {"q": request.GET.get("q", "")}
+    if relevance:
+        params["r"] = ""
+    return "?" + urlencode(params)
+
+
+def _search_mbox(request: HttpRequest, mlist) -> HttpResponse:
+    """``POST ?x=m&q=...``: matching mail as gzipped mboxrd, whole threads when asked."""
+    body = request.body[:64]
+    if request.GET.get("x") != "m" and not body.startswith(b"x=m"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    whole = request.GET.get("t") == "1" or (body.startswith(b"x=") and body[2:3] not in (b"0", b""))
+    try:
+        compiled = browse.compile_text(request.GET.get("q", ""))
+    except QueryError as exc:
+        return HttpResponse(f"bad query: {exc}\n", status=400, content_type="text/plain")
+    ids = browse.search_mbox_ids(compiled, mlist, whole)
+    if not ids:
+        raise Http404("no messages match")
+    response = StreamingHttpResponse(
+        gzip_chunks(browse.raws_in_order(ids)), content_type="application/gzip"
+    )
+    response["Content-Disposition"] = 'inline; filename="results.mbox.gz"'
+    return response
+
+
+@require_safe
+def search_alias(request: HttpRequest) -> HttpResponse:
+    """``/search/?q=`` is ``/all/?q=``."""
+    return HttpResponseRedirect("/all/?" + request.GET.urlencode() if request.GET else "/all/")
+
+
+@require_safe
+def list_feed(request: HttpRequest, list_name: str) -> HttpResponse:
+    try:
+        mlist = find_list(request, list_name)
+    except Elsewhere as redirect:
+        return redirect.response
+    title = mlist.name if mlist else "all lists"
+    feed = atom_feed(
+        title=title,
+        feed_url=request.build_absolute_uri(),
+        site=request.build_absolute_uri("/"),
+        list_name=list_name,
+        messages=browse.latest_messages(mlist),
+    )
+    return HttpResponse(feed, content_type="application/atom+xml; charset=utf-8")

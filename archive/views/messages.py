@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""One message: its page, its raw bytes, and the redirects to them."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from archive import browse
+from archive.models import RawMail
+from archive.views.common import (
+    Elsewhere,
+    find_list,
+    find_message,
+    message_base,
+    safe_filename,
+)
+from archive.views.render import render_body
+
+
+@require_safe
+def message_page(request: HttpRequest, list_name: str, msgid: str) -> HttpResponse:
+    try:
+        list_name, message = find_message(request, list_name, msgid)
+    except Elsewhere as redirect:
+        return redirect.response
+    context = {
+        "list_name": list_name,
+        "message": message,
+        "base": message_base(list_name, message.msgid),
+        "body": render_body(message.body),
+        "lists": browse.message_lists(message),
+        "replies": browse.replies(message),
+        "thread": browse.thread_tree(message.thread_id) if message.thread_id else [],
+        "reply_to": _reply_recipients(message),
+    }
+    return render(request, "archive/message.html", context)
+
+
+def _reply_recipients(message) -> dict[str, str]:
+    sender = message.author.email if message.author else ""
+    return {"to": sender, "cc": ", ".join(x for x in (message.to, message.cc) if x)}
+
+
+@require_safe
+def message_raw(request: HttpRequest, list_name: str, msgid: str) -> HttpResponse:
+    try:
+        list_name, message = find_message(request, list_name, msgid)
+    except Elsewhere as redirect:
+        return redirect.response
+    raw = RawMail.objects.filter(message=message).values_list("data", flat=True).first()
+    if raw is None:
+        raise Http404("no raw mail kept for this message")
+    response = HttpResponse(bytes(raw), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{safe_filename(message.msgid, ".txt")}"'
+    return response
+
+
+def message_redirect(request: HttpRequest, list_name: str, msgid: str) -> HttpResponse:
+    """``/<list>/<msgid>`` -> ``/<list>/<msgid>/``; ``/<msgid>/raw`` -> ``/all/<msgid>/raw``."""
+    try:
+        find_list(request, list_name)
+    except Elsewhere as redirect:
+        return redirect.response
+    return HttpResponsePermanentRedirect(message_base(list_name, msgid))

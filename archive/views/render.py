@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Mail text as HTML: everything escaped, quoted lines and diffs marked up by line."""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import quote
+
+from django.utils.safestring import SafeString, mark_safe
+
+from archive.browse import MARK_END, MARK_START
+
+_DIFF_START = ("diff --git ", "--- a/", "+++ b/", "@@ ")
+
+
+def msgid_path(msgid: str) -> str:
+    """A Message-ID as one URL path segment: ``/`` and ``%`` quoted, ``@`` kept."""
+    return quote(msgid, safe="@!$&'()*+,;=:~-._")
+
+
+def render_body(text: str) -> SafeString:
+    """The body as escaped lines; quoted text and diff lines get a class."""
+    out: list[str] = []
+    in_diff = False
+    for line in text.split("\n"):
+        escaped = html.escape(line, quote=False)
+        if line.startswith(_DIFF_START):
+            in_diff = True
+        cls = _line_class(line, in_diff)
+        if line.startswith("-- ") and line.rstrip() == "--":
+            in_diff = False
+        out.append(f'<span class="{cls}">{escaped}</span>' if cls else escaped)
+    return mark_safe("\n".join(out))  # every piece above is escaped
+
+
+def _line_class(line: str, in_diff: bool) -> str:
+    if line.startswith(">"):
+        depth = len(line) - len(line.lstrip(">"))
+        return f"q q{min(depth, 3)}"
+    if not in_diff:
+        return ""
+    if line.startswith("@@"):
+        return "hunk"
+    if line.startswith(("+++", "---", "diff ")):
+        return "dhead"
+    if line.startswith("+"):
+        return "add"
+    if line.startswith("-"):
+        return "del"
+    return ""
+
+
+_MARK_RE = re.compile(re.escape(MARK_START) + "(.*?)" + re.escape(MARK_END), re.S)
+
+
+def render_snippet(snippet: str | None) -> SafeString:
+    """A ts_headline snippet: escaped, then its match markers turned into <mark>."""
+    if not snippet:
+        return mark_safe("")
+    escaped = html.escape(snippet.replace("\x04", " … "), quote=False)
+    return mark_safe(_MARK_RE.sub(r"<mark>\1</mark>", escaped))

@@ -1,0 +1,205 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Query filters of the API lists, as Patchwork reads them.
+
+Related objects are named by id or by their natural key (project link name,
+person email, user name, state slug); filters repeat (``state=new&state=rfc``);
+an empty value means no filter (git-pw sends ``project=`` for "all"); a value
+naming nothing gives an empty list rather than an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import reduce
+from operator import or_
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils.text import slugify
+from django_filters.widgets import QueryArrayWidget
+
+from archive.models import Person
+from reviews.api.links import parse_bool
+from reviews.models import Bundle, Check, Cover, Event, Patch, Project, Series
+
+__all__ = [
+    "BundleFilterSet",
+    "CheckFilterSet",
+    "CoverFilterSet",
+    "EventFilterSet",
+    "PatchFilterSet",
+    "PersonFilterSet",
+    "ProjectFilterSet",
+    "SeriesFilterSet",
+    "UserFilterSet",
+]
+
+
+class _ListField(forms.Field):
+    widget = QueryArrayWidget
+
+    def to_python(self, value: object) -> list[str]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        return [str(v).strip() for v in values if str(v).strip()]
+
+
+class ListFilter(django_filters.Filter):
+    """A repeatable filter; its method gets the list of non-empty values."""
+
+    field_class = _ListField
+
+
+def _by_key(prefix: str, key: str, transform: Callable[[str], str] = str) -> Callable:
+    """Match ``<prefix>_id`` for numbers, else ``<prefix>__<key>`` (case-insensitive)."""
+
+    def method(queryset: QuerySet, name: str, values: Sequence[str]) -> QuerySet:
+        conditions = [
+            Q(**{f"{prefix}_id": int(v)}) if v.isdecimal()
+            else Q(**{f"{prefix}__{key}__iexact": transform(v)})
+            for v in values
+        ]  # fmt: skip
+        return queryset.filter(reduce(or_, conditions))
+
+    return method
+
+
+def _search(*fields: str) -> Callable:
+    """``q``: every word in one of ``fields``."""
+
+    def method(queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for word in value.split():
+            queryset = queryset.filter(
+                reduce(or_, (Q(**{f"{f}__icontains": word}) for f in fields))
+            )
+        return queryset
+
+    return method
+
+
+def _ignore(queryset: QuerySet, name: str, value: object) -> QuerySet:
+    return queryset
+
+
+def _boolean(queryset: QuerySet, name: str, value: str) -> QuerySet:
+    flag = parse_bool(value)
+    return queryset if flag is None else queryset.filter(**{name: flag})
+
+
+def _msgid(queryset: QuerySet, name: str, value: str) -> QuerySet:
+    return queryset.filter(message__msgid=value.strip().strip("<>"))
+
+
+def _state_slug(value: str) -> str:
+    return slugify(value.lower())
+
+
+class _Dated(django_filters.FilterSet):
+    since = django_filters.IsoDateTimeFilter(field_name="date", lookup_expr="gte")
+    before = django_filters.IsoDateTimeFilter(field_name="date", lookup_expr="lt")
+
+
+def _project_filter() -> ListFilter:
+    return ListFilter(method=_by_key("project", "link_name"))
+
+
+class ProjectFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method=_search("link_name", "list_id", "name"))
+
+    class Meta:
+        model = Project
+        fields: list[str] = []
+
+
+class PersonFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method=_search("name", "email"))
+    # git-pw adds project= to every list; people are not per project.
+    project = django_filters.CharFilter(method=_ignore)
+
+    class Meta:
+        model = Person
+        fields: list[str] = []
+
+
+class UserFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method=_search("username", "first_name", "last_name", "email"))
+    project = django_filters.CharFilter(method=_ignore)
+
+    class Meta:
+        model = get_user_model()
+        fields: list[str] = []
+
+
+class PatchFilterSet(_Dated):
+    project = _project_filter()
+    state = ListFilter(method=_by_key("state", "slug", _state_slug))
+    submitter = ListFilter(method=_by_key("submitter", "email"))
+    delegate = ListFilter(method=_by_key("delegate", "username"))
+    series = ListFilter(method=_by_key("series", "pk"))
+    archived = django_filters.CharFilter(method=_boolean)
+    hash = django_filters.CharFilter(field_name="hash", lookup_expr="iexact")
+    msgid = django_filters.CharFilter(method=_msgid)
+    q = django_filters.CharFilter(method=_search("name"))
+
+    class Meta:
+        model = Patch
+        fields: list[str] = []
+
+
+class CoverFilterSet(_Dated):
+    project = _project_filter()
+    series = ListFilter(method=_by_key("series", "pk"))
+    submitter = ListFilter(method=_by_key("submitter", "email"))
+    msgid = django_filters.CharFilter(method=_msgid)
+    q = django_filters.CharFilter(method=_search("name"))
+
+    class Meta:
+        model = Cover
+        fields: list[str] = []
+
+
+class SeriesFilterSet(_Dated):
+    project = _project_filter()
+    submitter = ListFilter(method=_by_key("submitter", "email"))
+    q = django_filters.CharFilter(method=_search("name"))
+
+    class Meta:
+        model = Series
+        fields: list[str] = []
+
+
+class CheckFilterSet(_Dated):
+    user = ListFilter(method=_by_key("user", "username"))
+    state = ListFilter(field_name="state", lookup_expr="in")
+    context = django_filters.CharFilter(field_name="context")
+
+    class Meta:
+        model = Check
+        fields: list[str] = []
+
+
+class EventFilterSet(_Dated):
+    project = _project_filter()
+    category = ListFilter(field_name="category", lookup_expr="in")
+    series = ListFilter(method=_by_key("series", "pk"))
+    patch = ListFilter(method=_by_key("patch", "pk"))
+    cover = ListFilter(method=_by_key("cover", "pk"))
+    actor = ListFilter(method=_by_key("actor", "username"))
+
+    class Meta:
+        model = Event
+        fields: list[str] = []
+
+
+class BundleFilterSet(django_filters.FilterSet):
+    project = _project_filter()
+    owner = ListFilter(method=_by_key("owner", "username"))
+    public = django_filters.CharFilter(method=_boolean)
+    q = django_filters.CharFilter(method=_search("name"))
+
+    class Meta:
+        model = Bundle
+        fields: list[str] = []

@@ -1,0 +1,243 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Read views of projects, people, users, patches, covers, series and comments.
+
+Each list costs a fixed number of queries whatever the page size: related
+rows are joined or prefetched, big text columns left out of lists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import F, Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from archive.models import Person
+from reviews import services
+from reviews.api import filters, serializers, writes
+from reviews.api.base import ApiView, call_service
+from reviews.api.links import Links
+from reviews.models import Check, Comment, Cover, Patch, Project, Series
+
+RESOURCES = (
+    "bundles", "covers", "events", "patches", "people", "projects", "series", "users",
+)  # fmt: skip
+_BIG_MESSAGE_FIELDS = ("body", "headers", "search", "references", "to", "cc")
+
+
+@extend_schema(responses={200: dict})
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def api_root(request: Request, version: str | None = None) -> Response:
+    links = Links(request, version)
+    return Response({name: f"{links.api}/{name}/" for name in RESOURCES})
+
+
+class _Projects(ApiView):
+    serializer_class = serializers.ProjectDetailSerializer
+    filterset_class = filters.ProjectFilterSet
+    ordering_fields = ["id", "name", "link_name", "list_id"]
+    ordering = ["id"]
+
+    def get_queryset(self) -> QuerySet:
+        return Project.objects.prefetch_related("maintainers").order_by("id")
+
+
+class ProjectList(_Projects, generics.ListAPIView):
+    pass
+
+
+class ProjectDetail(_Projects, generics.RetrieveAPIView):
+    def get_object(self) -> Project:
+        """By id or by link name, as on Patchwork."""
+        key = self.kwargs["pk"]
+        lookup = {"pk": int(key)} if key.isdecimal() else {"link_name": key}
+        return get_object_or_404(self.get_queryset(), **lookup)
+
+
+class _People(ApiView):
+    serializer_class = serializers.PersonDetailSerializer
+    filterset_class = filters.PersonFilterSet
+    ordering_fields = ["id", "name", "email"]
+    ordering = ["id"]
+    queryset = Person.objects.order_by("id")
+
+
+class PersonList(_People, generics.ListAPIView):
+    pass
+
+
+class PersonDetail(_People, generics.RetrieveAPIView):
+    pass
+
+
+class _Users(ApiView):
+    serializer_class = serializers.UserDetailSerializer
+    filterset_class = filters.UserFilterSet
+    ordering_fields = ["id", "username", "email"]
+    ordering = ["id"]
+
+    def get_queryset(self) -> QuerySet:
+        return get_user_model().objects.filter(is_active=True).order_by("id")
+
+
+class UserList(_Users, generics.ListAPIView):
+    pass
+
+
+class UserDetail(_Users, generics.RetrieveAPIView):
+    pass
+
+
+def _patches() -> QuerySet:
+    return (
+        Patch.objects.select_related("project", "state", "submitter", "delegate", "series")
+        .annotate(msgid=F("message__msgid"))
+        .prefetch_related(
+            Prefetch("checks", queryset=Check.objects.only("patch_id", "context", "state", "date"))
+        )
+    )
+
+
+class PatchList(ApiView, generics.ListAPIView):
+    serializer_class = serializers.PatchListSerializer
+    filterset_class = filters.PatchFilterSet
+    ordering_fields = ["id", "name", "project", "date", "state", "archived", "submitter"]
+    ordering = ["id"]
+
+    def get_queryset(self) -> QuerySet:
+        return _patches().defer("commit_message", "diff", "diffstat")
+
+
+class PatchDetail(ApiView, generics.RetrieveAPIView):
+    """GET a patch; PATCH (or PUT) its state, delegate, archived flag, commit ref."""
+
+    serializer_class = serializers.PatchDetailSerializer
+
+    def get_queryset(self) -> QuerySet:
+        return (
+            _patches()
+            .select_related("message")
+            .defer(*(f"message__{f}" for f in _BIG_MESSAGE_FIELDS if f != "headers"))
+        )
+
+    @extend_schema(request=writes.PatchInput, responses=serializers.PatchDetailSerializer)
+    def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        patch = self.get_object()
+        form = writes.PatchInput(data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        call_service(services.update_patch, request.user, patch, **form.validated_data)
+        fresh = self.get_queryset().get(pk=patch.pk)
+        return Response(self.get_serializer(fresh).data)
+
+    @extend_schema(request=writes.PatchInput, responses=serializers.PatchDetailSerializer)
+    def put(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.patch(request, *args, **kwargs)
+
+
+def _covers() -> QuerySet:
+    return Cover.objects.select_related("project", "submitter", "series").annotate(
+        msgid=F("message__msgid")
+    )
+
+
+class CoverList(ApiView, generics.ListAPIView):
+    serializer_class = serializers.CoverListSerializer
+    filterset_class = filters.CoverFilterSet
+    ordering_fields = ["id", "name", "date", "submitter"]
+    ordering = ["id"]
+
+    def get_queryset(self) -> QuerySet:
+        return _covers()
+
+
+class CoverDetail(ApiView, generics.RetrieveAPIView):
+    serializer_class = serializers.CoverDetailSerializer
+
+    def get_queryset(self) -> QuerySet:
+        return _covers().select_related("message")
+
+
+class _Series(ApiView):
+    serializer_class = serializers.SeriesSerializer
+    filterset_class = filters.SeriesFilterSet
+    ordering_fields = ["id", "name", "date", "submitter", "received_all"]
+    ordering = ["id"]
+
+    def get_queryset(self) -> QuerySet:
+        patches = (
+            Patch.objects.only("id", "name", "date", "number", "project_id", "series_id")
+            .annotate(msgid=F("message__msgid"))
+            .order_by("number", "date", "id")
+        )
+        return (
+            Series.objects.select_related("project", "submitter", "cover__message")
+            .defer(*(f"cover__message__{f}" for f in _BIG_MESSAGE_FIELDS))
+            .prefetch_related(Prefetch("patches", queryset=patches))
+        )
+
+
+class SeriesList(_Series, generics.ListAPIView):
+    pass
+
+
+class SeriesDetail(_Series, generics.RetrieveAPIView):
+    pass
+
+
+class _Comments(ApiView):
+    serializer_class = serializers.CommentSerializer
+    ordering_fields = ["id", "date"]
+    owner_kind = ""
+
+    def _owner(self) -> Patch | Cover:
+        model = Patch if self.owner_kind == "patches" else Cover
+        if not hasattr(self, "_owner_obj"):
+            self._owner_obj = get_object_or_404(model.objects.only("id", "project_id"),
+                                                pk=self.kwargs["pk"])  # fmt: skip
+        return self._owner_obj
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Comment.objects.none()
+        owner = self._owner()
+        key = "patch" if self.owner_kind == "patches" else "cover"
+        return (
+            Comment.objects.filter(**{key: owner})
+            .select_related("message__author")
+            .defer("message__search")
+            .order_by("message__date", "id")
+        )
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if getattr(self, "swagger_fake_view", False):
+            return context
+        owner = self._owner()
+        context.update(owner_kind=self.owner_kind, owner_id=owner.id, project_id=owner.project_id)
+        return context
+
+
+class PatchCommentList(_Comments, generics.ListAPIView):
+    owner_kind = "patches"
+
+
+class CoverCommentList(_Comments, generics.ListAPIView):
+    owner_kind = "covers"
+
+
+class PatchCommentDetail(_Comments, generics.RetrieveAPIView):
+    owner_kind = "patches"
+    lookup_url_kwarg = "comment_id"
+
+
+class CoverCommentDetail(_Comments, generics.RetrieveAPIView):
+    owner_kind = "covers"
+    lookup_url_kwarg = "comment_id"

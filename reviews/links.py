@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""URLs of review and archive pages, built from plain values.
+
+Message-IDs may hold ``/`` and other reserved characters, so they are
+percent-quoted (keeping ``@``), as the archive's ``/<list>/<msgid>/`` does.
+Building these by hand rather than with ``reverse()`` keeps a 50-row table
+cheap and lets patch URLs end in ``/mbox/`` and ``/raw/`` unambiguously.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+__all__ = [
+    "cover_url",
+    "message_url",
+    "patch_list_url",
+    "patch_mbox_url",
+    "patch_raw_url",
+    "patch_url",
+    "person_url",
+    "search_url",
+    "series_mbox_url",
+    "series_url",
+]
+
+
+def quote_msgid(msgid: str) -> str:
+    return quote(msgid, safe="@")
+
+
+def message_url(list_name: str, msgid: str) -> str:
+    return f"/{quote(list_name, safe='')}/{quote_msgid(msgid)}/"
+
+
+def patch_list_url(link_name: str) -> str:
+    return f"/project/{link_name}/list/"
+
+
+def patch_url(link_name: str, msgid: str) -> str:
+    return f"/project/{link_name}/patch/{quote_msgid(msgid)}/"
+
+
+def patch_mbox_url(link_name: str, msgid: str) -> str:
+    return f"{patch_url(link_name, msgid)}mbox/"
+
+
+def patch_raw_url(link_name: str, msgid: str) -> str:
+    return f"{patch_url(link_name, msgid)}raw/"
+
+
+def cover_url(link_name: str, msgid: str) -> str:
+    return f"/project/{link_name}/cover/{quote_msgid(msgid)}/"
+
+
+def series_url(link_name: str, series_id: int) -> str:
+    return f"/project/{link_name}/series/{series_id}/"
+
+
+def series_mbox_url(series_id: int) -> str:
+    return f"/series/{series_id}/mbox/"
+
+
+def person_url(person_id: int) -> str:
+    return f"/person/{person_id}/"
+
+
+def search_url(q: str) -> str:
+    return f"/search/?{urlencode({'q': q})}"

@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The patch list's query string: parsed once into a frozen, validated value.
+
+Pure: a mapping of strings in, a :class:`PatchListQuery` out; invalid values
+fall back to defaults rather than erroring, as a list page should.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode
+
+__all__ = ["ACTION_REQUIRED", "ALL_STATES", "ORDERINGS", "PatchListQuery", "parse_list_query"]
+
+ACTION_REQUIRED = ""  # the default view: open states, not archived
+ALL_STATES = "*"
+ARCHIVED_CHOICES = ("false", "true", "both")
+
+# Public sort key -> model fields (the id breaks ties for stable pages).
+ORDERINGS: dict[str, tuple[str, ...]] = {
+    "date": ("date", "id"),
+    "name": ("name", "id"),
+    "submitter": ("submitter__name", "submitter__email", "id"),
+    "delegate": ("delegate__username", "id"),
+    "state": ("state__ordering", "id"),
+    "series": ("series__name", "number", "id"),
+}
+DEFAULT_ORDER = "-date"
+
+
+@dataclass(frozen=True)
+class PatchListQuery:
+    state: str = ACTION_REQUIRED
+    submitter: int | None = None
+    delegate: int | None = None
+    series: int | None = None
+    archived: str = "false"
+    since: dt.date | None = None
+    until: dt.date | None = None
+    q: str = ""
+    order: str = DEFAULT_ORDER
+    page: int = 1
+
+    @property
+    def order_fields(self) -> tuple[str, ...]:
+        descending = self.order.startswith("-")
+        fields = ORDERINGS[self.order.lstrip("-")]
+        return tuple(f"-{f}" if descending else f for f in fields)
+
+    def params(self, **changes: object) -> str:
+        """The query string for this view with ``changes`` applied (page reset)."""
+        changes.setdefault("page", 1)
+        query = replace(self, **changes)  # type: ignore[arg-type]
+        defaults = PatchListQuery()
+        pairs = [
+            (name, "" if value is None else str(value))
+            for name, value in vars(query).items()
+            if value != getattr(defaults, name)
+        ]
+        return urlencode(pairs)
+
+    def sort_params(self, column: str) -> str:
+        """Sort by ``column``; a second click on the current column reverses it."""
+        order = f"-{column}" if self.order == column else column
+        return self.params(order=order)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def parse_list_query(params: Mapping[str, str]) -> PatchListQuery:
+    order = params.get("order") or DEFAULT_ORDER
+    if order.lstrip("-") not in ORDERINGS:
+        order = DEFAULT_ORDER
+    archived = params.get("archived") or "false"
+    return PatchListQuery(
+        state=(params.get("state") or ACTION_REQUIRED).strip()[:100],
+        submitter=_int(params.get("submitter")),
+        delegate=_int(params.get("delegate")),
+        series=_int(params.get("series")),
+        archived=archived if archived in ARCHIVED_CHOICES else "false",
+        since=_date(params.get("since")),
+        until=_date(params.get("until")),
+        q=(params.get("q") or "").strip()[:200],
+        order=order,
+        page=max(_int(params.get("page")) or 1, 1),
+    )

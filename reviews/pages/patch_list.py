@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The patch list of a project: filters, sorting, one page of rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
+from django.shortcuts import get_object_or_404
+
+from archive.models import Person
+from reviews.listing import ACTION_REQUIRED, ALL_STATES, PatchListQuery
+from reviews.models import Patch, Project, State
+
+PER_PAGE = 50
+
+
+@dataclass
+class PatchListPage:
+    project: Project
+    query: PatchListQuery
+    page: Page
+    states: list[State]
+    delegates: list
+    submitter: Person | None
+
+    @property
+    def state_label(self) -> str:
+        if self.query.state == ACTION_REQUIRED:
+            return "Action required"
+        if self.query.state == ALL_STATES:
+            return "Any state"
+        names = {s.slug: s.name for s in self.states}
+        return names.get(self.query.state, self.query.state)
+
+
+def patch_list_page(link_name: str, query: PatchListQuery) -> PatchListPage:
+    project = get_object_or_404(Project.objects.select_related("mailing_list"), link_name=link_name)
+    patches = Patch.objects.filter(project=project).matching(query).for_list()
+    paginator = Paginator(patches, PER_PAGE)
+    page = paginator.get_page(query.page)
+    page.object_list = list(page.object_list)
+    user_model = get_user_model()
+    delegates = list(
+        user_model.objects.filter(delegated_patches__project=project)
+        .distinct()
+        .order_by("username")
+        .only("username")
+    )
+    submitter = Person.objects.filter(id=query.submitter).first() if query.submitter else None
+    return PatchListPage(
+        project=project,
+        query=query,
+        page=page,
+        states=list(State.objects.all()),
+        delegates=delegates,
+        submitter=submitter,
+    )

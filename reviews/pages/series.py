@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The series page and the cover letter page: one view of a series, two entries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils.safestring import SafeString
+
+from reviews import links
+from reviews.models import Cover, Patch, Project, Series
+from reviews.pages.common import (
+    CommentView,
+    TrailerView,
+    collected_trailers,
+    discussion,
+    revisions,
+    series_patches,
+)  # fmt: skip
+from reviews.rendering.cache import mail_html
+
+
+@dataclass
+class SeriesPage:
+    project: Project
+    series: Series | None
+    cover: Cover | None
+    cover_html: SafeString | None
+    comments: list[CommentView]
+    trailers: list[TrailerView]
+    patches: list[Patch] = field(default_factory=list)
+    revisions: list[Series] = field(default_factory=list)
+
+    @property
+    def list_name(self) -> str:
+        return self.project.mailing_list.name
+
+    @property
+    def title(self) -> str:
+        if self.cover is not None:
+            return self.cover.name
+        return self.series.name if self.series else ""
+
+    @property
+    def cover_message_url(self) -> str:
+        return links.message_url(self.list_name, self.cover.message.msgid) if self.cover else ""
+
+
+def series_page(link_name: str, series_id: int) -> SeriesPage:
+    series = (
+        Series.objects.select_related(
+            "project__mailing_list", "submitter", "cover__message", "cover__submitter"
+        )
+        .filter(project__link_name=link_name, id=series_id)
+        .first()
+    )
+    if series is None:
+        raise Http404("No such series")
+    cover = getattr(series, "cover", None)
+    return _page(series.project, series, cover)
+
+
+def cover_page(link_name: str, msgid: str) -> SeriesPage:
+    candidates = [msgid] + ([unquote(msgid)] if "%" in msgid else [])
+    cover = (
+        Cover.objects.select_related(
+            "project__mailing_list", "submitter", "message", "series__submitter"
+        )
+        .filter(project__link_name=link_name, message__msgid__in=candidates)
+        .first()
+    )
+    if cover is None:
+        raise Http404("No such cover letter")
+    return _page(cover.project, cover.series, cover)
+
+
+def _page(project: Project, series: Series | None, cover: Cover | None) -> SeriesPage:
+    list_name = project.mailing_list.name
+    comments = Q(cover_id=cover.id) if cover else Q(pk__in=[])
+    page = SeriesPage(
+        project=project,
+        series=series,
+        cover=cover,
+        cover_html=mail_html(cover.message_id, cover.message.body) if cover else None,
+        comments=discussion(comments, list_name),
+        trailers=collected_trailers(None, comments, list_name),
+    )
+    if series is not None:
+        page.patches = series_patches(series)
+        page.revisions = revisions(series)
+    return page

@@ -1,0 +1,178 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""A unified diff as HTML: file by file, old/new line numbers, coloured code.
+
+Pure: diff text in, escaped HTML out. Tolerant of mail-mangled diffs: any line
+that is not understood is shown as context rather than dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html import escape
+
+from reviews.rendering.highlight import highlight_lines, lexer_for
+
+__all__ = ["DiffFile", "parse_diff", "render_diff"]
+
+_HUNK_RE = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+# Headers every file has; only the others (modes, renames, binary) are shown.
+_PLAIN_HEADERS = ("diff ", "index ", "--- ", "+++ ", "Index: ", "====")
+_KINDS = {"+": "add", "-": "del", " ": "ctx", "\\": "note"}
+
+
+@dataclass
+class Hunk:
+    header: str
+    old_start: int
+    new_start: int
+    lines: list[tuple[str, str]] = field(default_factory=list)  # (kind, text)
+
+
+@dataclass
+class DiffFile:
+    headers: list[str] = field(default_factory=list)
+    old_path: str = ""
+    new_path: str = ""
+    hunks: list[Hunk] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        return self.new_path if self.new_path not in ("", "/dev/null") else self.old_path
+
+
+def _strip_path(raw: str) -> str:
+    path = raw.split("\t")[0].strip().strip('"')
+    return path[2:] if path.startswith(("a/", "b/")) else path
+
+
+def parse_diff(diff: str) -> list[DiffFile]:
+    """Split a diff into files and hunks (never raises).
+
+    Hunk bodies are read by the counts in their ``@@`` header, so a removed
+    line reading ``-- x`` is not taken for the next file's ``--- `` line.
+    """
+    files: list[DiffFile] = []
+    current: DiffFile | None = None
+    hunk: Hunk | None = None
+    old_left = new_left = 0
+    for line in diff.replace("\r\n", "\n").split("\n"):
+        if hunk is not None and (old_left > 0 or new_left > 0 or line.startswith("\\")):
+            kind = _KINDS.get(line[:1], "ctx")
+            hunk.lines.append((kind, line[1:]))
+            old_left -= kind in ("ctx", "del")
+            new_left -= kind in ("ctx", "add")
+            continue
+        match = _HUNK_RE.match(line)
+        if match and current is not None:
+            hunk = Hunk(line, int(match.group(1)), int(match.group(3)))
+            old_left, new_left = int(match.group(2) or 1), int(match.group(4) or 1)
+            current.hunks.append(hunk)
+            continue
+        if line.startswith(("diff ", "Index: ")) or (
+            line.startswith("--- ") and (current is None or current.hunks)
+        ):
+            current, hunk = DiffFile(), None
+            files.append(current)
+            if line.startswith("diff --git "):
+                old, _, new = line[len("diff --git ") :].partition(" ")
+                current.old_path, current.new_path = _strip_path(old), _strip_path(new)
+        if current is not None and hunk is None:
+            _header_line(current, line)
+    return files
+
+
+def _header_line(current: DiffFile, line: str) -> None:
+    if line.startswith("--- "):
+        current.old_path = _strip_path(line[4:])
+    elif line.startswith("+++ "):
+        current.new_path = _strip_path(line[4:])
+    elif line.startswith(("rename from ", "copy from ")):
+        current.old_path = line.split(" ", 2)[2]
+    elif line.startswith(("rename to ", "copy to ")):
+        current.new_path = line.split(" ", 2)[2]
+    if line:
+        current.headers.append(line)
+
+
+def _coloured(file: DiffFile, hunk: Hunk) -> list[str]:
+    """HTML per hunk line, lexing the old and the new side each as a whole."""
+    lexer = lexer_for(file.path)
+    old = [t for k, t in hunk.lines if k in ("ctx", "del")]
+    new = [t for k, t in hunk.lines if k in ("ctx", "add")]
+    old_html = iter(highlight_lines(lexer, old))
+    new_html = iter(highlight_lines(lexer, new))
+    out = []
+    for kind, text in hunk.lines:
+        if kind == "del":
+            out.append(next(old_html))
+        elif kind == "add":
+            out.append(next(new_html))
+        elif kind == "ctx":
+            next(old_html)
+            out.append(next(new_html))
+        else:
+            out.append(escape(text, quote=False))
+    return out
+
+
+def _hunk_rows(file: DiffFile, hunk: Hunk) -> list[str]:
+    rows = [
+        '<tr class="hunk"><td class="ln"></td><td class="ln"></td>'
+        f"<td>{escape(hunk.header, quote=False)}</td></tr>"
+    ]
+    old_no, new_no = hunk.old_start, hunk.new_start
+    signs = {"add": "+", "del": "-", "ctx": " ", "note": "\\"}
+    for (kind, _text), html in zip(hunk.lines, _coloured(file, hunk), strict=True):
+        old_cell = new_cell = ""
+        if kind in ("ctx", "del"):
+            old_cell, old_no = str(old_no), old_no + 1
+        if kind in ("ctx", "add"):
+            new_cell, new_no = str(new_no), new_no + 1
+        rows.append(
+            f'<tr class="{kind}"><td class="ln" data-ln="{old_cell}"></td>'
+            f'<td class="ln" data-ln="{new_cell}"></td>'
+            f'<td><span class="sign">{signs[kind]}</span>{html}</td></tr>'
+        )
+    return rows
+
+
+def _file_html(index: int, file: DiffFile) -> str:
+    path = escape(file.path or "(unknown file)")
+    title = path
+    if file.old_path and file.new_path and file.old_path != file.new_path:
+        title = f"{escape(file.old_path)} → {path}" if file.new_path != "/dev/null" else path
+    notes = [h for h in file.headers if not h.startswith(_PLAIN_HEADERS)]
+    meta = ""
+    if notes:
+        meta = f'<pre class="diff-meta">{escape(chr(10).join(notes), quote=False)}</pre>'
+    rows = [row for hunk in file.hunks for row in _hunk_rows(file, hunk)]
+    body = (
+        f'<div class="diff-scroll"><table class="diff-table"><tbody>{"".join(rows)}'
+        "</tbody></table></div>"
+        if rows
+        else ""
+    )
+    return (
+        f'<section class="diff-file" id="file-{index}">'
+        f'<h3 class="diff-path"><a href="#file-{index}">{title}</a>{_stat(file)}</h3>'
+        f"{meta}"
+        f"{body}</section>"
+    )
+
+
+def _stat(file: DiffFile) -> str:
+    added = sum(1 for h in file.hunks for kind, _ in h.lines if kind == "add")
+    removed = sum(1 for h in file.hunks for kind, _ in h.lines if kind == "del")
+    return (
+        f' <span class="stat"><span class="plus">+{added}</span> '
+        f'<span class="minus">−{removed}</span></span>'
+    )
+
+
+def render_diff(diff: str) -> str:
+    """Escaped HTML for every file of ``diff``; the diff text itself when unparseable."""
+    files = parse_diff(diff)
+    if not files:
+        return f'<pre class="diff-raw">{escape(diff, quote=False)}</pre>'
+    return "".join(_file_html(i, f) for i, f in enumerate(files, 1))

@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Syntax colouring of source lines with Pygments, as escaped HTML per line.
+
+Token types map onto a handful of short CSS classes (``k``, ``c``, ``s``...)
+styled by our own stylesheet, so no Pygments style sheet is needed.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from html import escape
+
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_for_filename
+from pygments.token import Comment, Keyword, Literal, Name, Number, Operator, String, _TokenType
+from pygments.util import ClassNotFound
+
+__all__ = ["highlight_lines", "lexer_for"]
+
+# Most specific first: the first ancestor found decides the class.
+_CLASSES: tuple[tuple[_TokenType, str], ...] = (
+    (Comment.Preproc, "cp"),
+    (Comment.PreprocFile, "s"),
+    (Comment, "c"),
+    (Keyword.Type, "kt"),
+    (Keyword, "k"),
+    (String, "s"),
+    (Number, "m"),
+    (Literal, "s"),
+    (Name.Function, "nf"),
+    (Name.Class, "nc"),
+    (Name.Builtin, "nb"),
+    (Name.Tag, "nt"),
+    (Name.Attribute, "na"),
+    (Name.Decorator, "nb"),
+    (Name.Variable, "nv"),
+    (Operator.Word, "k"),
+)
+
+# Files this long are shown without colour: lexing them costs more than it helps.
+MAX_HIGHLIGHT_CHARS = 200_000
+
+
+@lru_cache(maxsize=4096)
+def _css_class(ttype: _TokenType) -> str:
+    for ancestor, css in _CLASSES:
+        if ttype in ancestor:
+            return css
+    return ""
+
+
+@lru_cache(maxsize=512)
+def lexer_for(filename: str) -> Lexer | None:
+    """The lexer for a file name, or None for unknown or plain-text files."""
+    try:
+        lexer = get_lexer_for_filename(filename, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+    return None if lexer.name == "Text only" else lexer
+
+
+def highlight_lines(lexer: Lexer | None, lines: list[str]) -> list[str]:
+    """Escaped HTML for each of ``lines`` (without newlines), coloured when possible."""
+    text = "\n".join(lines)
+    if lexer is None or len(text) > MAX_HIGHLIGHT_CHARS:
+        return [escape(line, quote=False) for line in lines]
+    out: list[list[str]] = [[]]
+    for ttype, value in lexer.get_tokens(text):
+        css = _css_class(ttype)
+        for i, part in enumerate(value.split("\n")):
+            if i:
+                out.append([])
+            if part:
+                piece = escape(part, quote=False)
+                out[-1].append(f'<span class="{css}">{piece}</span>' if css else piece)
+    html = ["".join(parts) for parts in out]
+    # A lexer may add or drop a trailing newline; keep exactly one entry per line.
+    html += [""] * (len(lines) - len(html))
+    return html[: len(lines)]

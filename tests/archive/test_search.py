@@ -1,0 +1,178 @@
+"""The search language: a pure parser, then SQL results on the tiny fixture in data/search/."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from archive.browse import compile_text, matching, search_page
+from archive.models import MailingList
+from archive.search import And, Not, Or, QueryError, Term, parse_date_range, parse_query
+from archive.searchterms import message_terms
+from tests.conftest import DATA
+
+SEARCH = DATA / "search"
+PATCH = "20240110-alarm-1@example.org"
+REPLY = "reply-1@example.org"
+HOSTILE = "odd/slash\"&'x@example.net"
+NOW = datetime(2024, 1, 20, 12, 0, tzinfo=UTC)
+
+
+# --- parser (no database) --------------------------------------------------
+
+
+def test_bare_words_are_anded_full_text() -> None:
+    assert parse_query("alarm race") == And((Term("", "alarm"), Term("", "race")))
+
+
+def test_prefixes_phrases_and_wildcards() -> None:
+    assert parse_query('s:"fix the alarm"') == Term("s", "fix the alarm", phrase=True)
+    assert parse_query("dfn:drivers/rtc/*") == Term("dfn", "drivers/rtc/", wildcard=True)
+    assert parse_query("f:jane@example.org") == Term("f", "jane@example.org")
+
+
+def test_boolean_operators_and_parentheses() -> None:
+    query = '(s:"a b" AND f:"x@y.org") OR NOT b:c'
+    assert parse_query(query) == Or(
+        (
+            And((Term("s", "a b", phrase=True), Term("f", "x@y.org", phrase=True))),
+            Not(Term("b", "c")),
+        )
+    )
+
+
+def test_b4_queries_parse() -> None:
+    assert parse_query("patchid:abc OR patchid:def") == Or(
+        (Term("patchid", "abc"), Term("patchid", "def"))
+    )
+    node = parse_query('(nq:"change-id: 20240101-foo-abc") AND d:20240101..')
+    assert node == And(
+        (Term("nq", "change-id: 20240101-foo-abc", phrase=True), Term("d", "20240101.."))
+    )
+
+
+def test_unknown_prefix_is_a_plain_word() -> None:
+    assert parse_query("http://x") == Term("", "http://x")
+
+
+@pytest.mark.parametrize("query", ["", "   ", "(a", "a)", "NOT"])
+def test_bad_queries_raise(query: str) -> None:
+    with pytest.raises(QueryError):
+        parse_query(query)
+
+
+def test_date_ranges() -> None:
+    day = datetime(2024, 1, 1, tzinfo=UTC)
+    assert parse_date_range("20240101..20240201", NOW) == (day, datetime(2024, 2, 2, tzinfo=UTC))
+    assert parse_date_range("20240101..", NOW) == (day, None)
+    assert parse_date_range("..20240101", NOW) == (None, datetime(2024, 1, 2, tzinfo=UTC))
+    assert parse_date_range("2024-01-01", NOW) == (day, datetime(2024, 1, 2, tzinfo=UTC))
+    start, end = parse_date_range("2.weeks.ago..", NOW)
+    assert (start, end) == (datetime(2024, 1, 6, 12, 0, tzinfo=UTC), None)
+    assert parse_date_range("1.month.ago..", NOW)[0] == datetime(2023, 12, 21, 12, tzinfo=UTC)
+    with pytest.raises(QueryError):
+        parse_date_range("someday..", NOW)
+
+
+def test_message_terms_cover_addresses_and_diffs() -> None:
+    body = (SEARCH / "patch-rtc-cmos.eml").read_text().split("\n\n", 1)[1]
+    terms = message_terms(("Jane Developer", "jane@example.org"), "", "Bob <bob@example.org>", body)
+    assert {"f:jane@example.org", "f:jane", "c:bob@example.org", "dfn:rtc-cmos.c"} <= set(terms)
+    assert {"dfn:drivers/rtc/rtc-cmos.c", "dfb:spin_lock_irq", "dfa:legacy_probe"} <= set(terms)
+    # `git patch-id --stable < patch-rtc-cmos.eml`
+    assert "patchid:defbc13d50557c0fa6cc392e7c14f5d64a9f3ef3" in terms
+
+
+# --- SQL on the fixture ------------------------------------------------------
+
+
+@pytest.fixture
+def fixture_list(ingest_file) -> MailingList:
+    for path in sorted(SEARCH.glob("*.eml")):
+        ingest_file(path)
+    return MailingList.objects.get(list_id="srch.lists.example.org")
+
+
+def found(query: str, mlist: MailingList | None = None) -> set[str]:
+    return set(matching(compile_text(query), mlist).values_list("msgid", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("alarm", {PATCH, REPLY}),
+        ("s:alarm", {PATCH, REPLY}),
+        ('s:"alarm interrupt race"', {PATCH, REPLY}),
+        ('s:"race alarm"', set()),
+        ("s:widget*", {HOSTILE}),
+        ("b:kumquat", {REPLY}),
+        ("nq:kumquat", {REPLY}),
+        ("q:kumquat", set()),
+        ("q:registers", {REPLY}),
+        ("nq:registers", {PATCH}),
+        ("bs:widgets", {HOSTILE}),
+        ('nq:"change-id: 20240110-alarm-fix-abc123"', {PATCH}),
+        ("f:jane@example.org", {PATCH}),
+        ('f:"jane@example.org"', {PATCH}),
+        ("f:jane", {PATCH}),
+        ("f:example.org", {PATCH, REPLY}),
+        ("t:jane", {REPLY}),
+        ("c:bob@example.org", {PATCH}),
+        ("a:bob@example.org", {PATCH, REPLY}),
+        ("dfn:rtc-cmos.c", {PATCH}),
+        ("dfn:drivers/rtc/*", {PATCH}),
+        ("dfb:spin_lock_irq", {PATCH}),
+        ("dfa:spin_lock_irq", set()),
+        ("dfa:legacy_probe", {PATCH}),
+        ("patchid:defbc13d50557c0fa6cc392e7c14f5d64a9f3ef3", {PATCH}),
+        ("patchid:0000 OR patchid:defbc13d50557c0fa6cc392e7c14f5d64a9f3ef3", {PATCH}),
+        (f"m:{REPLY}", {REPLY}),
+        (f"m:<{REPLY}>", {REPLY}),
+        ("m:reply-*", {REPLY}),
+        ("l:srch.lists.example.org", {PATCH, REPLY, HOSTILE}),
+        ("l:srch", {PATCH, REPLY, HOSTILE}),
+        ("l:nope", set()),
+        ("d:20240101..", {PATCH, REPLY}),
+        ("d:..20240110", {PATCH, HOSTILE}),
+        ("d:20240111..20240112", {REPLY}),
+        ("d:20230601", {HOSTILE}),
+        ("alarm AND NOT f:bob@example.org", {PATCH}),
+        ("alarm -kumquat", {PATCH}),
+        ("widgets OR kumquat", {REPLY, HOSTILE}),
+        ('(s:"alarm" AND f:"bob@example.org") AND d:20240101..', {REPLY}),
+        ("NOT alarm", {HOSTILE}),
+        ("the", set()),
+    ],
+)
+def test_query_results(fixture_list: MailingList, query: str, expected: set[str]) -> None:
+    assert found(query) == expected
+
+
+def test_relative_dates_search(fixture_list: MailingList) -> None:
+    assert found("d:2.weeks.ago..") == set()  # the fixture is from 2024
+
+
+def test_search_page_ranks_and_highlights(fixture_list: MailingList) -> None:
+    results = search_page("alarm", fixture_list, 1, by_relevance=True)
+    assert results.total == 2
+    assert results.hits[0].msgid in {PATCH, REPLY}
+    assert any("\x02" in (m.snippet or "") for m in results.hits)
+
+
+def test_search_page_reports_bad_queries(fixture_list: MailingList) -> None:
+    assert search_page("(alarm", fixture_list, 1, by_relevance=False).error
+
+
+def test_search_uses_the_gin_index(
+    fixture_list: MailingList, django_assert_max_num_queries
+) -> None:
+    from django.db import connection
+
+    compiled = compile_text("s:alarm AND f:jane@example.org")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = matching(compiled, None).values("id").query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "message_search_gin" in plan

@@ -1,0 +1,43 @@
+"""Every page issues a fixed number of queries, for 10 rows as for 1,000."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_patch_list_queries(client, make_patches, django_assert_max_num_queries, n):
+    make_patches(n)
+    for query in ["", "?state=*", "?state=*&order=submitter&page=2", "?submitter=1&delegate=1"]:
+        # project, states, count, page, its submitters/delegates/series, delegate
+        # choices, the filtered submitter
+        with django_assert_max_num_queries(9):
+            assert client.get(f"/project/test/list/{query}").status_code == 200
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_patch_and_series_page_queries(client, make_patches, django_assert_max_num_queries, n):
+    patches = make_patches(n)
+    series = patches[0].series
+    # patch, its submitter/delegate/series/cover, trailers, discussion, series
+    # patches, revisions
+    with django_assert_max_num_queries(9):
+        html = client.get("/project/test/patch/p3%2Fx@example.org/").content.decode()
+    assert html.count('class="current"') == 1
+    with django_assert_max_num_queries(5):  # series, discussion, trailers, patches, revisions
+        assert client.get(f"/project/test/series/{series.id}/").status_code == 200
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_home_and_person_queries(client, make_patches, django_assert_max_num_queries, n):
+    from archive.models import Person
+
+    make_patches(n)
+    with django_assert_max_num_queries(1):
+        assert client.get("/").status_code == 200
+    for person in Person.objects.all():
+        # person, patches (+ submitter, delegate, series), trailers, their targets (2)
+        with django_assert_max_num_queries(8):
+            assert client.get(f"/person/{person.id}/").status_code == 200
