@@ -10,34 +10,46 @@ The vector is derived data: :func:`rebuild_search` recomputes it from raw mail.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+from collections.abc import Iterable
 
 from django.db import connection, transaction
 
-# Caps keep every vector well under PostgreSQL's 1 MB tsvector limit, whatever
-# the mail carries (base64 blobs pasted inline, huge logs).
+from archive.parsing import ParsedMessage
+from archive.searchterms import split_quoted
+
+# The vector itself is the SQL function threadwork_search_vector (migration
+# archive 0002), shared with ingest, which computes it inside its INSERT.
 _UPDATE_SQL = """
-UPDATE archive_message m SET search =
-    setweight(to_tsvector('english', m.subject), 'A')
-    || setweight(to_tsvector('english',
-        left(regexp_replace(m.body, '^>.*$', '', 'gn'), 200000)), 'B')
-    || setweight(to_tsvector('english',
-        left(regexp_replace(m.body, '^(?!>).*$', '', 'gn'), 100000)), 'C')
-    || setweight(to_tsvector('english', coalesce(
-        (SELECT p.name || ' ' || p.email FROM archive_person p WHERE p.id = m.author_id), '')
-        || ' ' || left(m."to", 10000) || ' ' || left(m.cc, 10000)), 'D')
-    || array_to_tsvector(array_remove(string_to_array(u.terms, ' '), ''))
-FROM unnest(%s::bigint[], %s::text[]) AS u(id, terms)
+UPDATE archive_message m SET search = threadwork_search_vector(
+    m.subject, u.unquoted, u.quoted,
+    coalesce((SELECT p.name || ' ' || p.email FROM archive_person p WHERE p.id = m.author_id), '')
+        || ' ' || left(m."to", 10000) || ' ' || left(m.cc, 10000),
+    string_to_array(u.terms, ' '))
+FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS u(id, terms, unquoted, quoted)
 WHERE m.id = u.id
 """
 
 
-def index_messages(cursor, terms_by_id: dict[int, Sequence[str]]) -> None:
-    """Compute the search vector of the given messages in one statement."""
-    if not terms_by_id:
+def index_messages(cursor, parsed_by_id: dict[int, ParsedMessage]) -> None:
+    """Recompute the search vector of the given messages in one statement."""
+    if not parsed_by_id:
         return
-    ids = list(terms_by_id)
-    cursor.execute(_UPDATE_SQL, [ids, [" ".join(terms_by_id[i]) for i in ids]])
+    ids = list(parsed_by_id)
+    halves = [split_quoted(_clean(parsed_by_id[i].body)) for i in ids]
+    cursor.execute(
+        _UPDATE_SQL,
+        [
+            ids,
+            [" ".join(parsed_by_id[i].search_terms) for i in ids],
+            [h[0] for h in halves],
+            [h[1] for h in halves],
+        ],
+    )
+
+
+def _clean(text: str) -> str:
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
 def rebuild_search(message_ids: Iterable[int] | None = None, batch: int = 500) -> int:
@@ -51,15 +63,13 @@ def rebuild_search(message_ids: Iterable[int] | None = None, batch: int = 500) -
     done = 0
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
-        terms: dict[int, Sequence[str]] = {}
+        parsed: dict[int, ParsedMessage] = {}
         for message_id, data in RawMail.objects.filter(message_id__in=chunk).values_list(
             "message_id", "data"
         ):
-            try:
-                terms[message_id] = parse_message(bytes(data)).search_terms
-            except UnparseableMessage:
-                terms[message_id] = ()
+            with contextlib.suppress(UnparseableMessage):
+                parsed[message_id] = parse_message(bytes(data))
         with transaction.atomic(), connection.cursor() as cursor:
-            index_messages(cursor, terms)
-        done += len(terms)
+            index_messages(cursor, parsed)
+        done += len(parsed)
     return done

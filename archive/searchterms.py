@@ -17,13 +17,40 @@ from collections.abc import Iterable
 
 from archive.patchid import git_patch_id
 
-__all__ = ["address_tokens", "message_terms", "word_tokens"]
+__all__ = ["address_tokens", "message_terms", "split_quoted", "word_tokens"]
 
 MAX_TERM = 200  # characters; longer values are not worth an index entry
 MAX_DIFF_WORDS = 3000  # distinct dfa:/dfb: words kept per message
 _WORD_RE = re.compile(r"\w+")
 _HUNK_RE = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@")
 _GIT_DIFF_RE = re.compile(r"^diff --git a/(\S+) b/(\S+)")
+
+
+_DIFF_START = re.compile(r"^(?:> ?)*(?:diff --git |diff -|Index: |--- a/|@@ -\d)", re.M)
+_DIFF_LINE = re.compile(
+    r"(?:> ?)*(?:[-+ @\\]|diff |index |new file|deleted file|similarity |rename |old mode"
+    r"|new mode|copy |Binary |GIT binary|literal |delta |=====|RCS file|retrieving)"
+)
+
+
+def split_quoted(body: str) -> tuple[str, str]:
+    """(unquoted, quoted) prose of a body, for ``nq:``/``b:`` and ``q:`` full text.
+
+    Diff lines are left out (quoted ones too): ``dfa:``/``dfb:``/``dfn:`` index
+    them exactly, and stemming code would only make every vector huge. Prose
+    after a diff (b4's ``change-id:``, a reply below a quoted hunk) stays.
+    """
+    match = _DIFF_START.search(body)
+    if match:
+        tail = [ln for ln in body[match.start() :].split("\n") if not _DIFF_LINE.match(ln)]
+        body = body[: match.start()] + "\n".join(tail)
+    if "\n>" not in body and not body.startswith(">"):
+        return body, ""
+    unquoted: list[str] = []
+    quoted: list[str] = []
+    for line in body.split("\n"):
+        (quoted if line.startswith(">") else unquoted).append(line)
+    return "\n".join(unquoted), "\n".join(quoted)
 
 
 def word_tokens(text: str) -> list[str]:

@@ -109,36 +109,39 @@ def refresh_series(series_ids: Sequence[int]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            WITH agg AS (
-                SELECT s.id,
-                       (SELECT count(*) FROM reviews_patch p WHERE p.series_id = s.id) AS received,
-                       (SELECT c.name FROM reviews_cover c WHERE c.series_id = s.id) AS cover_name,
-                       (SELECT c.message_id FROM reviews_cover c WHERE c.series_id = s.id)
-                           AS cover_msg,
-                       (SELECT min(p.date) FROM reviews_patch p WHERE p.series_id = s.id) AS first
-                FROM reviews_series s WHERE s.id = ANY(%s)
-            ), before AS (
-                SELECT id, received_total, total FROM reviews_series WHERE id = ANY(%s)
+            WITH patches AS (
+                -- one grouped pass (correlated subqueries plan badly on fresh tables)
+                SELECT series_id, count(*) AS received, min(date) AS first FROM reviews_patch
+                WHERE series_id = ANY(%(ids)s) GROUP BY series_id
+            ), agg AS (
+                SELECT s.id, coalesce(p.received, 0) AS received, p.first,
+                       regexp_replace(c.name, '^\\[[^]]*\\] ', '') AS cover_title,
+                       c.message_id AS cover_msg
+                FROM reviews_series s LEFT JOIN patches p ON p.series_id = s.id
+                    LEFT JOIN reviews_cover c ON c.series_id = s.id
+                WHERE s.id = ANY(%(ids)s)
+            ), new AS (
+                SELECT s.id, agg.received, s.received_total AS old_received, s.total,
+                    LEAST(s.date, agg.first) AS date,
+                    coalesce(agg.cover_title, s.title) AS title,
+                    CASE WHEN s.name_locked THEN s.name
+                         ELSE coalesce(agg.cover_title, s.name) END AS name,
+                    -- read the cover's change-id once; it never changes afterwards
+                    CASE WHEN s.change_id = '' AND agg.cover_msg IS NOT NULL THEN coalesce((
+                        SELECT substring(m.body from '(?mi)^change-id:[ \\t]*(\\S+)')
+                        FROM archive_message m WHERE m.id = agg.cover_msg), '')
+                        ELSE s.change_id END AS change_id
+                FROM agg JOIN reviews_series s ON s.id = agg.id
             )
             UPDATE reviews_series s SET
-                received_total = agg.received,
-                date = LEAST(s.date, agg.first),
-                title = CASE WHEN agg.cover_name IS NOT NULL
-                             THEN regexp_replace(agg.cover_name, '^\\[[^]]*\\] ', '')
-                             ELSE s.title END,
-                name = CASE WHEN s.name_locked THEN s.name
-                            WHEN agg.cover_name IS NOT NULL
-                            THEN regexp_replace(agg.cover_name, '^\\[[^]]*\\] ', '')
-                            ELSE s.name END,
-                change_id = CASE WHEN agg.cover_msg IS NOT NULL THEN coalesce((
-                    SELECT substring(m.body from '(?mi)^change-id:[ \\t]*(\\S+)')
-                    FROM archive_message m WHERE m.id = agg.cover_msg), '') ELSE s.change_id END
-            FROM agg JOIN before ON before.id = agg.id
-            WHERE s.id = agg.id
-            RETURNING s.id, s.project_id, before.received_total < before.total
-                AND agg.received >= s.total
+                received_total = new.received, date = new.date, title = new.title,
+                name = new.name, change_id = new.change_id
+            FROM new
+            WHERE s.id = new.id AND (s.received_total, s.date, s.title, s.name, s.change_id)
+                IS DISTINCT FROM (new.received, new.date, new.title, new.name, new.change_id)
+            RETURNING s.id, s.project_id, new.old_received < new.total AND new.received >= new.total
             """,
-            [list(series_ids), list(series_ids)],
+            {"ids": list(series_ids)},
         )
         completed = [(sid, pid) for sid, pid, done in cursor.fetchall() if done]
     now = timezone.now()

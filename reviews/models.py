@@ -246,6 +246,8 @@ class Patch(models.Model):
         constraints = [models.UniqueConstraint(fields=["message", "project"], name="patch_unique")]
         indexes = [
             models.Index(fields=["project", "archived", "state", "-date"], name="patch_list"),
+            # Revision matching without a cover letter: same submitter, same title.
+            models.Index(fields=["project", "submitter", "title"], name="patch_title_match"),
         ]
 
     def __str__(self) -> str:
