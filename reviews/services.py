@@ -312,3 +312,45 @@ def add_maintainer(project: Project, user, actor=None) -> None:
     if actor is not None and not is_maintainer(actor, project):
         raise PermissionDenied("Only maintainers may add maintainers.")
     project.maintainers.add(user)
+
+
+# --- Web UI: several patches at once, bundle entries ------------------------------
+
+
+@transaction.atomic
+def update_patches(actor, patches: Sequence[Patch], **changes: Any) -> int:
+    """The same changes on every patch, all or nothing: one refusal changes none.
+
+    Takes ``update_patch``'s keyword arguments; returns how many patches were given.
+    """
+    for patch in patches:
+        update_patch(actor, patch, **changes)
+    return len(patches)
+
+
+def set_series_state(actor, series: Series, state: State) -> int:
+    """Every patch of ``series`` to ``state`` (e.g. Superseded, Accepted), all or nothing."""
+    patches = list(Patch.objects.filter(series=series).order_by("number", "date", "id"))
+    if not patches:
+        raise ValidationError("This series has no patches yet.")
+    return update_patches(actor, patches, state=state)
+
+
+@transaction.atomic
+def add_bundle_patches(actor, bundle: Bundle, patches: Sequence[Patch]) -> int:
+    """Append ``patches`` not yet in ``bundle``, in the given order; returns how many."""
+    check_bundle_owner(actor, bundle)
+    entries = BundlePatch.objects.filter(bundle=bundle).select_related("patch").order_by("order")
+    current = [e.patch for e in entries]
+    have = {p.pk for p in current}
+    new = [p for p in patches if p.pk not in have]
+    if new:
+        update_bundle(actor, bundle, patches=current + new)
+    return len(new)
+
+
+@transaction.atomic
+def remove_bundle_patch(actor, bundle: Bundle, patch: Patch) -> None:
+    """Take ``patch`` out of ``bundle`` (a bundle may end up empty; delete it then)."""
+    check_bundle_owner(actor, bundle)
+    BundlePatch.objects.filter(bundle=bundle, patch=patch).delete()

@@ -8,6 +8,8 @@ views, which go in front of these routes when they are added.
 from django.urls import include, path, re_path
 
 from reviews import views
+from reviews.feeds import ProjectEventsFeed
+from reviews.pages import actions, bundles, events, profile
 
 _MSGID = r"(?P<msgid>.+?)(?<!/mbox)(?<!/raw)"
 
@@ -20,4 +22,17 @@ urlpatterns = [
     path("patch/<int:patch_id>/", views.patch_by_id, name="patch-by-id"),
     path("person/<int:person_id>/", views.person_detail, name="person"),
     path("", include("reviews.downloads")),
+    # Maintainer workflow (issue 5): pages, and form posts that go through services.
+    path("user/", profile.profile, name="profile"),
+    path("user/token/", profile.regenerate_token, name="token-regenerate"),
+    path("project/<slug:link_name>/events/", events.events, name="project-events"),
+    path("project/<slug:link_name>/events.atom", ProjectEventsFeed(), name="project-events-atom"),
+    path("project/<slug:link_name>/list/bulk/", actions.bulk_update, name="patch-bulk"),
+    path("patch/<int:patch_id>/update/", actions.patch_update, name="patch-update"),
+    path("series/<int:series_id>/state/", actions.series_state, name="series-state"),
+    path("bundles/add/", actions.bundle_add, name="bundle-add"),
+    path("bundle/<str:owner>/<str:name>/", bundles.bundle_detail, name="bundle"),
+    path("bundle/<str:owner>/<str:name>/remove/", bundles.bundle_remove, name="bundle-remove"),
+    path("bundle/<str:owner>/<str:name>/update/", bundles.bundle_update, name="bundle-update"),
+    path("bundle/<str:owner>/<str:name>/delete/", bundles.bundle_delete, name="bundle-delete"),
 ]

@@ -101,8 +101,22 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_settings()}
+
+# Rendered diffs and mail bodies are cached per process (reviews/rendering);
+# Django's default of 300 entries would thrash on a real archive.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("THREADWORK_CACHE_ENTRIES", 20000))},
+    }
+}
 DATABASES["default"]["CONN_MAX_AGE"] = 60
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Django's username/password check, locking out repeated failures (reviews/auth.py).
+AUTHENTICATION_BACKENDS = ["reviews.auth.ThrottledModelBackend"]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/user/"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('archive', '0002_search_vector_function'),
-        ('reviews', '0003_checks_bundles'),
+        ("archive", "0002_search_vector_function"),
+        ("reviews", "0003_checks_bundles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='patch',
-            index=models.Index(fields=['project', 'submitter', 'title'], name='patch_title_match'),
+            model_name="patch",
+            index=models.Index(fields=["project", "submitter", "title"], name="patch_title_match"),
         ),
     ]

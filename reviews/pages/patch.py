@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils.safestring import SafeString
 
 from reviews import links
+from reviews.checks import check_state_expression
 from reviews.models import Cover, Patch, Series
 from reviews.pages.common import (
     CommentView,
@@ -77,6 +78,7 @@ def _patch_queryset():
                 *light_message_fields("message__"))),
         )
         .defer(*light)
+        .annotate(check_state=check_state_expression())
     )  # fmt: skip
 
 

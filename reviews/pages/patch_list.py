@@ -10,6 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.shortcuts import get_object_or_404
 
 from archive.models import Person
+from reviews.checks import check_state_expression
 from reviews.listing import ACTION_REQUIRED, ALL_STATES, PatchListQuery
 from reviews.models import Patch, Project, State
 
@@ -38,6 +39,7 @@ class PatchListPage:
 def patch_list_page(link_name: str, query: PatchListQuery) -> PatchListPage:
     project = get_object_or_404(Project.objects.select_related("mailing_list"), link_name=link_name)
     patches = Patch.objects.filter(project=project).matching(query).for_list()
+    patches = patches.annotate(check_state=check_state_expression())
     paginator = Paginator(patches, PER_PAGE)
     page = paginator.get_page(query.page)
     page.object_list = list(page.object_list)

@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""A project's events as an Atom feed, newest first."""
+
+from __future__ import annotations
+
+from django.contrib.syndication.views import Feed
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.feedgenerator import Atom1Feed
+
+from reviews.models import Project
+from reviews.pages.events import EventRow, recent_events
+
+__all__ = ["ProjectEventsFeed"]
+
+FEED_SIZE = 100
+
+
+class ProjectEventsFeed(Feed):
+    feed_type = Atom1Feed
+
+    def get_object(self, request: HttpRequest, link_name: str) -> Project:
+        return get_object_or_404(Project, link_name=link_name)
+
+    def title(self, project: Project) -> str:
+        return f"{project.name} events"
+
+    def subtitle(self, project: Project) -> str:
+        return f"State changes, delegations, checks and new patches in {project.name}."
+
+    def link(self, project: Project) -> str:
+        return f"/project/{project.link_name}/events/"
+
+    def items(self, project: Project) -> list[EventRow]:
+        return recent_events(project, FEED_SIZE)
+
+    def item_title(self, item: EventRow) -> str:
+        return item.summary
+
+    def item_description(self, item: EventRow) -> str:
+        by = f" by {item.actor}" if item.actor else ""
+        return f"{item.summary}{by}, {item.date:%Y-%m-%d %H:%M} UTC"
+
+    def item_link(self, item: EventRow) -> str:
+        return item.url or "/"
+
+    def item_guid(self, item: EventRow) -> str:
+        return f"threadwork-event-{item.id}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item: EventRow):
+        return item.date
+
+    def item_author_name(self, item: EventRow) -> str:
+        return item.actor or "Threadwork"
