@@ -6,16 +6,18 @@ Views call these and render; nothing here writes.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import BooleanField, FloatField, QuerySet
+from django.db.models import BooleanField, FloatField, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
-from archive.models import MailingList, Message, RawMail, Thread
+from archive.models import MailingList, Message, MessageList, RawMail, Thread
 from archive.search import Compiled, QueryError, compile_query, parse_query
 
 ALL = "all"
@@ -23,6 +25,11 @@ PAGE_SIZE = 50
 SEARCH_LIMIT = 10_000  # messages an mbox search returns at most
 COUNT_LIMIT = 1_000  # past this, result counts say "more than" (counting is the slow part)
 _CACHE_SECONDS = 3600
+# Results pages are keyed on the archive's stamp; the timeout bounds what a
+# rebuilt search index (same messages, new vectors) could leave stale.
+_SEARCH_CACHE_SECONDS = 600
+# Message columns no page shows (the search vector is also slow to load).
+_UNSHOWN = ("search", "headers", "references")
 
 
 def resolve_list(name: str) -> MailingList | None:
@@ -37,7 +44,12 @@ def resolve_list(name: str) -> MailingList | None:
 
 def get_message(mlist: MailingList | None, msgid: str) -> Message:
     """A real message by Message-ID, in ``mlist`` (any list when None), with its relations."""
-    qs = Message.objects.real().select_related("author", "thread", "parent")
+    qs = (
+        Message.objects.real()
+        .select_related("author", "thread", "parent")
+        .defer(*_UNSHOWN, *(f"parent__{name}" for name in (*_UNSHOWN, "body", "to", "cc")))
+        .annotate(list_names=_list_names())
+    )
     if mlist is not None:
         qs = qs.filter(lists=mlist)
     message = qs.filter(msgid=msgid.strip().strip("<>")).first()
@@ -46,8 +58,18 @@ def get_message(mlist: MailingList | None, msgid: str) -> Message:
     return message
 
 
-def message_lists(message: Message) -> list[MailingList]:
-    return list(message.lists.order_by("name"))
+def message_lists(message: Message) -> list[str]:
+    """Names of the lists the message was delivered to, by name (no query: see below)."""
+    return message.list_names
+
+
+def _list_names() -> ArraySubquery:
+    # Read with the message itself: a second round trip costs more than the subquery.
+    return ArraySubquery(
+        MessageList.objects.filter(message_id=OuterRef("pk"))
+        .order_by("mailing_list__name")
+        .values("mailing_list__name")
+    )
 
 
 def replies(message: Message) -> list[Message]:
@@ -86,6 +108,19 @@ def thread_tree(thread_id: int) -> list[ThreadEntry]:
         stack.extend((c, depth + 1) for c in reversed(children.get(message.id, [])))
     entries.extend(ThreadEntry(m, 0) for m in rows if m.id not in seen)  # unreachable: loops
     return entries
+
+
+def replies_and_thread(message: Message) -> tuple[list[Message], list[ThreadEntry]]:
+    """``replies(message)`` and its thread's tree, cached until the thread changes."""
+    thread = message.thread
+    if thread is None:
+        return replies(message), []
+    key = thread_cache_key(thread, f"around:{message.pk}")
+    found = cache.get(key)
+    if found is None:
+        found = (replies(message), thread_tree(thread.pk))
+        cache.set(key, found, _CACHE_SECONDS)
+    return found
 
 
 def thread_messages(thread_id: int) -> list[Message]:
@@ -174,10 +209,53 @@ def search_page(
     except QueryError as exc:
         results.error = str(exc)
         return results
-    qs = matching(compiled, mlist)
-    results.total = qs[: COUNT_LIMIT + 1].count()
+    key = _search_key(compiled, mlist, page, by_relevance)
+    found = cache.get(key)
+    if found is None:
+        found = _search(compiled, mlist, page, by_relevance)
+        cache.set(key, found, _SEARCH_CACHE_SECONDS)
+    results.total, results.hits = found
     results.more = results.total > COUNT_LIMIT
-    if by_relevance and compiled.rank_query:
+    return results
+
+
+def archive_stamp() -> str:
+    """Changes whenever mail is stored: a new message, a ghost filled in, a cross-post.
+
+    Each stores a MessageList row (and a new message a Message row), so the
+    highest ids of the two tables, one index probe each, say when to recompute.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT concat_ws(':', (SELECT max(id) FROM {Message._meta.db_table}), "
+            f"(SELECT max(id) FROM {MessageList._meta.db_table}))"
+        )
+        return cursor.fetchone()[0]
+
+
+def _search_key(compiled: Compiled, mlist: MailingList | None, page: int, ranked: bool) -> str:
+    # The compiled SQL, not the text: relative dates (d:2.weeks.ago..) move with time.
+    query = hashlib.sha256(repr(compiled).encode()).hexdigest()
+    where = mlist.pk if mlist is not None else ALL
+    return f"archive:search:{archive_stamp()}:{where}:{page}:{int(ranked)}:{query}"
+
+
+def _search(
+    compiled: Compiled, mlist: MailingList | None, page: int, by_relevance: bool
+) -> tuple[int, list[Message]]:
+    """The (capped) number of matches and one page of them with snippets."""
+    qs = matching(compiled, mlist)
+    start = (page - 1) * PAGE_SIZE
+    ranked = by_relevance and compiled.rank_query
+    # Up to COUNT_LIMIT + 1 matches in any order: the count, and when that is
+    # all of them, also the page (sorted here rather than by a second scan).
+    found = list(qs.values_list("date", "id")[: COUNT_LIMIT + 1])
+    total = len(found)
+    if total <= COUNT_LIMIT and not ranked:
+        newest_first = sorted(found, key=_newest_first_key, reverse=True)
+        ids = [pk for _, pk in newest_first[start : start + PAGE_SIZE]]
+        return total, _with_snippets(ids, compiled)
+    if ranked:
         rank = RawSQL(
             f'ts_rank("archive_message"."search", {compiled.rank_query})',
             compiled.rank_params,
@@ -186,10 +264,14 @@ def search_page(
         qs = qs.annotate(rank=rank).order_by("-rank", "-date", "-id")
     else:
         qs = qs.order_by("-date", "-id")
-    start = (page - 1) * PAGE_SIZE
     ids = list(qs.values_list("id", flat=True)[start : start + PAGE_SIZE])
-    results.hits = _with_snippets(ids, compiled)
-    return results
+    return total, _with_snippets(ids, compiled)
+
+
+def _newest_first_key(row: tuple) -> tuple:
+    """Sorts (date, id) rows, reversed, as ORDER BY date DESC, id DESC (NULLs first)."""
+    date, pk = row
+    return (date is None, date.timestamp() if date is not None else 0.0, pk)
 
 
 # Markers that cannot occur in mail text: the snippet is escaped, then marked up.

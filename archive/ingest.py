@@ -7,9 +7,12 @@ writes them a batch at a time through :func:`archive.services.store_batch`.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
+import queue
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -17,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 
 from archive import processors, services
 from archive.models import QuarantineReason
@@ -37,6 +40,7 @@ class IngestSummary:
     quarantined: int = 0
     seconds: float = 0.0
     reasons: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def rate(self) -> float:
@@ -85,11 +89,15 @@ def _chunks(mails: Iterable[RawMail], size: int) -> Iterator[list[RawMail]]:
         yield chunk
 
 
-def _parallel(chunks: Iterator[list[RawMail]], workers: int) -> Iterator[tuple[RawMail, _Outcome]]:
-    # fork: workers inherit configured Django settings; they never touch the database.
+def _start_pool(workers: int):
+    # fork: workers inherit configured Django settings; they never touch the
+    # database. Fork before any other thread exists, and without a connection.
     connection.close()
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
+    return multiprocessing.get_context("fork").Pool(workers)
+
+
+def _parallel(chunks: Iterator[list[RawMail]], pool) -> Iterator[tuple[RawMail, _Outcome]]:
+    with pool:
         pending: deque = deque()
         for chunk in chunks:
             pending.append((chunk, pool.apply_async(_analyse_chunk, ([m.data for m in chunk],))))
@@ -133,6 +141,59 @@ class Progress:
             self.stream.write("\n")
 
 
+class _BatchWriter:
+    """Stores batches on its own thread and database connection.
+
+    While PostgreSQL works on one batch, the parent keeps collecting parsed
+    mail for the next: the wait for the database no longer stalls the
+    pipeline. Only used with worker processes (outside any transaction),
+    since its connection cannot see an enclosing transaction.
+    """
+
+    def __init__(self, summary: IngestSummary, list_override: str | None) -> None:
+        self.summary, self.list_override = summary, list_override
+        self.queue: queue.Queue[list[services.IncomingMessage] | None] = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while (batch := self.queue.get()) is not None:
+                if self.error is None:
+                    _flush(self.summary, batch, self.list_override)
+        except BaseException as exc:  # handed to the parent, which raises it
+            self.error = exc
+            while self.queue.get() is not None:  # drain so the parent never blocks
+                pass
+        finally:
+            connection.close()
+
+    def put(self, batch: list[services.IncomingMessage]) -> None:
+        self._raise()
+        self.queue.put(batch)
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+
+class _InlineWriter:
+    def __init__(self, summary: IngestSummary, list_override: str | None) -> None:
+        self.summary, self.list_override = summary, list_override
+
+    def put(self, batch: list[services.IncomingMessage]) -> None:
+        _flush(self.summary, batch, self.list_override)
+
+    def close(self) -> None:
+        pass
+
+
 def ingest(
     mails: Iterable[RawMail],
     *,
@@ -147,28 +208,41 @@ def ingest(
     start = time.perf_counter()
     workers = workers if workers is not None else (os.cpu_count() or 1)
     chunks = _chunks(mails, CHUNK)
-    stream = _parallel(chunks, workers) if workers > 1 else _serial(chunks)
+    if workers > 1:
+        stream = _parallel(chunks, _start_pool(workers))
+        writer: _BatchWriter | _InlineWriter = _BatchWriter(summary, list_override)
+    else:
+        stream = _serial(chunks)
+        writer = _InlineWriter(summary, list_override)
     progress = Progress(progress_stream, total)
     limit = settings.THREADWORK_MAX_MESSAGE_BYTES
     batch: list[services.IncomingMessage] = []
-    for mail, outcome in stream:
-        summary.read += 1
-        if len(mail.data) > limit:
-            detail = f"{len(mail.data)} bytes is over the {limit}-byte limit"
-            _quarantine(summary, mail, QuarantineReason.TOO_LARGE, detail, list_override)
-        elif outcome.parsed is None:
-            _quarantine(summary, mail, QuarantineReason.UNPARSEABLE, outcome.error, list_override)
-        else:
-            batch.append(
-                services.IncomingMessage(outcome.parsed, mail.data, outcome.analysis, list_override)
-            )
-        if len(batch) >= BATCH:
-            _flush(summary, batch, list_override)
-            batch = []
-            if on_batch:
-                on_batch(summary)
-        progress.update(summary.read)
-    _flush(summary, batch, list_override)
+    try:
+        for mail, outcome in stream:
+            summary.read += 1
+            if len(mail.data) > limit:
+                detail = f"{len(mail.data)} bytes is over the {limit}-byte limit"
+                _quarantine(summary, mail, QuarantineReason.TOO_LARGE, detail, list_override)
+            elif outcome.parsed is None:
+                _quarantine(
+                    summary, mail, QuarantineReason.UNPARSEABLE, outcome.error, list_override
+                )
+            else:
+                batch.append(
+                    services.IncomingMessage(
+                        outcome.parsed, mail.data, outcome.analysis, list_override
+                    )
+                )
+            if len(batch) >= BATCH:
+                writer.put(batch)
+                batch = []
+                if on_batch:
+                    on_batch(summary)
+            progress.update(summary.read)
+        if batch:
+            writer.put(batch)
+    finally:
+        writer.close()
     progress.update(summary.read, force=True)
     progress.finish()
     summary.seconds = time.perf_counter() - start
@@ -180,6 +254,8 @@ def _flush(summary: IngestSummary, batch: list[services.IncomingMessage], list_o
         return
     try:
         result = services.store_batch(batch)
+    except (OperationalError, InterfaceError):
+        raise  # the database is unreachable: stop, don't quarantine good mail
     except Exception:
         if len(batch) == 1:
             item = batch[0]
@@ -192,16 +268,16 @@ def _flush(summary: IngestSummary, batch: list[services.IncomingMessage], list_o
         _flush(summary, batch[:middle], list_override)
         _flush(summary, batch[middle:], list_override)
         return
-    summary.new += result.new
-    summary.duplicate += result.duplicate
+    with summary.lock:
+        summary.new += result.new
+        summary.duplicate += result.duplicate
 
 
 def _quarantine(summary, mail: RawMail, reason: str, detail: str, list_hint) -> None:
-    import hashlib
-
     services.quarantine(
         mail.data, hashlib.sha256(mail.data).hexdigest(), reason, detail, mail.origin,
         list_hint or "",
     )  # fmt: skip
-    summary.quarantined += 1
-    summary.reasons[reason] = summary.reasons.get(reason, 0) + 1
+    with summary.lock:
+        summary.quarantined += 1
+        summary.reasons[reason] = summary.reasons.get(reason, 0) + 1

@@ -29,9 +29,9 @@ _STAGE = (
     ("id", "bigint"), ("parent_id", "bigint"), ("thread_id", "bigint"), ("msgid", "text"),
     ("synthetic_msgid", "boolean"), ("subject", "text"), ("author_email", "text"),
     ("date", "timestamptz"), ("utc_offset", "smallint"), ("in_reply_to", "text"),
-    ("refs", "text[]"), ("to_", "text"), ("cc", "text"), ("headers", "jsonb"), ("body", "text"),
+    ("refs", "text"), ("to_", "text"), ("cc", "text"), ("headers", "jsonb"), ("body", "text"),
     ("html_only", "boolean"), ("sha256", "text"), ("size", "integer"), ("raw", "bytea"),
-    ("author_name", "text"), ("unquoted", "text"), ("quoted", "text"), ("terms", "text[]"),
+    ("author_name", "text"), ("unquoted", "text"), ("quoted", "text"), ("terms", "text"),
 )  # fmt: skip
 
 
@@ -142,10 +142,10 @@ def _stage(cursor, batch: Sequence[IncomingMessage], placement: threads.Placemen
                 (
                     row_id, placement.parent[row_id], placement.thread[row_id],
                     p.msgid, p.synthetic_msgid, _clean(p.subject), p.from_email or None,
-                    p.date, p.utc_offset, p.in_reply_to or "", [_clean(r) for r in p.references],
+                    p.date, p.utc_offset, p.in_reply_to or "", _clean(" ".join(p.references)),
                     _clean(p.to), _clean(p.cc), _clean(json.dumps(p.headers)), body,
                     p.html_only, p.sha256, p.size, item.raw, _clean(p.from_name), unquoted,
-                    quoted, list(p.search_terms),
+                    quoted, " ".join(p.search_terms),
                 )
             )  # fmt: skip
 
@@ -164,13 +164,13 @@ def _insert_messages(cursor) -> dict[str, int]:
             utc_offset, in_reply_to, "references", "to", cc, headers, body, html_only,
             archived_at, search)
         SELECT s.id, s.parent_id, s.thread_id, s.msgid, false, s.synthetic_msgid, s.subject,
-               p.id, s.date, s.utc_offset, s.in_reply_to, s.refs, s.to_, s.cc, s.headers,
-               s.body, s.html_only, now(),
+               p.id, s.date, s.utc_offset, s.in_reply_to, string_to_array(s.refs, ' '), s.to_,
+               s.cc, s.headers, s.body, s.html_only, now(),
                threadwork_search_vector(
                    s.subject, s.unquoted, s.quoted,
                    coalesce(s.author_name, '') || ' ' || coalesce(s.author_email, '') || ' '
                        || left(s.to_, 10000) || ' ' || left(s.cc, 10000),
-                   s.terms)
+                   string_to_array(s.terms, ' '))
         FROM ingest_stage s LEFT JOIN archive_person p ON p.email = s.author_email
         ON CONFLICT (msgid) DO UPDATE SET
             is_ghost = false, synthetic_msgid = EXCLUDED.synthetic_msgid,

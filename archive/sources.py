@@ -28,15 +28,15 @@ GZIP_MAGIC = b"\x1f\x8b"
 # almost certainly hostile, and we would rather stop loudly than exhaust memory.
 BOMB_RATIO = 100
 BOMB_MIN_BYTES = 1 << 30
-# Lines are read in bounded pieces so that a newline-free stream cannot make
-# one readline() swallow the whole (possibly bomb-sized) input before we check it.
-_PIECE = 1 << 20
+# Files are read in bounded blocks, so the inflation limit is checked as we go.
+_BLOCK = 1 << 22
 # A From_ separator looks like "From sender Mon Sep 17 00:00:00 2001" (git's
 # mailsplit uses the same "has a time and a year" test). Requiring that shape
 # keeps unescaped body lines such as "From the beginning, ..." (mboxo writers,
 # git's own t5100 sample.mboxrd) inside their message instead of splitting it.
 _FROM_LINE = re.compile(rb"From \S+\s.*\d{1,2}:\d{2}(?::\d{2})?\s.*\d{4}")
-_ESCAPED_FROM = re.compile(rb">+From ")
+_SEPARATOR = re.compile(rb"^From [^\n]*\n", re.M)
+_ESCAPED_FROM_LINE = re.compile(rb"^>(>*From )", re.M)
 _EPOCH_NAME = re.compile(r"(\d+)\.git")
 # Inflating 16 MiB of a gzip mbox is enough to extrapolate a count (~50 ms).
 _ESTIMATE_SAMPLE = 1 << 24
@@ -146,8 +146,7 @@ def _open_file(path: Path) -> BinaryIO:
     if raw.peek(2)[:2] != GZIP_MAGIC:
         return raw
     raw.close()  # gzip.open owns (and so closes) its own file object.
-    # GzipFile.readline is slow per call; a C BufferedReader on top halves the cost.
-    return io.BufferedReader(gzip.open(path, "rb"), _PIECE)  # type: ignore[arg-type]
+    return io.BufferedReader(gzip.open(path, "rb"), _BLOCK)  # type: ignore[arg-type]
 
 
 def _gunzip(stream: BinaryIO) -> gzip.GzipFile | None:
@@ -164,55 +163,64 @@ def _unreadable(path: Path | str, exc: Exception) -> SourceError:
 def _iter_file(path: Path) -> Iterator[RawMail]:
     try:
         with _open_file(path) as stream:
-            pieces = _bounded_pieces(stream, path)
-            first = next(pieces, b"")
+            blocks = _bounded_blocks(stream, path)
+            first = next(blocks, b"")
             if first.startswith(b"From "):
-                yield from _split_mbox(chain([first], pieces), str(path))
+                yield from _split_mbox(chain([first], blocks), str(path))
             elif first:
-                yield RawMail(b"".join(chain([first], pieces)), str(path))
+                yield RawMail(b"".join(chain([first], blocks)), str(path))
     except (OSError, EOFError, zlib.error) as exc:
         raise _unreadable(path, exc) from exc
 
 
-def _bounded_pieces(stream: BinaryIO, path: Path) -> Iterator[bytes]:
-    """Yield lines (split into <= _PIECE chunks), stopping at the inflation limit."""
+def _bounded_blocks(stream: BinaryIO, path: Path) -> Iterator[bytes]:
+    """Yield blocks of the (decompressed) file, stopping at the inflation limit."""
     limit = float("inf")
     if _gunzip(stream):
         limit = max(BOMB_MIN_BYTES, BOMB_RATIO * path.stat().st_size)
     total = 0
-    readline = stream.readline
-    while piece := readline(_PIECE):
-        total += len(piece)
+    while block := stream.read(_BLOCK):
+        total += len(block)
         if total > limit:
             raise SourceError(
                 f"{path} inflates to over {BOMB_RATIO}x its compressed size and over "
                 f"{BOMB_MIN_BYTES} bytes; it looks like a decompression bomb, so reading "
                 "stopped. Decompress it yourself if it is genuine."
             )
-        yield piece
+        yield block
 
 
-def _split_mbox(pieces: Iterable[bytes], name: str) -> Iterator[RawMail]:
-    """Split mbox pieces into messages, undoing one level of mboxrd escaping.
+def _split_mbox(blocks: Iterable[bytes], name: str) -> Iterator[RawMail]:
+    """Split an mbox, read in blocks, into messages; undo one level of mboxrd escaping.
 
-    The first piece is always a separator (the caller saw it start with "From ").
+    Separators are found with one regular-expression scan per block rather
+    than a Python step per line. The input starts with a separator.
     """
-    lines: list[bytes] = []
-    number = 0
-    at_line_start = True
-    for piece in pieces:
-        if at_line_start and piece[:5] == b"From " and (number == 0 or _FROM_LINE.match(piece)):
-            if number:
-                yield RawMail(_strip_separator_newline(b"".join(lines)), f"{name}:message#{number}")
-            lines = []
-            number += 1
-        else:
-            if at_line_start and piece[:1] == b">" and _ESCAPED_FROM.match(piece):
-                piece = piece[1:]
-            lines.append(piece)
-        at_line_start = piece[-1:] == b"\n"
-    if number:
-        yield RawMail(_strip_separator_newline(b"".join(lines)), f"{name}:message#{number}")
+    buf, start, scan, number = b"", -1, 0, 0
+    for block in chain(blocks, [b""]):
+        final = not block
+        buf += block
+        while (match := _SEPARATOR.search(buf, scan)) is not None:
+            scan = match.end()
+            if number and not _FROM_LINE.match(buf, match.start()):
+                continue  # "From the beginning, ..." in a body: not a separator
+            if start >= 0:
+                yield _message(buf[start : match.start()], name, number)
+            start, number = match.end(), number + 1
+        if final:
+            break
+        # Keep only the message being read; rescan an unfinished last line.
+        scan = max(scan, buf.rfind(b"\n") + 1)
+        if start > 0:
+            buf, scan, start = buf[start:], scan - start, 0
+    if start >= 0:
+        yield _message(buf[start:], name, number)
+
+
+def _message(data: bytes, name: str, number: int) -> RawMail:
+    if b">From " in data:
+        data = _ESCAPED_FROM_LINE.sub(rb"\1", data)
+    return RawMail(_strip_separator_newline(data), f"{name}:message#{number}")
 
 
 def _strip_separator_newline(data: bytes) -> bytes:

@@ -25,14 +25,15 @@ def message_page(request: HttpRequest, list_name: str, msgid: str) -> HttpRespon
         list_name, message = find_message(request, list_name, msgid)
     except Elsewhere as redirect:
         return redirect.response
+    replies, thread = browse.replies_and_thread(message)
     context = {
         "list_name": list_name,
         "message": message,
         "base": message_base(list_name, message.msgid),
         "body": render_body(message.body),
         "lists": browse.message_lists(message),
-        "replies": browse.replies(message),
-        "thread": browse.thread_tree(message.thread_id) if message.thread_id else [],
+        "replies": replies,
+        "thread": thread,
         "reply_to": _reply_recipients(message),
     }
     return render(request, "archive/message.html", context)
