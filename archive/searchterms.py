@@ -66,7 +66,9 @@ def address_tokens(header: str) -> set[str]:
     carries Cc lists of dozens of addresses, and the full RFC 5322 parser
     cost more than the rest of a message's parsing.
     """
-    tokens = set(word_tokens(header))
+    # Words of the display names; addresses count whole and by domain only, so
+    # "com" or "kernel" from every address do not bloat the index.
+    tokens = set(word_tokens(_ADDRESS_RE.sub(" ", header)))
     for addr in _ADDRESS_RE.findall(header.lower()):
         addr = addr.strip(".")
         tokens.add(addr[:MAX_TERM])

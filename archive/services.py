@@ -24,6 +24,8 @@ from archive.searchterms import split_quoted
 # read and then write shared rows (ghosts, thread ids).
 INGEST_LOCK_KEY = 0x7468726561  # "threa"
 
+_WIDE = ("text", "bytea", "jsonb")
+
 # The staging table's columns and their types, in COPY order.
 _STAGE = (
     ("id", "bigint"), ("parent_id", "bigint"), ("thread_id", "bigint"), ("msgid", "text"),
@@ -125,9 +127,14 @@ def ensure_people(cursor, names: dict[str, str]) -> dict[str, int]:
 
 def _stage(cursor, batch: Sequence[IncomingMessage], placement: threads.Placement) -> None:
     columns = ", ".join(name for name, _ in _STAGE)
+    # Staged values are read once, right away: storing them uncompressed
+    # (EXTERNAL) spares compressing every body twice.
     cursor.execute(
         "CREATE TEMP TABLE IF NOT EXISTS ingest_stage ("
-        + ", ".join(f"{name} {kind}" for name, kind in _STAGE)
+        + ", ".join(
+            f"{name} {kind} STORAGE EXTERNAL" if kind in _WIDE else f"{name} {kind}"
+            for name, kind in _STAGE
+        )
         + ")"
     )
     # Binary COPY: text-format COPY would hex-escape every raw byte in Python.

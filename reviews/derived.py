@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from django.db import connection
 from django.utils import timezone
 
-from reviews.models import Comment, Event, EventCategory, State
+from reviews.models import Comment, Event, EventCategory
 from reviews.services import SUPERSEDABLE
+from reviews.states import state
 
 
 def refresh_comments(thread_ids: Sequence[int]) -> None:
@@ -304,7 +305,7 @@ def link_revisions(series_ids: Sequence[int]) -> None:
                 "lineages": [lk[2] for lk in links],
                 "versions": [lk[3] for lk in links],
                 "series": [lk[0] for lk in links],
-                "superseded": State.objects.get(slug="superseded").id,
+                "superseded": state("superseded").id,
                 "open": list(SUPERSEDABLE),
             },
         )

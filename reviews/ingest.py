@@ -30,6 +30,7 @@ from reviews.models import (
 )  # fmt: skip
 from reviews.projects import ensure_projects
 from reviews.series import MARKER_WINDOW, SeriesPlanner, SeriesSlot, Submission
+from reviews.states import state
 from reviews.subjects import parse_subject
 
 DEFAULT_STATE = "new"
@@ -249,7 +250,7 @@ def _create_series(
 def _create_submissions(
     items: Sequence[_Item], subs: Sequence[Submission], slots: Sequence[SeriesSlot]
 ) -> None:
-    new_state = State.objects.get(slug=DEFAULT_STATE)
+    new_state = state(DEFAULT_STATE)
     patches: list[Patch] = []
     covers: list[Cover] = []
     for item, sub, slot in zip(items, subs, slots, strict=True):

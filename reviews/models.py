@@ -29,7 +29,10 @@ class ProjectQuerySet(models.QuerySet["Project"]):
 
 def _count(queryset: models.QuerySet) -> models.Subquery:
     return models.Subquery(
-        queryset.annotate(n=models.Func(models.F("pk"), function="COUNT")).values("n"),
+        # COUNT(*), not COUNT(id): the count can then be read from an index alone.
+        queryset.annotate(
+            n=models.Func(template="COUNT(*)", output_field=models.IntegerField())
+        ).values("n"),
         output_field=models.IntegerField(),
     )
 

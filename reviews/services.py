@@ -21,6 +21,7 @@ from reviews.models import (
     Series,
     State,
 )
+from reviews.states import state
 
 SUPERSEDED = "superseded"
 # Open states a newer revision replaces; a decision (Accepted, Rejected...) stands.
@@ -45,7 +46,7 @@ def supersede_older_revisions(series_id: int, actor=None) -> int:
         return 0
     older = [s.id for s in revisions_of(series) if s.version < series.version]
     patches = Patch.objects.filter(series_id__in=older, state__slug__in=SUPERSEDABLE)
-    return _set_states(patches, State.objects.get(slug=SUPERSEDED), actor,
+    return _set_states(patches, state(SUPERSEDED), actor,
                        reason=f"superseded by v{series.version} (series {series.id})")  # fmt: skip
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "ProjectSerializer",
     "SeriesRefSerializer",
     "UserSerializer",
+    "embed",
     "links_of",
     "msgid_of",
 ]
@@ -27,6 +28,20 @@ __all__ = [
 
 def links_of(serializer: serializers.Field) -> Links:
     return serializer.context["links"]
+
+
+def embed(parent: serializers.Field, cls: type[serializers.Serializer], obj: Any) -> dict:
+    """``obj`` as ``cls`` represents it, in ``parent``'s context.
+
+    One ``cls`` instance serves every row of a list: DRF deep-copies a
+    serializer's fields each time one is created, which per row costs more
+    than the rest of the row's serialisation.
+    """
+    embedded = parent.__dict__.setdefault("_embedded", {})
+    serializer = embedded.get(cls)
+    if serializer is None:
+        serializer = embedded[cls] = cls(context=parent.context)
+    return serializer.to_representation(obj)
 
 
 def msgid_of(obj: Any) -> str:
@@ -76,6 +91,14 @@ class ProjectSerializer(serializers.Serializer):
     list_archive_url = serializers.SerializerMethodField()
     list_archive_url_format = serializers.SerializerMethodField()
     commit_url_format = serializers.SerializerMethodField()
+
+    def to_representation(self, instance: Any) -> Any:
+        # A list page embeds the same project in every row: build it once per
+        # request (this field object lives as long as its parent serializer).
+        done = self.__dict__.setdefault("_by_pk", {})
+        if instance.pk not in done:
+            done[instance.pk] = super().to_representation(instance)
+        return done[instance.pk]
 
     def get_url(self, project: Any) -> str:
         return links_of(self).resource("projects", project.id)

@@ -21,6 +21,7 @@ from reviews.api.embedded import (
     ProjectSerializer,
     SeriesRefSerializer,
     UserSerializer,
+    embed,
     links_of,
 )
 from reviews.models import combined_check_state
@@ -101,7 +102,7 @@ class PatchListSerializer(PatchRefSerializer):
     def get_series(self, patch: Any) -> list[dict[str, Any]]:
         if patch.series is None:
             return []
-        return [SeriesRefSerializer(patch.series, context=self.context).data]
+        return [embed(self, SeriesRefSerializer, patch.series)]
 
     def get_comments(self, patch: Any) -> str:
         return links_of(self).resource("patches", patch.id, "comments")
@@ -143,7 +144,7 @@ class CoverListSerializer(CoverRefSerializer):
     def get_series(self, cover: Any) -> list[dict[str, Any]]:
         if cover.series is None:
             return []
-        return [SeriesRefSerializer(cover.series, context=self.context).data]
+        return [embed(self, SeriesRefSerializer, cover.series)]
 
     def get_comments(self, cover: Any) -> str:
         return links_of(self).resource("covers", cover.id, "comments")
@@ -174,7 +175,7 @@ class SeriesSerializer(SeriesRefSerializer):
         cover = getattr(series, "cover", None)
         if cover is None:
             return None
-        return CoverRefSerializer(cover, context=self.context).data
+        return embed(self, CoverRefSerializer, cover)
 
     @extend_schema_field(PatchRefSerializer(many=True))
     def get_patches(self, series: Any) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
@@ -19,7 +19,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from archive.models import Person
+from archive.models import Message, Person
 from reviews import services
 from reviews.api import filters, serializers, writes
 from reviews.api.base import ApiView, call_service
@@ -96,12 +96,20 @@ class UserDetail(_Users, generics.RetrieveAPIView):
     pass
 
 
+def _msgid() -> Subquery:
+    return Subquery(Message.objects.filter(pk=OuterRef("message_id")).values("msgid")[:1])
+
+
 def _patches() -> QuerySet:
+    # Every join multiplies PostgreSQL's planning time (7 ms for seven tables,
+    # far more than running the query), so the Message-ID is a subquery and
+    # the delegate, often absent, is prefetched.
     return (
-        Patch.objects.select_related("project", "state", "submitter", "delegate", "series")
-        .annotate(msgid=F("message__msgid"))
+        Patch.objects.select_related("project", "state", "submitter", "series")
+        .annotate(msgid=_msgid())
         .prefetch_related(
-            Prefetch("checks", queryset=Check.objects.only("patch_id", "context", "state", "date"))
+            "delegate",
+            Prefetch("checks", queryset=Check.objects.only("patch_id", "context", "state", "date")),
         )
     )
 

@@ -63,14 +63,22 @@ def discussion(comments: Q, list_name: str) -> list[CommentView]:
 
 
 def collected_trailers(
-    patch_message_id: int | None, comments: Q, list_name: str
+    patch_message_id: int | None, comments: Iterable[Q], list_name: str
 ) -> list[TrailerView]:
-    """Trailers from a patch's own message and its (or its cover's) comments, deduplicated."""
-    source = Q(message_id__in=Comment.objects.filter(comments).values("message_id"))
+    """Trailers from a patch's own message and its (or its cover's) comments, deduplicated.
+
+    ``comments`` are Comment filters, one per source (the patch's, its cover's).
+    """
+    # A UNION of indexed lookups, not one OR: PostgreSQL plans an OR across
+    # subqueries as scans of the whole trailer and message tables.
+    branches = [Comment.objects.filter(q).values("message_id") for q in comments]
     if patch_message_id is not None:
-        source |= Q(message_id=patch_message_id)
+        branches.append(Trailer.objects.filter(message_id=patch_message_id).values("message_id"))
+    if not branches:
+        return []
+    sources = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
     rows = (
-        Trailer.objects.filter(source)
+        Trailer.objects.filter(message_id__in=sources)
         .exclude(kind__in=HIDDEN_KINDS)
         .select_related("message__author")
         .only("kind", "value", "name", "email", "message__msgid", "message__date",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from django.core.cache import cache
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils.safestring import SafeString
@@ -23,7 +24,12 @@ from reviews.pages.common import (
     revisions,
     series_patches,
 )  # fmt: skip
+from reviews.pages.stamp import change_stamp
 from reviews.rendering.cache import commit_html, diff_html
+
+# Bump when the cached parts of the page change shape.
+PARTS_VERSION = 1
+PARTS_TIMEOUT = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,7 @@ def _patch_queryset():
                 *light_message_fields("message__"))),
         )
         .defer(*light)
-        .annotate(check_state=check_state_expression())
+        .annotate(check_state=check_state_expression(), stamp=change_stamp())
     )  # fmt: skip
 
 
@@ -94,29 +100,53 @@ def find_patch(link_name: str, msgid: str) -> Patch:
     raise Http404("No such patch")
 
 
+@dataclass(frozen=True)
+class _Parts:
+    """What the page reads besides the patch row; cached under the change stamp."""
+
+    trailers: list[TrailerView]
+    comments: list[CommentView]
+    series_patches: list[Patch]
+    revisions: list[Series]
+
+
+def _parts(patch: Patch, list_name: str) -> _Parts:
+    key = f"tw:patch-parts:{PARTS_VERSION}:{patch.id}:{patch.series_id}:{list_name}:{patch.stamp}"
+    parts = cache.get(key)
+    if parts is None:
+        comment_sources = [Q(patch_id=patch.id)]
+        if patch.series_id:
+            comment_sources.append(Q(cover__series_id=patch.series_id))
+        parts = _Parts(
+            trailers=collected_trailers(patch.message_id, comment_sources, list_name),
+            comments=discussion(Q(patch_id=patch.id), list_name),
+            series_patches=series_patches(patch.series) if patch.series else [],
+            revisions=revisions(patch.series) if patch.series else [],
+        )
+        cache.set(key, parts, PARTS_TIMEOUT)
+    return parts
+
+
 def patch_page(link_name: str, msgid: str) -> PatchPage:
     patch = find_patch(link_name, msgid)
     list_name = patch.project.mailing_list.name
-    cover_comments = Q(cover__series_id=patch.series_id) if patch.series_id else Q(pk__in=[])
+    parts = _parts(patch, list_name)
     page = PatchPage(
         patch=patch,
         list_name=list_name,
         commit=commit_html(patch.id, commit_text(patch.commit_message)),
         diff=diff_html(patch.id, patch.diff),
         diffstat=_diffstat(patch.diffstat),
-        trailers=collected_trailers(
-            patch.message_id, Q(patch_id=patch.id) | cover_comments, list_name
-        ),
-        comments=discussion(Q(patch_id=patch.id), list_name),
+        trailers=parts.trailers,
+        comments=parts.comments,
+        series_patches=parts.series_patches,
+        revisions=parts.revisions,
     )
-    if patch.series is not None:
-        page.series_patches = series_patches(patch.series)
-        page.revisions = revisions(patch.series)
-        ids = [p.id for p in page.series_patches]
-        if patch.id in ids:
-            at = ids.index(patch.id)
-            page.previous = page.series_patches[at - 1] if at > 0 else None
-            page.next = page.series_patches[at + 1] if at + 1 < len(ids) else None
+    ids = [p.id for p in page.series_patches]
+    if patch.id in ids:
+        at = ids.index(patch.id)
+        page.previous = page.series_patches[at - 1] if at > 0 else None
+        page.next = page.series_patches[at + 1] if at + 1 < len(ids) else None
     return page
 
 

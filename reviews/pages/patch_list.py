@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -15,6 +16,8 @@ from reviews.listing import ACTION_REQUIRED, ALL_STATES, PatchListQuery
 from reviews.models import Patch, Project, State
 
 PER_PAGE = 50
+# Bump when reviews/_patch_rows.html changes: cached rows are keyed on it.
+RENDER_VERSION = 1
 
 
 @dataclass
@@ -27,6 +30,13 @@ class PatchListPage:
     submitter: Person | None
 
     @property
+    def rows_key(self) -> str:
+        """A digest of everything the rows show, so their HTML is rendered once per change."""
+        return hashlib.sha256(
+            repr(_rows_shown(self.page.object_list, self.query)).encode()
+        ).hexdigest()
+
+    @property
     def state_label(self) -> str:
         if self.query.state == ACTION_REQUIRED:
             return "Action required"
@@ -34,6 +44,21 @@ class PatchListPage:
             return "Any state"
         names = {s.slug: s.name for s in self.states}
         return names.get(self.query.state, self.query.state)
+
+
+def _rows_shown(patches: list[Patch], query: PatchListQuery) -> tuple:
+    """What ``reviews/_patch_rows.html`` reads of each patch (keep the two in step)."""
+    rows = tuple(
+        (
+            p.id, p.name, p.archived, p.project.link_name, p.message.msgid, p.date,
+            p.acked, p.reviewed, p.tested, p.state.slug, p.state.name, p.check_state,
+            (p.series.id, p.series.name, p.series.version) if p.series else None,
+            (p.submitter_id, p.submitter.name, p.submitter.email) if p.submitter else None,
+            p.delegate.username if p.delegate else None,
+        )
+        for p in patches
+    )  # fmt: skip
+    return RENDER_VERSION, query.params(), rows
 
 
 def patch_list_page(link_name: str, query: PatchListQuery) -> PatchListPage:

@@ -86,7 +86,7 @@ def _page(project: Project, series: Series | None, cover: Cover | None) -> Serie
         cover=cover,
         cover_html=mail_html(cover.message_id, cover.message.body) if cover else None,
         comments=discussion(comments, list_name),
-        trailers=collected_trailers(None, comments, list_name),
+        trailers=collected_trailers(None, [comments] if cover else [], list_name),
     )
     if series is not None:
         page.patches = series_patches(series)

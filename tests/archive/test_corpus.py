@@ -74,9 +74,8 @@ def test_corpus_folder_ingests_without_loss(ingest_file, folder: str) -> None:
     assert Message.objects.real().exists()
 
 
-# Forked workers need the connection closed outside atomic; serialized_rollback
-# restores the rows data migrations seeded (states), which the flush removes.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Forked workers need the connection closed, so no enclosing test transaction.
+@pytest.mark.django_db(transaction=True)
 def test_linux_rtc_ingests_without_loss() -> None:
     path = shared_path("corpus", LINUX_RTC)
     summary = ingest(iter_source(str(path)), workers=2)

@@ -506,9 +506,8 @@ def wipe_archive() -> None:
         )
 
 
-# Forked workers need the connection closed outside atomic; serialized_rollback
-# restores the rows data migrations seeded (states), which the flush removes.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Forked workers need the connection closed, so no enclosing test transaction.
+@pytest.mark.django_db(transaction=True)
 def test_parallel_workers_give_the_same_archive_as_serial(tmp_path, monkeypatch) -> None:
     path = tmp_path / "synthetic.mbox"
     total = synthetic_mbox(path)

@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 
 pytestmark = [
-    # serialized_rollback: the flush after each test must not lose migration-seeded rows.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # Transactional: the real server runs in another thread. Ingest recreates
+    # the default states itself if an earlier test's flush removed them.
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
 ]
 
