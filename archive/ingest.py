@@ -16,7 +16,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
 from django.conf import settings
@@ -69,9 +69,13 @@ def analyse_raw(raw: bytes) -> _Outcome:
     except Exception as exc:  # a parser bug must not cost us the mail
         return _Outcome(None, {}, f"parser failure: {exc!r}"[:500])
     try:
-        return _Outcome(parsed, processors.analyze(parsed), "")
+        analysis = processors.analyze(parsed)
+        extra = processors.search_terms(analysis)
     except Exception as exc:
         return _Outcome(parsed, {}, f"analysis failure: {exc!r}"[:500])
+    if extra - set(parsed.search_terms):
+        parsed = replace(parsed, search_terms=tuple(sorted(set(parsed.search_terms) | extra)))
+    return _Outcome(parsed, analysis, "")
 
 
 def _analyse_chunk(chunk: list[bytes]) -> list[_Outcome]:

@@ -266,8 +266,8 @@ def _content(msg: EmailMessage) -> tuple[str, bool, tuple[Attachment, ...], tupl
 
     Consumes ``msg``: every non-MIME top-level header is deleted first.
     """
-    for name in {k.lower() for k in msg} - _MIME_HEADERS:
-        del msg[name]
+    # One pass over the header list; ``del msg[name]`` rescans it per name.
+    msg._headers = [(k, v) for k, v in msg._headers if k.lower() in _MIME_HEADERS]
     try:
         parser = mailparser.MailParser(msg)  # parses on construction
         plain = list(parser.text_plain)

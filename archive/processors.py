@@ -51,3 +51,17 @@ def message_processors() -> tuple[MessageProcessor, ...]:
 
 def analyze(parsed: ParsedMessage) -> dict[str, Any]:
     return {p.name: p.analyze(parsed) for p in message_processors()}
+
+
+def search_terms(analysis: dict[str, Any]) -> set[str]:
+    """Exact ``prefix:value`` search terms processors derive from their analysis.
+
+    (The review processor adds ``patchid:`` from the diff it extracted, so
+    b4's ``patchid:`` queries match exactly what it computes itself.)
+    """
+    terms: set[str] = set()
+    for processor in message_processors():
+        contribute = getattr(processor, "search_terms", None)
+        if contribute is not None and processor.name in analysis:
+            terms.update(contribute(analysis[processor.name]))
+    return terms

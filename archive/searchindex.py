@@ -10,7 +10,6 @@ The vector is derived data: :func:`rebuild_search` recomputes it from raw mail.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable
 
 from django.db import connection, transaction
@@ -23,8 +22,7 @@ from archive.searchterms import split_quoted
 _UPDATE_SQL = """
 UPDATE archive_message m SET search = threadwork_search_vector(
     m.subject, u.unquoted, u.quoted,
-    coalesce((SELECT p.name || ' ' || p.email FROM archive_person p WHERE p.id = m.author_id), '')
-        || ' ' || left(m."to", 10000) || ' ' || left(m.cc, 10000),
+    coalesce((SELECT p.name || ' ' || p.email FROM archive_person p WHERE p.id = m.author_id), ''),
     string_to_array(u.terms, ' '))
 FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS u(id, terms, unquoted, quoted)
 WHERE m.id = u.id
@@ -54,8 +52,8 @@ def _clean(text: str) -> str:
 
 def rebuild_search(message_ids: Iterable[int] | None = None, batch: int = 500) -> int:
     """Recompute vectors from raw mail (all real messages by default); returns the count."""
+    from archive.ingest import analyse_raw
     from archive.models import Message, RawMail
-    from archive.parsing import UnparseableMessage, parse_message
 
     ids = list(message_ids) if message_ids is not None else None
     if ids is None:
@@ -67,8 +65,9 @@ def rebuild_search(message_ids: Iterable[int] | None = None, batch: int = 500) -
         for message_id, data in RawMail.objects.filter(message_id__in=chunk).values_list(
             "message_id", "data"
         ):
-            with contextlib.suppress(UnparseableMessage):
-                parsed[message_id] = parse_message(bytes(data))
+            outcome = analyse_raw(bytes(data))
+            if outcome.parsed is not None:
+                parsed[message_id] = outcome.parsed
         with transaction.atomic(), connection.cursor() as cursor:
             index_messages(cursor, parsed)
         done += len(parsed)

@@ -3,7 +3,8 @@
 
 Pure: text in, a tuple of lexemes out; no Django. Each lexeme is
 ``prefix:value`` (``f:jane@example.org``, ``dfn:drivers/rtc/rtc-cmos.c``,
-``patchid:0123...``) and goes verbatim into ``Message.search`` through
+``patchid:0123...``, which the review processor adds from the diff it
+extracts, see ``archive.processors``) and goes verbatim into ``Message.search`` through
 ``array_to_tsvector``, so one GIN index answers every prefix. The query side
 (:mod:`archive.search`) builds its lexemes with :func:`word_tokens` and
 :func:`address_tokens` so that both sides agree.
@@ -13,8 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-
-from archive.patchid import git_patch_id
 
 __all__ = ["address_tokens", "message_terms", "split_quoted", "word_tokens"]
 
@@ -102,11 +101,6 @@ def message_terms(
 
 def _diff_terms(text: str) -> set[str]:
     terms: set[str] = set()
-    start = text.find("diff ") if text.startswith("diff ") else text.find("\ndiff ")
-    if start >= 0:
-        patchid = git_patch_id(text[start:])
-        if patchid:
-            terms.add(f"patchid:{patchid}")
     added: set[str] = set()
     removed: set[str] = set()
     in_hunk = False

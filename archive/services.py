@@ -175,8 +175,8 @@ def _insert_messages(cursor) -> dict[str, int]:
                s.cc, s.headers, s.body, s.html_only, now(),
                threadwork_search_vector(
                    s.subject, s.unquoted, s.quoted,
-                   coalesce(s.author_name, '') || ' ' || coalesce(s.author_email, '') || ' '
-                       || left(s.to_, 10000) || ' ' || left(s.cc, 10000),
+                   -- recipients are searched by their exact t:/c: terms
+                   coalesce(s.author_name, '') || ' ' || coalesce(s.author_email, ''),
                    string_to_array(s.terms, ' '))
         FROM ingest_stage s LEFT JOIN archive_person p ON p.email = s.author_email
         ON CONFLICT (msgid) DO UPDATE SET

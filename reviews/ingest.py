@@ -42,6 +42,9 @@ class ReviewProcessor:
     def analyze(self, parsed) -> MailAnalysis:
         return analyze_message(parsed)
 
+    def search_terms(self, analysis: MailAnalysis) -> tuple[str, ...]:
+        return (f"patchid:{analysis.patchid}",) if analysis.patchid else ()
+
     def apply(self, stored: Sequence[StoredMessage]) -> None:
         record_batch(stored)
 

@@ -2,7 +2,7 @@ from django.db import migrations
 
 # One definition of the search vector, used by ingest (in the INSERT) and by
 # rebuilds (UPDATE). Weights: A subject, B unquoted body, C quoted body,
-# D names and addresses; then exact ``prefix:value`` lexemes verbatim.
+# D the sender's name and address; then exact ``prefix:value`` lexemes verbatim.
 # Caps keep every vector under PostgreSQL's 1 MB tsvector limit.
 CREATE = """
 CREATE OR REPLACE FUNCTION threadwork_search_vector(
