@@ -29,7 +29,7 @@ from archive.sources import RawMail
 
 CHUNK = 64  # messages per worker task: enough to amortise pickling
 BATCH = 1000  # messages per store transaction
-READ_AHEAD_CHUNKS = 2 * BATCH // CHUNK + 4
+READ_AHEAD_CHUNKS = 3 * BATCH // CHUNK + 4
 
 
 @dataclass
@@ -156,7 +156,7 @@ class _BatchWriter:
 
     def __init__(self, summary: IngestSummary, list_override: str | None) -> None:
         self.summary, self.list_override = summary, list_override
-        self.queue: queue.Queue[list[services.IncomingMessage] | None] = queue.Queue(maxsize=1)
+        self.queue: queue.Queue[list[services.IncomingMessage] | None] = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
         self.thread.start()

@@ -15,6 +15,7 @@ import email
 import email.header
 import email.utils
 import hashlib
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -64,7 +65,7 @@ class ParsedMessage:
     list_post: str
     to: str
     cc: str
-    headers: tuple[tuple[str, str], ...]
+    headers_json: str  # [[name, value], ...] as JSON, ready for the jsonb column
     body: str
     html_only: bool
     attachments: tuple[Attachment, ...]
@@ -72,6 +73,10 @@ class ParsedMessage:
     size: int
     defects: tuple[str, ...] = field(default=())
     search_terms: tuple[str, ...] = field(default=())  # exact-match lexemes (searchterms.py)
+
+    @property
+    def headers(self) -> tuple[tuple[str, str], ...]:
+        return tuple((k, v) for k, v in json.loads(self.headers_json))
 
 
 class UnparseableMessage(ValueError):
@@ -94,7 +99,11 @@ def parse_message(raw: bytes) -> ParsedMessage:
     in_reply_to = _first_msgid(header_text(msg, "In-Reply-To"))
     references = _references(msg, msgid, in_reply_to)
     from_name, from_email = _sender(msg)
-    headers = tuple((str(k), decode_header_value(v)) for k, v in msg.items())
+    # Serialised here, in the worker: the parent only passes the string on.
+    # NUL cannot be stored in jsonb (not even escaped); the raw bytes keep it.
+    headers = json.dumps(
+        [[str(k), decode_header_value(v).replace("\x00", "\ufffd")] for k, v in msg.items()]
+    )
     to, cc = _collapse(header_text(msg, "To")), _collapse(header_text(msg, "Cc"))
     subject = _collapse(header_text(msg, "Subject"))
     list_ids, list_post = _list_ids(msg), _list_post(msg)
@@ -113,7 +122,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
         list_post=list_post,
         to=to,
         cc=cc,
-        headers=headers,
+        headers_json=headers,
         body=body,
         html_only=html_only,
         attachments=attachments,

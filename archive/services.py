@@ -7,7 +7,6 @@ a few ``UPDATE ... FROM unnest``), never a query per message.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -150,7 +149,7 @@ def _stage(cursor, batch: Sequence[IncomingMessage], placement: threads.Placemen
                     row_id, placement.parent[row_id], placement.thread[row_id],
                     p.msgid, p.synthetic_msgid, _clean(p.subject), p.from_email or None,
                     p.date, p.utc_offset, p.in_reply_to or "", _clean(" ".join(p.references)),
-                    _clean(p.to), _clean(p.cc), _clean(json.dumps(p.headers)), body,
+                    _clean(p.to), _clean(p.cc), p.headers_json, body,
                     p.html_only, p.sha256, p.size, item.raw, _clean(p.from_name), unquoted,
                     quoted, " ".join(p.search_terms),
                 )
