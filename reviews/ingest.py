@@ -263,30 +263,24 @@ def _create_submissions(
             patches.append(_patch(item, sub, slot, new_state))
     Patch.objects.bulk_create(patches, batch_size=1000)
     Cover.objects.bulk_create(covers, batch_size=1000)
-    created = [
-        Event(
-            project_id=p.project_id,
-            category=EventCategory.PATCH_CREATED,
-            date=p.date or timezone.now(),
-            patch_id=p.id,
-            series_id=p.series_id,
-            payload={"patch": p.id},
+    _created_events("reviews_patch", "patch", EventCategory.PATCH_CREATED, [p.id for p in patches])
+    _created_events("reviews_cover", "cover", EventCategory.COVER_CREATED, [c.id for c in covers])
+
+
+def _created_events(table: str, kind: str, category: str, ids: list[int]) -> None:
+    """One "created" Event per new row, written set-wise from the rows themselves."""
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO reviews_event (project_id, category, date, {kind}_id, series_id, payload)
+            SELECT project_id, %s, coalesce(date, now()), id, series_id,
+                   jsonb_build_object(%s, id)
+            FROM {table} WHERE id = ANY(%s)
+            """,
+            [category, kind, ids],
         )
-        for p in patches
-        if p.id is not None
-    ] + [
-        Event(
-            project_id=c.project_id,
-            category=EventCategory.COVER_CREATED,
-            date=c.date or timezone.now(),
-            cover_id=c.id,
-            series_id=c.series_id,
-            payload={"cover": c.id},
-        )
-        for c in covers
-        if c.id is not None
-    ]
-    Event.objects.bulk_create(created, batch_size=2000)
 
 
 def _names(item: _Item) -> tuple[str, str, list[str]]:
