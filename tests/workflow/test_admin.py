@@ -1,0 +1,55 @@
+"""The admin edits projects (maintainers, automatic superseding) and states."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from archive.ingest import ingest
+from archive.sources import iter_source
+from reviews.models import Project, State
+from tests.conftest import SAMPLE
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    user = get_user_model().objects.create_superuser("root", "root@example.org", "pw-123-long")
+    client.force_login(user)
+    return client
+
+
+def test_admin_lists_and_edits_projects(admin_client) -> None:
+    ingest(iter_source(str(SAMPLE / "toy-rtc-series.mbox")), workers=1)
+    project = Project.objects.get()
+    assert admin_client.get("/admin/reviews/project/").status_code == 200
+    page = admin_client.get(f"/admin/reviews/project/{project.id}/change/")
+    assert page.status_code == 200
+    form = {
+        "name": project.name,
+        "link_name": project.link_name,
+        "list_id": project.list_id,
+        "list_email": project.list_email,
+        "web_url": "",
+        "scm_url": "",
+        "webscm_url": "",
+        # auto_supersede left out: an unchecked box turns superseding off
+    }
+    response = admin_client.post(f"/admin/reviews/project/{project.id}/change/", form)
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.auto_supersede is False
+
+
+def test_admin_shows_states_and_quarantine(admin_client) -> None:
+    assert State.objects.filter(slug="new").exists()
+    assert admin_client.get("/admin/reviews/state/").status_code == 200
+    assert admin_client.get("/admin/archive/quarantinedmail/").status_code == 200
+    assert admin_client.get("/admin/reviews/patch/").status_code == 200
+
+
+def test_admin_refuses_anonymous(client) -> None:
+    response = client.get("/admin/reviews/project/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
