@@ -298,6 +298,9 @@ class EventCategory(models.TextChoices):
     PATCH_COMPLETED = "patch-completed"
     PATCH_STATE_CHANGED = "patch-state-changed"
     PATCH_DELEGATED = "patch-delegated"
+    # Not Patchwork categories: every maintainer change is an Event here.
+    PATCH_ARCHIVED = "patch-archived"
+    PATCH_COMMIT_REF_CHANGED = "patch-commit-ref-changed"
     PATCH_RELATION_CHANGED = "patch-relation-changed"
     CHECK_CREATED = "check-created"
     SERIES_CREATED = "series-created"

@@ -170,11 +170,18 @@ def update_patch(
         )
         locked.delegate = delegate
         fields.append("delegate")
-    # Patchwork has no event category for these two; the row itself records them.
     if archived is not None and archived != locked.archived:
+        events.append(
+            _patch_event(locked, actor, EventCategory.PATCH_ARCHIVED,
+                         previous_archived=locked.archived, current_archived=archived)
+        )  # fmt: skip
         locked.archived = archived
         fields.append("archived")
     if commit_ref is not None and commit_ref != locked.commit_ref:
+        events.append(
+            _patch_event(locked, actor, EventCategory.PATCH_COMMIT_REF_CHANGED,
+                         previous_commit_ref=locked.commit_ref, current_commit_ref=commit_ref)
+        )  # fmt: skip
         locked.commit_ref = commit_ref
         fields.append("commit_ref")
     if fields:

@@ -23,6 +23,8 @@ _LABELS = {
     EventCategory.PATCH_COMPLETED: "patch completed",
     EventCategory.PATCH_STATE_CHANGED: "state changed",
     EventCategory.PATCH_DELEGATED: "delegated",
+    EventCategory.PATCH_ARCHIVED: "archived",
+    EventCategory.PATCH_COMMIT_REF_CHANGED: "commit ref",
     EventCategory.PATCH_RELATION_CHANGED: "relation changed",
     EventCategory.CHECK_CREATED: "check reported",
     EventCategory.SERIES_CREATED: "series created",
@@ -91,6 +93,12 @@ def _row(project: Project, event: Event, users: dict, checks: dict, states: dict
     elif event.category == EventCategory.PATCH_DELEGATED:
         before = users.get(payload.get("previous_delegate"), "nobody")
         after = users.get(payload.get("current_delegate"), "nobody")
+    elif event.category == EventCategory.PATCH_ARCHIVED:
+        before = "archived" if payload.get("previous_archived") else "not archived"
+        after = "archived" if payload.get("current_archived") else "not archived"
+    elif event.category == EventCategory.PATCH_COMMIT_REF_CHANGED:
+        before = payload.get("previous_commit_ref") or "none"
+        after = payload.get("current_commit_ref") or "none"
     elif event.category == EventCategory.CHECK_CREATED:
         check = checks.get(payload.get("check"))
         note = f"{check.context}: {check.state}" if check else ""

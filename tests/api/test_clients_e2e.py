@@ -106,7 +106,12 @@ def test_git_pw_patches(world: World, tmp_path: Path) -> None:
     )  # fmt: skip
     categories = set(Event.objects.filter(patch=v1_first, actor=world.maintainer)
                      .values_list("category", flat=True))  # fmt: skip
-    assert categories == {"patch-state-changed", "patch-delegated"}
+    assert categories == {
+        "patch-state-changed",
+        "patch-delegated",
+        "patch-archived",
+        "patch-commit-ref-changed",
+    }
 
     out = tmp_path / "downloads"
     out.mkdir()

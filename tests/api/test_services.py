@@ -58,12 +58,15 @@ def test_each_change_its_own_event(accounts, patch):
     services.set_commit_ref(accounts.maintainer, patch, "cafe")
     events = list(Event.objects.filter(actor=accounts.maintainer).order_by("id"))
     assert [e.category for e in events] == [
-        "patch-state-changed", "patch-delegated", "patch-delegated",
+        "patch-state-changed", "patch-delegated", "patch-delegated", "patch-archived",
+        "patch-commit-ref-changed",
     ]  # fmt: skip
     assert events[2].payload == {
         "previous_delegate": accounts.maintainer.id,
         "current_delegate": None,
     }
+    assert events[3].payload == {"previous_archived": False, "current_archived": True}
+    assert events[4].payload == {"previous_commit_ref": "", "current_commit_ref": "cafe"}
     patch.refresh_from_db()
     assert patch.archived and patch.commit_ref == "cafe" and patch.delegate is None
 

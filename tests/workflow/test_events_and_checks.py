@@ -55,6 +55,9 @@ def test_events_feed(client, accounts, seed_patch):
     assert response["Content-Type"].startswith("application/atom+xml")
     feed = ET.fromstring(response.content)
     entries = feed.findall(f"{ATOM}entry")
+    # one update, two events: the commit ref (written last) comes first
+    assert entries[0].find(f"{ATOM}title").text.startswith("commit ref: none → abc123")
+    entries = entries[1:]
     assert entries[0].find(f"{ATOM}title").text.startswith("state changed: New → Accepted")
     assert entries[0].find(f"{ATOM}author/{ATOM}name").text == "maint"
     assert entries[0].find(f"{ATOM}link").get("href").endswith(SEED_URL)
