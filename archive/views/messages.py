@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
 from archive import browse
@@ -33,10 +35,23 @@ def message_page(request: HttpRequest, list_name: str, msgid: str) -> HttpRespon
         "body": render_body(message.body),
         "lists": browse.message_lists(message),
         "replies": replies,
-        "thread": thread,
+        "thread_overview": _thread_overview(list_name, message, thread),
         "reply_to": _reply_recipients(message),
     }
     return render(request, "archive/message.html", context)
+
+
+def _thread_overview(list_name: str, message, thread) -> str:
+    """The thread tree, rendered once per thread state: big threads cost most here."""
+    if not thread:
+        return ""
+    key = browse.thread_cache_key(message.thread, f"overview:{list_name}:{message.pk}")
+    html = cache.get(key)
+    if html is None:
+        context = {"list_name": list_name, "message": message, "thread": thread}
+        html = render_to_string("archive/_thread_overview.html", context)
+        cache.set(key, html, 3600)
+    return html
 
 
 def _reply_recipients(message) -> dict[str, str]:
