@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# The Chromium fixture for browser tests (tests/browser.py).
+pytest_plugins = ["tests.browser"]
+
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"
 SHARED = REPO.parent / "shared"
