@@ -8,15 +8,15 @@ new thread with patch 1 unchanged.
 from __future__ import annotations
 
 import email
-import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.gitrepo import AUTHOR, git
+from tests.gitrepo import commit as _commit
+
 LIST_ID = "greet.lists.example.org"
 LIST_ADDR = "greet@lists.example.org"
-AUTHOR = ("Pat Cher", "pat@example.org")
 REVIEWER = ("Rev Iewer", "rev@example.org")
 ACKER = ("Ack Er", "ack@example.org")
 
@@ -27,42 +27,6 @@ class Mails:
     env: dict[str, str]
     mbox: Path
     ids: dict[str, list[str]] = field(default_factory=dict)
-
-
-def git(repo: Path, env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True
-    )
-    return done.stdout
-
-
-def client_env(home: Path) -> dict[str, str]:
-    """A fresh HOME with only what the clients and git need."""
-    home.mkdir(parents=True, exist_ok=True)
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_PAGER": "cat",
-        "PAGER": "cat",
-        "LANG": "C.UTF-8",
-        "NO_PROXY": "*",
-    }
-    for key, value in (
-        ("user.name", AUTHOR[0]),
-        ("user.email", AUTHOR[1]),
-        ("init.defaultBranch", "main"),
-    ):
-        subprocess.run(["git", "config", "--global", key, value], env=env, check=True)
-    return env
-
-
-def _commit(repo: Path, env: dict[str, str], date: str, message: str, *, amend=False) -> None:
-    dated = {**env, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
-    git(repo, dated, "add", "-A")
-    git(repo, dated, "commit", "-q", *(["--amend"] if amend else []), "-m", message)
 
 
 def _format_series(repo: Path, env: dict[str, str], out: Path, version: int) -> list[Path]:

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.api import clients_archive
-from tests.api.clients_archive import ACKER, REVIEWER, git
+from tests.api.clients_archive import ACKER, REVIEWER
+from tests.gitrepo import client_env, git
 
 pytestmark = [
     # Transactional: the real server runs in another thread. Ingest recreates
@@ -64,7 +65,7 @@ def world(tmp_path: Path, live_server) -> World:
     for tool in ("git-pw", "pwclient"):
         if not (BIN / tool).exists():
             pytest.skip(f"{tool} is not installed in the virtualenv")
-    env = clients_archive.client_env(tmp_path / "home")
+    env = client_env(tmp_path / "home")
     mails = clients_archive.build(tmp_path, env)
     summary = ingest(iter_source(str(mails.mbox)), workers=1)
     assert summary.new == 8, summary.line()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import email
 import mailbox
-import os
 import re
 import shutil
 import subprocess
@@ -18,6 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.gitrepo import AUTHOR, client_env
+from tests.gitrepo import commit as _commit
+from tests.gitrepo import git as _git
 
 pytestmark = [
     # Transactional: the real server runs in another thread. Ingest recreates
@@ -29,7 +32,6 @@ pytestmark = [
 B4 = Path(sys.executable).with_name("b4")
 LIST_ID = "greet.lists.example.org"
 LIST_ADDR = "greet@lists.example.org"
-AUTHOR = ("Pat Cher", "pat@example.org")
 
 
 @dataclass
@@ -39,13 +41,6 @@ class Archive:
     v1_cover: str
     v1_patches: list[str]
     v2_cover: str
-
-
-def _git(repo: Path, env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True
-    )
-    return done.stdout
 
 
 def _b4(archive: Archive, *args: str) -> subprocess.CompletedProcess[str]:
@@ -60,32 +55,8 @@ def _b4(archive: Archive, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _environment(tmp_path: Path, base_url: str) -> dict[str, str]:
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "LANG": "C.UTF-8",
-        "NO_PROXY": "*",
-    }
-    for key, value in (
-        ("user.name", AUTHOR[0]),
-        ("user.email", AUTHOR[1]),
-        ("init.defaultBranch", "main"),
-        ("b4.midmask", f"{base_url}/all/%s"),
-        ("b4.linkmask", f"{base_url}/all/%s"),
-    ):
-        subprocess.run(["git", "config", "--global", key, value], env=env, check=True)
-    return env
-
-
-def _commit(repo: Path, env: dict[str, str], date: str, message: str, *, amend=False) -> None:
-    dated = {**env, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
-    _git(repo, dated, "add", "-A")
-    _git(repo, dated, "commit", "-q", *(["--amend"] if amend else []), "-m", message)
+    mask = f"{base_url}/all/%s"
+    return client_env(tmp_path / "home", {"b4.midmask": mask, "b4.linkmask": mask})
 
 
 def _format_series(repo: Path, env: dict[str, str], out: Path, version: int) -> list[Path]:
