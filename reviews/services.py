@@ -144,46 +144,48 @@ def update_patch(
     check_change_patch(actor, locked, state_only=only_state)
     if delegate is not _UNSET:
         check_delegate(locked.project, delegate)
-    events: list[Event] = []
-    fields: list[str] = []
+    # (field, new value, event category, before/after payload) for each real change
+    changes: list[tuple[str, Any, str, dict[str, Any]]] = []
     if state is not None and state.pk != locked.state_id:
-        events.append(
-            _patch_event(
-                locked,
-                actor,
+        changes.append(
+            (
+                "state",
+                state,
                 EventCategory.PATCH_STATE_CHANGED,
-                previous_state=locked.state.slug,
-                current_state=state.slug,
+                {"previous_state": locked.state.slug, "current_state": state.slug},
             )
         )
-        locked.state = state
-        fields.append("state")
     if delegate is not _UNSET and getattr(delegate, "pk", None) != locked.delegate_id:
-        events.append(
-            _patch_event(
-                locked,
-                actor,
+        changes.append(
+            (
+                "delegate",
+                delegate,
                 EventCategory.PATCH_DELEGATED,
-                previous_delegate=locked.delegate_id,
-                current_delegate=getattr(delegate, "pk", None),
+                {
+                    "previous_delegate": locked.delegate_id,
+                    "current_delegate": getattr(delegate, "pk", None),
+                },
             )
         )
-        locked.delegate = delegate
-        fields.append("delegate")
     if archived is not None and archived != locked.archived:
-        events.append(
-            _patch_event(locked, actor, EventCategory.PATCH_ARCHIVED,
-                         previous_archived=locked.archived, current_archived=archived)
-        )  # fmt: skip
-        locked.archived = archived
-        fields.append("archived")
+        changes.append(
+            (
+                "archived",
+                archived,
+                EventCategory.PATCH_ARCHIVED,
+                {"previous_archived": locked.archived, "current_archived": archived},
+            )
+        )
     if commit_ref is not None and commit_ref != locked.commit_ref:
-        events.append(
-            _patch_event(locked, actor, EventCategory.PATCH_COMMIT_REF_CHANGED,
-                         previous_commit_ref=locked.commit_ref, current_commit_ref=commit_ref)
-        )  # fmt: skip
-        locked.commit_ref = commit_ref
-        fields.append("commit_ref")
+        changes.append(("commit_ref", commit_ref, EventCategory.PATCH_COMMIT_REF_CHANGED,
+                        {"previous_commit_ref": locked.commit_ref,
+                         "current_commit_ref": commit_ref}))  # fmt: skip
+    events = [
+        _patch_event(locked, actor, category, **payload) for _, _, category, payload in changes
+    ]
+    for field, value, _, _ in changes:
+        setattr(locked, field, value)
+    fields = [field for field, *_ in changes]
     if fields:
         locked.save(update_fields=fields)
         Event.objects.bulk_create(events)
