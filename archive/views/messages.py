@@ -20,13 +20,26 @@ from archive.views.common import (
 )
 from archive.views.render import render_body
 
+_CACHE_SECONDS = 3600
+
 
 @require_safe
 def message_page(request: HttpRequest, list_name: str, msgid: str) -> HttpResponse:
     try:
-        list_name, message = find_message(request, list_name, msgid)
+        mlist = find_list(request, list_name)
     except Elsewhere as redirect:
         return redirect.response
+    # The article depends on the message, its thread and its lists only (never
+    # on who is asking), so it is rendered once per thread state and cached.
+    key = browse.message_page_key(mlist, msgid)
+    page = cache.get(key)
+    if page is None:
+        page = _message_article(list_name, browse.get_message(mlist, msgid))
+        cache.set(key, page, _CACHE_SECONDS)
+    return render(request, "archive/message.html", page)
+
+
+def _message_article(list_name: str, message) -> dict[str, str]:
     replies, thread = browse.replies_and_thread(message)
     context = {
         "list_name": list_name,
@@ -38,7 +51,11 @@ def message_page(request: HttpRequest, list_name: str, msgid: str) -> HttpRespon
         "thread_overview": _thread_overview(list_name, message, thread),
         "reply_to": _reply_recipients(message),
     }
-    return render(request, "archive/message.html", context)
+    return {
+        "list_name": list_name,
+        "subject": message.subject,
+        "article": render_to_string("archive/_message_article.html", context),
+    }
 
 
 def _thread_overview(list_name: str, message, thread) -> str:

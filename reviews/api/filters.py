@@ -10,12 +10,14 @@ naming nothing gives an empty list rather than an error.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from functools import reduce
 from operator import or_
 
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.text import slugify
 from django_filters.widgets import QueryArrayWidget
@@ -54,15 +56,23 @@ class ListFilter(django_filters.Filter):
 
 
 def _by_key(prefix: str, key: str, transform: Callable[[str], str] = str) -> Callable:
-    """Match ``<prefix>_id`` for numbers, else ``<prefix>__<key>`` (case-insensitive)."""
+    """Match ``<prefix>_id`` for numbers, else the ids whose ``key`` matches (case-insensitive).
+
+    Natural keys are turned into ids by a small query first: filtering on a
+    joined ``UPPER(link_name)`` leaves PostgreSQL guessing how many rows match,
+    and it then sorts the whole table instead of walking the primary key.
+    """
 
     def method(queryset: QuerySet, name: str, values: Sequence[str]) -> QuerySet:
-        conditions = [
-            Q(**{f"{prefix}_id": int(v)}) if v.isdecimal()
-            else Q(**{f"{prefix}__{key}__iexact": transform(v)})
-            for v in values
-        ]  # fmt: skip
-        return queryset.filter(reduce(or_, conditions))
+        ids = {int(v) for v in values if v.isdecimal()}
+        keys = [transform(v) for v in values if not v.isdecimal()]
+        if keys:
+            related = queryset.model._meta.get_field(prefix).related_model
+            match = reduce(or_, (Q(**{f"{key}__iexact": k}) for k in keys))
+            # A word where a number belongs matches nothing.
+            with suppress(ValueError, ValidationError):
+                ids.update(related._default_manager.filter(match).values_list("pk", flat=True))
+        return queryset.filter(**{f"{prefix}_id__in": sorted(ids)})
 
     return method
 

@@ -10,13 +10,38 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 __all__ = ["LinkHeaderPagination"]
 
 
+class IdsFirstPaginator(Paginator):
+    """Pick the page's ids on the bare table, then load only those rows with their joins.
+
+    Sorting and skipping thousands of fully joined rows to keep thirty is what
+    made deep pages slow (22 ms at page 20 of linux-rtc); the id query walks
+    one index instead, and the joins run for the thirty rows shown.
+    """
+
+    def page(self, number: int | str) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        queryset = self.object_list
+        if not isinstance(queryset, QuerySet):
+            return self._get_page(queryset[bottom:top], number, self)
+        ids = list(queryset.values_list("pk", flat=True)[bottom:top])
+        rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+
+
 class LinkHeaderPagination(PageNumberPagination):
+    django_paginator_class = IdsFirstPaginator
     page_query_param = "page"
     page_size_query_param = "per_page"
 
