@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: install install-test run test bench lint format stop-db clean-db chromium
+.PHONY: install install-test run serve loadtest test bench lint format stop-db clean-db chromium
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,29 @@ run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py ingest sample/*.mbox
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Production mode: gunicorn (WEB_CONCURRENCY workers) on 127.0.0.1:$(PORT), static
+# files through whitenoise. The secret key comes from DJANGO_SECRET_KEY (or
+# DJANGO_SECRET_KEY_FILE); without either, one is generated once into
+# .data/secret_key. Plain http on loopback works: the https redirect is off
+# unless DJANGO_SECURE_SSL_REDIRECT=1 (README "Deployment").
+serve: install
+	@set -e; mkdir -p .data; \
+	if [ -z "$$DJANGO_SECRET_KEY" ] && [ -z "$$DJANGO_SECRET_KEY_FILE" ]; then \
+	  [ -s .data/secret_key ] || ( umask 077; \
+	    $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > .data/secret_key ); \
+	  export DJANGO_SECRET_KEY_FILE="$(CURDIR)/.data/secret_key"; \
+	fi; \
+	export DJANGO_SETTINGS_MODULE=config.settings.prod PORT=$(PORT) \
+	  DJANGO_SECURE_SSL_REDIRECT="$${DJANGO_SECURE_SSL_REDIRECT:-0}"; \
+	$(PY) manage.py migrate --no-input; \
+	$(PY) manage.py collectstatic --no-input --verbosity 0; \
+	exec $(VENV)/bin/gunicorn -c config/gunicorn.conf.py
+
+# 50 clients for 60 s against `make serve` on linux-rtc (database threadwork_load,
+# ingested once); results go to the "Load test" section of docs/performance.md.
+loadtest: install
+	$(PY) -m tests.loadtest
 
 test: install-test
 	$(PY) -m pytest -n 2

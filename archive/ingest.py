@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
+import psycopg
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 
@@ -30,6 +31,15 @@ from archive.sources import RawMail
 CHUNK = 64  # messages per worker task: enough to amortise pickling
 BATCH = 1000  # messages per store transaction
 READ_AHEAD_CHUNKS = 3 * BATCH // CHUNK + 4
+
+# The database is unreachable: Django's errors, and psycopg's own from the
+# binary COPY, which runs on the raw cursor outside Django's error wrapping.
+CONNECTION_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)
 
 
 @dataclass
@@ -51,6 +61,19 @@ class IngestSummary:
             f"{self.read} read, {self.new} new, {self.duplicate} duplicate, "
             f"{self.quarantined} quarantined in {self.seconds:.1f} s ({self.rate:.0f} msg/s)"
         )
+
+
+class DatabaseUnavailable(OperationalError):
+    """The database stopped answering mid-ingest; ``summary`` counts what was committed.
+
+    An ``OperationalError`` still, so callers that retry on database errors
+    (``archive.watch``) keep doing so.
+    """
+
+    def __init__(self, summary: IngestSummary, cause: BaseException) -> None:
+        lines = str(cause).strip().splitlines()
+        self.summary, self.reason = summary, (lines[0] if lines else type(cause).__name__)[:300]
+        super().__init__(self.reason)
 
 
 @dataclass(frozen=True)
@@ -219,6 +242,29 @@ def ingest(
         stream = _serial(chunks)
         writer = _InlineWriter(summary, list_override)
     progress = Progress(progress_stream, total)
+    try:
+        _run(stream, writer, summary, progress, list_override, on_batch)
+    except CONNECTION_ERRORS as exc:
+        summary.seconds = time.perf_counter() - start
+        # Committed batches stay; the caller reports them and how to resume.
+        raise DatabaseUnavailable(summary, exc) from exc
+    finally:
+        stream.close()  # stops the parsing workers when the writer gave up early
+    progress.update(summary.read, force=True)
+    progress.finish()
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _run(
+    stream: Iterator[tuple[RawMail, _Outcome]],
+    writer: _BatchWriter | _InlineWriter,
+    summary: IngestSummary,
+    progress: Progress,
+    list_override: str | None,
+    on_batch: Callable[[IngestSummary], None] | None,
+) -> None:
+    """Batch the parsed stream into ``writer``; quarantine what cannot be stored."""
     limit = settings.THREADWORK_MAX_MESSAGE_BYTES
     batch: list[services.IncomingMessage] = []
     try:
@@ -247,10 +293,6 @@ def ingest(
             writer.put(batch)
     finally:
         writer.close()
-    progress.update(summary.read, force=True)
-    progress.finish()
-    summary.seconds = time.perf_counter() - start
-    return summary
 
 
 def _flush(summary: IngestSummary, batch: list[services.IncomingMessage], list_override) -> None:
@@ -258,7 +300,7 @@ def _flush(summary: IngestSummary, batch: list[services.IncomingMessage], list_o
         return
     try:
         result = services.store_batch(batch)
-    except (OperationalError, InterfaceError):
+    except CONNECTION_ERRORS:
         raise  # the database is unreachable: stop, don't quarantine good mail
     except Exception:
         if len(batch) == 1:

@@ -317,7 +317,9 @@ def _attachment(item: dict) -> Attachment:
     charset = str(item.get("charset") or "utf-8")
     try:
         text = data.decode(charset, "replace")
-    except LookupError:
+    except (LookupError, ValueError):
+        # Unknown charsets, and codecs that fail even with "replace" (undefined,
+        # idna, a name with a NUL in it) raise ValueError/UnicodeError instead.
         text = data.decode("utf-8", "replace")
     return Attachment(content_type, filename, len(data), text.replace("\r\n", "\n"))
 

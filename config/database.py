@@ -74,6 +74,21 @@ def database_settings() -> dict[str, Any]:
     return settings
 
 
+def replica_settings() -> dict[str, dict[str, Any]]:
+    """Aliases ``replica``, ``replica_2``... for each URL in ``DATABASE_REPLICA_URL``.
+
+    Replicas are copies of the primary kept up to date by PostgreSQL streaming
+    replication, so under test they mirror ``default`` instead of getting a test
+    database of their own.
+    """
+    urls = [u.strip() for u in os.environ.get("DATABASE_REPLICA_URL", "").split(",") if u.strip()]
+    aliases = ["replica"] + [f"replica_{n}" for n in range(2, len(urls) + 1)]
+    return {
+        alias: {**parse_database_url(url), "TEST": {"MIRROR": "default"}}
+        for alias, url in zip(aliases, urls, strict=False)
+    }
+
+
 def stop_embedded_server() -> None:
     """Stop the embedded server (``make stop-db``); a no-op when it is not running."""
     import subprocess

@@ -7,6 +7,7 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from reviews.models import Project
 from reviews.pages.events import EventRow, recent_events
@@ -38,8 +39,10 @@ class ProjectEventsFeed(Feed):
         return item.summary
 
     def item_description(self, item: EventRow) -> str:
+        # Atom1Feed writes this as <summary type="html">: a feed reader renders
+        # it as HTML, so the patch names and usernames in it are escaped here.
         by = f" by {item.actor}" if item.actor else ""
-        return f"{item.summary}{by}, {item.date:%Y-%m-%d %H:%M} UTC"
+        return escape(f"{item.summary}{by}, {item.date:%Y-%m-%d %H:%M} UTC")
 
     def item_link(self, item: EventRow) -> str:
         return item.url or "/"

@@ -9,10 +9,11 @@ cheap and lets patch URLs end in ``/mbox/`` and ``/raw/`` unambiguously.
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 __all__ = [
     "cover_url",
+    "is_web_url",
     "message_url",
     "patch_list_url",
     "patch_mbox_url",
@@ -23,6 +24,11 @@ __all__ = [
     "series_mbox_url",
     "series_url",
 ]
+
+
+def is_web_url(url: str) -> bool:
+    """Whether ``url`` may become a link: http(s) only, never javascript: or data:."""
+    return urlsplit(url.strip()).scheme.lower() in ("http", "https")
 
 
 def quote_msgid(msgid: str) -> str:

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from reviews.links import is_web_url
 from reviews.models import (
     Bundle,
     BundlePatch,
@@ -233,6 +234,9 @@ def create_check(
         raise PermissionDenied("Log in to report checks.")
     if state not in CheckState.values:
         raise ValidationError(f"Unknown check state {state!r}.")
+    if target_url and not is_web_url(target_url):
+        # It becomes a link on the patch page: no javascript: or data: URLs.
+        raise ValidationError("A check's target URL must be an http or https URL.")
     check = Check.objects.create(
         patch=patch, user=actor, date=timezone.now(), state=state,
         context=context or "default", target_url=target_url, description=description,
@@ -248,6 +252,12 @@ def create_check(
 def check_bundle_owner(actor, bundle: Bundle) -> None:
     if actor is None or not actor.is_authenticated or actor.pk != bundle.owner_id:
         raise PermissionDenied("Only the bundle's owner may change it.")
+
+
+def check_bundle_name(name: str) -> None:
+    # The name is a URL path segment (/bundle/<owner>/<name>/): a "/" makes it unreachable.
+    if not name.strip() or "/" in name:
+        raise ValidationError("A bundle name must not be empty or contain “/”.")
 
 
 def _bundle_project(patches: Sequence[Patch]) -> int:
@@ -271,6 +281,7 @@ def _set_bundle_patches(bundle: Bundle, patches: Sequence[Patch]) -> None:
 def create_bundle(actor, name: str, patches: Sequence[Patch], public: bool = False) -> Bundle:
     if actor is None or not actor.is_authenticated:
         raise PermissionDenied("Log in to make bundles.")
+    check_bundle_name(name)
     project_id = _bundle_project(patches)
     if Bundle.objects.filter(owner=actor, name=name).exists():
         raise ValidationError(f"You already have a bundle named {name!r}.")
@@ -289,6 +300,7 @@ def update_bundle(
     check_bundle_owner(actor, bundle)
     fields = []
     if name is not None and name != bundle.name:
+        check_bundle_name(name)
         if Bundle.objects.filter(owner=actor, name=name).exclude(pk=bundle.pk).exists():
             raise ValidationError(f"You already have a bundle named {name!r}.")
         bundle.name = name

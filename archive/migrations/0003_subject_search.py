@@ -6,19 +6,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('archive', '0002_search_vector_function'),
+        ("archive", "0002_search_vector_function"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='message',
-            name='subject_search',
-            field=models.GeneratedField(db_persist=True, expression=django.contrib.postgres.search.SearchVector('subject', config='english'), output_field=django.contrib.postgres.search.SearchVectorField()),
+            model_name="message",
+            name="subject_search",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=django.contrib.postgres.search.SearchVector("subject", config="english"),
+                output_field=django.contrib.postgres.search.SearchVectorField(),
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['subject_search'], name='message_subject_gin'),
+            model_name="message",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["subject_search"], name="message_subject_gin"
+            ),
         ),
     ]

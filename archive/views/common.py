@@ -38,5 +38,7 @@ def message_base(list_name: str, msgid: str) -> str:
 
 
 def safe_filename(msgid: str, suffix: str = "") -> str:
-    cleaned = "".join(c if c.isalnum() or c in "-._@" else "_" for c in msgid)[:100]
+    # ASCII only: header values are latin-1 on the wire and clients guess the rest.
+    cleaned = "".join(c if (c.isascii() and c.isalnum()) or c in "-._@" else "_" for c in msgid)
+    cleaned = cleaned[:100]
     return (cleaned or "message") + suffix

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from config.database import BASE_DIR, database_settings
+from config.database import BASE_DIR, database_settings, replica_settings
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -41,6 +41,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # CSP, nosniff, Referrer-Policy, X-Frame-Options on every response (config/security.py).
+    "config.security.SecurityHeadersMiddleware",
+    # Static files straight from the app (collected, hashed, compressed in prod).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTTP 503 instead of a 500 while the database is unreachable (config/middleware.py).
+    "config.middleware.DatabaseUnavailableMiddleware",
+    # Marks GET/HEAD requests whose reads may use a read replica (config/routers.py).
+    "config.routers.ReplicaRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -72,6 +80,12 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Anonymous clients (pwclient reads anonymously) are rate limited per
+    # address; counts live in the cache, so per process with LocMemCache.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("THREADWORK_API_ANON_RATE", "600/minute"),
+    },
 }
 # Default and largest page sizes of API lists (Patchwork: 30 and 250).
 THREADWORK_API_PAGE_SIZE = int(os.environ.get("THREADWORK_API_PAGE_SIZE", 30))
@@ -82,6 +96,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.3",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Its `check --deploy` hook builds a schema of the whole URLconf, where every
+    # resource is mounted twice (/api/ and /api/1.x/) and so "collides"; the
+    # served schema is built from /api/ alone (reviews/api/urls.py) and tested.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 WSGI_APPLICATION = "config.wsgi.application"
 
@@ -111,6 +129,19 @@ CACHES = {
     }
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 60
+# Check a persistent connection before reusing it: after a database restart
+# the first request gets a new connection instead of an error.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Read replicas from DATABASE_REPLICA_URL (comma-separated): reads of GET/HEAD
+# requests go to one of them, everything else to "default" (config/routers.py).
+THREADWORK_REPLICA_DATABASES: list[str] = []
+for _alias, _replica in replica_settings().items():
+    DATABASES[_alias] = {**_replica, "CONN_MAX_AGE": 60}
+    THREADWORK_REPLICA_DATABASES.append(_alias)
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+# A client that just wrote reads from the primary for this long, so the page
+# after a form post shows the change even while the replicas catch up.
+THREADWORK_REPLICA_PIN_SECONDS = int(os.environ.get("THREADWORK_REPLICA_PIN_SECONDS", 10))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Django's username/password check, locking out repeated failures (reviews/auth.py).
@@ -132,7 +163,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / ".data" / "static"
+# Where collectstatic puts files for whitenoise to serve (make serve).
+STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / ".data" / "static"
 
 # Ingestion: mail above this many bytes is quarantined, never dropped.
 THREADWORK_MAX_MESSAGE_BYTES = int(os.environ.get("THREADWORK_MAX_MESSAGE_BYTES", 50 * 1024 * 1024))

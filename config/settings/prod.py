@@ -1,19 +1,35 @@
+import os
+from pathlib import Path
+
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import INSECURE_DEFAULT_KEY, SECRET_KEY, env_bool
 
+# DJANGO_SECRET_KEY_FILE names a file holding the key (a container secret, or
+# the .data/secret_key that `make serve` generates once for a local trial).
+if os.environ.get("DJANGO_SECRET_KEY_FILE") and SECRET_KEY == INSECURE_DEFAULT_KEY:
+    SECRET_KEY = Path(os.environ["DJANGO_SECRET_KEY_FILE"]).read_text().strip()
 if SECRET_KEY == INSECURE_DEFAULT_KEY or len(SECRET_KEY) < 32:
     raise ImproperlyConfigured(
-        "Production needs DJANGO_SECRET_KEY set to a long random value (50 characters or more)."
+        "Production needs DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) set to a long "
+        "random value (50 characters or more)."
     )
 
 DEBUG = False
+# collectstatic writes hashed and compressed copies of each file; whitenoise
+# serves them with far-future cache headers.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto. `make serve` turns
+# the redirect off (DJANGO_SECURE_SSL_REDIRECT=0) so plain http on loopback works.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_HSTS_SECONDS = int(__import__("os").environ.get("DJANGO_HSTS_SECONDS", 31536000))
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", 31536000))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

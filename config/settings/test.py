@@ -2,3 +2,9 @@ from config.settings.base import *  # noqa: F403
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests never run collectstatic: look static files up per request rather than
+# scanning (and warning about) a STATIC_ROOT that does not exist.
+WHITENOISE_AUTOREFRESH = True
+# Tests make many anonymous API calls quickly; tests/security/test_throttling.py
+# checks the limit itself with a small rate.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1000000/minute"}}  # noqa: F405

@@ -47,6 +47,12 @@ def search_url(q: str) -> str:
 
 
 @register.filter
+def web_url(url: str) -> str:
+    """``url`` if it is http(s), else "": stored URLs (check targets) come from strangers."""
+    return url if url and links.is_web_url(url) else ""
+
+
+@register.filter
 def count(value: int) -> str:
     """A/R/T cell text: the number, or a dash for none (as on Patchwork)."""
     return str(value) if value else "–"

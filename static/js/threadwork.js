@@ -50,5 +50,9 @@
   }
 
   document.querySelectorAll("form.bulk").forEach(setUpSelection);
+  // The API token field selects itself (an inline onfocus= would be refused by the CSP).
+  document.querySelectorAll("[data-select-on-focus]").forEach(function (input) {
+    input.addEventListener("focus", function () { input.select(); });
+  });
   document.querySelectorAll("section.discussion").forEach(setUpQuoteToggle);
 })();

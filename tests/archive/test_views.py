@@ -153,7 +153,7 @@ def test_thread_pages(client, archive) -> None:
     assert text.index("Take the lock before") < text.index("kumquat")
     nested = client.get(f"/srch/{REPLY}/t/")
     assert nested.status_code == 200
-    assert "--depth: 1" in nested.content.decode()
+    assert "depth-1" in nested.content.decode()
 
 
 def test_atom_feeds(client, archive) -> None:

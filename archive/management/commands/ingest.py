@@ -1,27 +1,34 @@
-"""``manage.py ingest SOURCE... [--list LIST]``: archive mail from files, Maildirs, git or stdin."""
+"""``manage.py ingest SOURCE... [--list LIST]``: archive mail from files, Maildirs, git or stdin.
+
+``manage.py ingest --watch MAILDIR``: keep archiving what an MTA delivers (archive/watch.py).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 
-from archive.ingest import IngestSummary, ingest
+from archive.ingest import DatabaseUnavailable, IngestSummary, ingest
 from archive.lists import resolve_list
 from archive.sources import RawMail, SourceError, estimate_count, iter_source
+from archive.watch import watch
 
 
 class Command(BaseCommand):
     help = (
         "Archive mail. SOURCE is an mbox/mboxrd file (gzip too), a single message file, "
         "a Maildir folder, a public-inbox v2 git epoch or inbox folder, or - for one "
-        "message on standard input."
+        "message on standard input. With --watch MAILDIR, keep archiving the mail "
+        "delivered into MAILDIR/new/ (moved to cur/ once stored)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("sources", nargs="+", metavar="SOURCE")
+        parser.add_argument("sources", nargs="*", metavar="SOURCE")
         parser.add_argument(
             "--list",
             dest="list_name",
@@ -30,9 +37,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=None, help="Parsing processes (default: one per core)."
         )
+        parser.add_argument(
+            "--watch",
+            metavar="MAILDIR",
+            help="Poll MAILDIR/new/ and archive each delivered message, moving it to cur/.",
+        )
+        parser.add_argument(
+            "--interval", type=float, default=5.0, help="Seconds between --watch polls (5)."
+        )
+        parser.add_argument(
+            "--once", action="store_true", help="With --watch: one poll, then exit (for cron)."
+        )
 
     def handle(self, *args, sources: list[str], list_name: str | None, workers, **options) -> None:
+        if bool(sources) == bool(options.get("watch")):
+            raise CommandError("Give either SOURCE... or --watch MAILDIR.")
         list_override = resolve_list(list_name) if list_name else None
+        if options.get("watch"):
+            self._watch(Path(options["watch"]), options["interval"], options["once"], list_override)
+            return
         total = 0
         for source in sources:
             count = estimate_count(source) if source != "-" else 1
@@ -49,6 +72,8 @@ class Command(BaseCommand):
             )
         except SourceError as exc:
             raise CommandError(str(exc)) from exc
+        except DatabaseUnavailable as exc:
+            raise CommandError(unavailable_message(exc)) from exc
         except DatabaseError as exc:
             raise CommandError(
                 f"The database stopped answering during ingest ({exc.__class__.__name__}: "
@@ -56,6 +81,20 @@ class Command(BaseCommand):
                 "command again to finish — nothing will be duplicated."
             ) from exc
         self._report(summary)
+
+    def _watch(self, maildir: Path, interval: float, once: bool, list_override) -> None:
+        if not (maildir / "new").is_dir():
+            raise CommandError(f"{maildir} is not a Maildir (it has no new/ folder).")
+        # Ctrl-C or the service manager stops us quietly: mail left in new/ waits.
+        with contextlib.suppress(KeyboardInterrupt):
+            watch(
+                maildir,
+                interval=interval,
+                list_override=list_override,
+                report=self._report,
+                warn=lambda text: self.stderr.write(text),
+                keep_going=lambda: not once,
+            )
 
     def _mails(self, sources: list[str]) -> Iterator[RawMail]:
         for source in sources:
@@ -65,3 +104,17 @@ class Command(BaseCommand):
         self.stdout.write(summary.line())
         for reason, count in sorted(summary.reasons.items()):
             self.stdout.write(f"  quarantined as {reason}: {count} (see `manage.py quarantine`)")
+
+
+def unavailable_message(exc: DatabaseUnavailable) -> str:
+    """One sentence: which database went away, what was saved, how to finish."""
+    db = connection.settings_dict
+    where = db.get("HOST") or "localhost"
+    if db.get("PORT"):
+        where += f" port {db['PORT']}"
+    saved = exc.summary
+    return (
+        f'Ingest stopped: the database "{db["NAME"]}" on {where} is unavailable '
+        f"({exc.reason}); {saved.new} new messages of the {saved.read} read were saved, and "
+        "running the same command again stores the rest without duplicating any."
+    )

@@ -1,0 +1,1 @@
+"""``make loadtest``: many concurrent HTTP clients against `make serve` on linux-rtc."""
