@@ -101,23 +101,26 @@ def message_terms(
 
 def _diff_terms(text: str) -> set[str]:
     terms: set[str] = set()
-    added: set[str] = set()
-    removed: set[str] = set()
+    # Changed lines are gathered and tokenised once per side: a regular
+    # expression call per line cost more than parsing the rest of the mail.
+    added: list[str] = []
+    removed: list[str] = []
     in_hunk = False
     for line in text.split("\n"):
         if (line.startswith(("diff ", "--- ", "+++ ")) and not in_hunk) or line.startswith("diff "):
             in_hunk = False
             terms.update(f"dfn:{name}" for name in _file_names(line))
-        elif _HUNK_RE.match(line):
+        elif line[:2] == "@@" and _HUNK_RE.match(line):
             in_hunk = True
         elif in_hunk and line[:1] == "+":
-            added.update(word_tokens(line[1:]))
+            added.append(line[1:])
         elif in_hunk and line[:1] == "-":
-            removed.update(word_tokens(line[1:]))
+            removed.append(line[1:])
         elif in_hunk and line[:1] not in (" ", "\\", ""):
             in_hunk = False
-    terms.update(f"dfb:{w}" for w in sorted(added)[:MAX_DIFF_WORDS])
-    terms.update(f"dfa:{w}" for w in sorted(removed)[:MAX_DIFF_WORDS])
+    for prefix, lines in (("dfb", added), ("dfa", removed)):
+        words = sorted(set(word_tokens("\n".join(lines))))[:MAX_DIFF_WORDS]
+        terms.update(f"{prefix}:{w}" for w in words)
     return terms
 
 

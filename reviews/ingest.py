@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
+from archive.bulk import copy_new
 from archive.processors import StoredMessage
 from archive.services import ensure_people
 from reviews import derived
@@ -232,7 +233,8 @@ def _create_series(
         )
         for slot in planned
     ]
-    Series.objects.bulk_create(rows, batch_size=2000)
+    with connection.cursor() as cursor:
+        copy_new(cursor, rows)
     for slot, row in zip(planned, rows, strict=True):
         slot.id = row.id
     Event.objects.bulk_create(
@@ -261,8 +263,9 @@ def _create_submissions(
             covers.append(_cover(item, sub, slot))
         else:
             patches.append(_patch(item, sub, slot, new_state))
-    Patch.objects.bulk_create(patches, batch_size=1000)
-    Cover.objects.bulk_create(covers, batch_size=1000)
+    with connection.cursor() as cursor:
+        copy_new(cursor, patches)
+        copy_new(cursor, covers)
     _created_events("reviews_patch", "patch", EventCategory.PATCH_CREATED, [p.id for p in patches])
     _created_events("reviews_cover", "cover", EventCategory.COVER_CREATED, [c.id for c in covers])
 
