@@ -225,6 +225,9 @@ SELECT DISTINCT ON (s.id) s.id, prev.id, coalesce(prev.lineage_id, prev.id), s.v
     s.previous_id
 FROM s JOIN candidates c ON c.id = s.id JOIN reviews_series prev ON prev.id = c.prev
 WHERE prev.id <> s.id AND prev.version < s.version
+    -- posted later, it cannot be the one revised; without this the link (and
+    -- what it supersedes) would depend on the order mail is ingested in
+    AND (prev.date IS NULL OR s.date IS NULL OR prev.date <= s.date)
 ORDER BY s.id, prev.version DESC, prev.date DESC NULLS LAST, prev.id DESC
 """
 
@@ -251,20 +254,48 @@ FROM changed
 """
 
 
-# Later revisions that a revision arriving late now precedes more closely.
+# A patch arriving in a series that a later revision already replaced is
+# superseded too, as it would have been had it come first. Patches someone
+# already moved keep their state.
+_LATE_SUPERSEDE_SQL = """
+WITH newest AS (
+    SELECT DISTINCT ON (n.previous_id) n.previous_id AS old, n.id, n.version
+    FROM reviews_series n WHERE n.previous_id = ANY(%(ids)s)
+    ORDER BY n.previous_id, n.version DESC, n.id DESC
+), changed AS (
+    UPDATE reviews_patch p SET state_id = %(superseded)s
+    FROM newest n, reviews_state st, reviews_project pr
+    WHERE p.series_id = n.old AND st.id = p.state_id AND st.slug = ANY(%(open)s)
+        AND pr.id = p.project_id AND pr.auto_supersede
+        AND NOT EXISTS (SELECT 1 FROM reviews_event e
+            WHERE e.patch_id = p.id AND e.category = 'patch-state-changed')
+    RETURNING p.id, p.project_id, p.series_id, st.slug AS before, n.version, n.id AS series
+)
+INSERT INTO reviews_event (project_id, category, date, patch_id, series_id, payload)
+SELECT project_id, 'patch-state-changed', now(), id, series_id,
+    jsonb_build_object('previous_state', before, 'current_state', 'superseded',
+        'reason', 'superseded by v' || version || ' (series ' || series || ')')
+FROM changed
+"""
+
+
+# Later revisions that a revision arriving late now precedes more closely:
+# a higher version, or the same version posted closer before them.
 _LATER_SQL = """
 WITH later AS (
-    SELECT t.version AS since, n.id, n.previous_id FROM reviews_series t JOIN reviews_series n
+    SELECT t.version AS since, t.date AS since_date, n.id, n.previous_id
+    FROM reviews_series t JOIN reviews_series n
         ON n.project_id = t.project_id AND n.submitter_id = t.submitter_id
         AND n.title = t.title AND n.version > t.version
     WHERE t.id = ANY(%(ids)s) AND t.title <> ''
     UNION ALL
-    SELECT t.version, n.id, n.previous_id FROM reviews_series t JOIN reviews_series n
+    SELECT t.version, t.date, n.id, n.previous_id FROM reviews_series t JOIN reviews_series n
         ON n.project_id = t.project_id AND n.change_id = t.change_id AND n.version > t.version
     WHERE t.id = ANY(%(ids)s) AND t.change_id <> ''
 )
 SELECT DISTINCT later.id FROM later LEFT JOIN reviews_series p ON p.id = later.previous_id
 WHERE later.previous_id IS NULL OR p.version < later.since
+    OR (p.version = later.since AND p.date < later.since_date)
 """
 
 _LINK_SQL = """
@@ -292,23 +323,33 @@ def link_revisions(series_ids: Sequence[int]) -> None:
         relink = sorted({row[0] for row in cursor.fetchall()})
         cursor.execute(_PREVIOUS_SQL, {"ids": list(series_ids), "relink": relink})
         links = [row[:4] for row in cursor.fetchall() if row[1] != row[4]]
-        if not links:
-            return
-        roots = _roots({lk[0]: lk[2] for lk in links})
-        ids = [lk[0] for lk in links]
-        cursor.execute(_LINK_SQL, [ids, [lk[1] for lk in links], [roots[i] for i in ids]])
-        cursor.execute(_RELINEAGE_SQL, [ids, [roots[i] for i in ids]])
-        links = [(lk[0], lk[1], roots[lk[0]], lk[3]) for lk in links]
+        if links:
+            _link(cursor, links)
+        # Patches arriving after a later revision replaced their series.
         cursor.execute(
-            _SUPERSEDE_SQL,
-            {
-                "lineages": [lk[2] for lk in links],
-                "versions": [lk[3] for lk in links],
-                "series": [lk[0] for lk in links],
-                "superseded": state("superseded").id,
-                "open": list(SUPERSEDABLE),
-            },
-        )
+            _LATE_SUPERSEDE_SQL,
+            {"ids": list(series_ids), "superseded": state("superseded").id,
+             "open": list(SUPERSEDABLE)},
+        )  # fmt: skip
+
+
+def _link(cursor, links: list[tuple[int, int, int, int]]) -> None:
+    """Store (series, previous, previous's root, version) links; supersede what they replace."""
+    roots = _roots({lk[0]: lk[2] for lk in links})
+    ids = [lk[0] for lk in links]
+    cursor.execute(_LINK_SQL, [ids, [lk[1] for lk in links], [roots[i] for i in ids]])
+    cursor.execute(_RELINEAGE_SQL, [ids, [roots[i] for i in ids]])
+    links = [(lk[0], lk[1], roots[lk[0]], lk[3]) for lk in links]
+    cursor.execute(
+        _SUPERSEDE_SQL,
+        {
+            "lineages": [lk[2] for lk in links],
+            "versions": [lk[3] for lk in links],
+            "series": [lk[0] for lk in links],
+            "superseded": state("superseded").id,
+            "open": list(SUPERSEDABLE),
+        },
+    )
 
 
 def _roots(lineage: dict[int, int]) -> dict[int, int]:

@@ -2,16 +2,27 @@
 
 Runs on ../shared/corpus/linux-rtc.mbox.gz in a scratch database
 (``threadwork_bench`` on the embedded server, dropped and recreated) and
-rewrites docs/performance.md with the numbers.
+rewrites docs/performance.md with the numbers. Then, unless ``BENCH_GROWTH=0``,
+loads linux-rtc ``BENCH_GROWTH`` times (default 10) into ``threadwork_growth``
+and measures the same pages there (tests/bench/growth.py).
+
+``python -m tests.bench --growth-only`` runs just the growth part and prints
+its section beside the 17k numbers last written to docs/performance.md.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
+
+from tests.bench import growth
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
@@ -20,8 +31,8 @@ FLOOR = SHARED / "tools" / "floor.py"
 BENCH_DB = "threadwork_bench"
 
 
-def fresh_database() -> None:
-    """Point Django at an empty scratch database before it is set up."""
+def fresh_database(name: str = BENCH_DB) -> None:
+    """Point Django at an empty scratch database ``name`` before it is set up."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     os.environ["DJANGO_DEBUG"] = "0"
     if os.environ.get("DATABASE_URL"):
@@ -32,9 +43,9 @@ def fresh_database() -> None:
 
     uri = embedded_server_uri()
     with psycopg.connect(uri, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    os.environ["THREADWORK_DB_NAME"] = BENCH_DB
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    os.environ["THREADWORK_DB_NAME"] = name
 
 
 def floor() -> tuple[int, float]:
@@ -44,9 +55,55 @@ def floor() -> tuple[int, float]:
     return int(out[0]), float(out[1])
 
 
+def growth_only(copies: int, json_out: str | None) -> None:
+    """The growth part alone, in its own database; JSON for the parent, else a printout."""
+    fresh_database(growth.GROWTH_DB)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from tests.bench import report
+
+    call_command("migrate", verbosity=0)
+    results = growth.run(str(CORPUS), copies)
+    if json_out:
+        Path(json_out).write_text(json.dumps(results))
+        return
+    base_pages, base_counts = report.baseline_from_doc(REPO / "docs" / "performance.md")
+    print(report.growth_section(results, base_pages, base_counts))
+
+
+def growth_in_child(copies: int) -> dict[str, Any] | None:
+    """Run the growth part in a fresh process.
+
+    A new process starts with empty in-process caches (the page cache is
+    locmem, and the same URLs exist in both archives) and a Django connection
+    to the growth database only, so nothing of the 17k run leaks into it.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "growth.json"
+        command = [sys.executable, "-m", "tests.bench", "--growth-only", "--json", str(out)]
+        env = {**os.environ, "BENCH_GROWTH": str(copies)}
+        if subprocess.run(command, cwd=REPO, env=env, check=False).returncode != 0:
+            print("growth part failed; its section keeps the last numbers", file=sys.stderr)
+            return None
+        return json.loads(out.read_text())
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench")
+    parser.add_argument("--growth-only", action="store_true", help="only the growth part")
+    parser.add_argument("--json", help="with --growth-only: write results here, print nothing")
+    args = parser.parse_args()
     if not CORPUS.exists():
         sys.exit(f"{CORPUS} is missing: the benchmark needs the shared corpus.")
+    copies = growth.copies_from_env()
+    if args.growth_only:
+        if copies <= 0:
+            sys.exit("BENCH_GROWTH=0: nothing to run.")
+        growth_only(copies, args.json)
+        return
     fresh_database()
     import django
 
@@ -77,6 +134,8 @@ def main() -> None:
         "pages": pages.measure(),
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
+    # After the 17k measurements, so the growth load cannot disturb them.
+    results["growth"] = growth_in_child(copies) if copies > 0 else None
     text = report.render(results)
     (REPO / "docs" / "performance.md").write_text(text)
     print(text)

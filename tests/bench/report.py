@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,117 @@ def render(r: dict[str, Any]) -> str:
                 f"| {row['name']} | {row['n']} | {row['p50']:.1f} | {row['p99']:.1f} "
                 f"| {row['target']} |"
             )
+    doc = Path(__file__).resolve().parents[2] / "docs" / "performance.md"
+    if r.get("growth"):
+        lines += ["", growth_section(r["growth"], r.get("pages") or [], r["counts"]).rstrip("\n")]
+    elif previous := _section(doc, GROWTH_HEADING):
+        # BENCH_GROWTH=0 skipped it: keep the last numbers rather than erase them.
+        lines += ["", previous.rstrip("\n")]
     # `make loadtest` owns the Load test section: carry its last numbers over.
-    kept = kept_section(Path(__file__).resolve().parents[2] / "docs" / "performance.md")
+    kept = kept_section(doc)
     return "\n".join(lines) + "\n" + (f"\n{kept}" if kept else "")
+
+
+GROWTH_HEADING = "## Growth:"
+_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+# The counts that should scale exactly with the number of copies.
+_SCALING = [
+    "messages", "ghosts", "threads", "patches", "covers", "series",
+    "series with a previous revision", "superseded patches", "comments", "trailers",
+]  # fmt: skip
+
+
+def growth_section(g: dict[str, Any], base_pages: list[dict], base_counts: dict[str, Any]) -> str:
+    """The Growth section: ingest at N copies, counts and latency beside the 17k ones."""
+    n, ingest = g["copies"], g["ingest"]
+    times = f"{_WORDS[n]} times" if n < len(_WORDS) else f"{n} times"
+    lines = [
+        f"{GROWTH_HEADING} {times} linux-rtc",
+        "",
+        f"Measured by `make bench` on {g['when']} with `BENCH_GROWTH={n}`: linux-rtc loaded "
+        f"{n} times into the same list (database `threadwork_growth`), each copy with its own "
+        "Message-IDs (`tests/bench/growth.py`), so it threads like the original but apart "
+        "from the other copies. Copies share senders, subjects and dates, so the series "
+        "heuristics that do not go by Message-ID (same submitter within 12 h; same submitter "
+        "and title, or change-id, for revisions) join a few across copies: counted below. "
+        "The targets are the 17k ones: page cost must not grow with the archive.",
+        "",
+        "| measure | result |",
+        "| --- | --- |",
+        f"| ingest of {n} copies | {ingest['messages']} msgs in {ingest['seconds']:.1f} s "
+        f"= **{ingest['msg/s']:.0f} msg/s** |",
+        f"| first copy / last copy | {ingest['first copy msg/s']:.0f} msg/s / "
+        f"{ingest['last copy msg/s']:.0f} msg/s |",
+        f"| summary line | `{ingest['line']}` |",
+    ]
+    lines += [f"| {key} | {value} |" for key, value in g["leaks"].items()]
+    lines += ["", f"| thing | 17k | {n}× | ratio |", "| --- | --- | --- | --- |"]
+    for key in _SCALING:
+        base, now = base_counts.get(key), g["counts"].get(key)
+        ratio = f"{now / base:.2f}" if base and now is not None else "-"
+        lines.append(f"| {key} | {_or_dash(base)} | {_or_dash(now)} | {ratio} |")
+    lines += [
+        "",
+        f"| page | 17k p50 | 17k p99 | {n}× p50 | {n}× p99 | target p50 / p99 | at {n}× |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    base_by_name = {row["name"]: row for row in base_pages}
+    for row in g["pages"]:
+        base = base_by_name.get(row["name"], {})
+        lines.append(
+            f"| {row['name']} | {_ms(base.get('p50'))} | {_ms(base.get('p99'))} "
+            f"| {row['p50']:.1f} | {row['p99']:.1f} | {row['target']} | {_verdict(row)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _or_dash(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _verdict(row: dict) -> str:
+    """Whether a row is within its "p50 / p99" target: ok, over, failed, or "" (no target)."""
+    try:
+        p50, p99 = (float(part) for part in row["target"].split("/"))
+    except ValueError:
+        return ""
+    if not row["n"]:
+        return "**failed**"
+    return "ok" if row["p50"] <= p50 and row["p99"] <= p99 else "**over**"
+
+
+def _section(path: Path, heading: str) -> str:
+    """The section of ``path`` whose heading starts with ``heading``, up to the next ``## ``."""
+    if not path.exists():
+        return ""
+    found = re.search(rf"^{re.escape(heading)}.*?(?=^## |\Z)", path.read_text(), re.M | re.S)
+    return found.group(0) if found else ""
+
+
+def baseline_from_doc(path: Path) -> tuple[list[dict], dict[str, Any]]:
+    """The 17k page rows and counts last written to ``path``, for a growth-only run."""
+    rows: list[dict] = []
+    for cells in _table(_section(path, "## Page and API latency")):
+        if len(cells) == 5:
+            rows.append({"name": cells[0], "p50": _number(cells[2]), "p99": _number(cells[3])})
+    table = _table(_section(path, "## What"))
+    counts = {c[0]: int(c[1]) for c in table if len(c) > 1 and c[1].isdigit()}
+    return rows, counts
+
+
+def _table(text: str) -> list[list[str]]:
+    """Body rows of the markdown tables in ``text``, as stripped cells."""
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")]
+            for line in text.splitlines() if line.startswith("| ")]  # fmt: skip
+    return [r for r in rows if r and not set(r[0]) <= {"-"} and r[0] not in ("page", "thing")]
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None

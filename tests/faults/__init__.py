@@ -1,0 +1,1 @@
+"""Fault tests: concurrent ingests, a killed ingest resumed, the database going away."""
