@@ -292,6 +292,22 @@ WITH later AS (
     SELECT t.version, t.date, n.id, n.previous_id FROM reviews_series t JOIN reviews_series n
         ON n.project_id = t.project_id AND n.change_id = t.change_id AND n.version > t.version
     WHERE t.id = ANY(%(ids)s) AND t.change_id <> ''
+    UNION ALL
+    -- the later revision was posted in reply to one of this series' patches
+    SELECT t.version, t.date, n.id, n.previous_id FROM reviews_series t
+        JOIN reviews_patch tp ON tp.series_id = t.id
+        JOIN archive_message m ON m.id = tp.message_id
+        JOIN reviews_seriesreference r ON r.project_id = t.project_id AND r.msgid = m.msgid
+        JOIN reviews_series n ON n.id = r.series_id AND n.version > t.version
+    WHERE t.id = ANY(%(ids)s)
+    UNION ALL
+    -- the later revision has no cover letter: the same submitter's patch of the same title
+    SELECT t.version, t.date, n.id, n.previous_id FROM reviews_series t
+        JOIN reviews_patch tp ON tp.series_id = t.id AND tp.title <> ''
+        JOIN reviews_patch np ON np.project_id = tp.project_id
+            AND np.submitter_id = tp.submitter_id AND np.title = tp.title
+        JOIN reviews_series n ON n.id = np.series_id AND n.version > t.version
+    WHERE t.id = ANY(%(ids)s)
 )
 SELECT DISTINCT later.id FROM later LEFT JOIN reviews_series p ON p.id = later.previous_id
 WHERE later.previous_id IS NULL OR p.version < later.since

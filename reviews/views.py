@@ -7,7 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from reviews import links
 from reviews.listing import parse_list_query
-from reviews.models import Patch, Project
+from reviews.models import Patch
+from reviews.pages.home import home_projects
 from reviews.pages.patch import patch_page
 from reviews.pages.patch_list import patch_list_page
 from reviews.pages.person import person_page
@@ -15,7 +16,7 @@ from reviews.pages.series import cover_page, series_page
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "reviews/home.html", {"projects": Project.objects.with_counts()})
+    return render(request, "reviews/home.html", {"projects": home_projects()})
 
 
 def patch_list(request: HttpRequest, link_name: str) -> HttpResponse:

@@ -136,6 +136,9 @@ def main() -> None:
     }
     # After the 17k measurements, so the growth load cannot disturb them.
     results["growth"] = growth_in_child(copies) if copies > 0 else None
+    from tests.bench.concurrency import concurrent_ingest
+
+    results["concurrency"] = concurrent_ingest()
     text = report.render(results)
     (REPO / "docs" / "performance.md").write_text(text)
     print(text)

@@ -77,6 +77,8 @@ def render(r: dict[str, Any]) -> str:
                 f"| {row['name']} | {row['n']} | {row['p50']:.1f} | {row['p99']:.1f} "
                 f"| {row['target']} |"
             )
+    if r.get("concurrency"):
+        lines += ["", concurrency_section(r["concurrency"]).rstrip("\n")]
     doc = Path(__file__).resolve().parents[2] / "docs" / "performance.md"
     if r.get("growth"):
         lines += ["", growth_section(r["growth"], r.get("pages") or [], r["counts"]).rstrip("\n")]
@@ -86,6 +88,34 @@ def render(r: dict[str, Any]) -> str:
     # `make loadtest` owns the Load test section: carry its last numbers over.
     kept = kept_section(doc)
     return "\n".join(lines) + "\n" + (f"\n{kept}" if kept else "")
+
+
+def concurrency_section(c: dict[str, Any]) -> str:
+    """Four ingests at once on overlapping sources (tests/bench/concurrency.py)."""
+    same = {True: "yes", False: "no", None: "not compared"}[c["same_as_serial"]]
+    if c.get("differing"):
+        same += " (" + ", ".join(f"{n} {table} differ" for table, n in c["differing"].items()) + ")"
+    rows = [
+        ("processes, started together", str(c["processes"])),
+        ("wall time", f"{c['seconds']} s"),
+        ("exit statuses", ", ".join(map(str, c["exit_codes"]))),
+        ("messages / threads / patches", f"{c['messages']} / {c['threads']} / {c['patches']}"),
+        ("messages stored twice", str(c["duplicates"])),
+        ("broken archive rules", ", ".join(c["problems"]) if c["problems"] else "none"),
+        ("identical to one serial ingest (ids, threads, series, states)", same),
+        ("result", "ok" if c["ok"] else "**not ok**"),
+    ]
+    lines = [
+        "## Concurrent ingest",
+        "",
+        "Four `manage.py ingest` processes at once: linux-rtc twice, and linux-rtc split "
+        "in two halves that overlap by a fifth.",
+        "",
+        "| measure | result |",
+        "| --- | --- |",
+        *(f"| {k} | {v} |" for k, v in rows),
+    ]
+    return "\n".join(lines) + "\n"
 
 
 GROWTH_HEADING = "## Growth:"

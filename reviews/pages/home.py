@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The home page: every project with its counts, computed once per change of the archive.
+
+Counting a project's messages and open patches reads every row of it, so the
+cost would grow with the archive; the counts are cached under the change
+stamp instead, and a visit costs one small query however big the lists get.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db import connection
+
+from reviews.models import Project
+from reviews.pages.stamp import change_stamp
+
+__all__ = ["home_projects"]
+
+_CACHE_SECONDS = 3600
+
+
+def home_projects() -> list[Project]:
+    stamp_sql, params = change_stamp().as_sql(None, connection)
+    with connection.cursor() as cursor:
+        # Besides the stamp: mail cross-posted to one more list (a new link
+        # row only) and projects renamed in the admin.
+        cursor.execute(
+            f"SELECT {stamp_sql}, (SELECT max(id) FROM archive_messagelist), "
+            "(SELECT md5(string_agg(concat_ws(':', id, link_name, name), ',' ORDER BY id)) "
+            "FROM reviews_project)",
+            params,
+        )
+        stamp, links, projects_digest = cursor.fetchone()
+    key = f"reviews:home:{stamp}:{links}:{projects_digest}"
+    projects = cache.get(key)
+    if projects is None:
+        projects = list(Project.objects.with_counts())
+        cache.set(key, projects, _CACHE_SECONDS)
+    return projects
