@@ -8,10 +8,11 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
+from os import EX_TEMPFAIL
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 
 from archive.ingest import DatabaseUnavailable, IngestSummary, ingest
 from archive.lists import resolve_list
@@ -52,7 +53,10 @@ class Command(BaseCommand):
     def handle(self, *args, sources: list[str], list_name: str | None, workers, **options) -> None:
         if bool(sources) == bool(options.get("watch")):
             raise CommandError("Give either SOURCE... or --watch MAILDIR.")
-        list_override = resolve_list(list_name) if list_name else None
+        try:
+            list_override = resolve_list(list_name) if list_name else None
+        except (OperationalError, InterfaceError) as exc:
+            raise CommandError(unreachable_message(exc), returncode=EX_TEMPFAIL) from exc
         if options.get("watch"):
             self._watch(Path(options["watch"]), options["interval"], options["once"], list_override)
             return
@@ -73,7 +77,8 @@ class Command(BaseCommand):
         except SourceError as exc:
             raise CommandError(str(exc)) from exc
         except DatabaseUnavailable as exc:
-            raise CommandError(unavailable_message(exc)) from exc
+            # 75 (EX_TEMPFAIL): an MTA piping mail in keeps it queued and retries.
+            raise CommandError(unavailable_message(exc), returncode=EX_TEMPFAIL) from exc
         except DatabaseError as exc:
             raise CommandError(
                 f"The database stopped answering during ingest ({exc.__class__.__name__}: "
@@ -106,15 +111,24 @@ class Command(BaseCommand):
             self.stdout.write(f"  quarantined as {reason}: {count} (see `manage.py quarantine`)")
 
 
-def unavailable_message(exc: DatabaseUnavailable) -> str:
-    """One sentence: which database went away, what was saved, how to finish."""
+def _where() -> str:
     db = connection.settings_dict
     where = db.get("HOST") or "localhost"
     if db.get("PORT"):
         where += f" port {db['PORT']}"
+    return f'the database "{db["NAME"]}" on {where}'
+
+
+def unreachable_message(exc: BaseException) -> str:
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+    return f"Ingest did not start: {_where()} is unavailable ({reason}); nothing was stored."
+
+
+def unavailable_message(exc: DatabaseUnavailable) -> str:
+    """One sentence: which database went away, what was saved, how to finish."""
     saved = exc.summary
     return (
-        f'Ingest stopped: the database "{db["NAME"]}" on {where} is unavailable '
+        f"Ingest stopped: {_where()} is unavailable "
         f"({exc.reason}); {saved.new} new messages of the {saved.read} read were saved, and "
         "running the same command again stores the rest without duplicating any."
     )
