@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from html import escape
 
-from reviews.rendering.highlight import highlight_lines, lexer_for
+from reviews.rendering.highlight import highlighter_for
 
 __all__ = ["DiffFile", "parse_diff", "render_diff"]
 
@@ -97,11 +97,11 @@ def _header_line(current: DiffFile, line: str) -> None:
 
 def _coloured(file: DiffFile, hunk: Hunk) -> list[str]:
     """HTML per hunk line, lexing the old and the new side each as a whole."""
-    lexer = lexer_for(file.path)
+    highlight = highlighter_for(file.path)
     old = [t for k, t in hunk.lines if k in ("ctx", "del")]
     new = [t for k, t in hunk.lines if k in ("ctx", "add")]
-    old_html = iter(highlight_lines(lexer, old))
-    new_html = iter(highlight_lines(lexer, new))
+    old_html = iter(highlight(old))
+    new_html = iter(highlight(new))
     out = []
     for kind, text in hunk.lines:
         if kind == "del":

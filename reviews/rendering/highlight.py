@@ -7,7 +7,8 @@ styled by our own stylesheet, so no Pygments style sheet is needed.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial
 from html import escape
 
 from pygments.lexer import Lexer
@@ -15,7 +16,11 @@ from pygments.lexers import get_lexer_for_filename
 from pygments.token import Comment, Keyword, Literal, Name, Number, Operator, String, _TokenType
 from pygments.util import ClassNotFound
 
-__all__ = ["highlight_lines", "lexer_for"]
+from reviews.rendering.csyntax import C_SUFFIXES, highlight_c
+
+__all__ = ["highlight_lines", "highlighter_for", "lexer_for"]
+
+Highlighter = Callable[[list[str]], list[str]]
 
 # Most specific first: the first ancestor found decides the class.
 _CLASSES: tuple[tuple[_TokenType, str], ...] = (
@@ -57,6 +62,19 @@ def lexer_for(filename: str) -> Lexer | None:
     except ClassNotFound:
         return None
     return None if lexer.name == "Text only" else lexer
+
+
+def highlighter_for(filename: str) -> Highlighter:
+    """How to colour lines of ``filename``: our own scanner for C, else Pygments."""
+    if filename.lower().endswith(C_SUFFIXES):
+        return _highlight_c
+    return partial(highlight_lines, lexer_for(filename))
+
+
+def _highlight_c(lines: list[str]) -> list[str]:
+    if sum(map(len, lines)) > MAX_HIGHLIGHT_CHARS:
+        return [escape(line, quote=False) for line in lines]
+    return highlight_c(lines)
 
 
 def highlight_lines(lexer: Lexer | None, lines: list[str]) -> list[str]:

@@ -35,7 +35,7 @@ def test_diff_files_hunks_and_numbers():
     assert deleted in html
     assert '<tr class="add"><td class="ln" data-ln=""></td><td class="ln" data-ln="11">' in html
     assert "&lt;b&gt;added&lt;/b&gt;" in html and "<b>" not in html
-    assert '<span class="c">' in html  # C comment coloured by Pygments
+    assert '<span class="c">' in html  # the C comment is coloured
     assert "rename from old.txt" in html and "old.txt → new.txt" in html
 
 
