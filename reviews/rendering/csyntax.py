@@ -55,6 +55,19 @@ _TOKEN = re.compile(
 )
 
 
+# Words after which a name followed by "(" is called, not declared.
+_NOT_DECLARING = frozenset(_words("return else case goto sizeof typeof do if while for switch"))
+
+
+def _declares(text: str, start: int) -> bool:
+    """Is the name at ``start`` declared (``static int foo(``), as Pygments marks it?"""
+    before = text[text.rfind("\n", 0, start) + 1 : start].rstrip()
+    if not before or not (before[-1] == "*" or before[-1].isalnum() or before[-1] == "_"):
+        return False
+    words = before.rstrip("*").split()
+    return bool(words) and words[-1] not in _NOT_DECLARING
+
+
 def highlight_c(lines: list[str]) -> list[str]:
     """Escaped HTML for each of ``lines`` of C, coloured; one entry per line."""
     text = "\n".join(lines)
@@ -65,6 +78,10 @@ def highlight_c(lines: list[str]) -> list[str]:
         if start > position:
             out.append(escape(text[position:start], quote=False))
         css = match.lastgroup
+        if css == "nf" and not _declares(text, start):
+            out.append(escape(match.group(), quote=False))  # a call, not a definition
+            position = match.end()
+            continue
         # A token never spans a line in the output: a comment over three lines
         # becomes three spans, so every line stays well-formed on its own.
         out.append(

@@ -52,3 +52,12 @@ def test_c_files_use_the_scanner_and_others_pygments() -> None:
     assert highlighter_for("include/linux/rtc.H")(["int x;"]) == highlight_c(["int x;"])
     python = highlighter_for("tools/x.py")(["def f(): pass"])
     assert python == highlight_lines(lexer_for("x.py"), ["def f(): pass"])
+
+
+def test_only_declared_names_are_marked_as_functions() -> None:
+    html = highlight_c(
+        ["static int *foo(void)", "EXPORT_SYMBOL_GPL(foo);", "\treturn bar(x);", "\tx = baz(y);"]
+    )
+    assert '<span class="nf">foo</span>' in html[0]
+    assert html[1] == "EXPORT_SYMBOL_GPL(foo);"
+    assert "nf" not in html[2] and "nf" not in html[3]
