@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: install install-test run serve loadtest test bench lint format stop-db clean-db chromium
+.PHONY: install install-test run serve loadtest test fuzz bench lint format stop-db clean-db chromium
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ loadtest: install
 
 test: install-test
 	$(PY) -m pytest -n 2
+
+# Property-based tests on hostile mail, thousands of examples each (make test runs a few).
+fuzz: install-test
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/fuzz -p no:cacheprovider
 
 bench: install-test
 	$(PY) -m tests.bench

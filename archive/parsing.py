@@ -29,9 +29,18 @@ from archive.searchterms import message_terms
 # mail-parser logs a warning for every part type it does not manage
 # (pgp-signature...): noise at our volume.
 logging.getLogger("mailparser").setLevel(logging.CRITICAL)
+# mail-parser names attachments that carry no filename with random letters
+# ("kajbwxedrt.txt"), which would make parsing differ from run to run (and
+# reparse disagree with ingest). Such names come back as this marker instead,
+# and the attachment keeps no name, as in the mail.
+_UNNAMED = "\x00unnamed"
+mailparser.core.random_string = lambda string_length=10: _UNNAMED
 
 SYNTHETIC_DOMAIN = "threadwork.invalid"
 MAX_MSGID_LENGTH = 900  # stays well inside a btree index entry
+# Real threads stay far below this; threading a reference chain costs time
+# quadratic in its length (20,000 references: 17 s under the ingest lock).
+MAX_REFERENCES = 1000
 _MSGID_RE = re.compile(r"<([^<>\s]+)>")
 _LOOSE_MSGID_RE = re.compile(r"<([^<>]+)>")
 _COMMENT_RE = re.compile(r"\([^()]*\)")
@@ -100,10 +109,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
     references = _references(msg, msgid, in_reply_to)
     from_name, from_email = _sender(msg)
     # Serialised here, in the worker: the parent only passes the string on.
-    # NUL cannot be stored in jsonb (not even escaped); the raw bytes keep it.
-    headers = json.dumps(
-        [[str(k), decode_header_value(v).replace("\x00", "\ufffd")] for k, v in msg.items()]
-    )
+    headers = json.dumps([[str(k), decode_header_value(v)] for k, v in msg.items()])
     to, cc = _collapse(header_text(msg, "To")), _collapse(header_text(msg, "Cc"))
     subject = _collapse(header_text(msg, "Subject"))
     list_ids, list_post = _list_ids(msg), _list_post(msg)
@@ -136,7 +142,15 @@ def parse_message(raw: bytes) -> ParsedMessage:
 
 
 def decode_header_value(value: object) -> str:
-    """Decode RFC 2047 words and raw 8-bit bytes (UTF-8, else Latin-1) to text."""
+    """Decode RFC 2047 words and raw 8-bit bytes (UTF-8, else Latin-1) to text.
+
+    NUL (raw or encoded) becomes U+FFFD: every indexed header ends up in
+    PostgreSQL text, which cannot hold it; the raw bytes keep the original.
+    """
+    return _decode_header(value).replace("\x00", "\ufffd")
+
+
+def _decode_header(value: object) -> str:
     if isinstance(value, email.header.Header):
         # Raw 8-bit header bytes come back as "unknown-8bit" chunks; str() would
         # replace each byte, so rebuild the surrogate-escaped text and decode it below.
@@ -206,7 +220,7 @@ def _collapse(text: str) -> str:
 
 def _message_id(msg: EmailMessage, sha: str) -> tuple[str, bool]:
     msgid = normalize_msgid(header_text(msg, "Message-ID"))
-    msgid = "".join(ch for ch in msgid if ch.isprintable() and not ch.isspace())
+    msgid = _clean_msgid(msgid)
     if not msgid:
         return f"{sha[:40]}@{SYNTHETIC_DOMAIN}", True
     if len(msgid) > MAX_MSGID_LENGTH:
@@ -215,16 +229,26 @@ def _message_id(msg: EmailMessage, sha: str) -> tuple[str, bool]:
     return msgid, False
 
 
+def _clean_msgid(value: str) -> str:
+    """One spelling for a Message-ID wherever it appears: printable, no blanks, no brackets.
+
+    The same cleanup for a message's own id and for references to it keeps
+    threading intact. It also drops brackets left at an end once an invisible
+    character after them is gone: URLs cannot name them (message views strip them).
+    """
+    return "".join(ch for ch in value if ch.isprintable() and not ch.isspace()).strip("<>")
+
+
 def _first_msgid(value: str) -> str | None:
     ids = _all_msgids(value)
     return ids[0] if ids else None
 
 
 def _all_msgids(value: str) -> list[str]:
-    ids = [m for m in _MSGID_RE.findall(value) if len(m) <= MAX_MSGID_LENGTH]
+    ids = [_clean_msgid(m) for m in _MSGID_RE.findall(value)]
     if not ids and value.strip() and "<" not in value and " " not in value.strip():
-        ids = [value.strip()]
-    return ids
+        ids = [_clean_msgid(value)]
+    return [m for m in ids if m and len(m) <= MAX_MSGID_LENGTH]
 
 
 def _references(msg: EmailMessage, msgid: str, in_reply_to: str | None) -> tuple[str, ...]:
@@ -238,6 +262,9 @@ def _references(msg: EmailMessage, msgid: str, in_reply_to: str | None) -> tuple
         if ref not in seen:
             seen.add(ref)
             ordered.append(ref)
+    if len(ordered) > MAX_REFERENCES:
+        # Keep the thread's root (first) and the nearest ancestors (last).
+        ordered = ordered[:1] + ordered[1 - MAX_REFERENCES :]
     return tuple(ordered)
 
 
@@ -303,7 +330,8 @@ def _fallback_body(msg: EmailMessage) -> list[str]:
 def _attachment(item: dict) -> Attachment:
     content_type = str(item.get("mail_content_type") or "application/octet-stream").lower()
     payload = item.get("payload") or ""
-    filename = str(item.get("filename") or "")[:255]
+    filename = str(item.get("filename") or "")
+    filename = "" if filename.startswith(_UNNAMED) else filename[:255]
     if not item.get("binary"):
         text = str(payload).replace("\r\n", "\n")
         return Attachment(content_type, filename, len(text.encode("utf-8", "replace")), text)
