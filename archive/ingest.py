@@ -16,7 +16,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, TextIO
 
 import psycopg
@@ -168,29 +170,76 @@ class Progress:
             self.stream.write("\n")
 
 
+class _Turnstile:
+    """Lets writers take the ingest lock in the order their batches were read.
+
+    Each writer stages its batch (the lock-free half of storing it) as soon
+    as it gets one, then waits here for its turn to ask PostgreSQL for the
+    ingest lock; the next writer may ask once this one holds it. Mail is thus
+    stored in input order, as by a single writer, while staging overlaps.
+    """
+
+    def __init__(self) -> None:
+        self.condition = threading.Condition()
+        self.next = 0
+
+    @contextmanager
+    def turn(self, number: int) -> Iterator[None]:
+        with self.condition:
+            self.condition.wait_for(lambda: self.next >= number)
+        try:
+            yield
+        finally:
+            self.done(number)
+
+    def done(self, number: int) -> None:
+        """Batch ``number`` holds the lock, or has failed: later batches may go."""
+        with self.condition:
+            self.next = max(self.next, number + 1)
+            self.condition.notify_all()
+
+
 class _BatchWriter:
-    """Stores batches on its own thread and database connection.
+    """Stores batches on two threads, each with its own database connection.
 
     While PostgreSQL works on one batch, the parent keeps collecting parsed
-    mail for the next: the wait for the database no longer stalls the
-    pipeline. Only used with worker processes (outside any transaction),
-    since its connection cannot see an enclosing transaction.
+    mail for the next, and the second writer stages it (and computes its
+    search vectors) while the first holds the ingest lock. Only used with
+    worker processes (outside any transaction), since the writers'
+    connections cannot see an enclosing transaction.
     """
+
+    THREADS = 2
 
     def __init__(self, summary: IngestSummary, list_override: str | None) -> None:
         self.summary, self.list_override = summary, list_override
-        self.queue: queue.Queue[list[services.IncomingMessage] | None] = queue.Queue(maxsize=2)
+        self.queue: queue.Queue[tuple[int, list[services.IncomingMessage]] | None] = queue.Queue(
+            maxsize=1
+        )
+        self.turnstile = _Turnstile()
+        self.count = 0
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
-        self.thread.start()
+        self.threads = [
+            threading.Thread(target=self._run, name=f"ingest-writer-{n}", daemon=True)
+            for n in range(self.THREADS)
+        ]
+        for thread in self.threads:
+            thread.start()
 
     def _run(self) -> None:
         try:
-            while (batch := self.queue.get()) is not None:
-                if self.error is None:
-                    _flush(self.summary, batch, self.list_override)
+            while (job := self.queue.get()) is not None:
+                number, batch = job
+                try:
+                    if self.error is None:
+                        turn = partial(self.turnstile.turn, number)
+                        _flush(self.summary, batch, self.list_override, turn)
+                finally:
+                    # Also when storing failed before its turn: never hold up the next.
+                    self.turnstile.done(number)
         except BaseException as exc:  # handed to the parent, which raises it
-            self.error = exc
+            self.error = self.error or exc
+            self.turnstile.done(sys.maxsize - 1)  # never leave the other writer waiting
             while self.queue.get() is not None:  # drain so the parent never blocks
                 pass
         finally:
@@ -198,11 +247,14 @@ class _BatchWriter:
 
     def put(self, batch: list[services.IncomingMessage]) -> None:
         self._raise()
-        self.queue.put(batch)
+        self.queue.put((self.count, batch))
+        self.count += 1
 
     def close(self) -> None:
-        self.queue.put(None)
-        self.thread.join()
+        for _ in self.threads:
+            self.queue.put(None)
+        for thread in self.threads:
+            thread.join()
         self._raise()
 
     def _raise(self) -> None:
@@ -295,11 +347,16 @@ def _run(
         writer.close()
 
 
-def _flush(summary: IngestSummary, batch: list[services.IncomingMessage], list_override) -> None:
+def _flush(
+    summary: IngestSummary,
+    batch: list[services.IncomingMessage],
+    list_override,
+    turn: Callable[[], AbstractContextManager] = nullcontext,
+) -> None:
     if not batch:
         return
     try:
-        result = services.store_batch(batch)
+        result = services.store_batch(batch, turn)
     except CONNECTION_ERRORS:
         raise  # the database is unreachable: stop, don't quarantine good mail
     except Exception:
@@ -309,7 +366,8 @@ def _flush(summary: IngestSummary, batch: list[services.IncomingMessage], list_o
             _quarantine(summary, mail, QuarantineReason.STORE_FAILED,
                         f"storing failed: {sys.exc_info()[1]!r}"[:500], list_override)  # fmt: skip
             return
-        # Find the bad message by halving; the good ones still go in.
+        # Find the bad message by halving; the good ones still go in. (The
+        # turn was taken by the failed attempt: order no longer matters here.)
         middle = len(batch) // 2
         _flush(summary, batch[:middle], list_override)
         _flush(summary, batch[middle:], list_override)

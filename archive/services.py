@@ -7,7 +7,8 @@ a few ``UPDATE ... FROM unnest``), never a query per message.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -27,7 +28,7 @@ _WIDE = ("text", "bytea", "jsonb")
 
 # The staging table's columns and their types, in COPY order.
 _STAGE = (
-    ("id", "bigint"), ("parent_id", "bigint"), ("thread_id", "bigint"), ("msgid", "text"),
+    ("msgid", "text"),
     ("synthetic_msgid", "boolean"), ("subject", "text"), ("author_email", "text"),
     ("date", "timestamptz"), ("utc_offset", "smallint"), ("in_reply_to", "text"),
     ("refs", "text"), ("to_", "text"), ("cc", "text"), ("headers", "jsonb"), ("body", "text"),
@@ -51,8 +52,16 @@ class BatchResult:
     stored: list[StoredMessage] = field(default_factory=list)
 
 
-def store_batch(items: Sequence[IncomingMessage]) -> BatchResult:
-    """Store, thread and hand to processors one batch, atomically."""
+def store_batch(
+    items: Sequence[IncomingMessage], turn: Callable[[], AbstractContextManager] = nullcontext
+) -> BatchResult:
+    """Store, thread and hand to processors one batch, atomically.
+
+    Staging the mail and computing its search vectors needs no lock, so it
+    happens first; ``turn`` then wraps taking the ingest lock, letting
+    concurrent writers of one ingest (archive.ingest) take it in batch order
+    while the next batch is already being staged.
+    """
     unique: dict[str, IncomingMessage] = {}
     for item in items:
         unique.setdefault(item.parsed.msgid, item)
@@ -61,15 +70,20 @@ def store_batch(items: Sequence[IncomingMessage]) -> BatchResult:
     if not batch:
         return result
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK_KEY])
+        staged = _stage(cursor, batch)
+        with turn():
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK_KEY])
         people = _ensure_people(cursor, batch)
         known = threads.known_nodes(
             cursor, [r for i in batch for r in (i.parsed.msgid, *i.parsed.references)]
         )
         incoming = [i for i in batch if (n := known.get(i.parsed.msgid)) is None or n.is_ghost]
+        # Staged before the lock without what was already archived then; mail
+        # is never removed, so nothing incoming now can be missing from the stage.
+        assert all(i.parsed.msgid in staged for i in incoming)
         placement = threads.place(cursor, [i.parsed for i in incoming], known)
         threads.write_ghosts_and_changes(cursor, placement)
-        _stage(cursor, incoming, placement)
+        _place_staged(cursor, incoming, placement)
         new_ids = _insert_messages(cursor)
         _insert_raw(cursor)
         ids = placement.ids
@@ -78,7 +92,7 @@ def store_batch(items: Sequence[IncomingMessage]) -> BatchResult:
         threads.refresh_threads(cursor, sorted(placement.touched_threads))
         fresh = set(new_ids.values())
         _relist_threads(cursor, [m for m in new_links if m not in fresh])
-        cursor.execute("TRUNCATE ingest_stage")
+        cursor.execute("TRUNCATE ingest_stage, ingest_place")
         result.new = len(new_ids)
         result.duplicate += len(batch) - len(new_ids)
         result.stored = [
@@ -124,7 +138,18 @@ def ensure_people(cursor, names: dict[str, str]) -> dict[str, int]:
     return dict(cursor.fetchall())
 
 
-def _stage(cursor, batch: Sequence[IncomingMessage], placement: threads.Placement) -> None:
+def _stage(cursor, batch: Sequence[IncomingMessage]) -> set[str]:
+    """COPY the batch's mail not yet archived into ``ingest_stage``, with its search vectors.
+
+    Returns the Message-IDs staged. Lock-free: a message archived since is
+    simply not inserted (the INSERT fills ghosts only).
+    """
+    cursor.execute(
+        "SELECT msgid FROM archive_message WHERE msgid = ANY(%s) AND NOT is_ghost",
+        [[i.parsed.msgid for i in batch]],
+    )
+    archived = {row[0] for row in cursor.fetchall()}
+    todo = [i for i in batch if i.parsed.msgid not in archived]
     columns = ", ".join(name for name, _ in _STAGE)
     # Staged values are read once, right away: storing them uncompressed
     # (EXTERNAL) spares compressing every body twice.
@@ -134,19 +159,23 @@ def _stage(cursor, batch: Sequence[IncomingMessage], placement: threads.Placemen
             f"{name} {kind} STORAGE EXTERNAL" if kind in _WIDE else f"{name} {kind}"
             for name, kind in _STAGE
         )
-        + ")"
+        + ", vec tsvector)"
     )
+    cursor.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS ingest_place "
+        "(msgid text PRIMARY KEY, id bigint, parent_id bigint, thread_id bigint)"
+    )
+    if not todo:
+        return set()
     # Binary COPY: text-format COPY would hex-escape every raw byte in Python.
     with cursor.cursor.copy(f"COPY ingest_stage ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types([kind for _, kind in _STAGE])
-        for item in batch:
+        for item in todo:
             p = item.parsed
             body = _clean(p.body)
             unquoted, quoted = split_quoted(body)
-            row_id = placement.ids[p.msgid]
             copy.write_row(
                 (
-                    row_id, placement.parent[row_id], placement.thread[row_id],
                     p.msgid, p.synthetic_msgid, _clean(p.subject), p.from_email or None,
                     p.date, p.utc_offset, p.in_reply_to or "", _clean(" ".join(p.references)),
                     _clean(p.to), _clean(p.cc), p.headers_json, body,
@@ -154,6 +183,35 @@ def _stage(cursor, batch: Sequence[IncomingMessage], placement: threads.Placemen
                     quoted, " ".join(p.search_terms),
                 )
             )  # fmt: skip
+    # The costliest part of storing mail, done before the lock so that it
+    # overlaps with another writer's locked work.
+    cursor.execute(
+        """
+        UPDATE ingest_stage SET vec = threadwork_search_vector(
+            subject, unquoted, quoted,
+            -- recipients are searched by their exact t:/c: terms
+            coalesce(author_name, '') || ' ' || coalesce(author_email, ''),
+            string_to_array(terms, ' '))
+        """
+    )
+    return {i.parsed.msgid for i in todo}
+
+
+def _place_staged(cursor, incoming: Sequence[IncomingMessage], placement) -> None:
+    """Ids, parents and threads of the staged mail that goes in, decided under the lock."""
+    ids = [placement.ids[i.parsed.msgid] for i in incoming]
+    cursor.execute(
+        """
+        INSERT INTO ingest_place (msgid, id, parent_id, thread_id)
+        SELECT * FROM unnest(%s::text[], %s::bigint[], %s::bigint[], %s::bigint[])
+        """,
+        [
+            [i.parsed.msgid for i in incoming],
+            ids,
+            [placement.parent[i] for i in ids],
+            [placement.thread[i] for i in ids],
+        ],
+    )
 
 
 def _clean(text: str) -> str:
@@ -169,15 +227,11 @@ def _insert_messages(cursor) -> dict[str, int]:
             id, parent_id, thread_id, msgid, is_ghost, synthetic_msgid, subject, author_id, date,
             utc_offset, in_reply_to, "references", "to", cc, headers, body, html_only,
             archived_at, search)
-        SELECT s.id, s.parent_id, s.thread_id, s.msgid, false, s.synthetic_msgid, s.subject,
+        SELECT pl.id, pl.parent_id, pl.thread_id, s.msgid, false, s.synthetic_msgid, s.subject,
                p.id, s.date, s.utc_offset, s.in_reply_to, string_to_array(s.refs, ' '), s.to_,
-               s.cc, s.headers, s.body, s.html_only, now(),
-               threadwork_search_vector(
-                   s.subject, s.unquoted, s.quoted,
-                   -- recipients are searched by their exact t:/c: terms
-                   coalesce(s.author_name, '') || ' ' || coalesce(s.author_email, ''),
-                   string_to_array(s.terms, ' '))
-        FROM ingest_stage s LEFT JOIN archive_person p ON p.email = s.author_email
+               s.cc, s.headers, s.body, s.html_only, now(), s.vec
+        FROM ingest_stage s JOIN ingest_place pl ON pl.msgid = s.msgid
+        LEFT JOIN archive_person p ON p.email = s.author_email
         ON CONFLICT (msgid) DO UPDATE SET
             is_ghost = false, synthetic_msgid = EXCLUDED.synthetic_msgid,
             subject = EXCLUDED.subject, author_id = EXCLUDED.author_id, date = EXCLUDED.date,
@@ -197,7 +251,8 @@ def _insert_raw(cursor) -> None:
     cursor.execute(
         """
         INSERT INTO archive_rawmail (message_id, data, sha256, size)
-        SELECT s.id, s.raw, s.sha256, s.size FROM ingest_stage s
+        SELECT pl.id, s.raw, s.sha256, s.size
+        FROM ingest_stage s JOIN ingest_place pl ON pl.msgid = s.msgid
         ON CONFLICT (message_id) DO NOTHING
         """
     )
