@@ -36,12 +36,25 @@ logging.getLogger("mailparser").setLevel(logging.CRITICAL)
 _UNNAMED = "\x00unnamed"
 mailparser.core.random_string = lambda string_length=10: _UNNAMED
 
+
+class _MailParser(mailparser.MailParser):
+    """mail-parser without the summary dicts it builds last (``mail``, ``mail_partial``).
+
+    We read only its parts, attachments and defects; the two dicts re-read
+    every header and cost a seventh of a message's whole analysis.
+    """
+
+    def _make_mail(self, complete: bool = True) -> dict:
+        return {}
+
+
 SYNTHETIC_DOMAIN = "threadwork.invalid"
 MAX_MSGID_LENGTH = 900  # stays well inside a btree index entry
 # Real threads stay far below this; threading a reference chain costs time
 # quadratic in its length (20,000 references: 17 s under the ingest lock).
 MAX_REFERENCES = 1000
 _MSGID_RE = re.compile(r"<([^<>\s]+)>")
+_BLANK_RE = re.compile(r"\s")
 _LOOSE_MSGID_RE = re.compile(r"<([^<>]+)>")
 _COMMENT_RE = re.compile(r"\([^()]*\)")
 # mail-parser only needs the MIME headers to walk the body; every other
@@ -236,7 +249,9 @@ def _clean_msgid(value: str) -> str:
     threading intact. It also drops brackets left at an end once an invisible
     character after them is gone: URLs cannot name them (message views strip them).
     """
-    return "".join(ch for ch in value if ch.isprintable() and not ch.isspace()).strip("<>")
+    if not value.isprintable() or _BLANK_RE.search(value):  # rare: a character at a time
+        value = "".join(ch for ch in value if ch.isprintable() and not ch.isspace())
+    return value.strip("<>")
 
 
 def _first_msgid(value: str) -> str | None:
@@ -305,7 +320,7 @@ def _content(msg: EmailMessage) -> tuple[str, bool, tuple[Attachment, ...], tupl
     # One pass over the header list; ``del msg[name]`` rescans it per name.
     msg._headers = [(k, v) for k, v in msg._headers if k.lower() in _MIME_HEADERS]
     try:
-        parser = mailparser.MailParser(msg)  # parses on construction
+        parser = _MailParser(msg)  # parses on construction
         plain = list(parser.text_plain)
         html = list(parser.text_html)
         raw_attachments = list(parser.attachments)
