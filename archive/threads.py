@@ -53,7 +53,13 @@ def place(cursor, incoming: Sequence[ParsedMessage], known: dict[str, threading.
         [(ids[p.msgid], [ids[r] for r in p.references]) for p in incoming], nodes, parents
     )
     thread_of = {node_id: node.thread_id for node_id, node in nodes.items()}
-    plan = threading.plan_threads(links.items(), thread_of)
+    # A thread is everything its messages reference, as on public-inbox: not
+    # only parent links, but also a reference that could not become a parent
+    # (its child already had one), so a ghost named first in References (a
+    # resent cover letter, say) waits in the thread of the replies naming it.
+    edges = [*links.items()]
+    edges += [(ids[p.msgid], ids[r]) for p in incoming for r in p.references]
+    plan = threading.plan_threads(edges, thread_of)
     assign = dict(plan.assign)
     for members, thread_id in zip(plan.groups.values(), _new_threads(cursor, len(plan.groups)),
                                   strict=True):  # fmt: skip
