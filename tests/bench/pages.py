@@ -51,7 +51,10 @@ def timed(case: Case, client: Client) -> dict:
 
 
 def measure() -> list[dict]:
+    from config.heap import settle
+
     client = Client(HTTP_HOST="127.0.0.1")
+    settle()  # as config/wsgi.py does in a production web process
     rows = []
     for case in cases():
         try:
