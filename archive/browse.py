@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import BooleanField, FloatField, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from archive.models import MailingList, Message, MessageList, RawMail, Thread
 from archive.search import Compiled, QueryError, compile_query, parse_query
+from config.routers import read_connection
 
 ALL = "all"
 PAGE_SIZE = 50
@@ -70,7 +70,8 @@ def message_page_key(mlist: MailingList | None, msgid: str) -> str:
         where_list = f"AND EXISTS (SELECT 1 FROM {MessageList._meta.db_table} l "
         where_list += "WHERE l.message_id = m.id AND l.mailing_list_id = %s)"
         params.append(mlist.pk)
-    with connection.cursor() as cursor:
+    db = read_connection(Message)
+    with db.cursor() as cursor:
         cursor.execute(
             f"SELECT m.id, t.id, t.message_count, extract(epoch FROM t.last_activity), "
             f"(SELECT max(l.id) FROM {MessageList._meta.db_table} l WHERE l.message_id = m.id) "
@@ -83,7 +84,7 @@ def message_page_key(mlist: MailingList | None, msgid: str) -> str:
     if row is None:
         raise Http404("no such message")
     where = mlist.pk if mlist is not None else ALL
-    return "archive:message:{}:{}".format(where, ":".join(str(v) for v in row))
+    return "archive:message:{}:{}:{}".format(db.alias, where, ":".join(str(v) for v in row))
 
 
 def message_lists(message: Message) -> list[str]:
@@ -253,10 +254,12 @@ def archive_stamp() -> str:
     Each stores a MessageList row (and a new message a Message row), so the
     highest ids of the two tables, one index probe each, say when to recompute.
     """
-    with connection.cursor() as cursor:
+    db = read_connection(Message)
+    with db.cursor() as cursor:
         cursor.execute(
-            f"SELECT concat_ws(':', (SELECT max(id) FROM {Message._meta.db_table}), "
-            f"(SELECT max(id) FROM {MessageList._meta.db_table}))"
+            f"SELECT concat_ws(':', %s::text, (SELECT max(id) FROM {Message._meta.db_table}), "
+            f"(SELECT max(id) FROM {MessageList._meta.db_table}))",
+            [db.alias],
         )
         return cursor.fetchone()[0]
 
@@ -346,7 +349,7 @@ def search_mbox_ids(
             f"SELECT t.thread_id FROM archive_message t WHERE t.id IN ({sql})) "
             "ORDER BY m.thread_id, m.date, m.id"
         )
-    with connection.cursor() as cursor:
+    with read_connection(Message).cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
 

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponseBase
 
@@ -125,3 +126,14 @@ def _streamed_with(state: _RequestState, chunks: Iterable[bytes]) -> Iterator[by
         finally:
             _state.reset(token)
         yield chunk
+
+
+def read_connection(model: type[Model]) -> BaseDatabaseWrapper:
+    """The connection the router reads ``model`` from, for raw SQL.
+
+    Raw cursors on ``django.db.connection`` always use the primary; a page
+    that mixes them with ORM reads (a cache stamp, then the data) must read
+    both from the same database, or it may cache a replica's older data
+    under the primary's newer stamp.
+    """
+    return connections[router.db_for_read(model)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.db import connection
 
+from config.routers import read_connection
 from reviews.models import Project
 from reviews.pages.stamp import change_stamp
 
@@ -20,8 +21,9 @@ _CACHE_SECONDS = 3600
 
 
 def home_projects() -> list[Project]:
-    stamp_sql, params = change_stamp().as_sql(None, connection)
-    with connection.cursor() as cursor:
+    stamp_sql, params = change_stamp().as_sql(None, connection)  # plain SQL, no alias
+    db = read_connection(Project)
+    with db.cursor() as cursor:
         # Besides the stamp: mail cross-posted to one more list (a new link
         # row only) and projects renamed in the admin.
         cursor.execute(
@@ -31,7 +33,7 @@ def home_projects() -> list[Project]:
             params,
         )
         stamp, links, projects_digest = cursor.fetchone()
-    key = f"reviews:home:{stamp}:{links}:{projects_digest}"
+    key = f"reviews:home:{db.alias}:{stamp}:{links}:{projects_digest}"
     projects = cache.get(key)
     if projects is None:
         projects = list(Project.objects.with_counts())
