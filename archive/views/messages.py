@@ -18,7 +18,7 @@ from archive.views.common import (
     message_base,
     safe_filename,
 )
-from archive.views.render import render_body
+from archive.views.render import render_body, render_thread_overview
 
 _CACHE_SECONDS = 3600
 
@@ -65,8 +65,7 @@ def _thread_overview(list_name: str, message, thread) -> str:
     key = browse.thread_cache_key(message.thread, f"overview:{list_name}:{message.pk}")
     html = cache.get(key)
     if html is None:
-        context = {"list_name": list_name, "message": message, "thread": thread}
-        html = render_to_string("archive/_thread_overview.html", context)
+        html = render_thread_overview(list_name, message.pk, thread)
         cache.set(key, html, 3600)
     return html
 

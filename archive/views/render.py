@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC
 from urllib.parse import quote
 
 from django.utils.safestring import SafeString, mark_safe
@@ -49,6 +50,38 @@ def _line_class(line: str, in_diff: bool) -> str:
     if line.startswith("-"):
         return "del"
     return ""
+
+
+def render_thread_overview(list_name: str, current_id: int, entries: list) -> SafeString:
+    """The thread tree under a message (``browse.ThreadEntry`` list), the current one in bold.
+
+    Built with f-strings rather than a template: a 100-message thread took
+    15 ms through Django's template engine, the largest part of showing a
+    message for the first time.
+    """
+    if not entries:
+        return mark_safe("")
+    esc = html.escape
+    items = []
+    for entry in entries:
+        m = entry.message
+        if m.is_ghost:
+            text = f'<span class="ghost">[not archived] &lt;{esc(m.msgid)}&gt;</span>'
+        else:
+            subject = esc(m.subject or "(no subject)")
+            if m.pk == current_id:
+                text = f"<b>{subject}</b>"
+            else:
+                href = f"/{esc(list_name)}/{esc(quote(m.msgid, safe='@'))}/"
+                text = f'<a href="{href}">{subject}</a>'
+            text += f" {esc(m.author.display_name)}" if m.author else " "
+        when = m.date.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if m.date else ""
+        items.append(f'<li class="depth-{min(entry.depth, 12)}">{text} <time>{when}</time></li>')
+    return mark_safe(  # every piece above is escaped
+        '<section class="pi-thread-overview">\n<h2>Thread overview</h2>\n<ul class="pi-tree">\n'
+        + "\n".join(items)
+        + "\n</ul>\n</section>\n"
+    )
 
 
 _MARK_RE = re.compile(re.escape(MARK_START) + "(.*?)" + re.escape(MARK_END), re.S)
