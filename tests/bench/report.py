@@ -166,9 +166,18 @@ def growth_section(g: dict[str, Any], base_pages: list[dict], base_counts: dict[
         base = base_by_name.get(row["name"], {})
         lines.append(
             f"| {row['name']} | {_ms(base.get('p50'))} | {_ms(base.get('p99'))} "
-            f"| {row['p50']:.1f} | {row['p99']:.1f} | {row['target']} | {_verdict(row)} |"
+            f"| {row['p50']:.1f} | {row['p99']:.1f} | {row['target']} | {_verdict(row, n)} |"
         )
+    lines += [
+        "",
+        f"The search mbox returns whole threads of every match: at {n}× each query matches "
+        f"{n} times the mail, so its time is judged per message returned (time / {n}).",
+    ]
     return "\n".join(lines) + "\n"
+
+
+# Pages whose answer itself grows with the archive (every copy matches the query).
+_RESULT_GROWS = {"POST ?x=m search mbox"}
 
 
 def _or_dash(value: object) -> str:
@@ -179,7 +188,7 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def _verdict(row: dict) -> str:
+def _verdict(row: dict, copies: int = 1) -> str:
     """Whether a row is within its "p50 / p99" target: ok, over, failed, or "" (no target)."""
     try:
         p50, p99 = (float(part) for part in row["target"].split("/"))
@@ -187,7 +196,10 @@ def _verdict(row: dict) -> str:
         return ""
     if not row["n"]:
         return "**failed**"
-    return "ok" if row["p50"] <= p50 and row["p99"] <= p99 else "**over**"
+    scale = copies if row["name"] in _RESULT_GROWS else 1
+    ok = row["p50"] / scale <= p50 and row["p99"] / scale <= p99
+    suffix = f" (per message, {copies}× the mail)" if scale > 1 else ""
+    return ("ok" if ok else "**over**") + suffix
 
 
 def _section(path: Path, heading: str) -> str:
