@@ -14,7 +14,18 @@ from collections.abc import Sequence
 
 from django.db import connection, models
 
-__all__ = ["copy_new"]
+__all__ = ["copy_new", "next_ids"]
+
+
+def next_ids(cursor, table: str, count: int, column: str = "id") -> list[int]:
+    """``count`` fresh values of ``table``'s id sequence, for rows written later in bulk."""
+    if not count:
+        return []
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        [table, column, count],
+    )
+    return [row[0] for row in cursor.fetchall()]
 
 
 def copy_new(cursor, objs: Sequence[models.Model]) -> None:
@@ -29,13 +40,8 @@ def copy_new(cursor, objs: Sequence[models.Model]) -> None:
     meta = type(objs[0])._meta
     fields = [f for f in meta.concrete_fields if not f.generated]
     missing = [obj for obj in objs if obj.pk is None]
-    if missing:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(missing)],
-        )
-        for obj, (pk,) in zip(missing, cursor.fetchall(), strict=True):
-            obj.pk = pk
+    for obj, pk in zip(missing, next_ids(cursor, meta.db_table, len(missing)), strict=True):
+        obj.pk = pk
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with cursor.cursor.copy(f"COPY {meta.db_table} ({columns}) FROM STDIN") as copy:
         for obj in objs:

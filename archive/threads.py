@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from archive import threading
+from archive.bulk import next_ids
 from archive.parsing import ParsedMessage
 
 
@@ -41,7 +42,7 @@ def place(cursor, incoming: Sequence[ParsedMessage], known: dict[str, threading.
     """Decide ids, parents and threads for ``incoming`` (new mail and filled ghosts)."""
     wanted = [p.msgid for p in incoming if p.msgid not in known]
     ghosts = sorted({r for p in incoming for r in p.references} - set(known) - set(wanted))
-    fresh_ids = _allocate(cursor, len(wanted) + len(ghosts))
+    fresh_ids = next_ids(cursor, "archive_message", len(wanted) + len(ghosts))
     ids = {msgid: node.id for msgid, node in known.items()}
     ids.update(zip(wanted + ghosts, fresh_ids, strict=True))
     nodes = {node.id: node for node in known.values()}
@@ -84,17 +85,6 @@ def place(cursor, incoming: Sequence[ParsedMessage], known: dict[str, threading.
 def _final_thread(node_id: int, assign, nodes, merges: dict[int, int]) -> int:
     thread = assign.get(node_id, nodes[node_id].thread_id)
     return merges.get(thread, thread)
-
-
-def _allocate(cursor, count: int) -> list[int]:
-    if not count:
-        return []
-    cursor.execute(
-        "SELECT nextval(pg_get_serial_sequence('archive_message', 'id'))"
-        " FROM generate_series(1, %s)",
-        [count],
-    )
-    return [row[0] for row in cursor.fetchall()]
 
 
 def _new_threads(cursor, count: int) -> list[int]:
