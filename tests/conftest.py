@@ -15,12 +15,42 @@ SHARED = REPO.parent / "shared"
 SAMPLE = REPO / "sample"
 
 
+# What is mail in ../shared/corpus (its README.md): not the expected results,
+# the git repositories, notes or patch templates, nor empty files.
+NOT_MAIL_FOLDERS = {"expected", "repos"}
+NOT_MAIL_SUFFIXES = {".md", ".template", ".patch"}
+LINUX_RTC = "linux-rtc.mbox.gz"
+
+
+def is_corpus_mail(path: Path, root: Path) -> bool:
+    """Is ``path``, somewhere below the corpus folder ``root``, a mail source?"""
+    parts = path.relative_to(root).parts
+    return (
+        path.is_file()
+        and not NOT_MAIL_FOLDERS.intersection(parts[:-1])
+        and not path.name.startswith(".")
+        and path.suffix not in NOT_MAIL_SUFFIXES
+        and path.stat().st_size > 0  # e.g. git-mailinfo/empty: nothing to read
+    )
+
+
 def shared_path(*parts: str) -> Path:
     """A path under ../shared, skipping the test when that folder is absent."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
         pytest.skip(f"{path} is not available (../shared is only present for developers and CI)")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with an empty cache: login failures, throttle counts,
+    rendered pages and their stamps live there and must not leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from archive.ingest import ingest
 from archive.models import Message, QuarantinedMail
 from archive.sources import iter_source
-from tests.conftest import shared_path
+from tests.conftest import LINUX_RTC, is_corpus_mail, shared_path
 
 pytestmark = pytest.mark.corpus
 
@@ -28,25 +28,11 @@ FOLDERS = [
     "hyperkitty",
     "mailman",
 ]
-NOT_MAIL_FOLDERS = {"expected", "repos"}
-NOT_MAIL_SUFFIXES = {".md", ".template", ".patch"}
-LINUX_RTC = "linux-rtc.mbox.gz"
 LINUX_RTC_MESSAGES = 17_232
 
 
-def is_mail(path: Path, root: Path) -> bool:
-    parts = path.relative_to(root).parts
-    return (
-        path.is_file()
-        and not NOT_MAIL_FOLDERS.intersection(parts[:-1])
-        and not path.name.startswith(".")
-        and path.suffix not in NOT_MAIL_SUFFIXES
-        and path.stat().st_size > 0  # e.g. git-mailinfo/empty: nothing to read
-    )
-
-
 def mail_files(folder: Path, root: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if is_mail(p, root))
+    return sorted(p for p in folder.rglob("*") if is_corpus_mail(p, root))
 
 
 def test_folders_cover_every_mail_file() -> None:

@@ -8,27 +8,11 @@ from itertools import islice
 from pathlib import Path
 
 from archive.sources import SourceError, iter_source
-from tests.conftest import DATA, shared_path
+from tests.conftest import DATA, LINUX_RTC, is_corpus_mail, shared_path
 
 # linux-rtc holds 17,232 messages; the first few hundred already cover its
 # charsets and transfer encodings, and reading further only costs time.
 LINUX_RTC_SEEDS = 300
-LINUX_RTC = "linux-rtc.mbox.gz"
-# What is mail in ../shared/corpus (its README.md; tests/archive/test_corpus.py
-# has the same rule, but importing it would pull Django into this pure module).
-NOT_MAIL_FOLDERS = {"expected", "repos"}
-NOT_MAIL_SUFFIXES = {".md", ".template", ".patch"}
-
-
-def _is_shared_mail(path: Path, root: Path) -> bool:
-    parts = path.relative_to(root).parts
-    return (
-        path.is_file()
-        and not NOT_MAIL_FOLDERS.intersection(parts[:-1])
-        and not path.name.startswith(".")
-        and path.suffix not in NOT_MAIL_SUFFIXES
-        and path.name != LINUX_RTC
-    )
 
 
 def _messages(path: Path) -> list[bytes]:
@@ -51,7 +35,7 @@ def project_seeds() -> tuple[bytes, ...]:
 def shared_seeds() -> tuple[bytes, ...]:
     """Every mail of ../shared/corpus plus the start of linux-rtc; skips when absent."""
     root = shared_path("corpus")
-    files = sorted(p for p in root.rglob("*") if _is_shared_mail(p, root))
+    files = sorted(p for p in root.rglob("*") if is_corpus_mail(p, root) and p.name != LINUX_RTC)
     seeds = [data for path in files for data in _messages(path) if data]
     rtc = root / LINUX_RTC
     if rtc.exists():

@@ -19,16 +19,6 @@ EVIL_URL = "javascript:alert(72)"
 PASSWORD = "hostile-archive-pw-123"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Login failures, throttle counts and rendered bodies live in the cache: start empty."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @dataclass
 class Hostile:
     project: Any

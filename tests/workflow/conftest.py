@@ -19,16 +19,6 @@ __all__ = ["SEED_MSGID", "SEED_URL"]
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Login failures are counted in the cache; each test starts with none."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @dataclass
 class Accounts:
     maintainer: object
