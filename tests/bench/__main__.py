@@ -37,14 +37,9 @@ def fresh_database(name: str = BENCH_DB) -> None:
     os.environ["DJANGO_DEBUG"] = "0"
     if os.environ.get("DATABASE_URL"):
         sys.exit("make bench uses the embedded PostgreSQL; unset DATABASE_URL to run it.")
-    import psycopg
+    from tests.bench.scratch import recreate_database
 
-    from config.database import embedded_server_uri
-
-    uri = embedded_server_uri()
-    with psycopg.connect(uri, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    recreate_database(name)
     os.environ["THREADWORK_DB_NAME"] = name
 
 
@@ -54,13 +49,9 @@ SCRATCH = ("threadwork_growth", "threadwork_bench_concurrency", "threadwork_benc
 
 
 def drop_scratch() -> None:
-    import psycopg
+    from tests.bench.scratch import drop_databases
 
-    from config.database import embedded_server_uri
-
-    with psycopg.connect(embedded_server_uri(), autocommit=True) as conn:
-        for name in SCRATCH:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_databases(*SCRATCH)
 
 
 def floor() -> tuple[int, float]:

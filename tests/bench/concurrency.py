@@ -22,6 +22,7 @@ from typing import Any
 
 import psycopg
 
+from tests.bench.scratch import recreate_database
 from tests.faults.processes import REPO, database_url, environment
 from tests.faults.snapshot import archive_state, counts, differences, problems
 
@@ -113,11 +114,8 @@ def _scratch_database(name: str) -> str:
     """An empty, migrated database on the embedded server; returns its URL."""
     from config.database import embedded_server_uri, parse_database_url
 
-    server = embedded_server_uri()
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = database_url({**parse_database_url(server), "NAME": name})
+    recreate_database(name)
+    url = database_url({**parse_database_url(embedded_server_uri()), "NAME": name})
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
         cwd=REPO, env=environment(url), check=True,
