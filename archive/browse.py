@@ -257,11 +257,10 @@ def archive_stamp() -> str:
     db = read_connection(Message)
     with db.cursor() as cursor:
         cursor.execute(
-            f"SELECT concat_ws(':', %s::text, (SELECT max(id) FROM {Message._meta.db_table}), "
-            f"(SELECT max(id) FROM {MessageList._meta.db_table}))",
-            [db.alias],
+            f"SELECT concat_ws(':', (SELECT max(id) FROM {Message._meta.db_table}), "
+            f"(SELECT max(id) FROM {MessageList._meta.db_table}))"
         )
-        return cursor.fetchone()[0]
+        return f"{db.alias}:{cursor.fetchone()[0]}"
 
 
 def _search_key(compiled: Compiled, mlist: MailingList | None, page: int, ranked: bool) -> str:

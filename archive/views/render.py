@@ -72,7 +72,7 @@ def render_thread_overview(list_name: str, current_id: int, entries: list) -> Sa
             if m.pk == current_id:
                 text = f"<b>{subject}</b>"
             else:
-                href = f"/{esc(list_name)}/{esc(quote(m.msgid, safe='@'))}/"
+                href = f"/{esc(list_name)}/{esc(msgid_path(m.msgid))}/"
                 text = f'<a href="{href}">{subject}</a>'
             text += f" {esc(m.author.display_name)}" if m.author else " "
         when = m.date.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if m.date else ""
