@@ -231,7 +231,18 @@ WHERE prev.id <> s.id AND prev.version < s.version
 ORDER BY s.id, prev.version DESC, prev.date DESC NULLS LAST, prev.id DESC
 """
 
-_SUPERSEDE_SQL = """
+# One Event per patch a supersede query changed (its CTE ``changed`` returns
+# id, project_id, series_id, before, version, series).
+_SUPERSEDED_EVENTS = """
+INSERT INTO reviews_event (project_id, category, date, patch_id, series_id, payload)
+SELECT project_id, 'patch-state-changed', now(), id, series_id,
+    jsonb_build_object('previous_state', before, 'current_state', 'superseded',
+        'reason', 'superseded by v' || version || ' (series ' || series || ')')
+FROM changed
+"""
+
+_SUPERSEDE_SQL = (
+    """
 WITH newer(lineage, version, series) AS (
     SELECT * FROM unnest(%(lineages)s::bigint[], %(versions)s::int[], %(series)s::bigint[])
 ), older AS (
@@ -246,18 +257,16 @@ WITH newer(lineage, version, series) AS (
     WHERE p.series_id = o.id AND st.id = p.state_id AND st.slug = ANY(%(open)s)
     RETURNING p.id, p.project_id, p.series_id, st.slug AS before, o.version, o.series
 )
-INSERT INTO reviews_event (project_id, category, date, patch_id, series_id, payload)
-SELECT project_id, 'patch-state-changed', now(), id, series_id,
-    jsonb_build_object('previous_state', before, 'current_state', 'superseded',
-        'reason', 'superseded by v' || version || ' (series ' || series || ')')
-FROM changed
 """
+    + _SUPERSEDED_EVENTS
+)
 
 
 # A patch arriving in a series that a later revision already replaced is
 # superseded too, as it would have been had it come first. Patches someone
 # already moved keep their state.
-_LATE_SUPERSEDE_SQL = """
+_LATE_SUPERSEDE_SQL = (
+    """
 WITH newest AS (
     SELECT DISTINCT ON (n.previous_id) n.previous_id AS old, n.id, n.version
     FROM reviews_series n WHERE n.previous_id = ANY(%(ids)s)
@@ -271,12 +280,9 @@ WITH newest AS (
             WHERE e.patch_id = p.id AND e.category = 'patch-state-changed')
     RETURNING p.id, p.project_id, p.series_id, st.slug AS before, n.version, n.id AS series
 )
-INSERT INTO reviews_event (project_id, category, date, patch_id, series_id, payload)
-SELECT project_id, 'patch-state-changed', now(), id, series_id,
-    jsonb_build_object('previous_state', before, 'current_state', 'superseded',
-        'reason', 'superseded by v' || version || ' (series ' || series || ')')
-FROM changed
 """
+    + _SUPERSEDED_EVENTS
+)
 
 
 # Later revisions that a revision arriving late now precedes more closely:
