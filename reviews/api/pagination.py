@@ -26,18 +26,13 @@ class IdsFirstPaginator(Paginator):
     one index instead, and the joins run for the thirty rows shown.
     """
 
-    def page(self, number: int | str) -> Page:
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        queryset = self.object_list
-        if not isinstance(queryset, QuerySet):
-            return self._get_page(queryset[bottom:top], number, self)
-        ids = list(queryset.values_list("pk", flat=True)[bottom:top])
-        rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
-        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+    def _get_page(self, object_list: Any, number: int, paginator: Paginator) -> Page:
+        # ``object_list`` is Paginator.page()'s slice of the whole list.
+        if isinstance(object_list, QuerySet):
+            ids = list(object_list.values_list("pk", flat=True))
+            rows = {row.pk: row for row in self.object_list.order_by().filter(pk__in=ids)}
+            object_list = [rows[pk] for pk in ids if pk in rows]
+        return super()._get_page(object_list, number, paginator)
 
 
 class LinkHeaderPagination(PageNumberPagination):
