@@ -70,7 +70,7 @@ def store_batch(
     if not batch:
         return result
     with transaction.atomic(), connection.cursor() as cursor:
-        staged = _stage(cursor, batch)
+        _stage(cursor, batch)
         with turn():
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK_KEY])
         people = _ensure_people(cursor, batch)
@@ -79,8 +79,7 @@ def store_batch(
         )
         incoming = [i for i in batch if (n := known.get(i.parsed.msgid)) is None or n.is_ghost]
         # Staged before the lock without what was already archived then; mail
-        # is never removed, so nothing incoming now can be missing from the stage.
-        assert all(i.parsed.msgid in staged for i in incoming)
+        # is never removed, so everything incoming now is in the stage.
         placement = threads.place(cursor, [i.parsed for i in incoming], known)
         threads.write_ghosts_and_changes(cursor, placement)
         _place_staged(cursor, incoming, placement)
@@ -138,11 +137,11 @@ def ensure_people(cursor, names: dict[str, str]) -> dict[str, int]:
     return dict(cursor.fetchall())
 
 
-def _stage(cursor, batch: Sequence[IncomingMessage]) -> set[str]:
+def _stage(cursor, batch: Sequence[IncomingMessage]) -> None:
     """COPY the batch's mail not yet archived into ``ingest_stage``, with its search vectors.
 
-    Returns the Message-IDs staged. Lock-free: a message archived since is
-    simply not inserted (the INSERT fills ghosts only).
+    Lock-free: a message archived since is simply not inserted (the INSERT
+    fills ghosts only).
     """
     cursor.execute(
         "SELECT msgid FROM archive_message WHERE msgid = ANY(%s) AND NOT is_ghost",
@@ -166,7 +165,7 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> set[str]:
         "(msgid text PRIMARY KEY, id bigint, parent_id bigint, thread_id bigint)"
     )
     if not todo:
-        return set()
+        return
     # Binary COPY: text-format COPY would hex-escape every raw byte in Python.
     with cursor.cursor.copy(f"COPY ingest_stage ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types([kind for _, kind in _STAGE])
@@ -194,7 +193,6 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> set[str]:
             string_to_array(terms, ' '))
         """
     )
-    return {i.parsed.msgid for i in todo}
 
 
 def _place_staged(cursor, incoming: Sequence[IncomingMessage], placement) -> None:
