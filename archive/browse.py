@@ -29,7 +29,7 @@ _CACHE_SECONDS = 3600
 # rebuilt search index (same messages, new vectors) could leave stale.
 _SEARCH_CACHE_SECONDS = 600
 # Message columns no page shows (the search vector is also slow to load).
-_UNSHOWN = ("search", "subject_search", "headers", "references")
+_UNSHOWN = ("search", "header_search", "headers", "references")
 
 
 def resolve_list(name: str) -> MailingList | None:
@@ -276,21 +276,19 @@ def _search(
     """The (capped) number of matches and one page of them with snippets."""
     qs = matching(compiled, mlist)
     start = (page - 1) * PAGE_SIZE
-    ranked = by_relevance and compiled.rank_query
+    ranked = by_relevance and compiled.rank
     # Up to COUNT_LIMIT + 1 matches in any order: the count, and when that is
     # all of them, also the page (sorted here rather than by a second scan).
-    found = list(qs.values_list("date", "id")[: COUNT_LIMIT + 1])
+    # Dates come as epoch seconds: parsing 1,000 timestamps costs 5 ms.
+    epoch = RawSQL('date_part(\'epoch\', "archive_message"."date")', (), output_field=FloatField())
+    found = list(qs.annotate(epoch=epoch).values_list("epoch", "id")[: COUNT_LIMIT + 1])
     total = len(found)
     if total <= COUNT_LIMIT and not ranked:
         newest_first = sorted(found, key=_newest_first_key, reverse=True)
         ids = [pk for _, pk in newest_first[start : start + PAGE_SIZE]]
         return total, _with_snippets(ids, compiled)
     if ranked:
-        rank = RawSQL(
-            f'ts_rank("archive_message"."search", {compiled.rank_query})',
-            compiled.rank_params,
-            output_field=FloatField(),
-        )
+        rank = RawSQL(compiled.rank, compiled.rank_params, output_field=FloatField())
         qs = qs.annotate(rank=rank).order_by("-rank", "-date", "-id")
     else:
         qs = qs.order_by("-date", "-id")
@@ -299,9 +297,9 @@ def _search(
 
 
 def _newest_first_key(row: tuple) -> tuple:
-    """Sorts (date, id) rows, reversed, as ORDER BY date DESC, id DESC (NULLs first)."""
-    date, pk = row
-    return (date is None, date.timestamp() if date is not None else 0.0, pk)
+    """Sorts (epoch, id) rows, reversed, as ORDER BY date DESC, id DESC (NULLs first)."""
+    epoch, pk = row
+    return (epoch is None, epoch or 0.0, pk)
 
 
 # Markers that cannot occur in mail text: the snippet is escaped, then marked up.
@@ -319,13 +317,14 @@ def _with_snippets(ids: list[int], compiled: Compiled) -> list[Message]:
     if compiled.headline_query:
         # ts_headline parses all the text it is given, and its fragment mode
         # is slower still: over whole bodies, snippets were the slowest part
-        # of a search (80 ms for 50 patches). It gets 2,000 characters around
-        # the first literal occurrence of the first word instead (the start
-        # of the body when the word only occurs inflected or in capitals).
+        # of a search (80 ms for 50 patches), and 12 ms over 2,000 characters.
+        # It gets 500 characters around the first occurrence of the first
+        # word, in any case (the start of the body when the word only occurs
+        # inflected): enough for a snippet of 35 words.
         options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15"
         window = (
             'substr("archive_message"."body", '
-            'greatest(1, strpos("archive_message"."body", %s) - 800), 2000)'
+            'greatest(1, strpos(lower("archive_message"."body"), %s) - 200), 500)'
         )
         headline = RawSQL(
             f"ts_headline('english', {window}, {compiled.headline_query}, %s)",

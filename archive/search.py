@@ -3,27 +3,42 @@
 
 ``parse_query`` turns ``s:"rtc fix" AND f:jane@example.org NOT d:..2.weeks.ago``
 into a small tree; ``compile_query`` turns the tree into one SQL condition on
-``archive_message``. Full-text prefixes become weighted ``to_tsquery`` terms
-(A subject, B unquoted body, C quoted body, D addresses), exact prefixes
-become ``prefix:value`` lexemes (see :mod:`archive.searchterms`); both are
-answered by the GIN index on ``Message.search``. ``d:`` uses the date index,
-``m:`` the Message-ID index, ``l:`` the list tables. Nothing is scanned in Python.
+``archive_message``. Full-text prefixes become ``to_tsquery`` terms on one or
+both of the message's vectors (``header_search``: A subject, D sender;
+``search``: B unquoted body, C quoted body), exact prefixes become
+``prefix:value`` lexemes of ``search`` (see :mod:`archive.searchterms`); the
+GIN indexes on the two vectors answer them. ``d:`` uses the date index, ``m:``
+the Message-ID index, ``l:`` the list tables. Nothing is scanned in Python.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Set
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 __all__ = ["And", "Not", "Or", "QueryError", "Term", "compile_query", "parse_query"]
 
-# Full-text prefixes and the weights they search.
-TEXT_WEIGHTS = {"s": "A", "b": "BC", "bs": "ABC", "nq": "B", "q": "C", "": ""}
+# The two vectors of a message (see archive.searchindex).
+HEADER_VECTOR = '"archive_message"."header_search"'
+BODY_VECTOR = '"archive_message"."search"'
+
+# Full-text prefixes: the weights each searches in the header vector and in
+# the body vector ("" any, None not that vector). A weight restriction makes
+# PostgreSQL recheck each candidate's vector, which for a TOASTed body vector
+# costs more than the index scan. All body text has weight B or C, so b: and
+# bare words need none; only nq: and q: pay for one.
+TEXT_FIELDS: dict[str, tuple[str | None, str | None]] = {
+    "": ("", ""),
+    "s": ("A", None),
+    "b": (None, ""),
+    "bs": ("A", ""),
+    "nq": (None, "B"),
+    "q": (None, "C"),
+}
 LEXEME_PREFIXES = {"f", "t", "c", "a", "dfn", "dfa", "dfb", "patchid"}
 OTHER_PREFIXES = {"d", "dt", "m", "l"}
-PREFIXES = set(TEXT_WEIGHTS) | LEXEME_PREFIXES | OTHER_PREFIXES
+PREFIXES = set(TEXT_FIELDS) | LEXEME_PREFIXES | OTHER_PREFIXES
 KEYWORDS = {"AND", "OR", "NOT"}
 
 
@@ -221,11 +236,11 @@ def _parse_date(text: str, now: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class Compiled:
-    """A SQL condition on ``archive_message`` and the tsqueries to rank and highlight by."""
+    """A SQL condition on ``archive_message``, a rank expression and a tsquery to highlight."""
 
     where: str
     params: tuple[object, ...]
-    rank_query: str | None  # SQL tsquery expression, or None without text terms
+    rank: str | None  # SQL float expression, or None without text or exact terms
     rank_params: tuple[object, ...] = ()
     headline_query: str | None = None  # full-text terms only: exact lexemes never highlight
     headline_params: tuple[object, ...] = ()
@@ -237,17 +252,15 @@ class Compiled:
 class _Frag:
     sql: str
     params: tuple[object, ...]
-    is_tsquery: bool  # sql is a tsquery expression rather than a condition
-
-
-_VECTOR = '"archive_message"."search"'
+    # The vector ``sql`` is a tsquery expression for, or None when it is a condition.
+    vector: str | None = None
 
 
 def compile_query(node: Node, now: datetime | None = None) -> Compiled:
     now = now or datetime.now(UTC)
     where = _condition(_compile(node, now))
-    rank = _positive(node, now, TEXT_WEIGHTS.keys() | LEXEME_PREFIXES)
-    headline = _positive(node, now, TEXT_WEIGHTS.keys())
+    rank = _rank(node)
+    headline = _headline(node)
     return Compiled(
         where.sql,
         where.params,
@@ -261,7 +274,7 @@ def compile_query(node: Node, now: datetime | None = None) -> Compiled:
 
 def _first_text_word(node: Node) -> str:
     if isinstance(node, Term):
-        words = node.text.split() if node.prefix in TEXT_WEIGHTS else []
+        words = node.text.split() if node.prefix in TEXT_FIELDS else []
         return words[0].lower() if words else ""
     if isinstance(node, Not):
         return ""
@@ -269,8 +282,8 @@ def _first_text_word(node: Node) -> str:
 
 
 def _condition(frag: _Frag) -> _Frag:
-    if frag.is_tsquery:
-        return _Frag(f"({_VECTOR} @@ {frag.sql})", frag.params, False)
+    if frag.vector is not None:
+        return _Frag(f"({frag.vector} @@ {frag.sql})", frag.params)
     return frag
 
 
@@ -279,39 +292,69 @@ def _compile(node: Node, now: datetime) -> _Frag:
         return _term(node, now)
     if isinstance(node, Not):
         child = _compile(node.child, now)
-        if child.is_tsquery:
-            return _Frag(f"(!! {child.sql})", child.params, True)
-        return _Frag(f"(NOT {child.sql})", child.params, False)
+        if child.vector is not None:
+            return _Frag(f"(!! {child.sql})", child.params, child.vector)
+        return _Frag(f"(NOT {child.sql})", child.params)
     parts = [_compile(c, now) for c in node.children]
     ts_op, sql_op = ("&&", "AND") if isinstance(node, And) else ("||", "OR")
-    if all(p.is_tsquery for p in parts):
-        return _Frag(f"({f' {ts_op} '.join(p.sql for p in parts)})", _params(parts), True)
-    conditions = [_condition(p) for p in parts]
-    return _Frag(f"({f' {sql_op} '.join(c.sql for c in conditions)})", _params(conditions), False)
+    vectors = {p.vector for p in parts}
+    if len(vectors) == 1 and None not in vectors:
+        # One tsquery on one vector: a single index scan answers it.
+        joined = f" {ts_op} ".join(p.sql for p in parts)
+        return _Frag(f"({joined})", _params(parts), parts[0].vector)
+    return _joined(sql_op, [_condition(p) for p in parts])
+
+
+def _joined(sql_op: str, conditions: list[_Frag]) -> _Frag:
+    return _Frag(f"({f' {sql_op} '.join(c.sql for c in conditions)})", _params(conditions))
 
 
 def _params(parts: list[_Frag]) -> tuple[object, ...]:
     return tuple(p for part in parts for p in part.params)
 
 
-def _positive(node: Node, now: datetime, prefixes: Set[str]) -> _Frag | None:
-    """The tsquery of the terms a result must or may contain (for ts_rank/ts_headline)."""
+def _positive_terms(node: Node) -> list[Term]:
+    """The terms a result must or may contain: all but those under a NOT."""
     if isinstance(node, Term):
-        if node.prefix not in prefixes:
-            return None
-        return _text_term(node) if node.prefix in TEXT_WEIGHTS else _term(node, now)
+        return [node]
     if isinstance(node, Not):
+        return []
+    return [t for child in node.children for t in _positive_terms(child)]
+
+
+def _rank(node: Node) -> _Frag | None:
+    """``ts_rank`` over each vector the positive text and exact terms search, summed."""
+    by_vector: dict[str, list[_Frag]] = {HEADER_VECTOR: [], BODY_VECTOR: []}
+    for term in _positive_terms(node):
+        if term.prefix in TEXT_FIELDS:
+            for frag in _text_parts(term):
+                by_vector[frag.vector].append(frag)
+        elif term.prefix in LEXEME_PREFIXES:
+            by_vector[BODY_VECTOR].append(_lexeme_term(term))
+    ranks = [
+        _Frag(f"ts_rank({vector}, ({' || '.join(f.sql for f in frags)}))", _params(frags))
+        for vector, frags in by_vector.items()
+        if frags
+    ]
+    if not ranks:
         return None
-    parts = [p for p in (_positive(c, now, prefixes) for c in node.children) if p is not None]
-    if not parts:
+    return _Frag(f"({' + '.join(r.sql for r in ranks)})", _params(ranks))
+
+
+def _headline(node: Node) -> _Frag | None:
+    """The positive full-text words, without weights: snippets are cut from plain text."""
+    queries = []
+    for term in _positive_terms(node):
+        words = term.text.split() if term.prefix in TEXT_FIELDS else []
+        if words:
+            queries.append(_words_query(words, term.wildcard, ""))
+    if not queries:
         return None
-    return _Frag(f"({' || '.join(p.sql for p in parts)})", _params(parts), True)
+    return _Frag(f"({' || '.join(q.sql for q in queries)})", _params(queries))
 
 
 def _term(term: Term, now: datetime) -> _Frag:
-    if term.prefix == "s":
-        return _subject_term(term)
-    if term.prefix in TEXT_WEIGHTS:
+    if term.prefix in TEXT_FIELDS:
         return _text_term(term)
     if term.prefix in LEXEME_PREFIXES:
         return _lexeme_term(term)
@@ -324,13 +367,13 @@ def _term(term: Term, now: datetime) -> _Frag:
         if end is not None:
             clauses.append('"archive_message"."date" < %s')
             params.append(end)
-        return _Frag(f"({' AND '.join(clauses) or 'TRUE'})", tuple(params), False)
+        return _Frag(f"({' AND '.join(clauses) or 'TRUE'})", tuple(params))
     if term.prefix == "m":
         msgid = term.text.strip().strip("<>")
         if term.wildcard:
             like = msgid.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            return _Frag('("archive_message"."msgid" LIKE %s)', (like + "%",), False)
-        return _Frag('("archive_message"."msgid" = %s)', (msgid,), False)
+            return _Frag('("archive_message"."msgid" LIKE %s)', (like + "%",))
+        return _Frag('("archive_message"."msgid" = %s)', (msgid,))
     # l: a List-Id or a list's short name
     list_id = term.text.strip().strip("<>").lower()
     return _Frag(
@@ -338,7 +381,6 @@ def _term(term: Term, now: datetime) -> _Frag:
         " JOIN archive_mailinglist l ON l.id = ml.mailing_list_id"
         " WHERE l.list_id = %s OR l.name = %s))",
         (list_id, list_id),
-        False,
     )
 
 
@@ -347,32 +389,34 @@ def _quote(lexeme: str) -> str:
 
 
 def _text_term(term: Term) -> _Frag:
-    weights = TEXT_WEIGHTS[term.prefix]
+    """A full-text term: a tsquery on one vector, or either vector matching."""
+    parts = _text_parts(term)
+    if len(parts) == 1:
+        return parts[0]
+    return _joined("OR", [_condition(p) for p in parts])
+
+
+def _text_parts(term: Term) -> list[_Frag]:
+    """The term's tsquery on each vector its prefix searches."""
     words = [w for w in term.text.split() if w]
+    header_weights, body_weights = TEXT_FIELDS[term.prefix]
     if not words:
-        return _Frag("''::tsquery", (), True)
-    star = "*" if term.wildcard else ""
+        return [_Frag("''::tsquery", (), BODY_VECTOR)]  # matches nothing
+    parts = []
+    if header_weights is not None:
+        parts.append(_words_query(words, term.wildcard, header_weights, HEADER_VECTOR))
+    if body_weights is not None:
+        parts.append(_words_query(words, term.wildcard, body_weights, BODY_VECTOR))
+    return parts
+
+
+def _words_query(
+    words: list[str], wildcard: bool, weights: str, vector: str | None = None
+) -> _Frag:
+    """Words in a row (a phrase, or one word), each a prefix when ``wildcard``."""
+    star = "*" if wildcard else ""
     pieces = [f"{_quote(w)}:{star}{weights}" if star or weights else _quote(w) for w in words]
-    return _Frag("to_tsquery('english', %s)", (" <-> ".join(pieces),), True)
-
-
-# The subject-only vector (a generated column with its own GIN index).
-SUBJECT_VECTOR = '"archive_message"."subject_search"'
-
-
-def _subject_term(term: Term) -> _Frag:
-    """``s:`` matched on the subject-only vector, not on weight A of the whole one.
-
-    A weight restriction makes PostgreSQL recheck every candidate against its
-    full (TOASTed) vector; common subject words such as "rtc" or "driver" cost
-    50-100 ms that way, and about 1 ms on the small vector.
-    """
-    words = [w for w in term.text.split() if w]
-    if not words:
-        return _Frag("''::tsquery", (), True)
-    star = ":*" if term.wildcard else ""
-    text = " <-> ".join(f"{_quote(w)}{star}" for w in words)
-    return _Frag(f"({SUBJECT_VECTOR} @@ to_tsquery('english', %s))", (text,), False)
+    return _Frag("to_tsquery('english', %s)", (" <-> ".join(pieces),), vector)
 
 
 def _lexeme_term(term: Term) -> _Frag:
@@ -385,9 +429,9 @@ def _lexeme_term(term: Term) -> _Frag:
     else:
         values = word_tokens(value)
     if not values:
-        return _Frag("''::tsquery", (), True)
+        return _Frag("''::tsquery", (), BODY_VECTOR)
     star = ":*" if term.wildcard else ""
     # Within one value: every word; across a:'s prefixes: any of them.
     per_prefix = [" & ".join(f"{_quote(f'{p}:{v}')}{star}" for v in values) for p in prefixes]
     text = " | ".join(f"({q})" for q in per_prefix)
-    return _Frag("%s::tsquery", (text,), True)
+    return _Frag("%s::tsquery", (text,), BODY_VECTOR)

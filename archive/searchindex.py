@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Fill ``Message.search``: the one tsvector (GIN-indexed) behind every search prefix.
+"""Fill the two GIN-indexed tsvectors of a message, behind every search prefix.
 
-Weights separate the full-text fields: A subject, B unquoted body, C quoted
-body, D sender/recipient names and addresses. Exact-match prefixes (``f:``,
-``t:``, ``c:``, ``dfn:``, ``dfa:``, ``dfb:``, ``patchid:``) are lexemes
-``prefix:value`` computed by :mod:`archive.searchterms` and added verbatim.
-The vector is derived data: :func:`rebuild_search` recomputes it from raw mail.
+``Message.search`` holds the body: weight B unquoted text, C quoted text, and
+the exact-match prefixes (``f:``, ``t:``, ``c:``, ``dfn:``, ``dfa:``, ``dfb:``,
+``patchid:``) as lexemes ``prefix:value`` computed by
+:mod:`archive.searchterms`. ``Message.header_search`` holds the subject
+(weight A) and the sender's name and address (D). Both are derived data:
+:func:`rebuild_search` recomputes them from raw mail.
 """
 
 from __future__ import annotations
@@ -17,20 +18,20 @@ from django.db import connection, transaction
 from archive.parsing import ParsedMessage
 from archive.searchterms import split_quoted
 
-# The vector itself is the SQL function threadwork_search_vector (migration
-# archive 0002), shared with ingest, which computes it inside its INSERT.
+# The vectors are the SQL functions threadwork_search_vector and
+# threadwork_header_vector (migration archive 0005), shared with ingest.
 _UPDATE_SQL = """
-UPDATE archive_message m SET search = threadwork_search_vector(
-    m.subject, u.unquoted, u.quoted,
-    coalesce((SELECT p.name || ' ' || p.email FROM archive_person p WHERE p.id = m.author_id), ''),
-    string_to_array(u.terms, ' '))
+UPDATE archive_message m SET
+    search = threadwork_search_vector(u.unquoted, u.quoted, string_to_array(u.terms, ' ')),
+    header_search = threadwork_header_vector(m.subject, coalesce(
+        (SELECT p.name || ' ' || p.email FROM archive_person p WHERE p.id = m.author_id), ''))
 FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS u(id, terms, unquoted, quoted)
 WHERE m.id = u.id
 """
 
 
 def index_messages(cursor, parsed_by_id: dict[int, ParsedMessage]) -> None:
-    """Recompute the search vector of the given messages in one statement."""
+    """Recompute the search vectors of the given messages in one statement."""
     if not parsed_by_id:
         return
     ids = list(parsed_by_id)

@@ -158,7 +158,7 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> None:
             f"{name} {kind} STORAGE EXTERNAL" if kind in _WIDE else f"{name} {kind}"
             for name, kind in _STAGE
         )
-        + ", vec tsvector)"
+        + ", vec tsvector, header_vec tsvector)"
     )
     cursor.execute(
         "CREATE TEMP TABLE IF NOT EXISTS ingest_place "
@@ -186,11 +186,11 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> None:
     # overlaps with another writer's locked work.
     cursor.execute(
         """
-        UPDATE ingest_stage SET vec = threadwork_search_vector(
-            subject, unquoted, quoted,
+        UPDATE ingest_stage SET
+            vec = threadwork_search_vector(unquoted, quoted, string_to_array(terms, ' ')),
             -- recipients are searched by their exact t:/c: terms
-            coalesce(author_name, '') || ' ' || coalesce(author_email, ''),
-            string_to_array(terms, ' '))
+            header_vec = threadwork_header_vector(
+                subject, coalesce(author_name, '') || ' ' || coalesce(author_email, ''))
         """
     )
 
@@ -224,10 +224,11 @@ def _insert_messages(cursor) -> dict[str, int]:
         INSERT INTO archive_message AS m (
             id, parent_id, thread_id, msgid, is_ghost, synthetic_msgid, subject, author_id, date,
             utc_offset, in_reply_to, "references", "to", cc, headers, body, html_only,
-            archived_at, search)
+            archived_at, search, header_search)
         SELECT pl.id, pl.parent_id, pl.thread_id, s.msgid, false, s.synthetic_msgid, s.subject,
                p.id, s.date, s.utc_offset, s.in_reply_to, string_to_array(s.refs, ' '), s.to_,
-               s.cc, s.headers, s.body, s.html_only, now(), s.vec
+               s.cc, s.headers, s.body, s.html_only, now(), s.vec,
+               s.header_vec
         FROM ingest_stage s JOIN ingest_place pl ON pl.msgid = s.msgid
         LEFT JOIN archive_person p ON p.email = s.author_email
         ON CONFLICT (msgid) DO UPDATE SET
@@ -237,6 +238,7 @@ def _insert_messages(cursor) -> dict[str, int]:
             "references" = EXCLUDED."references", "to" = EXCLUDED."to", cc = EXCLUDED.cc,
             headers = EXCLUDED.headers, body = EXCLUDED.body, html_only = EXCLUDED.html_only,
             archived_at = EXCLUDED.archived_at, search = EXCLUDED.search,
+            header_search = EXCLUDED.header_search,
             parent_id = EXCLUDED.parent_id, thread_id = EXCLUDED.thread_id
             WHERE m.is_ghost
         RETURNING m.msgid, m.id

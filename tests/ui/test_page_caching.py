@@ -62,8 +62,8 @@ def test_search_results_show_new_mail(client, make_patches):
     reply = _reply(patches[0], "stripes")
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE archive_message SET subject = 'zebra crossing', search ="
-            " threadwork_search_vector('zebra crossing', body, '', '', '{}') WHERE id = %s",
+            "UPDATE archive_message SET subject = 'zebra crossing', header_search ="
+            " threadwork_header_vector('zebra crossing', '') WHERE id = %s",
             [reply.id],
         )
     assert "zebra crossing" in client.get("/test/", {"q": "s:zebra"}).content.decode()
