@@ -16,7 +16,7 @@ from django.db.models import BooleanField, FloatField, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
-from archive.models import MailingList, Message, MessageList, RawMail, Thread
+from archive.models import SEARCH_VECTORS, MailingList, Message, MessageList, RawMail, Thread
 from archive.search import Compiled, QueryError, compile_query, parse_query
 from config.routers import read_connection
 
@@ -29,7 +29,7 @@ _CACHE_SECONDS = 3600
 # rebuilt search index (same messages, new vectors) could leave stale.
 _SEARCH_CACHE_SECONDS = 600
 # Message columns no page shows (the search vector is also slow to load).
-_UNSHOWN = ("search", "header_search", "headers", "references")
+_UNSHOWN = (*SEARCH_VECTORS, "headers", "references")
 
 
 def resolve_list(name: str) -> MailingList | None:
@@ -119,7 +119,7 @@ def thread_tree(thread_id: int) -> list[ThreadEntry]:
         Message.objects.filter(thread_id=thread_id)
         .select_related("author")
         .order_by("date", "id")
-        .defer("headers", "search", "references")
+        .defer(*_UNSHOWN)
     )
     children: dict[int | None, list[Message]] = {}
     ids = {m.id for m in rows}
@@ -159,7 +159,7 @@ def thread_messages(thread_id: int) -> list[Message]:
         .filter(thread_id=thread_id)
         .select_related("author")
         .order_by("date", "id")
-        .defer("search", "references")
+        .defer(*SEARCH_VECTORS, "references")
     )
 
 
@@ -200,7 +200,7 @@ def latest_messages(mlist: MailingList | None, limit: int = 25) -> list[Message]
     qs = Message.objects.real().select_related("author")
     if mlist is not None:
         qs = qs.in_list(mlist)
-    return list(qs.exclude(date=None).order_by("-date", "-id").defer("search")[:limit])
+    return list(qs.exclude(date=None).order_by("-date", "-id").defer(*SEARCH_VECTORS)[:limit])
 
 
 # --- search --------------------------------------------------------------

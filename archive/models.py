@@ -61,6 +61,10 @@ class Thread(models.Model):
         return self.subject or f"thread {self.pk}"
 
 
+# Columns only searches read: no page needs them, and loading them costs.
+SEARCH_VECTORS = ("search", "header_search")
+
+
 class MessageQuerySet(models.QuerySet["Message"]):
     def real(self) -> MessageQuerySet:
         return self.filter(is_ghost=False)

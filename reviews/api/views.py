@@ -19,7 +19,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from archive.models import Message, Person
+from archive.models import SEARCH_VECTORS, Message, Person
 from reviews import services
 from reviews.api import filters, serializers, writes
 from reviews.api.base import ApiView, call_service
@@ -29,7 +29,7 @@ from reviews.models import Check, Comment, Cover, Patch, Project, Series
 RESOURCES = (
     "bundles", "covers", "events", "patches", "people", "projects", "series", "users",
 )  # fmt: skip
-_BIG_MESSAGE_FIELDS = ("body", "headers", "search", "references", "to", "cc")
+_BIG_MESSAGE_FIELDS = ("body", "headers", *SEARCH_VECTORS, "references", "to", "cc")
 
 
 @extend_schema(responses={200: dict})
@@ -220,7 +220,7 @@ class _Comments(ApiView):
         return (
             Comment.objects.filter(**{key: owner})
             .select_related("message__author")
-            .defer("message__search")
+            .defer(*(f"message__{f}" for f in SEARCH_VECTORS))
             .order_by("message__date", "id")
         )
 

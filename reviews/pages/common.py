@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils.safestring import SafeString
 
-from archive.models import Message
+from archive.models import SEARCH_VECTORS, Message
 from reviews import links
 from reviews.models import Comment, Patch, Series, Trailer
 from reviews.rendering.cache import mail_html_many
@@ -18,7 +18,7 @@ from reviews.services import revisions_of
 # Shown first, in this order; other kinds follow alphabetically.
 REVIEW_KINDS = ("Reviewed-by", "Acked-by", "Tested-by")
 HIDDEN_KINDS = ("Cc",)
-_MESSAGE_LIGHT = ("body", "headers", "search", "references", "to", "cc", "in_reply_to")
+_MESSAGE_LIGHT = ("body", "headers", *SEARCH_VECTORS, "references", "to", "cc", "in_reply_to")
 
 
 @dataclass(frozen=True)
