@@ -15,16 +15,38 @@ freed a few at a time rather than forty requests' worth in one long pause.
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 
 __all__ = ["settle"]
 
+_TEMPLATE_SUFFIXES = (".html", ".txt", ".xml")
+
 
 def settle() -> None:
-    """Load what every request needs, then freeze the heap as it stands."""
+    """Load what requests need (views, templates, lexers), then freeze the heap as it stands.
+
+    Loading it here also spares the first visitor of each kind of page the
+    wait: parsing a page's templates or building a lexer takes 10-50 ms.
+    """
     from django.urls import get_resolver
 
+    from reviews.rendering.highlight import warm_up
+
     get_resolver().url_patterns  # noqa: B018 (imports every view module now)
+    _compile_templates()
+    warm_up()  # syntax colouring's lexers, built lazily by Pygments
     gc.collect()
     gc.freeze()
     first, second, _ = gc.get_threshold()
     gc.set_threshold(first, second, 1)
+
+
+def _compile_templates() -> None:
+    """Our templates, parsed into the cached loader before the first request needs them."""
+    from django.conf import settings
+    from django.template.loader import get_template
+
+    for directory in (Path(d) for t in settings.TEMPLATES for d in t.get("DIRS", [])):
+        for path in sorted(directory.rglob("*")):
+            if path.suffix in _TEMPLATE_SUFFIXES:
+                get_template(path.relative_to(directory).as_posix())

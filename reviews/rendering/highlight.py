@@ -16,9 +16,9 @@ from pygments.lexers import get_lexer_for_filename
 from pygments.token import Comment, Keyword, Literal, Name, Number, Operator, String, _TokenType
 from pygments.util import ClassNotFound
 
-from reviews.rendering.csyntax import C_SUFFIXES, highlight_c
+from reviews.rendering.scanners import C_SUFFIXES, DTS_SUFFIXES, highlight_c, highlight_dts
 
-__all__ = ["highlight_lines", "highlighter_for", "lexer_for"]
+__all__ = ["highlight_lines", "highlighter_for", "lexer_for", "warm_up"]
 
 Highlighter = Callable[[list[str]], list[str]]
 
@@ -42,6 +42,14 @@ _CLASSES: tuple[tuple[_TokenType, str], ...] = (
     (Operator.Word, "k"),
 )
 
+# What kernel patches mostly touch besides C. Pygments builds its file-name
+# table and each lexer's regular expressions on first use, 1-50 ms apiece,
+# which the first visitor of such a patch would otherwise wait for.
+COMMON_FILES = (
+    "x.yaml", "Kconfig", "Makefile", "x.py", "x.rst", "x.sh", "x.S",
+    "x.json", "x.txt", "x.md", "x.rs",
+)  # fmt: skip
+
 # Files this long are shown without colour: lexing them costs more than it helps.
 MAX_HIGHLIGHT_CHARS = 200_000
 
@@ -64,17 +72,33 @@ def lexer_for(filename: str) -> Lexer | None:
     return None if lexer.name == "Text only" else lexer
 
 
+# Our own one-regex scanners (reviews/rendering/scanners.py), by file suffix.
+_SCANNERS: tuple[tuple[tuple[str, ...], Highlighter], ...] = (
+    (C_SUFFIXES, highlight_c),
+    (DTS_SUFFIXES, highlight_dts),
+)
+
+
 def highlighter_for(filename: str) -> Highlighter:
-    """How to colour lines of ``filename``: our own scanner for C, else Pygments."""
-    if filename.lower().endswith(C_SUFFIXES):
-        return _highlight_c
+    """How to colour lines of ``filename``: our own scanner for C and device trees,
+    else Pygments."""
+    lower = filename.lower()
+    for suffixes, scanner in _SCANNERS:
+        if lower.endswith(suffixes):
+            return partial(_scanned, scanner)
     return partial(highlight_lines, lexer_for(filename))
 
 
-def _highlight_c(lines: list[str]) -> list[str]:
+def warm_up() -> None:
+    """Resolve and compile the common lexers now (at web process start)."""
+    for name in COMMON_FILES:
+        highlighter_for(name)(["x = 1"])
+
+
+def _scanned(scanner: Highlighter, lines: list[str]) -> list[str]:
     if sum(map(len, lines)) > MAX_HIGHLIGHT_CHARS:
         return [escape(line, quote=False) for line in lines]
-    return highlight_c(lines)
+    return scanner(lines)
 
 
 def highlight_lines(lexer: Lexer | None, lines: list[str]) -> list[str]:

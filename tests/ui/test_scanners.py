@@ -1,11 +1,11 @@
-"""The C colouring scanner (pure): classes, escaping, one entry per line."""
+"""Our colouring scanners for C and device trees (pure): classes, escaping, one entry per line."""
 
 from __future__ import annotations
 
 import pytest
 
-from reviews.rendering.csyntax import highlight_c
 from reviews.rendering.highlight import highlight_lines, highlighter_for, lexer_for
+from reviews.rendering.scanners import highlight_c, highlight_dts
 
 SOURCE = [
     "#include <linux/rtc.h>",
@@ -61,3 +61,59 @@ def test_only_declared_names_are_marked_as_functions() -> None:
     assert '<span class="nf">foo</span>' in html[0]
     assert html[1] == "EXPORT_SYMBOL_GPL(foo);"
     assert "nf" not in html[2] and "nf" not in html[3]
+
+
+def test_web_processes_start_with_the_common_lexers_built() -> None:
+    """``settle()`` (run by config/wsgi.py) resolves them, so no visitor waits for Pygments."""
+    import gc
+
+    from config.heap import settle
+    from reviews.rendering.highlight import COMMON_FILES
+
+    lexer_for.cache_clear()
+    threshold = gc.get_threshold()
+    settle()
+    gc.unfreeze()  # settle() is for web processes; the test process goes on as it was
+    gc.set_threshold(*threshold)
+    before = lexer_for.cache_info()
+    for name in COMMON_FILES:
+        assert lexer_for(name) is not None or name.endswith(".txt")
+    after = lexer_for.cache_info()
+    assert after.misses == before.misses
+    assert after.hits - before.hits == len(COMMON_FILES)
+
+
+DTS = [
+    "/dts-v1/;",
+    '#include "imx6dl.dtsi"',
+    "&i2c1 {",
+    "\t#address-cells = <1>;",
+    '\tstatus = "okay <b>";',
+    "\trtc: rtc@68 { /* the <i>clock</i>",
+    "\t\tcomment goes on */",
+    "\t\tinterrupts-extended = <&gpio1 4 IRQ_TYPE_EDGE_FALLING>;",
+    "\t\twakeup-source;",
+    "\t};",
+    "};",
+]
+
+
+def test_device_tree_tokens_get_their_classes() -> None:
+    html = highlight_dts(DTS)
+    assert html[0] == '<span class="cp">/dts-v1/</span>;'
+    assert html[1] == '<span class="cp">#include</span> <span class="s">"imx6dl.dtsi"</span>'
+    assert html[2] == '<span class="nv">&amp;i2c1</span> {'
+    # "#address-cells" is a property, not a preprocessor line
+    assert html[3] == '\t<span class="na">#address-cells</span> = &lt;<span class="m">1</span>&gt;;'
+    assert html[4] == '\t<span class="na">status</span> = <span class="s">"okay &lt;b&gt;"</span>;'
+    assert html[5].startswith('\t<span class="nv">rtc:</span> <span class="nf">rtc@68</span> {')
+    assert html[6] == '<span class="c">\t\tcomment goes on */</span>'
+    assert '<span class="nv">&amp;gpio1</span> <span class="m">4</span> IRQ_TYPE' in html[7]
+    assert html[8] == '\t\t<span class="na">wakeup-source</span>;'
+    assert len(html) == len(DTS)
+    assert all("<b>" not in line and "<i>" not in line for line in html)
+
+
+def test_device_trees_use_their_scanner() -> None:
+    for name in ("arch/arm/boot/dts/a.dts", "b.dtsi", "c.DTSO"):
+        assert highlighter_for(name)(DTS) == highlight_dts(DTS)

@@ -1,21 +1,25 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Colouring of C source with one regular expression: the common case, made cheap.
+"""Colouring with one regular expression per language: the common cases, made cheap.
 
-Most mail on kernel lists patches C. Pygments' C lexer runs a state machine
-that tries dozens of patterns per token: 30 ms for a 25 KB new driver, the
+Most mail on kernel lists patches C, and much of the rest device trees.
+Pygments' lexers run state machines that try dozens of patterns per token:
+30 ms for a 25 KB new C driver, 50 ms for 32 KB of board .dts files, the
 slowest part of showing a patch for the first time. One alternation scanned
 by ``re.finditer`` gives the same classes (comments, preprocessor, strings,
-numbers, keywords, types, function names) in about a tenth of that.
+numbers, keywords, types, function, node and property names) in about a
+tenth of that.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html import escape
 
-__all__ = ["C_SUFFIXES", "highlight_c"]
+__all__ = ["C_SUFFIXES", "DTS_SUFFIXES", "highlight_c", "highlight_dts"]
 
 C_SUFFIXES = (".c", ".h")
+DTS_SUFFIXES = (".dts", ".dtsi", ".dtso")
 
 
 def _words(text: str) -> list[str]:
@@ -68,17 +72,43 @@ def _declares(text: str, start: int) -> bool:
     return bool(words) and words[-1] not in _NOT_DECLARING
 
 
+_DTS_TOKEN = re.compile(
+    r"""
+    (?P<c>/\*.*?(?:\*/|\Z)|//[^\n]*)
+    |(?P<cp>^[ \t]*\#[ \t]*(?:include|define|undef|ifdef|ifndef|if|elif|else|endif)\b
+        (?:[ \t]*<[^>\n]*>)?|/[a-z][a-z0-9-]*/)
+    |(?P<s>"(?:[^"\\\n]|\\.)*"?)
+    |(?P<nv>&\{[^}\n]*\}?|&[A-Za-z_][\w.-]*|\b[A-Za-z_][\w-]*:(?=\s))
+    |(?P<nf>\b[A-Za-z_][\w,.+-]*(?:@[\w,.-]*)?(?=[ \t]*\{))
+    |(?P<na>(?<![\w#,.+?-])[A-Za-z_#][\w,.+?#-]*(?=[ \t]*[=;]))
+    |(?P<m>\b(?:0[xX][0-9a-fA-F]+|\d+)\b)
+    """,
+    re.X | re.M | re.S,
+)
+
+
 def highlight_c(lines: list[str]) -> list[str]:
     """Escaped HTML for each of ``lines`` of C, coloured; one entry per line."""
+    return _scan(_TOKEN, lines, _declares)
+
+
+def highlight_dts(lines: list[str]) -> list[str]:
+    """Escaped HTML for each of ``lines`` of a device tree source, coloured."""
+    return _scan(_DTS_TOKEN, lines)
+
+
+def _scan(
+    pattern: re.Pattern[str], lines: list[str], declares: Callable[[str, int], bool] | None = None
+) -> list[str]:
     text = "\n".join(lines)
     out: list[str] = []
     position = 0
-    for match in _TOKEN.finditer(text):
+    for match in pattern.finditer(text):
         start = match.start()
         if start > position:
             out.append(escape(text[position:start], quote=False))
         css = match.lastgroup
-        if css == "nf" and not _declares(text, start):
+        if css == "nf" and declares is not None and not declares(text, start):
             out.append(escape(match.group(), quote=False))  # a call, not a definition
             position = match.end()
             continue
