@@ -243,14 +243,17 @@ FROM changed
 
 _SUPERSEDE_SQL = (
     """
-WITH newer(lineage, version, series) AS (
-    SELECT * FROM unnest(%(lineages)s::bigint[], %(versions)s::int[], %(series)s::bigint[])
+WITH newest AS (
+    -- each linked lineage's newest revision: what it replaces does not depend
+    -- on which revision happened to be linked last
+    SELECT DISTINCT ON (r.root) r.root, n.version, n.id AS series
+    FROM unnest(%(lineages)s::bigint[]) AS r(root)
+    JOIN reviews_series n ON n.lineage_id = r.root OR n.id = r.root
+    ORDER BY r.root, n.version DESC, n.date DESC NULLS LAST, n.id DESC
 ), older AS (
-    SELECT DISTINCT ON (o.id) o.id, n.version, n.series FROM newer n
-    JOIN reviews_series o
-        ON (o.lineage_id = n.lineage OR o.id = n.lineage) AND o.version < n.version
+    SELECT o.id, n.version, n.series FROM newest n
+    JOIN reviews_series o ON (o.lineage_id = n.root OR o.id = n.root) AND o.version < n.version
     JOIN reviews_project pr ON pr.id = o.project_id AND pr.auto_supersede
-    ORDER BY o.id, n.version DESC
 ), changed AS (
     UPDATE reviews_patch p SET state_id = %(superseded)s
     FROM older o, reviews_state st
@@ -263,14 +266,19 @@ WITH newer(lineage, version, series) AS (
 
 
 # A patch arriving in a series that a later revision already replaced is
-# superseded too, as it would have been had it come first. Patches someone
-# already moved keep their state.
+# superseded too, as it would have been had it come first; so is a revision
+# arriving after a later one of its lineage. Patches someone already moved
+# keep their state.
 _LATE_SUPERSEDE_SQL = (
     """
-WITH newest AS (
-    SELECT DISTINCT ON (n.previous_id) n.previous_id AS old, n.id, n.version
-    FROM reviews_series n WHERE n.previous_id = ANY(%(ids)s)
-    ORDER BY n.previous_id, n.version DESC, n.id DESC
+WITH arrived AS (
+    SELECT id, version, coalesce(lineage_id, id) AS root FROM reviews_series
+    WHERE id = ANY(%(ids)s)
+), newest AS (
+    SELECT DISTINCT ON (a.id) a.id AS old, n.id, n.version
+    FROM arrived a JOIN reviews_series n
+        ON (n.lineage_id = a.root OR n.id = a.root) AND n.version > a.version
+    ORDER BY a.id, n.version DESC, n.id DESC
 ), changed AS (
     UPDATE reviews_patch p SET state_id = %(superseded)s
     FROM newest n, reviews_state st, reviews_project pr
@@ -283,6 +291,38 @@ WITH newest AS (
 """
     + _SUPERSEDED_EVENTS
 )
+
+# A series moved to a closer previous revision leaves its old lineage; what
+# it superseded there, and what nothing later in that lineage supersedes now,
+# goes back to the state it had, unless someone changed it since. Otherwise
+# the states would depend on the order the revisions arrived in.
+_UNSUPERSEDE_SQL = """
+WITH member AS (
+    SELECT id, version, coalesce(lineage_id, id) AS root FROM reviews_series
+    WHERE lineage_id = ANY(%(roots)s) OR id = ANY(%(roots)s)
+), stranded AS (
+    SELECT m.id FROM member m WHERE NOT EXISTS (
+        SELECT 1 FROM reviews_series n
+        WHERE (n.lineage_id = m.root OR n.id = m.root) AND n.version > m.version)
+), last_change AS (
+    SELECT DISTINCT ON (e.patch_id) e.patch_id, e.actor_id, e.payload
+    FROM stranded s JOIN reviews_patch p ON p.series_id = s.id
+        JOIN reviews_event e ON e.patch_id = p.id AND e.category = 'patch-state-changed'
+    ORDER BY e.patch_id, e.date DESC, e.id DESC
+), changed AS (
+    UPDATE reviews_patch p SET state_id = before.id
+    FROM last_change c, reviews_state before
+    WHERE p.id = c.patch_id AND p.state_id = %(superseded)s
+        AND c.actor_id IS NULL AND c.payload->>'current_state' = 'superseded'
+        AND before.slug = c.payload->>'previous_state'
+    RETURNING p.id, p.project_id, p.series_id, before.slug AS after
+)
+INSERT INTO reviews_event (project_id, category, date, patch_id, series_id, payload)
+SELECT project_id, 'patch-state-changed', now(), id, series_id,
+    jsonb_build_object('previous_state', 'superseded', 'current_state', after,
+        'reason', 'no later revision since revision links changed')
+FROM changed
+"""
 
 
 # Later revisions that a revision arriving late now precedes more closely:
@@ -325,10 +365,19 @@ UPDATE reviews_series s SET previous_id = u.prev, lineage_id = u.lineage
 FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) u(id, prev, lineage) WHERE s.id = u.id
 """
 
-# Revisions that had a newly linked series as their root now share its root.
+# Later revisions of a newly linked series (following previous links, and
+# any that had it as their root) now share its root. Moving only those that
+# had it as their root would leave a relinked series' later revisions in the
+# lineage it left.
 _RELINEAGE_SQL = """
-UPDATE reviews_series d SET lineage_id = u.lineage
-FROM unnest(%s::bigint[], %s::bigint[]) u(id, lineage) WHERE d.lineage_id = u.id
+WITH RECURSIVE moved(id, lineage) AS (
+    SELECT d.id, u.lineage FROM unnest(%s::bigint[], %s::bigint[]) u(id, lineage)
+        JOIN reviews_series d ON d.previous_id = u.id OR d.lineage_id = u.id
+    UNION
+    SELECT d.id, m.lineage FROM reviews_series d JOIN moved m ON d.previous_id = m.id
+)
+UPDATE reviews_series d SET lineage_id = m.lineage FROM moved m
+WHERE d.id = m.id AND d.lineage_id IS DISTINCT FROM m.lineage
 """
 
 
@@ -344,15 +393,26 @@ def link_revisions(series_ids: Sequence[int]) -> None:
         cursor.execute(_LATER_SQL, {"ids": list(series_ids)})
         relink = sorted({row[0] for row in cursor.fetchall()})
         cursor.execute(_PREVIOUS_SQL, {"ids": list(series_ids), "relink": relink})
-        links = [row[:4] for row in cursor.fetchall() if row[1] != row[4]]
+        rows = [row for row in cursor.fetchall() if row[1] != row[4]]
+        links = [row[:4] for row in rows]
+        superseded = state("superseded").id
+        left = []
         if links:
+            # The lineages relinked series leave, read before the links change.
+            cursor.execute(
+                "SELECT DISTINCT lineage_id FROM reviews_series"
+                " WHERE id = ANY(%s) AND lineage_id IS NOT NULL",
+                [[row[0] for row in rows if row[4] is not None]],
+            )
+            left = [row[0] for row in cursor.fetchall()]
             _link(cursor, links)
         # Patches arriving after a later revision replaced their series.
         cursor.execute(
             _LATE_SUPERSEDE_SQL,
-            {"ids": list(series_ids), "superseded": state("superseded").id,
-             "open": list(SUPERSEDABLE)},
-        )  # fmt: skip
+            {"ids": list(series_ids), "superseded": superseded, "open": list(SUPERSEDABLE)},
+        )
+        if left:
+            cursor.execute(_UNSUPERSEDE_SQL, {"roots": left, "superseded": superseded})
 
 
 def _link(cursor, links: list[tuple[int, int, int, int]]) -> None:
@@ -361,13 +421,10 @@ def _link(cursor, links: list[tuple[int, int, int, int]]) -> None:
     ids = [lk[0] for lk in links]
     cursor.execute(_LINK_SQL, [ids, [lk[1] for lk in links], [roots[i] for i in ids]])
     cursor.execute(_RELINEAGE_SQL, [ids, [roots[i] for i in ids]])
-    links = [(lk[0], lk[1], roots[lk[0]], lk[3]) for lk in links]
     cursor.execute(
         _SUPERSEDE_SQL,
         {
-            "lineages": [lk[2] for lk in links],
-            "versions": [lk[3] for lk in links],
-            "series": [lk[0] for lk in links],
+            "lineages": sorted({roots[i] for i in ids}),
             "superseded": state("superseded").id,
             "open": list(SUPERSEDABLE),
         },

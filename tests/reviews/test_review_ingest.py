@@ -6,6 +6,8 @@ thread ships in ``sample/``.
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from archive.models import Message
@@ -230,6 +232,30 @@ def test_three_revisions_in_any_order_share_one_lineage(ingest_file) -> None:
     assert (first.lineage_id, second.lineage_id, third.lineage_id) == (None, first.id, first.id)
     states = Patch.objects.order_by("series__version", "number").values_list("state__slug")
     assert [s for (s,) in states] == ["superseded"] * 4 + ["new"] * 2
+
+
+# Which revision supersedes which must not depend on the order mail arrives in
+# (concurrent ingests, a late mirror, an archive imported out of order).
+RESEND = {"v1": "new", "v1-resend": "superseded", "v2": "new"}
+TWO_V2S = {"v1": "superseded", "v2a": "superseded", "v2b": "superseded", "v4": "new"}
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(RESEND)))
+def test_a_resent_v1_is_revised_in_any_arrival_order(ingest_file, order) -> None:
+    for part in order:
+        ingest_file(SERIES / f"revision-resend.{part}.mbox")
+    assert {part: state_of(f"rr-{part}@example.org") for part in RESEND} == RESEND
+    v2 = patch("rr-v2@example.org").series
+    assert v2.previous == patch("rr-v1-resend@example.org").series
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(TWO_V2S)))
+def test_a_late_revision_joins_a_lineage_with_a_newer_one(ingest_file, order) -> None:
+    for part in order:
+        ingest_file(SERIES / f"revision-two-v2s.{part}.mbox")
+    assert {part: state_of(f"r2-{part}@example.org") for part in TWO_V2S} == TWO_V2S
+    root = patch("r2-v1@example.org").series_id
+    assert {patch(f"r2-{p}@example.org").series.lineage_id for p in TWO_V2S if p != "v1"} == {root}
 
 
 def test_series_named_by_a_maintainer_is_not_renamed_by_mail(ingest_file) -> None:
