@@ -40,7 +40,7 @@ def index_messages(cursor, parsed_by_id: dict[int, ParsedMessage]) -> None:
         _UPDATE_SQL,
         [
             ids,
-            [" ".join(parsed_by_id[i].search_terms) for i in ids],
+            [_clean(" ".join(parsed_by_id[i].search_terms)) for i in ids],
             [h[0] for h in halves],
             [h[1] for h in halves],
         ],

@@ -179,7 +179,7 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> None:
                     p.date, p.utc_offset, p.in_reply_to or "", _clean(" ".join(p.references)),
                     _clean(p.to), _clean(p.cc), p.headers_json, body,
                     p.html_only, p.sha256, p.size, item.raw, _clean(p.from_name), unquoted,
-                    quoted, " ".join(p.search_terms),
+                    quoted, _clean(" ".join(p.search_terms)),
                 )
             )  # fmt: skip
     # The costliest part of storing mail, done before the lock so that it

@@ -277,6 +277,16 @@ def test_nul_bytes_are_stored(ingest_file) -> None:
     assert bytes(RawMail.objects.get().data) == path.read_bytes()
 
 
+def test_nul_in_a_diff_file_name_is_archived_not_quarantined(ingest_file) -> None:
+    """Found by ``make fuzz``: the NUL reached the search terms and failed the COPY."""
+    from reviews.models import Patch
+
+    path = PARSING / "nul-in-diff-path.eml"
+    assert counts(ingest_file(path)) == (1, 1, 0, 0)
+    assert Patch.objects.filter(message__msgid="nul-in-diff-path@example.org").exists()
+    assert bytes(RawMail.objects.get().data) == path.read_bytes()
+
+
 # --- quarantine -------------------------------------------------------------------------------
 
 
