@@ -332,7 +332,18 @@ def _content(msg: EmailMessage) -> tuple[str, bool, tuple[Attachment, ...], tupl
     if html_only:
         body = html_to_text("\n".join(html))
     attachments = tuple(_attachment(a) for a in raw_attachments)
-    return body.replace("\r\n", "\n"), html_only, attachments, defects
+    return _text(body), html_only, attachments, defects
+
+
+def _text(value: str) -> str:
+    """Newlines made plain, and NUL (which PostgreSQL text refuses) made visible.
+
+    Every text derived from the body (patches, trailers, search terms) starts
+    here, so none of them can carry a NUL into the database; the raw bytes
+    keep the original.
+    """
+    value = value.replace("\r\n", "\n")
+    return value.replace("\x00", "\ufffd") if "\x00" in value else value
 
 
 def _fallback_body(msg: EmailMessage) -> list[str]:
@@ -346,9 +357,9 @@ def _attachment(item: dict) -> Attachment:
     content_type = str(item.get("mail_content_type") or "application/octet-stream").lower()
     payload = item.get("payload") or ""
     filename = str(item.get("filename") or "")
-    filename = "" if filename.startswith(_UNNAMED) else filename[:255]
+    filename = "" if filename.startswith(_UNNAMED) else _text(filename[:255])
     if not item.get("binary"):
-        text = str(payload).replace("\r\n", "\n")
+        text = _text(str(payload))
         return Attachment(content_type, filename, len(text.encode("utf-8", "replace")), text)
     # mail-parser hands every attachment over base64-encoded, text ones included.
     try:
@@ -364,7 +375,7 @@ def _attachment(item: dict) -> Attachment:
         # Unknown charsets, and codecs that fail even with "replace" (undefined,
         # idna, a name with a NUL in it) raise ValueError/UnicodeError instead.
         text = data.decode("utf-8", "replace")
-    return Attachment(content_type, filename, len(data), text.replace("\r\n", "\n"))
+    return Attachment(content_type, filename, len(data), _text(text))
 
 
 _TAG_RE = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.I | re.S)

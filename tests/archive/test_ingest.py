@@ -287,6 +287,17 @@ def test_nul_in_a_diff_file_name_is_archived_not_quarantined(ingest_file) -> Non
     assert bytes(RawMail.objects.get().data) == path.read_bytes()
 
 
+def test_nul_in_a_trailer_is_archived_and_the_trailer_counted(ingest_file) -> None:
+    """Also found by ``make fuzz``: the NUL reached the Trailer row."""
+    from reviews.models import Patch, Trailer
+
+    ingest_file(PARSING / "nul-in-diff-path.eml")
+    assert counts(ingest_file(PARSING / "nul-in-trailer.eml")) == (1, 1, 0, 0)
+    trailer = Trailer.objects.get(message__msgid="nul-in-trailer@example.org")
+    assert trailer.value == "\ufffdita Reviewer <rita@example.org>"
+    assert Patch.objects.get(message__msgid="nul-in-diff-path@example.org").reviewed == 1
+
+
 # --- quarantine -------------------------------------------------------------------------------
 
 
