@@ -221,8 +221,8 @@ WITH s AS (
         JOIN reviews_patch op ON op.submitter_id = np.submitter_id
         AND op.project_id = np.project_id AND op.title = np.title AND op.series_id IS NOT NULL
 )
-SELECT DISTINCT ON (s.id) s.id, prev.id, coalesce(prev.lineage_id, prev.id), s.version,
-    s.previous_id
+SELECT DISTINCT ON (s.id) s.id, prev.id, coalesce(prev.lineage_id, prev.id), s.previous_id,
+    s.lineage_id
 FROM s JOIN candidates c ON c.id = s.id JOIN reviews_series prev ON prev.id = c.prev
 WHERE prev.id <> s.id AND prev.version < s.version
     -- posted later, it cannot be the one revised; without this the link (and
@@ -393,19 +393,12 @@ def link_revisions(series_ids: Sequence[int]) -> None:
         cursor.execute(_LATER_SQL, {"ids": list(series_ids)})
         relink = sorted({row[0] for row in cursor.fetchall()})
         cursor.execute(_PREVIOUS_SQL, {"ids": list(series_ids), "relink": relink})
-        rows = [row for row in cursor.fetchall() if row[1] != row[4]]
-        links = [row[:4] for row in rows]
+        links = [row for row in cursor.fetchall() if row[1] != row[3]]
         superseded = state("superseded").id
-        left = []
+        # The lineages relinked series leave (their lineage before the new link).
+        left = sorted({lk[4] for lk in links if lk[3] is not None and lk[4] is not None})
         if links:
-            # The lineages relinked series leave, read before the links change.
-            cursor.execute(
-                "SELECT DISTINCT lineage_id FROM reviews_series"
-                " WHERE id = ANY(%s) AND lineage_id IS NOT NULL",
-                [[row[0] for row in rows if row[4] is not None]],
-            )
-            left = [row[0] for row in cursor.fetchall()]
-            _link(cursor, links)
+            _link(cursor, [lk[:3] for lk in links], superseded)
         # Patches arriving after a later revision replaced their series.
         cursor.execute(
             _LATE_SUPERSEDE_SQL,
@@ -415,8 +408,8 @@ def link_revisions(series_ids: Sequence[int]) -> None:
             cursor.execute(_UNSUPERSEDE_SQL, {"roots": left, "superseded": superseded})
 
 
-def _link(cursor, links: list[tuple[int, int, int, int]]) -> None:
-    """Store (series, previous, previous's root, version) links; supersede what they replace."""
+def _link(cursor, links: list[tuple[int, int, int]], superseded: int) -> None:
+    """Store (series, previous, previous's root) links; supersede what they replace."""
     roots = _roots({lk[0]: lk[2] for lk in links})
     ids = [lk[0] for lk in links]
     cursor.execute(_LINK_SQL, [ids, [lk[1] for lk in links], [roots[i] for i in ids]])
@@ -425,7 +418,7 @@ def _link(cursor, links: list[tuple[int, int, int, int]]) -> None:
         _SUPERSEDE_SQL,
         {
             "lineages": sorted({roots[i] for i in ids}),
-            "superseded": state("superseded").id,
+            "superseded": superseded,
             "open": list(SUPERSEDABLE),
         },
     )
