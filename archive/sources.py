@@ -54,20 +54,18 @@ class SourceError(Exception):
     """The source cannot be read; the message is a sentence for the user."""
 
 
-def iter_source(
-    source: str, *, stdin: BinaryIO | None = None, max_bytes: int | None = None
-) -> Iterator[RawMail]:
+def iter_source(source: str, *, stdin: BinaryIO | None = None) -> Iterator[RawMail]:
     """Yield every message of `source` in a deterministic order.
 
     `source` is "-" (one message on `stdin`, default sys.stdin), an mbox/mboxrd
     file (optionally gzip-compressed), a single-message file, a Maildir, a
     public-inbox v2 epoch (N.git) or a public-inbox v2 inbox folder.
 
-    Messages larger than `max_bytes` are still yielded whole: dropping mail is
-    never this module's call, the caller quarantines them. Raises SourceError
-    (possibly after yielding some messages) when the source cannot be read.
+    Every message is yielded whole, whatever its size: dropping mail is never
+    this module's call, the caller quarantines what it will not store. Raises
+    SourceError (possibly after yielding some messages) when the source cannot
+    be read.
     """
-    del max_bytes  # Accepted for the caller's symmetry; see the docstring.
     kind = _classify(source)
     if kind == "stdin":
         yield from _iter_stdin(stdin if stdin is not None else sys.stdin.buffer)
