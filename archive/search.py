@@ -50,7 +50,6 @@ class QueryError(ValueError):
 class Term:
     prefix: str  # "" for bare words
     text: str
-    phrase: bool = False  # written in double quotes
     wildcard: bool = False  # ends with "*"
 
 
@@ -109,7 +108,7 @@ def _tokens(text: str) -> list[object]:
             word = f"{prefix}:{match['word'] or match['quoted'] or ''}"
             term = Term("", word)
         elif match["quoted"] is not None:
-            term = Term(prefix, match["quoted"], phrase=True)
+            term = Term(prefix, match["quoted"])
         else:
             word = match["word"]
             if not prefix and word in KEYWORDS:

@@ -14,7 +14,6 @@ from reviews.subjects import ParsedSubject, parse_subject
 from reviews.trailers import Trailer, extract_trailers
 
 _IN_BODY_FROM = re.compile(r"\A\s*From:[ \t]*(.+)$", re.M)
-_CHANGE_ID = re.compile(r"^change-id:[ \t]*(\S+)[ \t]*$", re.M | re.I)
 _TEXT_TYPES = ("text/", "application/x-patch", "application/x-diff")
 
 
@@ -27,7 +26,6 @@ class MailAnalysis:
     hash: str
     patchid: str
     diffstat: tuple[FileStat, ...]
-    change_id: str
 
     @property
     def is_patch(self) -> bool:
@@ -60,9 +58,7 @@ def analyze_message(parsed: ParsedMessage) -> MailAnalysis:
             hash=patchwork_hash(diff) if diff else "",
             patchid=(git_patch_id(diff) or "") if diff else "",
             diffstat=diffstat(diff) if diff else (),
-            change_id="",
         )
-    match = _CHANGE_ID.search(parsed.body)
     return MailAnalysis(
         subject=subject,
         patch=None,
@@ -71,7 +67,6 @@ def analyze_message(parsed: ParsedMessage) -> MailAnalysis:
         hash="",
         patchid="",
         diffstat=(),
-        change_id=match.group(1)[:255] if match else "",
     )
 
 

@@ -27,7 +27,7 @@ def test_bare_words_are_anded_full_text() -> None:
 
 
 def test_prefixes_phrases_and_wildcards() -> None:
-    assert parse_query('s:"fix the alarm"') == Term("s", "fix the alarm", phrase=True)
+    assert parse_query('s:"fix the alarm"') == Term("s", "fix the alarm")
     assert parse_query("dfn:drivers/rtc/*") == Term("dfn", "drivers/rtc/", wildcard=True)
     assert parse_query("f:jane@example.org") == Term("f", "jane@example.org")
 
@@ -36,7 +36,7 @@ def test_boolean_operators_and_parentheses() -> None:
     query = '(s:"a b" AND f:"x@y.org") OR NOT b:c'
     assert parse_query(query) == Or(
         (
-            And((Term("s", "a b", phrase=True), Term("f", "x@y.org", phrase=True))),
+            And((Term("s", "a b"), Term("f", "x@y.org"))),
             Not(Term("b", "c")),
         )
     )
@@ -47,9 +47,7 @@ def test_b4_queries_parse() -> None:
         (Term("patchid", "abc"), Term("patchid", "def"))
     )
     node = parse_query('(nq:"change-id: 20240101-foo-abc") AND d:20240101..')
-    assert node == And(
-        (Term("nq", "change-id: 20240101-foo-abc", phrase=True), Term("d", "20240101.."))
-    )
+    assert node == And((Term("nq", "change-id: 20240101-foo-abc"), Term("d", "20240101..")))
 
 
 def test_unknown_prefix_is_a_plain_word() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from reviews.models import Bundle, BundlePatch, Patch
 from tests.workflow.conftest import login, make_accounts
@@ -68,10 +68,8 @@ def test_add_from_a_patch_page_to_an_existing_bundle(client, toy, toy_accounts):
 
 def test_download_as_one_mbox_in_order(client, toy, toy_accounts):
     _bundle, patches = _make(client, toy, toy_accounts)
-    try:
-        url = reverse("bundle-mbox", kwargs={"owner": "maint", "name": "rtc-work"})
-    except NoReverseMatch:
-        pytest.skip("the bundle mbox view (REST API issue 6) is not in yet")
+    url = reverse("bundle-mbox", kwargs={"owner": "maint", "name": "rtc-work"})
+    assert url == "/bundle/maint/rtc-work/mbox/"
     response = client.get(url)
     assert response.status_code == 200
     mbox = response.content.decode()
