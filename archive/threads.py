@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from archive import threading
+from archive import threadplan
 from archive.bulk import next_ids
 from archive.parsing import ParsedMessage
 
@@ -29,16 +29,18 @@ class Placement:
     touched_threads: set[int] = field(default_factory=set)
 
 
-def known_nodes(cursor, msgids: Iterable[str]) -> dict[str, threading.Node]:
+def known_nodes(cursor, msgids: Iterable[str]) -> dict[str, threadplan.Node]:
     cursor.execute(
         "SELECT msgid, id, parent_id, thread_id, is_ghost FROM archive_message"
         " WHERE msgid = ANY(%s)",
         [sorted(set(msgids))],
     )
-    return {r[0]: threading.Node(r[1], r[2], r[3], r[4]) for r in cursor.fetchall()}
+    return {r[0]: threadplan.Node(r[1], r[2], r[3], r[4]) for r in cursor.fetchall()}
 
 
-def place(cursor, incoming: Sequence[ParsedMessage], known: dict[str, threading.Node]) -> Placement:
+def place(
+    cursor, incoming: Sequence[ParsedMessage], known: dict[str, threadplan.Node]
+) -> Placement:
     """Decide ids, parents and threads for ``incoming`` (new mail and filled ghosts)."""
     wanted = [p.msgid for p in incoming if p.msgid not in known]
     ghosts = sorted({r for p in incoming for r in p.references} - set(known) - set(wanted))
@@ -47,10 +49,10 @@ def place(cursor, incoming: Sequence[ParsedMessage], known: dict[str, threading.
     ids.update(zip(wanted + ghosts, fresh_ids, strict=True))
     nodes = {node.id: node for node in known.values()}
     for msgid in wanted + ghosts:
-        nodes[ids[msgid]] = threading.Node(ids[msgid], None, None, msgid in ghosts)
+        nodes[ids[msgid]] = threadplan.Node(ids[msgid], None, None, msgid in ghosts)
     parents = _ancestors(cursor, [n.id for n in known.values()])
     parents.update({ids[m]: None for m in wanted + ghosts})
-    links = threading.plan_parents(
+    links = threadplan.plan_parents(
         [(ids[p.msgid], [ids[r] for r in p.references]) for p in incoming], nodes, parents
     )
     thread_of = {node_id: node.thread_id for node_id, node in nodes.items()}
@@ -60,7 +62,7 @@ def place(cursor, incoming: Sequence[ParsedMessage], known: dict[str, threading.
     # resent cover letter, say) waits in the thread of the replies naming it.
     edges = [*links.items()]
     edges += [(ids[p.msgid], ids[r]) for p in incoming for r in p.references]
-    plan = threading.plan_threads(edges, thread_of)
+    plan = threadplan.plan_threads(edges, thread_of)
     assign = dict(plan.assign)
     for members, thread_id in zip(plan.groups.values(), _new_threads(cursor, len(plan.groups)),
                                   strict=True):  # fmt: skip

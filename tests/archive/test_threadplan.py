@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""archive.threading: pure parent and thread planning on plain ids. No database."""
+"""archive.threadplan: pure parent and thread planning on plain ids. No database."""
 
 from __future__ import annotations
 
-from archive.threading import Node, ThreadPlan, plan_parents, plan_threads, would_loop
+from archive.threadplan import Node, ThreadPlan, plan_parents, plan_threads, would_loop
 
 
 def real(node_id: int, parent: int | None = None, thread: int | None = None) -> Node:
