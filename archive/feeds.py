@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from xml.sax.saxutils import escape, quoteattr
 
 from archive.models import Message
-from archive.views.render import msgid_path
+from archive.msgids import msgid_path
 
 __all__ = ["atom_feed"]
 

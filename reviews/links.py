@@ -2,7 +2,7 @@
 """URLs of review and archive pages, built from plain values.
 
 Message-IDs may hold ``/`` and other reserved characters, so they are
-percent-quoted (keeping ``@``), as the archive's ``/<list>/<msgid>/`` does.
+quoted by ``archive.msgids.msgid_path``, as the archive's own pages do.
 Building these by hand rather than with ``reverse()`` keeps a 50-row table
 cheap and lets patch URLs end in ``/mbox/`` and ``/raw/`` unambiguously.
 """
@@ -10,6 +10,8 @@ cheap and lets patch URLs end in ``/mbox/`` and ``/raw/`` unambiguously.
 from __future__ import annotations
 
 from urllib.parse import quote, urlencode, urlsplit
+
+from archive.msgids import msgid_path
 
 __all__ = [
     "cover_url",
@@ -31,12 +33,8 @@ def is_web_url(url: str) -> bool:
     return urlsplit(url.strip()).scheme.lower() in ("http", "https")
 
 
-def quote_msgid(msgid: str) -> str:
-    return quote(msgid, safe="@")
-
-
 def message_url(list_name: str, msgid: str) -> str:
-    return f"/{quote(list_name, safe='')}/{quote_msgid(msgid)}/"
+    return f"/{quote(list_name, safe='')}/{msgid_path(msgid)}/"
 
 
 def patch_list_url(link_name: str) -> str:
@@ -44,7 +42,7 @@ def patch_list_url(link_name: str) -> str:
 
 
 def patch_url(link_name: str, msgid: str) -> str:
-    return f"/project/{link_name}/patch/{quote_msgid(msgid)}/"
+    return f"/project/{link_name}/patch/{msgid_path(msgid)}/"
 
 
 def patch_mbox_url(link_name: str, msgid: str) -> str:
@@ -56,7 +54,7 @@ def patch_raw_url(link_name: str, msgid: str) -> str:
 
 
 def cover_url(link_name: str, msgid: str) -> str:
-    return f"/project/{link_name}/cover/{quote_msgid(msgid)}/"
+    return f"/project/{link_name}/cover/{msgid_path(msgid)}/"
 
 
 def series_url(link_name: str, series_id: int) -> str:

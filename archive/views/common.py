@@ -8,7 +8,7 @@ from django.utils.encoding import escape_uri_path
 
 from archive.browse import ALL, get_message
 from archive.models import MailingList, Message
-from archive.views.render import msgid_path
+from archive.msgids import msgid_path
 
 
 class Elsewhere(Exception):

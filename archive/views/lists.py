@@ -21,9 +21,10 @@ from archive import browse
 from archive.feeds import atom_feed
 from archive.mbox import gzip_chunks
 from archive.models import Message
+from archive.msgids import msgid_path
 from archive.search import QueryError
 from archive.views.common import Elsewhere, find_list
-from archive.views.render import msgid_path, render_snippet
+from archive.views.render import render_snippet
 
 
 @csrf_exempt  # b4 POSTs searches without a token; nothing is written

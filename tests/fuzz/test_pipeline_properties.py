@@ -31,10 +31,10 @@ from hypothesis import strategies as st
 from archive.ingest import IngestSummary, ingest
 from archive.mbox import mboxrd
 from archive.models import Message, QuarantinedMail, QuarantineReason, RawMail, Thread
+from archive.msgids import msgid_path
 from archive.parsing import UnparseableMessage, parse_message
 from archive.sources import RawMail as SourceMail
 from archive.sources import iter_source
-from archive.views.render import msgid_path
 from reviews.models import Comment, Cover, Patch, Series, Trailer
 from tests.fuzz.seeds import project_seeds, shared_seeds
 from tests.fuzz.strategies import any_mail, mutated

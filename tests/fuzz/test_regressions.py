@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 
 from archive.models import Message, QuarantinedMail
+from archive.msgids import msgid_path
 from archive.parsing import MAX_REFERENCES, parse_message
-from archive.views.render import msgid_path
 from tests.conftest import DATA
 
 PARSING = DATA / "parsing"

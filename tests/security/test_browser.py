@@ -28,7 +28,7 @@ def hostile_urls(transactional_db) -> list[str]:
 
     Built (queries and all) before Playwright starts: see tests/ui/test_browser.py.
     """
-    from archive.views.render import msgid_path
+    from archive.msgids import msgid_path
     from reviews import links
 
     h: Hostile = build_hostile()

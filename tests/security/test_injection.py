@@ -104,7 +104,7 @@ def _review_fetches(h: Hostile) -> Iterator[Fetch]:
 
 
 def _archive_fetches(h: Hostile) -> Iterator[Fetch]:
-    from archive.views.render import msgid_path
+    from archive.msgids import msgid_path
 
     name = h.mailing_list.name
     yield Fetch(f"/{name}/", HTML)
