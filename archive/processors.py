@@ -39,8 +39,8 @@ class MessageProcessor(Protocol):
     def apply(self, stored: Sequence[StoredMessage]) -> None:
         """Persist derived data for a batch; runs in the ingest transaction."""
 
-    def rebuild(self, list_ids: Sequence[int] | None) -> None:
-        """Drop and recompute derived data (``manage.py reparse``)."""
+    def rebuild(self, list_ids: Sequence[int] | None) -> Sequence[str]:
+        """Recompute derived data (``manage.py reparse``); returns lines to report."""
 
 
 @cache

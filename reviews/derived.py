@@ -9,11 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import connection
-from django.utils import timezone
 
-from reviews.models import Comment, Event, EventCategory
-from reviews.services import SUPERSEDABLE
-from reviews.states import state
+from reviews.models import Comment, EventCategory
+from reviews.services import events, supersede
 
 
 def refresh_comments(thread_ids: Sequence[int]) -> None:
@@ -103,8 +101,11 @@ def series_in_threads(thread_ids: Sequence[int]) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def refresh_series(series_ids: Sequence[int]) -> None:
-    """Received counts, names (unless a maintainer set one), dates; completion events."""
+def refresh_series(series_ids: Sequence[int], quiet: frozenset[int] = frozenset()) -> None:
+    """Received counts, names (unless a maintainer set one), dates; completion events.
+
+    ``quiet``: series whose completion is already in the history (a rebuild).
+    """
     if not series_ids:
         return
     with connection.cursor() as cursor:
@@ -144,19 +145,12 @@ def refresh_series(series_ids: Sequence[int]) -> None:
             """,
             {"ids": list(series_ids)},
         )
-        completed = [(sid, pid) for sid, pid, done in cursor.fetchall() if done]
-    now = timezone.now()
-    Event.objects.bulk_create(
-        [
-            Event(
-                project_id=pid,
-                category=EventCategory.SERIES_COMPLETED,
-                date=now,
-                series_id=sid,
-                payload={"series": sid},
-            )
-            for sid, pid in completed
+        completed = [
+            (sid, pid) for sid, pid, done in cursor.fetchall() if done and sid not in quiet
         ]
+    events.record(
+        events.event_for(EventCategory.SERIES_COMPLETED, project_id=pid, series_id=sid, series=sid)
+        for sid, pid in completed
     )
 
 
@@ -231,100 +225,6 @@ WHERE prev.id <> s.id AND prev.version < s.version
 ORDER BY s.id, prev.version DESC, prev.date DESC NULLS LAST, prev.id DESC
 """
 
-# One Event per patch a supersede query changed (its CTE ``changed`` returns
-# id, project_id, series_id, before, version, series).
-_SUPERSEDED_EVENTS = """
-INSERT INTO reviews_event (project_id, category, date, patch_id, series_id, payload)
-SELECT project_id, 'patch-state-changed', now(), id, series_id,
-    jsonb_build_object('previous_state', before, 'current_state', 'superseded',
-        'reason', 'superseded by v' || version || ' (series ' || series || ')')
-FROM changed
-"""
-
-_SUPERSEDE_SQL = (
-    """
-WITH newest AS (
-    -- each linked lineage's newest revision: what it replaces does not depend
-    -- on which revision happened to be linked last
-    SELECT DISTINCT ON (r.root) r.root, n.version, n.id AS series
-    FROM unnest(%(lineages)s::bigint[]) AS r(root)
-    JOIN reviews_series n ON n.lineage_id = r.root OR n.id = r.root
-    ORDER BY r.root, n.version DESC, n.date DESC NULLS LAST, n.id DESC
-), older AS (
-    SELECT o.id, n.version, n.series FROM newest n
-    JOIN reviews_series o ON (o.lineage_id = n.root OR o.id = n.root) AND o.version < n.version
-    JOIN reviews_project pr ON pr.id = o.project_id AND pr.auto_supersede
-), changed AS (
-    UPDATE reviews_patch p SET state_id = %(superseded)s
-    FROM older o, reviews_state st
-    WHERE p.series_id = o.id AND st.id = p.state_id AND st.slug = ANY(%(open)s)
-    RETURNING p.id, p.project_id, p.series_id, st.slug AS before, o.version, o.series
-)
-"""
-    + _SUPERSEDED_EVENTS
-)
-
-
-# A patch arriving in a series that a later revision already replaced is
-# superseded too, as it would have been had it come first; so is a revision
-# arriving after a later one of its lineage. Patches someone already moved
-# keep their state.
-_LATE_SUPERSEDE_SQL = (
-    """
-WITH arrived AS (
-    SELECT id, version, coalesce(lineage_id, id) AS root FROM reviews_series
-    WHERE id = ANY(%(ids)s)
-), newest AS (
-    SELECT DISTINCT ON (a.id) a.id AS old, n.id, n.version
-    FROM arrived a JOIN reviews_series n
-        ON (n.lineage_id = a.root OR n.id = a.root) AND n.version > a.version
-    ORDER BY a.id, n.version DESC, n.id DESC
-), changed AS (
-    UPDATE reviews_patch p SET state_id = %(superseded)s
-    FROM newest n, reviews_state st, reviews_project pr
-    WHERE p.series_id = n.old AND st.id = p.state_id AND st.slug = ANY(%(open)s)
-        AND pr.id = p.project_id AND pr.auto_supersede
-        AND NOT EXISTS (SELECT 1 FROM reviews_event e
-            WHERE e.patch_id = p.id AND e.category = 'patch-state-changed')
-    RETURNING p.id, p.project_id, p.series_id, st.slug AS before, n.version, n.id AS series
-)
-"""
-    + _SUPERSEDED_EVENTS
-)
-
-# A series moved to a closer previous revision leaves its old lineage; what
-# it superseded there, and what nothing later in that lineage supersedes now,
-# goes back to the state it had, unless someone changed it since. Otherwise
-# the states would depend on the order the revisions arrived in.
-_UNSUPERSEDE_SQL = """
-WITH member AS (
-    SELECT id, version, coalesce(lineage_id, id) AS root FROM reviews_series
-    WHERE lineage_id = ANY(%(roots)s) OR id = ANY(%(roots)s)
-), stranded AS (
-    SELECT m.id FROM member m WHERE NOT EXISTS (
-        SELECT 1 FROM reviews_series n
-        WHERE (n.lineage_id = m.root OR n.id = m.root) AND n.version > m.version)
-), last_change AS (
-    SELECT DISTINCT ON (e.patch_id) e.patch_id, e.actor_id, e.payload
-    FROM stranded s JOIN reviews_patch p ON p.series_id = s.id
-        JOIN reviews_event e ON e.patch_id = p.id AND e.category = 'patch-state-changed'
-    ORDER BY e.patch_id, e.date DESC, e.id DESC
-), changed AS (
-    UPDATE reviews_patch p SET state_id = before.id
-    FROM last_change c, reviews_state before
-    WHERE p.id = c.patch_id AND p.state_id = %(superseded)s
-        AND c.actor_id IS NULL AND c.payload->>'current_state' = 'superseded'
-        AND before.slug = c.payload->>'previous_state'
-    RETURNING p.id, p.project_id, p.series_id, before.slug AS after
-)
-INSERT INTO reviews_event (project_id, category, date, patch_id, series_id, payload)
-SELECT project_id, 'patch-state-changed', now(), id, series_id,
-    jsonb_build_object('previous_state', 'superseded', 'current_state', after,
-        'reason', 'no later revision since revision links changed')
-FROM changed
-"""
-
-
 # Later revisions that a revision arriving late now precedes more closely:
 # a higher version, or the same version posted closer before them.
 _LATER_SQL = """
@@ -381,11 +281,12 @@ WHERE d.id = m.id AND d.lineage_id IS DISTINCT FROM m.lineage
 """
 
 
-def link_revisions(series_ids: Sequence[int]) -> None:
+def link_revisions(series_ids: Sequence[int], *, protect_upto: int = 0) -> None:
     """Find each later revision's previous one; supersede what the new one replaces.
 
     Revisions may arrive in any order: an older one arriving late is linked
     under the later ones already stored, and their supersede applies to it.
+    The state changes themselves are the services' (``protect_upto`` is theirs).
     """
     if not series_ids:
         return
@@ -394,34 +295,22 @@ def link_revisions(series_ids: Sequence[int]) -> None:
         relink = sorted({row[0] for row in cursor.fetchall()})
         cursor.execute(_PREVIOUS_SQL, {"ids": list(series_ids), "relink": relink})
         links = [row for row in cursor.fetchall() if row[1] != row[3]]
-        superseded = state("superseded").id
         # The lineages relinked series leave (their lineage before the new link).
         left = sorted({lk[4] for lk in links if lk[3] is not None and lk[4] is not None})
-        if links:
-            _link(cursor, [lk[:3] for lk in links], superseded)
-        # Patches arriving after a later revision replaced their series.
-        cursor.execute(
-            _LATE_SUPERSEDE_SQL,
-            {"ids": list(series_ids), "superseded": superseded, "open": list(SUPERSEDABLE)},
-        )
-        if left:
-            cursor.execute(_UNSUPERSEDE_SQL, {"roots": left, "superseded": superseded})
+        lineages = _link(cursor, [lk[:3] for lk in links]) if links else []
+    supersede.supersede_replaced(lineages, protect_upto=protect_upto)
+    # Patches arriving after a later revision replaced their series.
+    supersede.supersede_late_arrivals(series_ids, protect_upto=protect_upto)
+    supersede.undo_stranded(left, protect_upto=protect_upto)
 
 
-def _link(cursor, links: list[tuple[int, int, int]], superseded: int) -> None:
-    """Store (series, previous, previous's root) links; supersede what they replace."""
+def _link(cursor, links: list[tuple[int, int, int]]) -> list[int]:
+    """Store (series, previous, previous's root) links; return the lineages they touch."""
     roots = _roots({lk[0]: lk[2] for lk in links})
     ids = [lk[0] for lk in links]
     cursor.execute(_LINK_SQL, [ids, [lk[1] for lk in links], [roots[i] for i in ids]])
     cursor.execute(_RELINEAGE_SQL, [ids, [roots[i] for i in ids]])
-    cursor.execute(
-        _SUPERSEDE_SQL,
-        {
-            "lineages": sorted({roots[i] for i in ids}),
-            "superseded": superseded,
-            "open": list(SUPERSEDABLE),
-        },
-    )
+    return sorted({roots[i] for i in ids})
 
 
 def _roots(lineage: dict[int, int]) -> dict[int, int]:

@@ -1,17 +1,18 @@
 """Turning freshly archived mail into patches, cover letters and series.
 
-:class:`ReviewProcessor` is the archive's message processor for this app
-(see ``archive.processors``). Its ``apply`` runs inside the ingest batch
-transaction and writes a whole batch in a fixed number of statements.
+:func:`record_batch` runs inside the ingest batch transaction (called by
+``reviews.processor.ReviewProcessor``) and writes a whole batch in a fixed
+number of statements. A rebuild in place (``reviews.rebuild``) replays the
+mail through it with a :class:`Carry`: the ids and decisions to keep.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
-from django.utils import timezone
 
 from archive.bulk import copy_new
 from archive.processors import StoredMessage
@@ -20,7 +21,6 @@ from reviews import derived
 from reviews.analysis import MailAnalysis, analyze_message, mercurial_marker
 from reviews.models import (
     Cover,
-    Event,
     EventCategory,
     Patch,
     Project,
@@ -31,28 +31,38 @@ from reviews.models import (
 )  # fmt: skip
 from reviews.projects import ensure_projects
 from reviews.series import MARKER_WINDOW, SeriesPlanner, SeriesSlot, Submission
+from reviews.services import events
 from reviews.states import state
 from reviews.subjects import parse_subject
 
 DEFAULT_STATE = "new"
 
 
-class ReviewProcessor:
-    name = "reviews"
+REVIEWS = "reviews"  # the processor's name: its analysis is stored under it
 
-    def analyze(self, parsed) -> MailAnalysis:
-        return analyze_message(parsed)
 
-    def search_terms(self, analysis: MailAnalysis) -> tuple[str, ...]:
-        return (f"patchid:{analysis.patchid}",) if analysis.patchid else ()
+@dataclass
+class Carry:
+    """What a rebuild in place keeps from the rows it replaces.
 
-    def apply(self, stored: Sequence[StoredMessage]) -> None:
-        record_batch(stored)
+    Keys are (message id, project id), the identity a row has in the mail.
+    """
 
-    def rebuild(self, list_ids: Sequence[int] | None) -> None:
-        from reviews.rebuild import rebuild_reviews
+    patches: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    covers: dict[tuple[int, int], int] = field(default_factory=dict)
+    series_of: dict[tuple[int, int], int] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)  # series id -> a maintainer's name
+    complete: frozenset[int] = frozenset()  # series whose completion is in the history
+    protect_upto: int = 0  # patches up to this id keep their state
+    used_series: set[int] = field(default_factory=set)
 
-        rebuild_reviews(list_ids)
+    def series_id(self, message_id: int, project_id: int) -> int | None:
+        """The old id for a new series whose first mail is this one, once."""
+        found = self.series_of.get((message_id, project_id))
+        if found is None or found in self.used_series:
+            return None
+        self.used_series.add(found)
+        return found
 
 
 @dataclass(frozen=True)
@@ -62,8 +72,12 @@ class _Item:
     project: Project
 
 
-def record_batch(stored: Sequence[StoredMessage]) -> None:
-    """Record the review side of one ingest batch (in the caller's transaction)."""
+def record_batch(stored: Sequence[StoredMessage], carry: Carry | None = None) -> None:
+    """Record the review side of one ingest batch (in the caller's transaction).
+
+    With ``carry`` (a rebuild), comments and counts are left to the caller,
+    which refreshes them once every patch is back.
+    """
     relevant = [s for s in stored if s.is_new or s.new_lists]
     if not relevant:
         return
@@ -76,22 +90,24 @@ def record_batch(stored: Sequence[StoredMessage]) -> None:
         for lid in s.new_lists
         if analyses[s.id].is_patch or analyses[s.id].is_cover
     ]
-    touched_series = _record_submissions(items) if items else set()
+    touched_series = _record_submissions(items, carry or Carry()) if items else set()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT DISTINCT thread_id FROM archive_message WHERE id = ANY(%s)",
             [[s.id for s in relevant]],
         )
         threads = [row[0] for row in cursor.fetchall() if row[0] is not None]
-    derived.refresh_comments(threads)
+    if carry is None:
+        derived.refresh_comments(threads)
     touched_series |= derived.series_in_threads(threads)
-    derived.refresh_series(sorted(touched_series))
-    derived.refresh_counts(threads)
-    derived.link_revisions(sorted(touched_series))
+    derived.refresh_series(sorted(touched_series), quiet=carry.complete if carry else frozenset())
+    if carry is None:
+        derived.refresh_counts(threads)
+    derived.link_revisions(sorted(touched_series), protect_upto=carry.protect_upto if carry else 0)
 
 
 def _analysis(stored: StoredMessage) -> MailAnalysis:
-    found = stored.analysis.get(ReviewProcessor.name)
+    found = stored.analysis.get(REVIEWS)
     return found if isinstance(found, MailAnalysis) else analyze_message(stored.parsed)
 
 
@@ -112,13 +128,13 @@ def _store_trailers(stored: Sequence[StoredMessage], analyses: dict[int, MailAna
     Trailer.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
 
 
-def _record_submissions(items: Sequence[_Item]) -> set[int]:
+def _record_submissions(items: Sequence[_Item], carry: Carry) -> set[int]:
     """Create patches and covers, placing each in a series. Returns the series touched."""
     authors = _authors(items)
     subs = [_submission(item, authors) for item in items]
     planner = _planner(subs)
     slots = [planner.place(sub) for sub in subs]
-    _create_series(planner.planned(), items, slots)
+    _create_series(planner.planned(), items, slots, carry)
     SeriesReference.objects.bulk_create(
         [
             SeriesReference(project_id=p, msgid=m, series_id=planner.slots[k].id)
@@ -127,7 +143,7 @@ def _record_submissions(items: Sequence[_Item]) -> set[int]:
         batch_size=5000,
         ignore_conflicts=True,
     )
-    _create_submissions(items, subs, slots)
+    _create_submissions(items, subs, slots, carry)
     return {slot.id for slot in slots if slot.id is not None}
 
 
@@ -214,76 +230,91 @@ def _slots(series_ids: set[int]) -> list[SeriesSlot]:
 
 
 def _create_series(
-    planned: Sequence[SeriesSlot], items: Sequence[_Item], slots: Sequence[SeriesSlot]
-) -> None:
+    planned: Sequence[SeriesSlot], items: Sequence[_Item], slots: Sequence[SeriesSlot],
+    carry: Carry,
+) -> None:  # fmt: skip
     if not planned:
         return
     first_item = {}
     for item, slot in zip(items, slots, strict=True):
         first_item.setdefault(slot.key, item)
-    rows = [
-        Series(
-            project_id=slot.project_id,
-            version=slot.version,
-            total=slot.total,
-            submitter_id=slot.submitter_id,
-            date=slot.date,
-            name=first_item[slot.key].analysis.subject.title,
-            title=first_item[slot.key].analysis.subject.title,
-        )
-        for slot in planned
-    ]
+    rows = [_series(slot, first_item[slot.key], carry) for slot in planned]
+    new = [row.id is None for row in rows]
     with connection.cursor() as cursor:
         copy_new(cursor, rows)
     for slot, row in zip(planned, rows, strict=True):
         slot.id = row.id
-    Event.objects.bulk_create(
-        [
-            Event(
-                project_id=row.project_id,
-                category=EventCategory.SERIES_CREATED,
-                date=row.date or timezone.now(),
-                series_id=row.id,
-                payload={"series": row.id},
-            )
-            for row in rows
-        ],
-        batch_size=2000,
+    events.record(
+        events.event_for(
+            EventCategory.SERIES_CREATED,
+            project_id=row.project_id,
+            series_id=row.id,
+            date=row.date,
+            series=row.id,
+        )
+        for row, is_new in zip(rows, new, strict=True)
+        if is_new
+    )
+
+
+def _series(slot: SeriesSlot, first: _Item, carry: Carry) -> Series:
+    title = first.analysis.subject.title
+    kept = carry.series_id(first.stored.id, slot.project_id)
+    name = carry.names.get(kept) if kept is not None else None
+    return Series(
+        id=kept,
+        project_id=slot.project_id,
+        version=slot.version,
+        total=slot.total,
+        submitter_id=slot.submitter_id,
+        date=slot.date,
+        name=name or title,
+        name_locked=name is not None,
+        title=title,
     )
 
 
 def _create_submissions(
-    items: Sequence[_Item], subs: Sequence[Submission], slots: Sequence[SeriesSlot]
-) -> None:
+    items: Sequence[_Item], subs: Sequence[Submission], slots: Sequence[SeriesSlot],
+    carry: Carry,
+) -> None:  # fmt: skip
     new_state = state(DEFAULT_STATE)
     patches: list[Patch] = []
     covers: list[Cover] = []
     for item, sub, slot in zip(items, subs, slots, strict=True):
+        key = (item.stored.id, item.project.id)
         if sub.is_cover:
-            covers.append(_cover(item, sub, slot))
+            covers.append(_cover(item, sub, slot, carry.covers.get(key)))
         else:
-            patches.append(_patch(item, sub, slot, new_state))
+            patches.append(_patch(item, sub, slot, new_state, carry.patches.get(key)))
     with connection.cursor() as cursor:
         copy_new(cursor, patches)
         copy_new(cursor, covers)
-    _created_events("reviews_patch", "patch", EventCategory.PATCH_CREATED, [p.id for p in patches])
-    _created_events("reviews_cover", "cover", EventCategory.COVER_CREATED, [c.id for c in covers])
-
-
-def _created_events(table: str, kind: str, category: str, ids: list[int]) -> None:
-    """One "created" Event per new row, written set-wise from the rows themselves."""
-    if not ids:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO reviews_event (project_id, category, date, {kind}_id, series_id, payload)
-            SELECT project_id, %s, coalesce(date, now()), id, series_id,
-                   jsonb_build_object(%s, id)
-            FROM {table} WHERE id = ANY(%s)
-            """,
-            [category, kind, ids],
+    created = [
+        events.event_for(
+            EventCategory.PATCH_CREATED,
+            project_id=p.project_id,
+            patch_id=p.id,
+            series_id=p.series_id,
+            date=p.date,
+            patch=p.id,
         )
+        for p in patches
+        if (p.message_id, p.project_id) not in carry.patches
+    ]
+    created += [
+        events.event_for(
+            EventCategory.COVER_CREATED,
+            project_id=c.project_id,
+            cover_id=c.id,
+            series_id=c.series_id,
+            date=c.date,
+            cover=c.id,
+        )
+        for c in covers
+        if (c.message_id, c.project_id) not in carry.covers
+    ]
+    events.record(created)
 
 
 def _names(item: _Item) -> tuple[str, str, list[str]]:
@@ -297,11 +328,16 @@ def _names(item: _Item) -> tuple[str, str, list[str]]:
     return subject.name, subject.title, list(subject.prefixes)
 
 
-def _patch(item: _Item, sub: Submission, slot: SeriesSlot, state: State) -> Patch:
+def _patch(
+    item: _Item, sub: Submission, slot: SeriesSlot, state: State, kept: dict[str, Any] | None
+) -> Patch:
+    """A new Patch row; a kept one takes its old id and a maintainer's decisions back."""
     name, title, prefixes = _names(item)
     patch = item.analysis.patch
     assert patch is not None
+    decisions: dict[str, Any] = kept or {"state": state}
     return Patch(
+        **decisions,
         project_id=sub.project_id,
         message_id=item.stored.id,
         name=name,
@@ -316,14 +352,14 @@ def _patch(item: _Item, sub: Submission, slot: SeriesSlot, state: State) -> Patc
         hash=item.analysis.hash,
         patchid=item.analysis.patchid,
         diffstat=[[f.path, f.added, f.removed] for f in item.analysis.diffstat],
-        state=state,
         series_id=slot.id,
     )
 
 
-def _cover(item: _Item, sub: Submission, slot: SeriesSlot) -> Cover:
+def _cover(item: _Item, sub: Submission, slot: SeriesSlot, kept: int | None) -> Cover:
     name, _, _ = _names(item)
     return Cover(
+        id=kept,
         project_id=sub.project_id,
         message_id=item.stored.id,
         name=name,

@@ -115,6 +115,15 @@ class Series(models.Model):
     def received_all(self) -> bool:
         return self.received_total >= self.total
 
+    def revisions(self) -> list[Series]:
+        """Every revision of this series' lineage, oldest version first."""
+        root = self.lineage_id or self.id
+        return list(
+            Series.objects.filter(lineage_id=root)
+            .union(Series.objects.filter(id=root))
+            .order_by("version", "date")
+        )
+
 
 class SeriesReference(models.Model):
     """A Message-ID that belongs to a series (its mails and what they reference)."""
@@ -150,6 +159,12 @@ class Cover(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StateOrigin(models.TextChoices):
+    MAIL = "mail", "as the mail arrived"
+    AUTO = "auto", "set by Threadwork"
+    PERSON = "person", "set by a person"
 
 
 class PatchQuerySet(models.QuerySet["Patch"]):
@@ -233,6 +248,16 @@ class Patch(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="delegated_patches",
     )  # fmt: skip
+    # Who set the state last: the mail (as created), Threadwork (superseding)
+    # or a person. Only an automatic state is undone automatically, to the
+    # one it replaced (``state_before``).
+    state_origin = models.CharField(
+        max_length=8, choices=StateOrigin.choices, default=StateOrigin.MAIL
+    )
+    state_before = models.ForeignKey(
+        State, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The state an automatic change replaced.",
+    )  # fmt: skip
     archived = models.BooleanField(default=False)
     commit_ref = models.CharField(max_length=255, blank=True)
     series = models.ForeignKey(
@@ -306,10 +331,24 @@ class EventCategory(models.TextChoices):
     SERIES_CREATED = "series-created"
     SERIES_COMPLETED = "series-completed"
     COVER_CREATED = "cover-created"
+    SERIES_RENAMED = "series-renamed"
+    # Not about a project's patches: kept for the account's owner, never listed.
+    TOKEN_REGENERATED = "token-regenerated"
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def public(self) -> EventQuerySet:
+        """Events about a project's patches, series and covers: what lists and feeds show."""
+        return self.filter(project__isnull=False)
 
 
 class Event(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events")
+    """History: one row per change, written by ``reviews.services.events`` and never deleted."""
+
+    # Null only for an account's own events (a new API token), which no list shows.
+    project = models.ForeignKey(
+        Project, null=True, on_delete=models.CASCADE, related_name="events"
+    )
     category = models.CharField(max_length=32, choices=EventCategory.choices, db_index=True)
     date = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
@@ -325,6 +364,8 @@ class Event(models.Model):
         Cover, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
     )
     payload = models.JSONField(default=dict, blank=True)
+
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "-id"]

@@ -1,26 +1,70 @@
-"""``manage.py reparse``: recompute the review tables from the raw mail.
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""``manage.py reparse``: recompute the review tables from the raw mail, in place.
 
-Maintainer decisions (state, delegate, archived, commit ref, a series name)
-are not in the mail, so they are kept by (message, project) across the rebuild.
+What the mail says (names, diffs, trailers, series grouping, revision links)
+is computed again; what people did stays. A patch or cover letter keeps its
+id, keyed by its message and project, so API ids, ``/patch/<id>/`` links,
+bundles, checks, comments and the event history all still point at it; it
+keeps its state, delegate, archived flag and commit reference. A series keeps
+its id and a maintainer's name when its first mail starts a series again.
+
+How: inside one transaction the rows are deleted with plain SQL (foreign keys
+are checked at commit, so checks, bundle entries and events may point at a
+missing row meanwhile), the mail is replayed through the ingest code with a
+:class:`~reviews.ingest.Carry` of the old ids and decisions, and whatever the
+new parse no longer makes a patch or cover is put back as it was and
+reported, never dropped with its history. Events are never deleted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
 from archive.ingest import analyse_raw
 from archive.models import Message, MessageList, RawMail
 from archive.processors import StoredMessage
-from reviews.ingest import record_batch
-from reviews.models import Cover, Event, Patch, Project, Series, Trailer
+from reviews import derived
+from reviews.ingest import Carry, record_batch
+from reviews.models import Project
+from reviews.services import events
+
+__all__ = ["RebuildReport", "rebuild_reviews"]
 
 BATCH = 1000
+THREAD_CHUNK = 2000
 
 
-def rebuild_reviews(list_ids: Sequence[int] | None) -> int:
-    """Drop and rebuild review data for the given lists (all when None). Returns messages seen."""
+@dataclass
+class RebuildReport:
+    messages: int = 0
+    patches: int = 0
+    covers: int = 0
+    series: int = 0
+    new_patches: int = 0
+    # Kept as they were: the new parse makes no patch (cover) of their mail.
+    unparsed_patches: list[tuple[int, str]] = field(default_factory=list)
+    unparsed_covers: list[tuple[int, str]] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"rebuilt reviews of {self.messages} messages in place: {self.patches} patches "
+            f"({self.new_patches} new), {self.covers} cover letters, {self.series} series"
+        ]
+        for kind, rows in (("patch", self.unparsed_patches), ("cover", self.unparsed_covers)):
+            if rows:
+                out.append(
+                    f"{len(rows)} {kind} rows no longer parse as a {kind}; kept unchanged "
+                    "with their states and history, for a maintainer to look at:"
+                )
+                out += [f"  {kind} {row_id} <{msgid}>" for row_id, msgid in rows]
+        return out
+
+
+def rebuild_reviews(list_ids: Sequence[int] | None) -> RebuildReport:
+    """Rebuild review data for the given lists (all when None), keeping ids and decisions."""
     links = MessageList.objects.all()
     if list_ids is not None:
         links = links.filter(mailing_list_id__in=list_ids)
@@ -29,70 +73,90 @@ def rebuild_reviews(list_ids: Sequence[int] | None) -> int:
         .values_list("message_id", flat=True)
         .distinct()
     )
-    with transaction.atomic():
-        kept, names = _decisions(list_ids), _locked_names(list_ids)
-        _drop(list_ids, message_ids)
-        for start in range(0, len(message_ids), BATCH):
-            _replay(message_ids[start : start + BATCH], list_ids)
-        _restore(kept)
-        _restore_names(names)
-    return len(message_ids)
-
-
-def _projects(list_ids: Sequence[int] | None):
-    projects = Project.objects.all()
-    return projects if list_ids is None else projects.filter(mailing_list_id__in=list_ids)
-
-
-def _decisions(list_ids) -> list[tuple]:
-    return list(
-        Patch.objects.filter(project__in=_projects(list_ids)).values_list(
-            "message_id", "project_id", "state_id", "delegate_id", "archived", "commit_ref"
-        )
-    )
-
-
-# A series has no identity in the mail; a maintainer-set name follows its first message.
-_LOCKED_NAMES_SQL = """
-SELECT s.project_id, coalesce(
-    (SELECT min(p.message_id) FROM reviews_patch p WHERE p.series_id = s.id),
-    (SELECT c.message_id FROM reviews_cover c WHERE c.series_id = s.id)), s.name
-FROM reviews_series s WHERE s.name_locked AND s.project_id = ANY(%s)
-"""
-
-_RESTORE_NAMES_SQL = """
-UPDATE reviews_series s SET name = u.name, name_locked = true
-FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) u(project, anchor, name)
-JOIN (SELECT message_id, project_id, series_id FROM reviews_patch
-      UNION ALL SELECT message_id, project_id, series_id FROM reviews_cover) x
-    ON x.message_id = u.anchor AND x.project_id = u.project
-WHERE s.id = x.series_id
-"""
-
-
-def _locked_names(list_ids) -> list[tuple]:
-    project_ids = list(_projects(list_ids).values_list("id", flat=True))
-    with connection.cursor() as cursor:
-        cursor.execute(_LOCKED_NAMES_SQL, [project_ids])
-        return [row for row in cursor.fetchall() if row[1] is not None]
-
-
-def _restore_names(names: list[tuple]) -> None:
-    if names:
-        with connection.cursor() as cursor:
-            cursor.execute(_RESTORE_NAMES_SQL, [list(c) for c in zip(*names, strict=True)])
-
-
-def _drop(list_ids, message_ids: list[int]) -> None:
     projects = _projects(list_ids)
-    Event.objects.filter(project__in=projects).delete()
-    Patch.objects.filter(project__in=projects).delete()
-    Cover.objects.filter(project__in=projects).delete()
-    Series.objects.filter(project__in=projects).delete()
-    Trailer.objects.filter(message_id__in=message_ids).delete()
+    report = RebuildReport(messages=len(message_ids))
+    with transaction.atomic():
+        carry = _carry(projects)
+        _set_aside(projects, message_ids)
+        for start in range(0, len(message_ids), BATCH):
+            _replay(message_ids[start : start + BATCH], list_ids, carry)
+        _put_back(report)
+        _refresh_threads(message_ids)
+        _count(report, projects, carry)
+        _drop_set_aside()
+        events.touch()
+    return report
 
 
-def _replay(message_ids: list[int], list_ids) -> None:
+def _projects(list_ids: Sequence[int] | None) -> list[int]:
+    projects = Project.objects.all()
+    if list_ids is not None:
+        projects = projects.filter(mailing_list_id__in=list_ids)
+    return list(projects.values_list("id", flat=True))
+
+
+_KEPT_PATCH_SQL = """
+SELECT id, message_id, project_id, series_id, state_id, state_origin, state_before_id,
+    delegate_id, archived, commit_ref
+FROM reviews_patch WHERE project_id = ANY(%s)
+"""
+
+
+def _carry(projects: list[int]) -> Carry:
+    """The old rows' ids and what people decided, keyed by (message, project)."""
+    carry = Carry()
+    with connection.cursor() as cursor:
+        cursor.execute(_KEPT_PATCH_SQL, [projects])
+        for pid, message, project, series, *decided in cursor.fetchall():
+            carry.patches[(message, project)] = dict(
+                zip(("id", "state_id", "state_origin", "state_before_id", "delegate_id",
+                     "archived", "commit_ref"), (pid, *decided), strict=True)
+            )  # fmt: skip
+            if series is not None:
+                carry.series_of[(message, project)] = series
+        cursor.execute(
+            "SELECT id, message_id, project_id, series_id FROM reviews_cover "
+            "WHERE project_id = ANY(%s)",
+            [projects],
+        )
+        for cid, message, project, series in cursor.fetchall():
+            carry.covers[(message, project)] = cid
+            if series is not None:
+                carry.series_of[(message, project)] = series
+        cursor.execute(
+            "SELECT id, name, name_locked, received_total >= total FROM reviews_series "
+            "WHERE project_id = ANY(%s)",
+            [projects],
+        )
+        series_rows = cursor.fetchall()
+    carry.names = {sid: name for sid, name, locked, _ in series_rows if locked}
+    carry.complete = frozenset(sid for sid, _, _, done in series_rows if done)
+    carry.protect_upto = max((p["id"] for p in carry.patches.values()), default=0)
+    return carry
+
+
+# The old rows wait in temporary tables until the replay shows which came back.
+_SET_ASIDE_SQL = """
+CREATE TEMP TABLE rebuild_patch ON COMMIT DROP AS
+    SELECT * FROM reviews_patch WHERE project_id = ANY(%(projects)s);
+CREATE TEMP TABLE rebuild_cover ON COMMIT DROP AS
+    SELECT * FROM reviews_cover WHERE project_id = ANY(%(projects)s);
+CREATE TEMP TABLE rebuild_series ON COMMIT DROP AS
+    SELECT id FROM reviews_series WHERE project_id = ANY(%(projects)s);
+DELETE FROM reviews_seriesreference WHERE project_id = ANY(%(projects)s);
+DELETE FROM reviews_patch WHERE project_id = ANY(%(projects)s);
+DELETE FROM reviews_cover WHERE project_id = ANY(%(projects)s);
+DELETE FROM reviews_series WHERE project_id = ANY(%(projects)s);
+DELETE FROM reviews_trailer WHERE message_id = ANY(%(messages)s);
+"""
+
+
+def _set_aside(projects: list[int], message_ids: list[int]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_SET_ASIDE_SQL, {"projects": projects, "messages": message_ids})
+
+
+def _replay(message_ids: list[int], list_ids: Sequence[int] | None, carry: Carry) -> None:
     raws = dict(
         RawMail.objects.filter(message_id__in=message_ids).values_list("message_id", "data")
     )
@@ -118,22 +182,74 @@ def _replay(message_ids: list[int], list_ids) -> None:
                 author_id=authors.get(message_id),
             )
         )
-    record_batch(stored)
+    record_batch(stored, carry)
 
 
-def _restore(kept: list[tuple]) -> None:
-    """Put the maintainers' decisions back, in one statement."""
-    if not kept:
-        return
-    columns = list(zip(*kept, strict=True))
+# Rows the replay did not make again go back as they were; a series that is
+# gone leaves the events and rows that named it pointing at no series.
+_PUT_BACK_SQL = """
+INSERT INTO reviews_patch SELECT o.* FROM rebuild_patch o
+WHERE NOT EXISTS (SELECT 1 FROM reviews_patch p WHERE p.id = o.id);
+INSERT INTO reviews_cover SELECT o.* FROM rebuild_cover o
+WHERE NOT EXISTS (SELECT 1 FROM reviews_cover c WHERE c.id = o.id);
+CREATE TEMP TABLE rebuild_gone ON COMMIT DROP AS
+    SELECT o.id FROM rebuild_series o
+    WHERE NOT EXISTS (SELECT 1 FROM reviews_series s WHERE s.id = o.id);
+UPDATE reviews_patch SET series_id = NULL WHERE series_id IN (SELECT id FROM rebuild_gone);
+UPDATE reviews_cover SET series_id = NULL WHERE series_id IN (SELECT id FROM rebuild_gone);
+UPDATE reviews_event SET series_id = NULL WHERE series_id IN (SELECT id FROM rebuild_gone);
+"""
+
+_PUT_BACK_REPORT_SQL = """
+SELECT 'patch', o.id, m.msgid FROM rebuild_patch o JOIN archive_message m ON m.id = o.message_id
+WHERE NOT EXISTS (SELECT 1 FROM reviews_patch p WHERE p.id = o.id)
+UNION ALL
+SELECT 'cover', o.id, m.msgid FROM rebuild_cover o JOIN archive_message m ON m.id = o.message_id
+WHERE NOT EXISTS (SELECT 1 FROM reviews_cover c WHERE c.id = o.id)
+ORDER BY 1, 2
+"""
+
+
+def _put_back(report: RebuildReport) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_PUT_BACK_REPORT_SQL)
+        for kind, row_id, msgid in cursor.fetchall():
+            target = report.unparsed_patches if kind == "patch" else report.unparsed_covers
+            target.append((row_id, msgid))
+        cursor.execute(_PUT_BACK_SQL)
+
+
+def _drop_set_aside() -> None:
+    # ON COMMIT DROP is not enough: a caller's transaction may rebuild twice.
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE rebuild_patch, rebuild_cover, rebuild_series, rebuild_gone")
+
+
+def _refresh_threads(message_ids: list[int]) -> None:
+    """Comments and A/R/T counts, once every patch and cover is back."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT thread_id FROM archive_message "
+            "WHERE id = ANY(%s) AND thread_id IS NOT NULL ORDER BY 1",
+            [message_ids],
+        )
+        threads = [row[0] for row in cursor.fetchall()]
+    for start in range(0, len(threads), THREAD_CHUNK):
+        chunk = threads[start : start + THREAD_CHUNK]
+        derived.refresh_comments(chunk)
+        derived.refresh_counts(chunk)
+
+
+def _count(report: RebuildReport, projects: list[int], carry: Carry) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            UPDATE reviews_patch p SET state_id = u.state, delegate_id = u.delegate,
-                archived = u.archived, commit_ref = u.commit_ref
-            FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bool[],
-                        %s::text[]) u(message, project, state, delegate, archived, commit_ref)
-            WHERE p.message_id = u.message AND p.project_id = u.project
+            SELECT (SELECT count(*) FROM reviews_patch WHERE project_id = ANY(%(p)s)),
+                (SELECT count(*) FROM reviews_patch WHERE project_id = ANY(%(p)s)
+                    AND id > %(upto)s),
+                (SELECT count(*) FROM reviews_cover WHERE project_id = ANY(%(p)s)),
+                (SELECT count(*) FROM reviews_series WHERE project_id = ANY(%(p)s))
             """,
-            [list(column) for column in columns],
+            {"p": projects, "upto": carry.protect_upto},
         )
+        report.patches, report.new_patches, report.covers, report.series = cursor.fetchone()

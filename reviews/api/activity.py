@@ -60,7 +60,8 @@ class EventList(ApiView, generics.ListAPIView):
     def get_queryset(self) -> QuerySet:
         big = ("diff", "commit_message", "diffstat")
         return (
-            Event.objects.select_related("project", "actor", "patch", "series", "cover")
+            Event.objects.public()
+            .select_related("project", "actor", "patch", "series", "cover")
             .defer(*(f"patch__{f}" for f in big))
             .annotate(
                 patch_msgid=F("patch__message__msgid"), cover_msgid=F("cover__message__msgid")

@@ -13,7 +13,6 @@ from archive.models import SEARCH_VECTORS, Message
 from reviews import links
 from reviews.models import Comment, Patch, Series, Trailer
 from reviews.rendering.cache import mail_html_many
-from reviews.services import revisions_of
 
 # Shown first, in this order; other kinds follow alphabetically.
 REVIEW_KINDS = ("Reviewed-by", "Acked-by", "Tested-by")
@@ -129,7 +128,7 @@ def series_patches(series: Series) -> list[Patch]:
 
 def revisions(series: Series) -> list[Series]:
     """Every revision of the series' lineage, oldest first (one query)."""
-    return revisions_of(series)
+    return series.revisions()
 
 
 def commit_text(commit_message: str) -> str:

@@ -8,11 +8,11 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from rest_framework.authtoken.models import Token
 
+from reviews import services
 from reviews.checks import check_state_expression
 from reviews.models import Bundle, Patch, Project
 from reviews.pages.posting import login_first
@@ -68,9 +68,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_first
 def regenerate_token(request: HttpRequest) -> HttpResponse:
     """Create the user's API token, or replace it (the old one stops working at once)."""
-    with transaction.atomic():
-        replaced = Token.objects.filter(user=request.user).delete()[0] > 0
-        Token.objects.create(user=request.user)
+    _, replaced = services.regenerate_api_token(request.user)
     messages.success(
         request, "Your API token was regenerated; the old one no longer works." if replaced
         else "Your API token was created.",

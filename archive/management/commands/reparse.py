@@ -32,5 +32,6 @@ class Command(BaseCommand):
         count = rebuild_search(messages.values_list("id", flat=True).distinct())
         self.stdout.write(f"rebuilt the search index of {count} messages")
         for processor in message_processors():
-            processor.rebuild(list_ids)
+            for line in processor.rebuild(list_ids):
+                self.stdout.write(line)
             self.stdout.write(f"rebuilt {processor.name}")
