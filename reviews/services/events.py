@@ -35,11 +35,14 @@ STAMP_SEQUENCE = "reviews_change_stamp"
 
 
 def touch() -> None:
-    """Move the change stamp once the current transaction commits.
+    """Move the change stamp now and again once the current transaction commits.
 
-    After, not during: a reader between our write and our commit would
-    otherwise cache the old data under the new stamp, and keep serving it.
+    The second move is the one that matters: a reader between our write and
+    our commit may cache the old data under the first new stamp, and the
+    commit moves past it. (A sequence is not transactional: the first move is
+    seen at once, and stays even if the transaction rolls back.)
     """
+    _bump()
     transaction.on_commit(_bump)
 
 

@@ -6,6 +6,7 @@ only their configuration; the server is pytest-django's live server.
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 import sys
@@ -125,6 +126,26 @@ def test_git_pw_patches(world: World, tmp_path: Path) -> None:
     assert messages[1].startswith("hello: greet the world")
     assert REVIEWED in messages[1] and ACKED in messages[1]
     assert messages[2].startswith("bye: add a farewell") and ACKED in messages[2]
+
+
+def test_git_pw_numbers_survive_reparse(world: World) -> None:
+    """What a maintainer did with git-pw, and the numbers it knows, outlive a rebuild."""
+    from django.core.management import call_command
+
+    _git_pw_config(world)
+    first = world.patch("v2", 1)
+    world.run("git-pw", "patch", "update", "--state", "accepted", "--commit-ref", "feed42",
+              str(first.id))  # fmt: skip
+    created = world.run("git-pw", "bundle", "create", "picked", str(first.id))
+    before = [world.run("git-pw", "patch", "show", str(first.id)).stdout,
+              world.run("git-pw", "series", "show", str(first.series_id)).stdout,
+              world.run("git-pw", "bundle", "list").stdout]  # fmt: skip
+    assert "picked" in created.stdout and "feed42" in before[0]
+    call_command("reparse", stdout=io.StringIO())
+    after = [world.run("git-pw", "patch", "show", str(first.id)).stdout,
+             world.run("git-pw", "series", "show", str(first.series_id)).stdout,
+             world.run("git-pw", "bundle", "list").stdout]  # fmt: skip
+    assert after == before
 
 
 def test_git_pw_series_and_bundles(world: World, tmp_path: Path) -> None:
