@@ -25,6 +25,8 @@ PAGE_SIZE = 50
 SEARCH_LIMIT = 10_000  # messages an mbox search returns at most
 COUNT_LIMIT = 1_000  # past this, result counts say "more than" (counting is the slow part)
 _CACHE_SECONDS = 3600
+# Bump when cached pages change (templates/archive, archive/views/render.py).
+RENDER_VERSION = 2
 # Results pages are keyed on the archive's stamp; the timeout bounds what a
 # rebuilt search index (same messages, new vectors) could leave stale.
 _SEARCH_CACHE_SECONDS = 600
@@ -84,7 +86,8 @@ def message_page_key(mlist: MailingList | None, msgid: str) -> str:
     if row is None:
         raise Http404("no such message")
     where = mlist.pk if mlist is not None else ALL
-    return "archive:message:{}:{}:{}".format(db.alias, where, ":".join(str(v) for v in row))
+    values = ":".join(str(v) for v in row)
+    return f"archive:message:{RENDER_VERSION}:{db.alias}:{where}:{values}"
 
 
 def message_lists(message: Message) -> list[str]:
@@ -165,7 +168,7 @@ def thread_messages(thread_id: int) -> list[Message]:
 
 def thread_cache_key(thread: Thread, kind: str) -> str:
     stamp = thread.last_activity.timestamp() if thread.last_activity else 0
-    return f"archive:thread:{thread.pk}:{thread.message_count}:{stamp}:{kind}"
+    return f"archive:thread:{RENDER_VERSION}:{thread.pk}:{thread.message_count}:{stamp}:{kind}"
 
 
 def thread_mbox_raws(thread_id: int) -> list[bytes]:

@@ -17,7 +17,7 @@ from reviews.models import Patch, Project, State
 
 PER_PAGE = 50
 # Bump when reviews/_patch_rows.html changes: cached rows are keyed on it.
-RENDER_VERSION = 1
+RENDER_VERSION = 2
 
 
 @dataclass

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from html import escape
 
+from archive.invisible import escape_visible
 from reviews.rendering.highlight import highlighter_for
 
 __all__ = ["DiffFile", "parse_diff", "render_diff"]
@@ -51,15 +51,18 @@ def parse_diff(diff: str) -> list[DiffFile]:
 
     Hunk bodies are read by the counts in their ``@@`` header, so a removed
     line reading ``-- x`` is not taken for the next file's ``--- `` line.
+    Lines are split at ``\n`` only, as ``git apply`` splits them: a carriage
+    return or form feed stays inside its line.
     """
     files: list[DiffFile] = []
     current: DiffFile | None = None
     hunk: Hunk | None = None
     old_left = new_left = 0
-    for line in diff.replace("\r\n", "\n").split("\n"):
+    for line in diff.split("\n"):
         if hunk is not None and (old_left > 0 or new_left > 0 or line.startswith("\\")):
             kind = _KINDS.get(line[:1], "ctx")
-            hunk.lines.append((kind, line[1:]))
+            # A line without a sign (mangled in transit) is shown whole, as context.
+            hunk.lines.append((kind, line[1:] if line[:1] in _KINDS else line))
             old_left -= kind in ("ctx", "del")
             new_left -= kind in ("ctx", "add")
             continue
@@ -112,14 +115,14 @@ def _coloured(file: DiffFile, hunk: Hunk) -> list[str]:
             next(old_html)
             out.append(next(new_html))
         else:
-            out.append(escape(text, quote=False))
+            out.append(escape_visible(text))
     return out
 
 
 def _hunk_rows(file: DiffFile, hunk: Hunk) -> list[str]:
     rows = [
         '<tr class="hunk"><td class="ln"></td><td class="ln"></td>'
-        f"<td>{escape(hunk.header, quote=False)}</td></tr>"
+        f"<td>{escape_visible(hunk.header)}</td></tr>"
     ]
     old_no, new_no = hunk.old_start, hunk.new_start
     signs = {"add": "+", "del": "-", "ctx": " ", "note": "\\"}
@@ -138,14 +141,14 @@ def _hunk_rows(file: DiffFile, hunk: Hunk) -> list[str]:
 
 
 def _file_html(index: int, file: DiffFile) -> str:
-    path = escape(file.path or "(unknown file)")
+    path = _file_name(file.path) if file.path else "(unknown file)"
     title = path
     if file.old_path and file.new_path and file.old_path != file.new_path:
-        title = f"{escape(file.old_path)} → {path}" if file.new_path != "/dev/null" else path
+        title = f"{_file_name(file.old_path)} → {path}" if file.new_path != "/dev/null" else path
     notes = [h for h in file.headers if not h.startswith(_PLAIN_HEADERS)]
     meta = ""
     if notes:
-        meta = f'<pre class="diff-meta">{escape(chr(10).join(notes), quote=False)}</pre>'
+        meta = f'<pre class="diff-meta">{escape_visible(chr(10).join(notes))}</pre>'
     rows = [row for hunk in file.hunks for row in _hunk_rows(file, hunk)]
     body = (
         f'<div class="diff-scroll"><table class="diff-table"><tbody>{"".join(rows)}'
@@ -161,6 +164,11 @@ def _file_html(index: int, file: DiffFile) -> str:
     )
 
 
+def _file_name(path: str) -> str:
+    """A file name isolated from the text around it, its invisible characters marked."""
+    return f"<bdi>{escape_visible(path)}</bdi>"
+
+
 def _stat(file: DiffFile) -> str:
     added = sum(1 for h in file.hunks for kind, _ in h.lines if kind == "add")
     removed = sum(1 for h in file.hunks for kind, _ in h.lines if kind == "del")
@@ -174,5 +182,5 @@ def render_diff(diff: str) -> str:
     """Escaped HTML for every file of ``diff``; the diff text itself when unparseable."""
     files = parse_diff(diff)
     if not files:
-        return f'<pre class="diff-raw">{escape(diff, quote=False)}</pre>'
+        return f'<pre class="diff-raw">{escape_visible(diff)}</pre>'
     return "".join(_file_html(i, f) for i, f in enumerate(files, 1))

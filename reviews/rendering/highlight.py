@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache, partial
-from html import escape
 
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_for_filename
 from pygments.token import Comment, Keyword, Literal, Name, Number, Operator, String, _TokenType
 from pygments.util import ClassNotFound
 
+from archive.invisible import CODE, escape_visible
 from reviews.rendering.scanners import C_SUFFIXES, DTS_SUFFIXES, highlight_c, highlight_dts
 
 __all__ = ["highlight_lines", "highlighter_for", "lexer_for", "warm_up"]
@@ -97,25 +97,36 @@ def warm_up() -> None:
 
 def _scanned(scanner: Highlighter, lines: list[str]) -> list[str]:
     if sum(map(len, lines)) > MAX_HIGHLIGHT_CHARS:
-        return [escape(line, quote=False) for line in lines]
+        return [escape_visible(line) for line in lines]
     return scanner(lines)
 
 
 def highlight_lines(lexer: Lexer | None, lines: list[str]) -> list[str]:
-    """Escaped HTML for each of ``lines`` (without newlines), coloured when possible."""
+    """Escaped HTML for each of ``lines`` (without newlines), coloured when possible.
+
+    Pygments reads a carriage return as a line break and drops a leading byte
+    order mark, which would shift every later line. So the lexer sees such
+    characters as blanks, and the HTML is cut from the original text at the
+    lexer's token boundaries: whatever the lexer does, each entry is exactly
+    its line (invisible characters shown as markers by ``escape_visible``).
+    """
     text = "\n".join(lines)
-    if lexer is None or len(text) > MAX_HIGHLIGHT_CHARS:
-        return [escape(line, quote=False) for line in lines]
+    if lexer is None or not lines or len(text) > MAX_HIGHLIGHT_CHARS:
+        return [escape_visible(line) for line in lines]
+    lexed = CODE.sub(" ", text) if CODE.search(text) else text
     out: list[list[str]] = [[]]
-    for ttype, value in lexer.get_tokens(text):
+    position = 0
+    for ttype, value in lexer.get_tokens(lexed):
         css = _css_class(ttype)
-        for i, part in enumerate(value.split("\n")):
+        original = text[position : position + len(value)]
+        position += len(value)
+        for i, part in enumerate(original.split("\n")):
             if i:
                 out.append([])
             if part:
-                piece = escape(part, quote=False)
+                piece = escape_visible(part)
                 out[-1].append(f'<span class="{css}">{piece}</span>' if css else piece)
-    html = ["".join(parts) for parts in out]
-    # A lexer may add or drop a trailing newline; keep exactly one entry per line.
-    html += [""] * (len(lines) - len(html))
-    return html[: len(lines)]
+    if position < len(text):  # the lexer dropped text: show it all uncoloured
+        return [escape_visible(line) for line in lines]
+    # Text a lexer adds (a final newline) was cut off above: one entry per line.
+    return ["".join(parts) for parts in out][: len(lines)]

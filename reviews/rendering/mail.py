@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from html import escape
 
+from archive.invisible import INVISIBLE, PROSE, escape_visible
 from reviews.trailers import KNOWN_KINDS
 
 __all__ = ["SHORT_QUOTE", "render_mail"]
@@ -28,18 +29,19 @@ _TRAILER_RE = re.compile(
     r"^\s*(?:" + "|".join(re.escape(k) for k in KNOWN_KINDS) + r"):\s+\S", re.IGNORECASE
 )
 _ATTRIBUTION_RE = re.compile(r"(?:wrote|writes|said):\s*$")
-_URL_RE = re.compile(r"\bhttps?://[^\s<>\"'()\[\]]+[^\s<>\"'()\[\].,;:!?]")
+# A URL ends at an invisible character, which is then shown as a marker.
+_URL_RE = re.compile(rf"\bhttps?://[^\s<>\"'()\[\]{INVISIBLE}]+[^\s<>\"'()\[\].,;:!?{INVISIBLE}]")
 
 
 def _linkify(line: str) -> str:
-    """Escape a line, turning http(s) URLs into links."""
+    """Escape a line, turning http(s) URLs into links and invisible characters into markers."""
     out, last = [], 0
     for match in _URL_RE.finditer(line):
-        out.append(escape(line[last : match.start()], quote=False))
+        out.append(escape_visible(line[last : match.start()], PROSE))
         url = escape(match.group(0))
         out.append(f'<a href="{url}" rel="nofollow noopener">{url}</a>')
         last = match.end()
-    out.append(escape(line[last:], quote=False))
+    out.append(escape_visible(line[last:], PROSE))
     return "".join(out)
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from html import escape
+
+from archive.invisible import escape_visible
 
 __all__ = ["C_SUFFIXES", "DTS_SUFFIXES", "highlight_c", "highlight_dts"]
 
@@ -106,22 +107,22 @@ def _scan(
     for match in pattern.finditer(text):
         start = match.start()
         if start > position:
-            out.append(escape(text[position:start], quote=False))
+            out.append(escape_visible(text[position:start]))
         css = match.lastgroup
         if css == "nf" and declares is not None and not declares(text, start):
-            out.append(escape(match.group(), quote=False))  # a call, not a definition
+            out.append(escape_visible(match.group()))  # a call, not a definition
             position = match.end()
             continue
         # A token never spans a line in the output: a comment over three lines
         # becomes three spans, so every line stays well-formed on its own.
         out.append(
             "\n".join(
-                f'<span class="{css}">{escape(part, quote=False)}</span>' if part else ""
+                f'<span class="{css}">{escape_visible(part)}</span>' if part else ""
                 for part in match.group().split("\n")
             )
         )
         position = match.end()
-    out.append(escape(text[position:], quote=False))
+    out.append(escape_visible(text[position:]))
     html = "".join(out).split("\n")
     html += [""] * (len(lines) - len(html))
     return html[: len(lines)]

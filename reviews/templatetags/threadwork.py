@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.safestring import SafeString, mark_safe
 
+from archive.invisible import escape_visible
 from reviews import links
 from reviews.listing import PatchListQuery
 
@@ -50,6 +52,12 @@ def search_url(q: str) -> str:
 def web_url(url: str) -> str:
     """``url`` if it is http(s), else "": stored URLs (check targets) come from strangers."""
     return url if url and links.is_web_url(url) else ""
+
+
+@register.filter
+def file_name(path: str) -> SafeString:
+    """A file name from mail, isolated (``<bdi>``) with its invisible characters marked."""
+    return mark_safe(f"<bdi>{escape_visible(str(path))}</bdi>")  # escaped just here
 
 
 @register.filter

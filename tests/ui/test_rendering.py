@@ -36,7 +36,8 @@ def test_diff_files_hunks_and_numbers():
     assert '<tr class="add"><td class="ln" data-ln=""></td><td class="ln" data-ln="11">' in html
     assert "&lt;b&gt;added&lt;/b&gt;" in html and "<b>" not in html
     assert '<span class="c">' in html  # the C comment is coloured
-    assert "rename from old.txt" in html and "old.txt → new.txt" in html
+    assert "rename from old.txt" in html
+    assert "<bdi>old.txt</bdi> → <bdi>new.txt</bdi>" in html  # file names isolated
 
 
 def test_diff_that_is_not_a_diff_is_shown_escaped():
