@@ -16,9 +16,9 @@ from django.db.models import BooleanField, FloatField, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
+from archive.dbrouting import read_connection
 from archive.models import SEARCH_VECTORS, MailingList, Message, MessageList, RawMail, Thread
 from archive.search import Compiled, QueryError, compile_query, parse_query
-from config.routers import read_connection
 
 ALL = "all"
 PAGE_SIZE = 50

@@ -27,14 +27,17 @@ def settle() -> None:
 
     Loading it here also spares the first visitor of each kind of page the
     wait: parsing a page's templates or building a lexer takes 10-50 ms.
+    The apps' own warm-up hooks (syntax colouring's lexers, built lazily by
+    Pygments) are named in ``settings.THREADWORK_WARM_UP``.
     """
+    from django.conf import settings
     from django.urls import get_resolver
-
-    from reviews.rendering.highlight import warm_up
+    from django.utils.module_loading import import_string
 
     get_resolver().url_patterns  # noqa: B018 (imports every view module now)
     _compile_templates()
-    warm_up()  # syntax colouring's lexers, built lazily by Pygments
+    for hook in getattr(settings, "THREADWORK_WARM_UP", ()):
+        import_string(hook)()
     gc.collect()
     gc.freeze()
     first, second, _ = gc.get_threshold()

@@ -12,15 +12,19 @@ say clearly why it refuses.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
+from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 __all__ = [
     "LOCKED_MESSAGE",
+    "LoginForm",
     "LoginView",
     "ThrottledModelBackend",
     "is_locked_out",
@@ -84,12 +88,18 @@ class ThrottledModelBackend(ModelBackend):
         return user
 
 
+class LoginForm(AuthenticationForm):
+    """Refuses a locked-out username+address before checking the password at all."""
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        if username and is_locked_out(username, self.request):
+            raise forms.ValidationError(LOCKED_MESSAGE, code="locked")
+        return super().clean()
+
+
 class LoginView(auth_views.LoginView):
     """Django's login view with our form (which explains a lockout); lands on /user/."""
 
     next_page = "/user/"
-
-    def get_form_class(self):
-        from reviews.forms import LoginForm
-
-        return LoginForm
+    form_class = LoginForm

@@ -7,15 +7,12 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
 
-from reviews.auth import LOCKED_MESSAGE, is_locked_out
 from reviews.models import Bundle, Patch, Project, State
 
 __all__ = [
     "BulkPatchForm",
     "BundleForm",
-    "LoginForm",
     "PatchForm",
     "PatchStateForm",
     "SeriesStateForm",
@@ -23,16 +20,6 @@ __all__ = [
 
 NO_CHANGE = ""
 ARCHIVE_CHOICES = [(NO_CHANGE, "— no change —"), ("yes", "Archive"), ("no", "Unarchive")]
-
-
-class LoginForm(AuthenticationForm):
-    """Refuses a locked-out username+address before checking the password at all."""
-
-    def clean(self) -> dict[str, Any]:
-        username = self.cleaned_data.get("username")
-        if username and is_locked_out(username, self.request):
-            raise forms.ValidationError(LOCKED_MESSAGE, code="locked")
-        return super().clean()
 
 
 def _states() -> forms.ModelChoiceField:

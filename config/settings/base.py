@@ -47,8 +47,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # HTTP 503 instead of a 500 while the database is unreachable (config/middleware.py).
     "config.middleware.DatabaseUnavailableMiddleware",
-    # Marks GET/HEAD requests whose reads may use a read replica (config/routers.py).
-    "config.routers.ReplicaRoutingMiddleware",
+    # Marks GET/HEAD requests whose reads may use a read replica (archive/dbrouting.py).
+    "archive.dbrouting.ReplicaRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -133,12 +133,12 @@ DATABASES["default"]["CONN_MAX_AGE"] = 60
 # the first request gets a new connection instead of an error.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Read replicas from DATABASE_REPLICA_URL (comma-separated): reads of GET/HEAD
-# requests go to one of them, everything else to "default" (config/routers.py).
+# requests go to one of them, everything else to "default" (archive/dbrouting.py).
 THREADWORK_REPLICA_DATABASES: list[str] = []
 for _alias, _replica in replica_settings().items():
     DATABASES[_alias] = {**_replica, "CONN_MAX_AGE": 60}
     THREADWORK_REPLICA_DATABASES.append(_alias)
-DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+DATABASE_ROUTERS = ["archive.dbrouting.ReplicaRouter"]
 # A client that just wrote reads from the primary for this long, so the page
 # after a form post shows the change even while the replicas catch up.
 THREADWORK_REPLICA_PIN_SECONDS = int(os.environ.get("THREADWORK_REPLICA_PIN_SECONDS", 10))
@@ -168,6 +168,11 @@ STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / ".data" / "stat
 
 # Ingestion: mail above this many bytes is quarantined, never dropped.
 THREADWORK_MAX_MESSAGE_BYTES = int(os.environ.get("THREADWORK_MAX_MESSAGE_BYTES", 50 * 1024 * 1024))
+
+# Called once at process start, before the heap is frozen (config/heap.py):
+# each builds something the first request would otherwise wait for. Named by
+# dotted path so that config imports no app.
+THREADWORK_WARM_UP: list[str] = ["reviews.rendering.highlight.warm_up"]
 
 # Processors run on every ingested message (archive/processors.py): a pure
 # analysis in the parsing workers, then a write inside the ingest transaction.

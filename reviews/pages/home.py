@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.db import connection
 
-from config.routers import read_connection
+from archive.dbrouting import read_connection
 from reviews.models import Project
 from reviews.pages.stamp import change_stamp
 

@@ -18,8 +18,8 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.test import Client, RequestFactory, override_settings
 from rest_framework.authtoken.models import Token
 
+from archive.dbrouting import PIN_COOKIE, ReplicaRoutingMiddleware
 from archive.models import MailingList
-from config.routers import PIN_COOKIE, ReplicaRoutingMiddleware
 from reviews.models import Project
 
 ALIAS = "test_replica"

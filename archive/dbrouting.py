@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Reads of safe requests go to a read replica; everything else to the primary.
 
 Django's routers never see the request, so :class:`ReplicaRoutingMiddleware`
@@ -19,6 +20,11 @@ then decides per query:
 Management commands (``ingest``, ``migrate``) and other threads never carry
 the mark, so they use the primary only. Without ``DATABASE_REPLICA_URL``
 everything uses ``default``.
+
+It lives in ``archive`` because both apps read through
+:func:`read_connection` (``reviews`` may import ``archive``, and no app
+imports ``config``); the settings name the router and the middleware by
+dotted path.
 """
 
 from __future__ import annotations
