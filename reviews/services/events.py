@@ -103,16 +103,18 @@ class StateChange:
 
 def record_state_changes(changes: Sequence[StateChange], actor: Any = None) -> list[Event]:
     """The Events of state changes made in bulk SQL (superseding and its undoing)."""
-    return record(
-        event_for(
-            EventCategory.PATCH_STATE_CHANGED,
-            project_id=c.project_id,
-            actor=actor,
-            patch_id=c.patch_id,
-            series_id=c.series_id,
-            previous_state=c.previous,
-            current_state=c.current,
-            **({"reason": c.reason} if c.reason else {}),
-        )
-        for c in changes
+    return record(_state_changed(change, actor) for change in changes)
+
+
+def _state_changed(change: StateChange, actor: Any) -> Event:
+    payload: dict[str, Any] = {"previous_state": change.previous, "current_state": change.current}
+    if change.reason:
+        payload["reason"] = change.reason
+    return event_for(
+        EventCategory.PATCH_STATE_CHANGED,
+        project_id=change.project_id,
+        actor=actor,
+        patch_id=change.patch_id,
+        series_id=change.series_id,
+        **payload,
     )

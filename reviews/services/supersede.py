@@ -128,8 +128,8 @@ def _supersede(sql: str, params: dict[str, object], protect_upto: int) -> int:
                 "superseded": state(SUPERSEDED).id,
                 "open": list(SUPERSEDABLE),
                 "protect": protect_upto,
-                "auto": StateOrigin.AUTO.value,
-                "mail": StateOrigin.MAIL.value,
+                "auto": StateOrigin.AUTO,
+                "mail": StateOrigin.MAIL,
             },
         )
         rows = cursor.fetchall()
@@ -153,7 +153,7 @@ def undo_stranded(roots: Sequence[int], *, protect_upto: int = 0) -> int:
                 "roots": list(roots),
                 "superseded": state(SUPERSEDED).id,
                 "protect": protect_upto,
-                "auto": StateOrigin.AUTO.value,
+                "auto": StateOrigin.AUTO,
             },
         )
         rows = cursor.fetchall()
