@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import shlex
+
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
 from archive import browse
+from archive.invisible import escape_visible
 from archive.models import RawMail
 from archive.views.common import (
     Elsewhere,
@@ -49,7 +53,7 @@ def _message_article(list_name: str, message) -> dict[str, str]:
         "lists": browse.message_lists(message),
         "replies": replies,
         "thread_overview": _thread_overview(list_name, message, thread),
-        "reply_to": _reply_recipients(message),
+        "reply_command": reply_command(message),
     }
     return {
         "list_name": list_name,
@@ -70,9 +74,20 @@ def _thread_overview(list_name: str, message, thread) -> str:
     return html
 
 
-def _reply_recipients(message) -> dict[str, str]:
+def reply_command(message) -> SafeString:
+    """``git send-email`` answering ``message``, as HTML, safe to paste into a shell.
+
+    Every value comes from mail, so each is quoted for the shell (a Message-ID
+    may read ``<a'$(rm -rf ~)'@x>``); invisible characters, which could
+    reorder or hide part of the command on screen, are shown as markers.
+    """
     sender = message.author.email if message.author else ""
-    return {"to": sender, "cc": ", ".join(x for x in (message.to, message.cc) if x)}
+    cc = ", ".join(x for x in (message.to, message.cc) if x)
+    options = [("--in-reply-to", message.msgid), ("--to", sender)] + ([("--cc", cc)] if cc else [])
+    lines = ["git send-email"]
+    lines += [f"  {name}={shlex.quote(value)}" for name, value in options]
+    lines.append("  /path/to/YOUR_REPLY")
+    return mark_safe(escape_visible(" \\\n".join(lines)))  # escaped by escape_visible
 
 
 @require_safe
