@@ -65,13 +65,27 @@ def describe(char: str) -> str:
     return f"U+{code:04X} {name}"
 
 
+# How the commonest controls are written in C, Python and shell strings.
+_ESCAPES = {
+    0x00: "\\0",
+    0x07: "\\a",
+    0x08: "\\b",
+    0x0B: "\\v",
+    0x0C: "\\f",
+    0x0D: "\\r",
+    0x1B: "\\e",
+}
+
+
 @lru_cache(maxsize=256)
 def _marker(char: str) -> str:
+    # Text, not the Control Pictures block (␍): common fonts (DejaVu,
+    # Liberation) have no glyphs for those, and a box says nothing.
     code = ord(char)
-    if code < 0x20:
-        shown = chr(0x2400 + code)  # the Control Pictures block: ␀ … ␟
-    elif code == 0x7F:
-        shown = "\u2421"  # ␡
+    if code in _ESCAPES:
+        shown = _ESCAPES[code]
+    elif code < 0xA0:
+        shown = f"\\x{code:02x}"
     else:
         shown = f"&lt;U+{code:04X}&gt;"
     css = "ctrl bidi" if _BIDI.match(char) else "ctrl"

@@ -53,7 +53,7 @@ def test_the_carriage_return_line_is_one_row_with_a_marker() -> None:
     html = render_diff(diff)
     rows = shown_diff_rows(html)
     assert rows.count(CR_LINE) == 1 and " e = 5" in rows and "+f = 6" in rows
-    marker = '<span class="ctrl" title="U+000D CARRIAGE RETURN">␍</span>'
+    marker = '<span class="ctrl" title="U+000D CARRIAGE RETURN">\\r</span>'
     assert html.count(marker) == 4  # .py, .c, .dts and NOTES
 
 
@@ -64,7 +64,7 @@ def test_uncoloured_paths_show_markers_too(monkeypatch: pytest.MonkeyPatch) -> N
     assert shown_diff_rows(html) == hunk_lines(diff)
     assert CODE.search(html) is None
     raw = render_diff("not a diff\rhidden")  # shown whole when unparseable
-    marker = '<span class="ctrl" title="U+000D CARRIAGE RETURN">␍</span>'
+    marker = '<span class="ctrl" title="U+000D CARRIAGE RETURN">\\r</span>'
     assert raw == f'<pre class="diff-raw">not a diff{marker}hidden</pre>'
 
 
@@ -78,7 +78,7 @@ class _Lossy:
 def test_a_lexer_that_loses_text_leaves_the_lines_uncoloured() -> None:
     lines = ["a\rb", "c"]
     assert highlight.highlight_lines(_Lossy(), lines) == [  # type: ignore[arg-type]
-        'a<span class="ctrl" title="U+000D CARRIAGE RETURN">␍</span>b',
+        'a<span class="ctrl" title="U+000D CARRIAGE RETURN">\\r</span>b',
         "c",
     ]
 
@@ -136,7 +136,7 @@ def test_joiners_are_marked_in_code_but_not_in_prose() -> None:
 def test_mail_text_shows_controls_and_stops_links_at_them() -> None:
     html = render_mail("Apply this:\n" + CR_LINE + "\nsee https://example.org/a\u202egpj.exe")
     assert "\r" not in html and "\u202e" not in html
-    assert 'title="U+000D CARRIAGE RETURN">␍</span>' in html
+    assert 'title="U+000D CARRIAGE RETURN">\\r</span>' in html
     assert '<a href="https://example.org/a" rel="nofollow noopener">' in html
     assert unmark(html).split("\n")[1] == CR_LINE
 
@@ -156,7 +156,7 @@ def test_archive_body_keeps_its_lines_and_marks_controls() -> None:
 def test_search_snippets_mark_controls_and_keep_their_highlights() -> None:
     html = str(render_snippet("before \x02match\rhere\x03 after\x04tail"))
     assert html == (
-        'before <mark>match<span class="ctrl" title="U+000D CARRIAGE RETURN">␍</span>here'
+        'before <mark>match<span class="ctrl" title="U+000D CARRIAGE RETURN">\\r</span>here'
         "</mark> after … tail"
     )
 
