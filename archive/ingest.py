@@ -28,7 +28,7 @@ from django.db import InterfaceError, OperationalError, connection
 from archive import processors, services
 from archive.models import QuarantineReason
 from archive.parsing import ParsedMessage, UnparseableMessage, parse_message
-from archive.sources import RawMail
+from archive.sources import OVERSIZE_KEPT_BYTES, RawMail
 
 CHUNK = 64  # messages per worker task: enough to amortise pickling
 BATCH = 1000  # messages per store transaction
@@ -103,8 +103,22 @@ def analyse_raw(raw: bytes) -> _Outcome:
     return _Outcome(parsed, analysis, "")
 
 
-def _analyse_chunk(chunk: list[bytes]) -> list[_Outcome]:
-    return [analyse_raw(raw) for raw in chunk]
+# What the parsing workers get for mail over the size limit: it is never parsed.
+_TOO_LARGE = _Outcome(None, {}, "over the size limit")
+
+
+def _analyse_chunk(chunk: list[bytes | None]) -> list[_Outcome]:
+    return [_TOO_LARGE if raw is None else analyse_raw(raw) for raw in chunk]
+
+
+def _to_parse(chunk: list[RawMail]) -> list[bytes | None]:
+    """The bytes of each mail for the parsers, None for mail too large to store."""
+    limit = settings.THREADWORK_MAX_MESSAGE_BYTES
+    return [None if _size(mail) > limit else mail.data for mail in chunk]
+
+
+def _size(mail: RawMail) -> int:
+    return len(mail.data) + mail.omitted
 
 
 def _chunks(mails: Iterable[RawMail], size: int) -> Iterator[list[RawMail]]:
@@ -129,7 +143,7 @@ def _parallel(chunks: Iterator[list[RawMail]], pool) -> Iterator[tuple[RawMail, 
     with pool:
         pending: deque = deque()
         for chunk in chunks:
-            pending.append((chunk, pool.apply_async(_analyse_chunk, ([m.data for m in chunk],))))
+            pending.append((chunk, pool.apply_async(_analyse_chunk, (_to_parse(chunk),))))
             # Read ahead about two store batches, so workers keep parsing while the
             # parent writes a batch; the bound keeps memory flat on huge sources.
             if len(pending) >= READ_AHEAD_CHUNKS:
@@ -142,7 +156,7 @@ def _parallel(chunks: Iterator[list[RawMail]], pool) -> Iterator[tuple[RawMail, 
 
 def _serial(chunks: Iterator[list[RawMail]]) -> Iterator[tuple[RawMail, _Outcome]]:
     for chunk in chunks:
-        yield from zip(chunk, _analyse_chunk([m.data for m in chunk]), strict=True)
+        yield from zip(chunk, _analyse_chunk(_to_parse(chunk)), strict=True)
 
 
 class Progress:
@@ -322,9 +336,8 @@ def _run(
     try:
         for mail, outcome in stream:
             summary.read += 1
-            if len(mail.data) > limit:
-                detail = f"{len(mail.data)} bytes is over the {limit}-byte limit"
-                _quarantine(summary, mail, QuarantineReason.TOO_LARGE, detail, list_override)
+            if _size(mail) > limit:
+                _quarantine_too_large(summary, mail, limit, list_override)
             elif outcome.parsed is None:
                 _quarantine(
                     summary, mail, QuarantineReason.UNPARSEABLE, outcome.error, list_override
@@ -377,10 +390,20 @@ def _flush(
         summary.duplicate += result.duplicate
 
 
+def _quarantine_too_large(summary, mail: RawMail, limit: int, list_hint) -> None:
+    """Keep at most the first OVERSIZE_KEPT_BYTES of mail over the limit, and say so."""
+    size, kept = _size(mail), mail.data[:OVERSIZE_KEPT_BYTES]
+    detail = f"{size} bytes is over the {limit}-byte limit"
+    if len(kept) < size:
+        detail += f"; only its first {len(kept)} bytes are kept here"
+    kept_mail = RawMail(kept, mail.origin, size - len(kept))
+    _quarantine(summary, kept_mail, QuarantineReason.TOO_LARGE, detail, list_hint)
+
+
 def _quarantine(summary, mail: RawMail, reason: str, detail: str, list_hint) -> None:
     services.quarantine(
         mail.data, hashlib.sha256(mail.data).hexdigest(), reason, detail, mail.origin,
-        list_hint or "",
+        list_hint or "", size=_size(mail),
     )  # fmt: skip
     with summary.lock:
         summary.quarantined += 1

@@ -303,9 +303,21 @@ def _relist_threads(cursor, message_ids: list[int]) -> None:
 
 
 def quarantine(
-    raw: bytes, sha256: str, reason: str, detail: str, origin: str, list_hint: str = ""
+    raw: bytes,
+    sha256: str,
+    reason: str,
+    detail: str,
+    origin: str,
+    list_hint: str = "",
+    size: int | None = None,
 ) -> None:
-    """Keep mail we could not archive, with the reason; a retry of the same bytes counts up."""
+    """Keep mail we could not archive, with the reason; a retry of the same bytes counts up.
+
+    ``raw`` may be only the first bytes of a mail of ``size`` bytes (too large
+    to keep whole): ``size`` is then more than ``len(raw)``.
+    """
+    # size is an integer column: a larger mail's true size is in its detail.
+    size = min(len(raw) if size is None else size, 2**31 - 1)
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -315,7 +327,7 @@ def quarantine(
             ON CONFLICT (sha256) DO UPDATE SET attempts = archive_quarantinedmail.attempts + 1,
                 reason = EXCLUDED.reason, detail = EXCLUDED.detail
             """,
-            [raw, sha256, len(raw), reason, detail[:2000], origin[:1000], list_hint[:255]],
+            [raw, sha256, size, reason, detail[:2000], origin[:1000], list_hint[:255]],
         )
 
 

@@ -17,11 +17,16 @@ import subprocess
 import sys
 import threading
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
+
+from archive.mboxsplit import OVERSIZE_KEPT_BYTES, HeldMessage, split_mbox
+
+__all__ = ["OVERSIZE_KEPT_BYTES", "RawMail", "SourceError", "describe_source", "estimate_count",
+           "iter_source"]  # fmt: skip
 
 GZIP_MAGIC = b"\x1f\x8b"
 # A gzip stream may legitimately inflate ~5-10x; beyond BOTH of these it is
@@ -30,13 +35,8 @@ BOMB_RATIO = 100
 BOMB_MIN_BYTES = 1 << 30
 # Files are read in bounded blocks, so the inflation limit is checked as we go.
 _BLOCK = 1 << 22
-# A From_ separator looks like "From sender Mon Sep 17 00:00:00 2001" (git's
-# mailsplit uses the same "has a time and a year" test). Requiring that shape
-# keeps unescaped body lines such as "From the beginning, ..." (mboxo writers,
-# git's own t5100 sample.mboxrd) inside their message instead of splitting it.
-_FROM_LINE = re.compile(rb"From \S+\s.*\d{1,2}:\d{2}(?::\d{2})?\s.*\d{4}")
-_SEPARATOR = re.compile(rb"^From [^\n]*\n", re.M)
-_ESCAPED_FROM_LINE = re.compile(rb"^>(>*From )", re.M)
+# The default of iter_source's message_limit; ingest passes THREADWORK_MAX_MESSAGE_BYTES.
+DEFAULT_MESSAGE_LIMIT = 50 << 20
 _EPOCH_NAME = re.compile(r"(\d+)\.git")
 # Inflating 16 MiB of a gzip mbox is enough to extrapolate a count (~50 ms).
 _ESTIMATE_SAMPLE = 1 << 24
@@ -44,40 +44,48 @@ _ESTIMATE_SAMPLE = 1 << 24
 
 @dataclass(frozen=True)
 class RawMail:
-    """One message exactly as stored, plus where it came from."""
+    """One message exactly as stored, plus where it came from.
+
+    ``omitted`` counts the bytes of a message over the size limit that were
+    not kept: ``data`` is then only its first bytes (archive.mboxsplit).
+    """
 
     data: bytes
     origin: str
+    omitted: int = 0
 
 
 class SourceError(Exception):
     """The source cannot be read; the message is a sentence for the user."""
 
 
-def iter_source(source: str, *, stdin: BinaryIO | None = None) -> Iterator[RawMail]:
+def iter_source(
+    source: str, *, stdin: BinaryIO | None = None, message_limit: int = DEFAULT_MESSAGE_LIMIT
+) -> Iterator[RawMail]:
     """Yield every message of `source` in a deterministic order.
 
     `source` is "-" (one message on `stdin`, default sys.stdin), an mbox/mboxrd
     file (optionally gzip-compressed), a single-message file, a Maildir, a
     public-inbox v2 epoch (N.git) or a public-inbox v2 inbox folder.
 
-    Every message is yielded whole, whatever its size: dropping mail is never
-    this module's call, the caller quarantines what it will not store. Raises
-    SourceError (possibly after yielding some messages) when the source cannot
-    be read.
+    Every message is yielded: dropping mail is never this module's call, the
+    caller quarantines what it will not store. One over `message_limit` bytes
+    is yielded as its first OVERSIZE_KEPT_BYTES with `omitted` counting the
+    rest, so no message is ever held whole past the limit. Raises SourceError
+    (possibly after yielding some messages) when the source cannot be read.
     """
     kind = _classify(source)
     if kind == "stdin":
-        yield from _iter_stdin(stdin if stdin is not None else sys.stdin.buffer)
+        yield from _iter_stdin(stdin if stdin is not None else sys.stdin.buffer, message_limit)
     elif kind == "maildir":
-        yield from _iter_maildir(Path(source))
+        yield from _iter_maildir(Path(source), message_limit)
     elif kind == "epoch":
-        yield from _iter_epoch(Path(source))
+        yield from _iter_epoch(Path(source), message_limit)
     elif kind == "inbox":
         for epoch in _epochs(Path(source)):
-            yield from _iter_epoch(epoch)
+            yield from _iter_epoch(epoch, message_limit)
     else:
-        yield from _iter_file(Path(source))
+        yield from _iter_file(Path(source), message_limit)
 
 
 def describe_source(source: str) -> str:
@@ -158,17 +166,47 @@ def _unreadable(path: Path | str, exc: Exception) -> SourceError:
     return SourceError(f"Cannot read {path}: {reason}.")
 
 
-def _iter_file(path: Path) -> Iterator[RawMail]:
+def _iter_file(path: Path, limit: int) -> Iterator[RawMail]:
     try:
         with _open_file(path) as stream:
             blocks = _bounded_blocks(stream, path)
             first = next(blocks, b"")
             if first.startswith(b"From "):
-                yield from _split_mbox(chain([first], blocks), str(path))
-            elif first:
-                yield RawMail(b"".join(chain([first], blocks)), str(path))
+                pieces = split_mbox(chain([first], blocks), limit)
+                for number, (data, omitted) in enumerate(pieces, 1):
+                    yield RawMail(data, f"{path}:message#{number}", omitted)
+            elif message := _held(chain([first], blocks), limit, str(path)):
+                yield message
     except (OSError, EOFError, zlib.error) as exc:
         raise _unreadable(path, exc) from exc
+
+
+def _held(
+    blocks: Iterator[bytes], limit: int, origin: str, *, envelope: bool = False
+) -> RawMail | None:
+    """One message from its blocks held within `limit`, or None when there are no bytes.
+
+    `envelope`: drop a leading From_ line (procmail/MTA envelope).
+    """
+    message = HeldMessage(limit)
+    for block in blocks:
+        message.add(block)
+    if not message.size:
+        return None
+    data, omitted = message.take()
+    if envelope:
+        data = _drop_from_line(data)
+    return RawMail(data, origin, omitted)
+
+
+def _blocks(stream: BinaryIO, size: int = -1) -> Iterator[bytes]:
+    """`stream` in blocks of at most _BLOCK bytes, up to `size` bytes (all when -1)."""
+    while size:
+        block = stream.read(_BLOCK if size < 0 else min(_BLOCK, size))
+        if not block:
+            return
+        size -= 0 if size < 0 else len(block)
+        yield block
 
 
 def _bounded_blocks(stream: BinaryIO, path: Path) -> Iterator[bytes]:
@@ -186,52 +224,6 @@ def _bounded_blocks(stream: BinaryIO, path: Path) -> Iterator[bytes]:
                 "stopped. Decompress it yourself if it is genuine."
             )
         yield block
-
-
-def _split_mbox(blocks: Iterable[bytes], name: str) -> Iterator[RawMail]:
-    """Split an mbox, read in blocks, into messages; undo one level of mboxrd escaping.
-
-    Separators are found with one regular-expression scan per block rather
-    than a Python step per line. The input starts with a separator.
-    """
-    buf, start, scan, number = b"", -1, 0, 0
-    for block in chain(blocks, [b""]):
-        final = not block
-        buf += block
-        while (match := _SEPARATOR.search(buf, scan)) is not None:
-            scan = match.end()
-            if number and not _FROM_LINE.match(buf, match.start()):
-                continue  # "From the beginning, ..." in a body: not a separator
-            if start >= 0:
-                yield _message(buf[start : match.start()], name, number)
-            start, number = match.end(), number + 1
-        if final:
-            break
-        # Keep only the message being read; rescan an unfinished last line.
-        scan = max(scan, buf.rfind(b"\n") + 1)
-        if start > 0:
-            buf, scan, start = buf[start:], scan - start, 0
-    if start >= 0:
-        yield _message(buf[start:], name, number)
-
-
-def _message(data: bytes, name: str, number: int) -> RawMail:
-    if b">From " in data:
-        data = _ESCAPED_FROM_LINE.sub(rb"\1", data)
-    return RawMail(_strip_separator_newline(data), f"{name}:message#{number}")
-
-
-def _strip_separator_newline(data: bytes) -> bytes:
-    """Drop the blank line mbox writers add after each message, if it is there.
-
-    Only a *blank* trailing line is removed, so a message whose writer skipped
-    the blank line (e.g. git format-patch output) keeps its final newline.
-    """
-    if data.endswith(b"\r\n\r\n"):
-        return data[:-2]
-    if data.endswith(b"\n\n"):
-        return data[:-1]
-    return data
 
 
 def _drop_from_line(data: bytes) -> bytes:
@@ -263,13 +255,13 @@ def _estimate_mbox(path: Path) -> int:
 # --- stdin and Maildir -------------------------------------------------------
 
 
-def _iter_stdin(stream: BinaryIO) -> Iterator[RawMail]:
+def _iter_stdin(stream: BinaryIO, limit: int) -> Iterator[RawMail]:
     try:
-        data = stream.read()
+        message = _held(_blocks(stream), limit, "stdin", envelope=True)
     except OSError as exc:
         raise _unreadable("standard input", exc) from exc
-    if data:
-        yield RawMail(_drop_from_line(data), "stdin")
+    if message:
+        yield message
 
 
 def _maildir_files(root: Path) -> Iterator[tuple[str, Path]]:
@@ -283,7 +275,7 @@ def _maildir_files(root: Path) -> Iterator[tuple[str, Path]]:
                     yield entry.name, entry
 
 
-def _iter_maildir(root: Path) -> Iterator[RawMail]:
+def _iter_maildir(root: Path, limit: int) -> Iterator[RawMail]:
     # Names start with the delivery time, so sorting by name is also roughly
     # chronological, across cur/ and new/ alike.
     try:
@@ -292,11 +284,12 @@ def _iter_maildir(root: Path) -> Iterator[RawMail]:
         raise _unreadable(root, exc) from exc
     for _name, path in files:
         try:
-            data = path.read_bytes()
+            with path.open("rb") as stream:
+                message = _held(_blocks(stream), limit, str(path), envelope=True)
         except OSError as exc:
             raise _unreadable(path, exc) from exc
-        if data:
-            yield RawMail(_drop_from_line(data), str(path))
+        if message:
+            yield message
 
 
 # --- public-inbox v2 git -------------------------------------------------------
@@ -355,7 +348,7 @@ def _popen(epoch: Path, *args: str, stdin: int | None = None) -> subprocess.Pope
         raise SourceError("git is not installed; it is needed to read public-inbox.") from exc
 
 
-def _iter_epoch(epoch: Path) -> Iterator[RawMail]:
+def _iter_epoch(epoch: Path, limit: int) -> Iterator[RawMail]:
     """Yield the blob `m` of each first-parent commit, oldest first.
 
     One rev-list and one long-running `cat-file --batch`; a feeder thread keeps
@@ -370,7 +363,7 @@ def _iter_epoch(epoch: Path) -> Iterator[RawMail]:
     feeder = threading.Thread(target=_feed, args=(revs, cat, pending), daemon=True)
     feeder.start()
     try:
-        yield from _read_batch(epoch, cat, pending)
+        yield from _read_batch(epoch, cat, pending, limit)
         if revs.wait() != 0:
             raise SourceError(f"git rev-list failed in {epoch}; is {branch} a valid branch?")
     finally:
@@ -403,7 +396,7 @@ def _feed(
 
 
 def _read_batch(
-    epoch: Path, cat: subprocess.Popen[bytes], pending: collections.deque[bytes]
+    epoch: Path, cat: subprocess.Popen[bytes], pending: collections.deque[bytes], limit: int
 ) -> Iterator[RawMail]:
     assert cat.stdout is not None
     out = cat.stdout
@@ -418,9 +411,14 @@ def _read_batch(
             raise SourceError(
                 f"{epoch} commit {sha}: 'm' is not a file; not a public-inbox v2 epoch?"
             )
-        data = out.read(int(fields[2]))
+        size = int(fields[2])
+        origin = f"{epoch} commit {sha}"
+        if size <= limit:
+            mail = RawMail(out.read(size), origin)
+        else:  # keep a prefix, read past the rest
+            mail = _held(_blocks(out, size), limit, origin) or RawMail(b"", origin)
         out.read(1)  # The newline cat-file puts after every object.
-        yield RawMail(data, f"{epoch} commit {sha}")
+        yield mail
     if pending:
         raise SourceError(f"git cat-file stopped early in {epoch}; the repository may be corrupt.")
     _check_deletions(epoch, deletions)

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 
 from archive.ingest import IngestSummary, ingest
@@ -88,4 +89,4 @@ def watch(
 def _mails(files: list[Path]) -> Iterator[RawMail]:
     for path in files:
         # A file may hold one message or (from some delivery agents) an mbox.
-        yield from iter_source(str(path))
+        yield from iter_source(str(path), message_limit=settings.THREADWORK_MAX_MESSAGE_BYTES)

@@ -12,6 +12,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from archive.mbox import mboxrd
+from archive.mboxsplit import is_from_line
 from archive.sources import iter_source
 from tests.fuzz.seeds import project_seeds
 from tests.fuzz.strategies import any_mail
@@ -43,3 +44,19 @@ def test_mboxrd_written_by_the_archive_reads_back_byte_for_byte(
         path = Path(tmp) / "out.mbox"
         path.write_bytes(gzip.compress(blob) if compress else blob)
         assert [mail.data for mail in iter_source(str(path))] == mails
+
+
+# The separator test before archive.mboxsplit: a regular expression that could
+# backtrack for minutes on a long line. is_from_line must answer as it did.
+_OLD_FROM_LINE = re.compile(rb"From \S+\s.*\d{1,2}:\d{2}(?::\d{2})?\s.*\d{4}")
+_LINE_PIECES = st.sampled_from(
+    [b"1", b"12", b"2001", b":", b"00:00", b" ", b"\t", b"\r", b"\n", b"\x0b", b"a", b"From "]
+)
+
+
+@given(st.lists(_LINE_PIECES, max_size=30).map(b"".join), st.integers(0, 200))
+def test_from_line_test_answers_as_the_old_regular_expression(rest: bytes, stop: int) -> None:
+    line = b"From " + rest
+    stop = min(stop, len(line))
+    assert is_from_line(line) == bool(_OLD_FROM_LINE.match(line))
+    assert is_from_line(line, 0, stop) == bool(_OLD_FROM_LINE.match(line, 0, stop))

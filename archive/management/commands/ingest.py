@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from os import EX_TEMPFAIL
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 
@@ -103,7 +104,11 @@ class Command(BaseCommand):
 
     def _mails(self, sources: list[str]) -> Iterator[RawMail]:
         for source in sources:
-            yield from iter_source(source, stdin=sys.stdin.buffer if source == "-" else None)
+            yield from iter_source(
+                source,
+                stdin=sys.stdin.buffer if source == "-" else None,
+                message_limit=settings.THREADWORK_MAX_MESSAGE_BYTES,
+            )
 
     def _report(self, summary: IngestSummary) -> None:
         self.stdout.write(summary.line())

@@ -2,7 +2,8 @@
 """``manage.py quarantine [--retry [ID ...] | --show ID]``: mail that could not be archived.
 
 Listing is read-only; ``--retry`` feeds the kept bytes through the same
-ingest pipeline as any other source and releases what is now archived.
+ingest pipeline as any other source and releases what is now archived. Of
+mail that was too large only the first bytes are kept: it is never retried.
 """
 
 from __future__ import annotations
@@ -77,7 +78,11 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"No quarantined message has id {_ids(missing)}.")
         by_hint: dict[str, list[QuarantinedMail]] = {}
+        partial = 0
         for item in items:
+            if item.size > len(item.data):  # only a prefix: retrying would store a cut mail
+                partial += 1
+                continue
             by_hint.setdefault(item.list_hint, []).append(item)
         total = IngestSummary()
         for hint, group in by_hint.items():
@@ -92,6 +97,11 @@ class Command(BaseCommand):
         self.stdout.write(total.line())
         still = total.read - len(archived)
         self.stdout.write(f"{len(archived)} released from quarantine, {still} still quarantined")
+        if partial:
+            self.stdout.write(
+                f"{partial} kept only in part (too large when read) cannot be retried: "
+                "ingest them again from their source after raising THREADWORK_MAX_MESSAGE_BYTES"
+            )
 
 
 def _is_archived(item: QuarantinedMail) -> bool:
