@@ -56,7 +56,8 @@ serve: install
 loadtest: install
 	$(PY) -m tests.loadtest
 
-test: install-test
+# Lint and types first (a few seconds), so CI (.ci/run -> make test) enforces them.
+test: install-test lint
 	$(PY) -m pytest -n 2
 
 # Property-based tests on hostile mail, thousands of examples each (make test runs a few).
@@ -66,9 +67,11 @@ fuzz: install-test
 bench: install-test
 	$(PY) -m tests.bench
 
+# ruff, then mypy (what it checks, and how strictly, is in pyproject.toml).
 lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: install-test
 	$(VENV)/bin/ruff format .

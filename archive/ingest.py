@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -139,7 +139,9 @@ def _start_pool(workers: int):
     return multiprocessing.get_context("fork").Pool(workers)
 
 
-def _parallel(chunks: Iterator[list[RawMail]], pool) -> Iterator[tuple[RawMail, _Outcome]]:
+def _parallel(
+    chunks: Iterator[list[RawMail]], pool
+) -> Generator[tuple[RawMail, _Outcome], None, None]:
     with pool:
         pending: deque = deque()
         for chunk in chunks:
@@ -154,7 +156,7 @@ def _parallel(chunks: Iterator[list[RawMail]], pool) -> Iterator[tuple[RawMail, 
             yield from zip(done_chunk, result.get(), strict=True)
 
 
-def _serial(chunks: Iterator[list[RawMail]]) -> Iterator[tuple[RawMail, _Outcome]]:
+def _serial(chunks: Iterator[list[RawMail]]) -> Generator[tuple[RawMail, _Outcome], None, None]:
     for chunk in chunks:
         yield from zip(chunk, _analyse_chunk(_to_parse(chunk)), strict=True)
 
@@ -339,9 +341,9 @@ def _run(
             if _size(mail) > limit:
                 _quarantine_too_large(summary, mail, limit, list_override)
             elif outcome.parsed is None:
-                _quarantine(
-                    summary, mail, QuarantineReason.UNPARSEABLE, outcome.error, list_override
-                )
+                # The ignores: mypy reads a TextChoices member as a tuple (Django is untyped).
+                unreadable = QuarantineReason.UNPARSEABLE
+                _quarantine(summary, mail, unreadable, outcome.error, list_override)  # type: ignore[arg-type]
             else:
                 batch.append(
                     services.IncomingMessage(
@@ -376,7 +378,7 @@ def _flush(
         if len(batch) == 1:
             item = batch[0]
             mail = RawMail(item.raw, item.parsed.msgid)
-            _quarantine(summary, mail, QuarantineReason.STORE_FAILED,
+            _quarantine(summary, mail, QuarantineReason.STORE_FAILED,  # type: ignore[arg-type]
                         f"storing failed: {sys.exc_info()[1]!r}"[:500], list_override)  # fmt: skip
             return
         # Find the bad message by halving; the good ones still go in. (The
@@ -397,7 +399,7 @@ def _quarantine_too_large(summary, mail: RawMail, limit: int, list_hint) -> None
     if len(kept) < size:
         detail += f"; only its first {len(kept)} bytes are kept here"
     kept_mail = RawMail(kept, mail.origin, size - len(kept))
-    _quarantine(summary, kept_mail, QuarantineReason.TOO_LARGE, detail, list_hint)
+    _quarantine(summary, kept_mail, QuarantineReason.TOO_LARGE, detail, list_hint)  # type: ignore[arg-type]
 
 
 def _quarantine(summary, mail: RawMail, reason: str, detail: str, list_hint) -> None:

@@ -11,7 +11,7 @@ amount of memory.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from enum import Enum
 
 __all__ = ["JUDGED_BYTES", "OVERSIZE_KEPT_BYTES", "HeldMessage", "is_from_line", "split_mbox"]
@@ -155,7 +155,7 @@ class _Splitter:
             if self.message is not None:
                 yield _finish(self.message)
 
-    def _end_line(self, buf: bytes) -> Iterator[tuple[bytes, int]]:
+    def _end_line(self, buf: bytes) -> Generator[tuple[bytes, int], None, int]:
         """Finish the line an earlier block began; returns where the next line starts, or -1."""
         if self.inside is _Inside.LINE_START:
             return 0

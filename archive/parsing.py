@@ -18,14 +18,21 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import Message as EmailMessage
+from typing import Any
 
 import mailparser
 
 from archive.searchterms import message_terms
 
+# Three things below reach into mail-parser's internals: ``core.random_string``,
+# ``MailParser._make_mail`` and the dicts of ``MailParser.attachments``. They
+# are pinned to the versions tested in pyproject.toml, and
+# tests/archive/test_mailparser_internals.py fails when they change.
+#
 # mail-parser logs a warning for every part type it does not manage
 # (pgp-signature...): noise at our volume.
 logging.getLogger("mailparser").setLevel(logging.CRITICAL)
@@ -37,14 +44,14 @@ _UNNAMED = "\x00unnamed"
 mailparser.core.random_string = lambda string_length=10: _UNNAMED
 
 
-class _MailParser(mailparser.MailParser):
+class _MailParser(mailparser.MailParser):  # type: ignore[misc]  # mail-parser has no types
     """mail-parser without the summary dicts it builds last (``mail``, ``mail_partial``).
 
     We read only its parts, attachments and defects; the two dicts re-read
     every header and cost a seventh of a message's whole analysis.
     """
 
-    def _make_mail(self, complete: bool = True) -> dict:
+    def _make_mail(self, complete: bool = True) -> dict[str, Any]:
         return {}
 
 
@@ -318,7 +325,10 @@ def _content(msg: EmailMessage) -> tuple[str, bool, tuple[Attachment, ...], tupl
     Consumes ``msg``: every non-MIME top-level header is deleted first.
     """
     # One pass over the header list; ``del msg[name]`` rescans it per name.
-    msg._headers = [(k, v) for k, v in msg._headers if k.lower() in _MIME_HEADERS]
+    # ``_headers`` is the stdlib's own (name, value) list, which its public
+    # methods read; typeshed leaves it out (tested in test_mailparser_internals).
+    kept = [(k, v) for k, v in msg._headers if k.lower() in _MIME_HEADERS]  # type: ignore[attr-defined]
+    msg._headers = kept  # type: ignore[attr-defined]
     try:
         parser = _MailParser(msg)  # parses on construction
         plain = list(parser.text_plain)
@@ -353,7 +363,7 @@ def _fallback_body(msg: EmailMessage) -> list[str]:
     return []
 
 
-def _attachment(item: dict) -> Attachment:
+def _attachment(item: Mapping[str, Any]) -> Attachment:
     content_type = str(item.get("mail_content_type") or "application/octet-stream").lower()
     payload = item.get("payload") or ""
     filename = str(item.get("filename") or "")

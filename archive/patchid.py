@@ -97,19 +97,28 @@ class _PatchIdState:
         if line.startswith(b"\\ ") and len(line) > 12:
             return True  # "\ No newline at end of file"
         if self.binary:
-            # git skips the next file's "diff" line too, without hashing it.
-            if line.startswith(b"diff "):
-                self.binary = False
-                self.before = -1
+            self._skip_binary(line)
             return True
         if self.before == 0 and self.after == 0:
-            if line.startswith(b"@@ -"):
-                self._hunk_header(line)
-                return True
-            if not line.startswith(b"diff "):
-                return False  # text after the last hunk ends the patch
-            self.flush()
-            self.before = self.after = -1
+            return self._between_hunks(line)
+        self._hash_line(line)
+        return True
+
+    def _skip_binary(self, line: bytes) -> None:
+        # git skips the next file's "diff" line too, without hashing it.
+        if line.startswith(b"diff "):
+            self.binary = False
+            self.before = -1
+
+    def _between_hunks(self, line: bytes) -> bool:
+        """After a hunk: another hunk, the next file's diff, or the end of the patch."""
+        if line.startswith(b"@@ -"):
+            self._hunk_header(line)
+            return True
+        if not line.startswith(b"diff "):
+            return False  # text after the last hunk ends the patch
+        self.flush()
+        self.before = self.after = -1
         self._hash_line(line)
         return True
 

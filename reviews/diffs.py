@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from unidiff import PatchedFile, PatchSet
+from unidiff.patch import PatchedFile, PatchSet
 
 __all__ = ["FileStat", "PatchContent", "diffstat", "find_patch", "find_pull_url", "split_diff"]
 

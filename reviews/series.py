@@ -76,9 +76,9 @@ class SeriesPlanner:
         for slot in existing:
             self._add(slot)
         for project_id, msgid, series_id in references:
-            slot = self._by_id.get(series_id)
-            if slot is not None:
-                self._refs.setdefault((project_id, msgid), []).append(slot)
+            known = self._by_id.get(series_id)
+            if known is not None:
+                self._refs.setdefault((project_id, msgid), []).append(known)
 
     def _add(self, slot: SeriesSlot) -> SeriesSlot:
         slot.key = self._next_key

@@ -72,7 +72,8 @@ class EventList(ApiView, generics.ListAPIView):
         if not args:
             return super().get_serializer(**kwargs)
         events = list(args[0])
-        users, checks = set(), set()
+        users: set[int | None] = set()
+        checks: set[int | None] = set()
         for event in events:
             # The embedded patch and cover read their Message-ID from here.
             if event.patch is not None:

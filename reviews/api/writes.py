@@ -24,8 +24,8 @@ class LenientBooleanField(serializers.BooleanField):
     def to_internal_value(self, data: Any) -> bool:
         flag = parse_bool(data)
         if flag is None:
-            self.fail("invalid", input=data)
-        return flag
+            self.fail("invalid", input=data)  # raises ValidationError
+        return bool(flag)
 
 
 class PatchInput(serializers.Serializer):

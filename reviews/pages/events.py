@@ -70,7 +70,8 @@ def _queryset(project: Project):
 
 def event_rows(project: Project, events: list[Event]) -> list[EventRow]:
     """Rows for ``events``; three queries at most, whatever their number."""
-    users, checks = set(), set()
+    users: set[int | None] = set()
+    checks: set[int | None] = set()
     for event in events:
         payload = event.payload or {}
         users.update(payload.get(k) for k in ("previous_delegate", "current_delegate"))

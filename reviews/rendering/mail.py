@@ -51,7 +51,8 @@ def _quote_depth(line: str) -> int:
 
 def _blocks(lines: list[str]) -> Iterator[tuple[str, list[str]]]:
     """("text" | "quote", lines) runs, in order."""
-    kind, run = "", []
+    kind = ""
+    run: list[str] = []
     for line in lines:
         this = "quote" if _QUOTE_RE.match(line) else "text"
         if this != kind and run:
@@ -112,7 +113,7 @@ def _body_parts(text: list[str]) -> list[str]:
     """HTML parts; a folded quote takes its "X wrote:" line and the blank lines around it."""
     blocks = list(_blocks(text))
     folded = [kind == "quote" and len(run) > SHORT_QUOTE for kind, run in blocks]
-    parts: list[str] = []
+    parts: list[str | None] = []  # None: a text run folded into the quote after it
     for i, (kind, run) in enumerate(blocks):
         if kind == "quote":
             attribution = None

@@ -61,7 +61,7 @@ class Command(BaseCommand):
         if options.get("watch"):
             self._watch(Path(options["watch"]), options["interval"], options["once"], list_override)
             return
-        total = 0
+        total: int | None = 0
         for source in sources:
             count = estimate_count(source) if source != "-" else 1
             total = total + count if count is not None and total is not None else None
