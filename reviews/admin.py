@@ -37,7 +37,7 @@ class _Configuration(admin.ModelAdmin):
 
 @admin.register(Project)
 class ProjectAdmin(_Configuration):
-    list_display = ("link_name", "name", "list_id", "auto_supersede")
+    list_display = ("link_name", "name", "list_id", "auto_supersede", "trust_patchwork_headers")
     search_fields = ("link_name", "name", "list_id")
     filter_horizontal = ("maintainers",)
     readonly_fields = ("mailing_list",)

@@ -53,6 +53,13 @@ class Project(models.Model):
     auto_supersede = models.BooleanField(
         default=True, help_text="Mark older revisions Superseded when a new revision arrives."
     )
+    # Off by default: anyone who can post to the list can write these headers.
+    trust_patchwork_headers = models.BooleanField(
+        default=False,
+        help_text="Set a new patch's state and delegate from its X-Patchwork-State and "
+        "X-Patchwork-Delegate headers. Anyone can write a header: turn this on only when "
+        "the mail that reaches this list is trusted.",
+    )
     maintainers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="maintained_projects", blank=True
     )
