@@ -15,6 +15,24 @@ from reviews.trailers import Trailer, extract_trailers
 
 _IN_BODY_FROM = re.compile(r"\A\s*From:[ \t]*(.+)$", re.M)
 _TEXT_TYPES = ("text/", "application/x-patch", "application/x-diff")
+# Header names as they appear in ParsedMessage.headers_json: a cheap test first.
+_PATCHWORK_HEADER = re.compile(r'"x-patchwork-', re.I)
+
+
+@dataclass(frozen=True)
+class PatchworkHeaders:
+    """What the sender asks of patch trackers in ``X-Patchwork-*`` headers.
+
+    Anyone can write these: ``ignore`` is always honoured (it only asks for
+    less), ``state`` and ``delegate`` only for projects that trust them.
+    """
+
+    ignore: bool = False  # X-Patchwork-Hint: ignore
+    state: str = ""  # X-Patchwork-State as written: a state's name or slug
+    delegate: str = ""  # X-Patchwork-Delegate's address, lower-cased
+
+
+NO_HEADERS = PatchworkHeaders()
 
 
 @dataclass(frozen=True)
@@ -26,6 +44,7 @@ class MailAnalysis:
     hash: str
     patchid: str
     diffstat: tuple[FileStat, ...]
+    patchwork: PatchworkHeaders = NO_HEADERS
 
     @property
     def is_patch(self) -> bool:
@@ -33,13 +52,39 @@ class MailAnalysis:
 
     @property
     def is_cover(self) -> bool:
-        """A tagged, non-reply mail without a diff: ``[PATCH 0/N]`` or a series' opener."""
+        """A ``0/N`` mail without a diff that is not a reply, whatever its other tags.
+
+        ``[PATCH 0/3]``, ``[v2,0/1]``, ``[RESEND 0/3]``, ``[RFC,v2 0/6]``: the
+        marker says it opens a series, as Patchwork reads it. A ``[PATCH]``
+        without a marker and without a diff is not one (see ``lacks_diff``).
+        """
         s = self.subject
-        return self.patch is None and not s.is_reply and s.has_patch_tag and (s.number in (0, None))
+        return self.patch is None and not s.is_reply and s.number == 0
+
+    @property
+    def lacks_diff(self) -> bool:
+        """It says it is a patch, but no diff or pull request was found in it."""
+        return self.patch is None and claims_patch(self.subject)
+
+    @property
+    def is_tracked(self) -> bool:
+        """Whether it becomes a patch or cover letter (unless its sender asked not)."""
+        return (self.is_patch or self.is_cover) and not self.patchwork.ignore
+
+
+def claims_patch(subject: ParsedSubject) -> bool:
+    """A new mail tagged PATCH (or PULL) that is not a ``0/N`` cover letter."""
+    return not subject.is_reply and subject.has_patch_tag and subject.number != 0
+
+
+def read_subject(subject: str | None) -> ParsedSubject:
+    """A subject as analysis reads it: Patchwork's parsing plus Mercurial's markers."""
+    return mercurial_marker(parse_subject(subject))
 
 
 def analyze_message(parsed: ParsedMessage) -> MailAnalysis:
-    subject = mercurial_marker(parse_subject(parsed.subject))
+    subject = read_subject(parsed.subject)
+    headers = patchwork_headers(parsed)
     attachments = [
         (a.content_type, a.filename, a.text)
         for a in parsed.attachments
@@ -58,6 +103,7 @@ def analyze_message(parsed: ParsedMessage) -> MailAnalysis:
             hash=patchwork_hash(diff) if diff else "",
             patchid=(git_patch_id(diff) or "") if diff else "",
             diffstat=diffstat(diff) if diff else (),
+            patchwork=headers,
         )
     return MailAnalysis(
         subject=subject,
@@ -67,6 +113,22 @@ def analyze_message(parsed: ParsedMessage) -> MailAnalysis:
         hash="",
         patchid="",
         diffstat=(),
+        patchwork=headers,
+    )
+
+
+def patchwork_headers(parsed: ParsedMessage) -> PatchworkHeaders:
+    """The first ``X-Patchwork-Hint``, ``-State`` and ``-Delegate``, as Patchwork reads them."""
+    if _PATCHWORK_HEADER.search(parsed.headers_json) is None:
+        return NO_HEADERS  # nearly all mail: no need to decode the headers
+    found: dict[str, str] = {}
+    for name, value in parsed.headers:
+        found.setdefault(name.strip().lower(), " ".join(value.split()))
+    _, delegate = email.utils.parseaddr(found.get("x-patchwork-delegate", ""))
+    return PatchworkHeaders(
+        ignore=found.get("x-patchwork-hint", "").lower() == "ignore",
+        state=found.get("x-patchwork-state", "")[:100],
+        delegate=delegate.strip().lower()[:254] if "@" in delegate else "",
     )
 
 

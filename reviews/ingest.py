@@ -31,7 +31,7 @@ from reviews.models import (
 )  # fmt: skip
 from reviews.projects import ensure_projects
 from reviews.series import MARKER_WINDOW, SeriesPlanner, SeriesSlot, Submission
-from reviews.services import events
+from reviews.services import events, mailheaders
 from reviews.states import state
 from reviews.subjects import parse_subject
 
@@ -88,7 +88,7 @@ def record_batch(stored: Sequence[StoredMessage], carry: Carry | None = None) ->
         _Item(s, analyses[s.id], projects[lid])
         for s in relevant
         for lid in s.new_lists
-        if analyses[s.id].is_patch or analyses[s.id].is_cover
+        if analyses[s.id].is_tracked
     ]
     touched_series = _record_submissions(items, carry or Carry()) if items else set()
     with connection.cursor() as cursor:
@@ -122,7 +122,8 @@ def _store_trailers(stored: Sequence[StoredMessage], analyses: dict[int, MailAna
             email=t.email[:254],
         )
         for s in stored
-        if not analyses[s.id].is_cover
+        # A mail its sender asked trackers to ignore gives no trailers either.
+        if not analyses[s.id].is_cover and not analyses[s.id].patchwork.ignore
         for i, t in enumerate(analyses[s.id].trailers)
     ]
     Trailer.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
@@ -143,7 +144,15 @@ def _record_submissions(items: Sequence[_Item], carry: Carry) -> set[int]:
         batch_size=5000,
         ignore_conflicts=True,
     )
-    _create_submissions(items, subs, slots, carry)
+    patches = _create_submissions(items, subs, slots, carry)
+    mailheaders.apply_patchwork_headers(
+        [
+            (p, item.analysis.patchwork)
+            for item, p in patches
+            if item.project.trust_patchwork_headers
+            and (p.message_id, p.project_id) not in carry.patches  # a kept patch keeps its own
+        ]
+    )
     return {slot.id for slot in slots if slot.id is not None}
 
 
@@ -277,16 +286,18 @@ def _series(slot: SeriesSlot, first: _Item, carry: Carry) -> Series:
 def _create_submissions(
     items: Sequence[_Item], subs: Sequence[Submission], slots: Sequence[SeriesSlot],
     carry: Carry,
-) -> None:  # fmt: skip
+) -> list[tuple[_Item, Patch]]:  # fmt: skip
+    """Write the rows and their creation Events; returns the patches, with their mail."""
     new_state = state(DEFAULT_STATE)
-    patches: list[Patch] = []
+    made: list[tuple[_Item, Patch]] = []
     covers: list[Cover] = []
     for item, sub, slot in zip(items, subs, slots, strict=True):
         key = (item.stored.id, item.project.id)
         if sub.is_cover:
             covers.append(_cover(item, sub, slot, carry.covers.get(key)))
         else:
-            patches.append(_patch(item, sub, slot, new_state, carry.patches.get(key)))
+            made.append((item, _patch(item, sub, slot, new_state, carry.patches.get(key))))
+    patches = [p for _, p in made]
     with connection.cursor() as cursor:
         copy_new(cursor, patches)
         copy_new(cursor, covers)
@@ -315,6 +326,7 @@ def _create_submissions(
         if (c.message_id, c.project_id) not in carry.covers
     ]
     events.record(created)
+    return made
 
 
 def _names(item: _Item) -> tuple[str, str, list[str]]:

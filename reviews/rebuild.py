@@ -28,6 +28,7 @@ from archive.models import Message, MessageList, RawMail
 from archive.processors import StoredMessage
 from reviews import derived
 from reviews.ingest import Carry, record_batch
+from reviews.missed import MissedMail, hint_ignored, without_diff
 from reviews.models import Project
 from reviews.services import events
 
@@ -47,6 +48,10 @@ class RebuildReport:
     # Kept as they were: the new parse makes no patch (cover) of their mail.
     unparsed_patches: list[tuple[int, str]] = field(default_factory=list)
     unparsed_covers: list[tuple[int, str]] = field(default_factory=list)
+    # Mail only, never a patch: the sender asked (X-Patchwork-Hint: ignore).
+    ignored_by_hint: int = 0
+    # Tagged as a patch but without a diff we can read (reviews.missed).
+    without_diff: list[MissedMail] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [
@@ -60,6 +65,18 @@ class RebuildReport:
                     "with their states and history, for a maintainer to look at:"
                 )
                 out += [f"  {kind} {row_id} <{msgid}>" for row_id, msgid in rows]
+        if self.ignored_by_hint:
+            out.append(
+                f"{self.ignored_by_hint} messages archived as mail only, as their senders "
+                "asked (X-Patchwork-Hint: ignore)"
+            )
+        if self.without_diff:
+            out.append(
+                f"{len(self.without_diff)} messages say they are a patch but have no diff "
+                "Threadwork can read; kept as mail (comments where they reply), "
+                "for a maintainer to look at:"
+            )
+            out += [f"  <{m.msgid}> {m.subject}" for m in self.without_diff]
         return out
 
 
@@ -83,6 +100,8 @@ def rebuild_reviews(list_ids: Sequence[int] | None) -> RebuildReport:
         _put_back(report)
         _refresh_threads(message_ids)
         _count(report, projects, carry)
+        report.ignored_by_hint = hint_ignored(list_ids).count()
+        report.without_diff = without_diff(list_ids)
         _drop_set_aside()
         events.touch()
     return report

@@ -21,6 +21,7 @@ from reviews.services.bundles import (
     update_bundle,
 )
 from reviews.services.checks import create_check
+from reviews.services.mailheaders import apply_patchwork_headers
 from reviews.services.patches import (
     delegate_patch,
     rename_series,
@@ -52,6 +53,7 @@ __all__ = [
     "SUPERSEDABLE",
     "add_bundle_patches",
     "add_maintainer",
+    "apply_patchwork_headers",
     "can_change_patch",
     "can_change_state",
     "check_bundle_owner",

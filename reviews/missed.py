@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Mail that looks like a patch but made none: what ``reparse`` and ``missed_patches`` list.
+
+Two kinds, both archived as messages (and comments where they reply under a
+patch), never as patches, covers or series:
+
+- *ignored*: the sender asked patch trackers to leave the mail out
+  (``X-Patchwork-Hint: ignore``, e.g. the stable tree's AUTOSEL robot);
+- *without a diff*: the subject says it is a patch (``[PATCH]``,
+  ``[PATCH v2 3/5]``, not a ``0/N`` cover letter, not a reply) but no diff
+  or pull request was found in it: a patch Threadwork failed to read, or
+  one sent without its code.
+
+Read from what is stored, with the same rules as ingest (``reviews.analysis``),
+so the answer is the same after any ingest or ``reparse``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Exists, OuterRef
+from django.db.models.expressions import RawSQL
+
+from archive.models import Message, MessageQuerySet
+from reviews.analysis import claims_patch, read_subject
+from reviews.models import Patch
+
+__all__ = ["MissedMail", "hint_ignored", "without_diff"]
+
+# ParsedMessage.headers as stored: [[name, value], ...]; names and values as
+# ``reviews.analysis.patchwork_headers`` compares them (any case, any spaces).
+# Strict: in lax mode the filter would see each string of a pair on its own.
+_IGNORE_PATH = (
+    'strict $[*] ? (@[0] like_regex "^x-patchwork-hint$" flag "i"'
+    ' && @[1] like_regex "^\\\\s*ignore\\\\s*$" flag "i")'
+)
+
+
+@dataclass(frozen=True)
+class MissedMail:
+    message_id: int
+    msgid: str
+    subject: str
+
+
+def _messages(list_ids: Sequence[int] | None) -> MessageQuerySet:
+    messages = Message.objects.real()
+    if list_ids is not None:
+        messages = messages.filter(
+            id__in=Message.lists.through.objects.filter(mailing_list_id__in=list_ids).values(
+                "message_id"
+            )
+        )
+    return messages
+
+
+# Ingest's COPY stores the headers as a JSON string holding the list (the API's
+# ``headers_dict`` reads both forms); the text test first spares decoding most rows.
+_IGNORED_SQL = """
+(archive_message.headers::text ILIKE '%%x-patchwork-hint%%' AND jsonb_path_exists(
+    CASE jsonb_typeof(archive_message.headers)
+        WHEN 'string' THEN (archive_message.headers #>> '{}')::jsonb
+        ELSE archive_message.headers END,
+    %s::jsonpath, '{}', true))
+"""
+
+
+def _is_ignored() -> RawSQL:
+    return RawSQL(_IGNORED_SQL, [_IGNORE_PATH], output_field=BooleanField())
+
+
+def hint_ignored(list_ids: Sequence[int] | None = None) -> MessageQuerySet:
+    """Messages (in these lists) whose sender asked trackers to ignore them."""
+    return _messages(list_ids).filter(_is_ignored())
+
+
+def without_diff(list_ids: Sequence[int] | None = None) -> list[MissedMail]:
+    """Messages (in these lists) tagged as a patch that made no patch, oldest first.
+
+    The ignored ones are left out: their senders asked for no patch.
+    """
+    candidates = (
+        _messages(list_ids)
+        .filter(subject__iregex=r"patch|pull")  # every subject claims_patch accepts
+        .exclude(_is_ignored())
+        .exclude(Exists(Patch.objects.filter(message_id=OuterRef("pk"))))
+        .order_by("date", "id")
+        .values_list("id", "msgid", "subject")
+    )
+    return [
+        MissedMail(message_id, msgid, subject)
+        for message_id, msgid, subject in candidates
+        if claims_patch(read_subject(subject))
+    ]
