@@ -94,6 +94,7 @@ def _row(project: Project, event: Event, users: dict, checks: dict, states: dict
     elif event.category == EventCategory.PATCH_DELEGATED:
         before = users.get(payload.get("previous_delegate"), "nobody")
         after = users.get(payload.get("current_delegate"), "nobody")
+        note = payload.get("reason") or ""  # a trusted X-Patchwork-Delegate header
     elif event.category == EventCategory.PATCH_ARCHIVED:
         before = "archived" if payload.get("previous_archived") else "not archived"
         after = "archived" if payload.get("current_archived") else "not archived"

@@ -25,8 +25,8 @@ from reviews.services import events
 
 __all__ = ["DELEGATE_REASON", "STATE_REASON", "apply_patchwork_headers"]
 
-STATE_REASON = "set by the mail's X-Patchwork-State header"
-DELEGATE_REASON = "set by the mail's X-Patchwork-Delegate header"
+STATE_REASON = "set by the X-Patchwork-State header"
+DELEGATE_REASON = "set by the X-Patchwork-Delegate header"
 
 _UPDATE_SQL = """
 UPDATE reviews_patch p SET state_id = coalesce(v.state_id, p.state_id),

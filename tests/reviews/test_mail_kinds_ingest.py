@@ -246,3 +246,12 @@ def test_switching_trust_on_later_changes_no_existing_patch(ingest_file, people)
     Project.objects.update(trust_patchwork_headers=True)
     rebuild_reviews(None)
     assert set(Patch.objects.values_list("state__slug", flat=True)) == {"new"}
+
+
+def test_the_events_page_says_the_header_did_it(ingest_file, people, client) -> None:
+    mia, _ = people
+    linux_mm(trusting=True, maintainer=mia)
+    ingest_file(HEADERS)
+    html = client.get("/project/linux-mm/events/").content.decode()
+    assert html.count(STATE_REASON) == 2
+    assert html.count(DELEGATE_REASON) == 1
