@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape, quoteattr
@@ -10,9 +11,12 @@ from xml.sax.saxutils import escape, quoteattr
 from archive.models import Message
 from archive.msgids import msgid_path
 
-__all__ = ["atom_feed"]
+__all__ = ["atom_feed", "xml_text"]
 
 _SUMMARY_CHARS = 2000
+# What XML 1.0 forbids (its Char production): C0 controls but tab and newlines,
+# surrogates, U+FFFE and U+FFFF. One of them makes the whole document invalid.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _date(value: datetime | None) -> str:
@@ -21,9 +25,9 @@ def _date(value: datetime | None) -> str:
     )
 
 
-def _clean(text: str) -> str:
-    # XML 1.0 forbids most control characters; mail carries them anyway.
-    return "".join(c for c in text if c in "\t\n\r" or c >= " ")
+def xml_text(text: str) -> str:
+    """``text`` with each character XML 1.0 cannot carry made U+FFFD; mail carries them anyway."""
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def atom_feed(
@@ -33,9 +37,9 @@ def atom_feed(
     updated = _date(messages[0].date if messages else None)
     parts = [
         '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">',
-        f"<title>{escape(_clean(title))}</title>",
-        f'<link rel="self" href={quoteattr(feed_url)}/>',
-        f"<id>{escape(feed_url)}</id>",
+        f"<title>{escape(xml_text(title))}</title>",
+        f'<link rel="self" href={quoteattr(xml_text(feed_url))}/>',
+        f"<id>{escape(xml_text(feed_url))}</id>",
         f"<updated>{updated}</updated>",
     ]
     for m in messages:
@@ -43,13 +47,13 @@ def atom_feed(
         author = m.author
         parts.append(
             "<entry>"
-            f"<author><name>{escape(_clean(author.display_name if author else ''))}</name>"
-            f"<email>{escape(_clean(author.email if author else ''))}</email></author>"
-            f"<title>{escape(_clean(m.subject))}</title>"
+            f"<author><name>{escape(xml_text(author.display_name if author else ''))}</name>"
+            f"<email>{escape(xml_text(author.email if author else ''))}</email></author>"
+            f"<title>{escape(xml_text(m.subject))}</title>"
             f"<updated>{_date(m.date)}</updated>"
-            f"<link href={quoteattr(url)}/>"
-            f"<id>{escape('urn:message-id:' + _clean(m.msgid))}</id>"
-            f'<content type="text">{escape(_clean(m.body[:_SUMMARY_CHARS]))}</content>'
+            f"<link href={quoteattr(xml_text(url))}/>"
+            f"<id>{escape('urn:message-id:' + xml_text(m.msgid))}</id>"
+            f'<content type="text">{escape(xml_text(m.body[:_SUMMARY_CHARS]))}</content>'
             "</entry>"
         )
     parts.append("</feed>\n")

@@ -40,6 +40,9 @@ LEXEME_PREFIXES = {"f", "t", "c", "a", "dfn", "dfa", "dfb", "patchid"}
 OTHER_PREFIXES = {"d", "dt", "m", "l"}
 PREFIXES = set(TEXT_FIELDS) | LEXEME_PREFIXES | OTHER_PREFIXES
 KEYWORDS = {"AND", "OR", "NOT"}
+# Brackets and NOTs nest at most this deep: the parser and the compiler
+# recurse once per level, and 500 levels overflowed Python's stack.
+MAX_DEPTH = 50
 
 
 class QueryError(ValueError):
@@ -82,7 +85,10 @@ _TOKEN_RE = re.compile(
 
 
 def parse_query(text: str) -> Node:
-    """Parse a query; raises :class:`QueryError` on an empty or unbalanced one."""
+    """Parse a query; raises :class:`QueryError` on an empty, unbalanced or too deep one."""
+    if "\x00" in text:
+        # PostgreSQL text cannot hold it, and no indexed text contains one.
+        raise QueryError("a query cannot contain a NUL character")
     parser = _Parser(_tokens(text))
     node = parser.parse_or()
     if parser.peek() is not None:
@@ -124,7 +130,7 @@ class _Parser:
     """Recursive descent: OR binds loosest, then AND (explicit or implied), then NOT."""
 
     def __init__(self, tokens: list[object]) -> None:
-        self.tokens, self.pos = tokens, 0
+        self.tokens, self.pos, self.depth = tokens, 0, 0
 
     def peek(self) -> object | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -154,7 +160,15 @@ class _Parser:
         return _combine(And, children)
 
     def parse_unary(self) -> Node | None:
-        token = self.take()
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise QueryError(f"brackets and NOTs nest more than {MAX_DEPTH} deep")
+            return self._unary(self.take())
+        finally:
+            self.depth -= 1
+
+    def _unary(self, token: object) -> Node | None:
         if token == "NOT":
             if self.peek() in (None, ")", "OR", "AND"):
                 return None
@@ -192,7 +206,18 @@ def parse_date_range(text: str, now: datetime) -> tuple[datetime | None, datetim
     """``20240101..20240201`` -> [start, end) in UTC; either side may be open.
 
     A day named as the end is included whole; a single date means that day.
+    Dates outside what PostgreSQL and Python can count (``d:9999-12-31``
+    ends in year 10000) raise :class:`QueryError`.
     """
+    try:
+        return _date_range(text, now)
+    except QueryError:
+        raise
+    except (OverflowError, ValueError):
+        raise QueryError(f"the date {text!r} is out of range") from None
+
+
+def _date_range(text: str, now: datetime) -> tuple[datetime | None, datetime | None]:
     if ".." not in text:
         day = _parse_date(text, now)
         return day, _end_of(text, day)

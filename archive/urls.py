@@ -7,16 +7,20 @@ listed before the message page. ``<list>`` is a list's short name or ``all``.
 
 from django.urls import path
 
-from archive import views
+from archive import (
+    converters,  # noqa: F401  (registers segment and rest)
+    views,
+)
 
 app_name = "archive"
 
-_M = "<str:list_name>/<path:msgid>"
+# segment and rest are str and path that never match a NUL (archive/converters.py).
+_M = "<segment:list_name>/<rest:msgid>"
 
 urlpatterns = [
     path("search/", views.search_alias, name="search"),
-    path("<str:list_name>/", views.list_index, name="list"),
-    path("<str:list_name>/new.atom", views.list_feed, name="list-feed"),
+    path("<segment:list_name>/", views.list_index, name="list"),
+    path("<segment:list_name>/new.atom", views.list_feed, name="list-feed"),
     path(f"{_M}/raw", views.message_raw, name="raw"),
     path(f"{_M}/t.mbox.gz", views.thread_mbox, {"compress": True}, name="thread-mbox-gz"),
     path(f"{_M}/t.mbox", views.thread_mbox, {"compress": False}, name="thread-mbox"),

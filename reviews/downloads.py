@@ -16,6 +16,7 @@ from rest_framework.authentication import BasicAuthentication, TokenAuthenticati
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
+from archive.converters import MSGID_GROUP
 from archive.mbox import mboxrd_message
 from archive.models import RawMail
 from reviews.models import Bundle, BundlePatch, Cover, Patch
@@ -129,15 +130,13 @@ def _api_user(request: HttpRequest):
     return None
 
 
-_MSGID = r"(?P<msgid>.+)"
-
 urlpatterns = [
-    re_path(rf"^project/(?P<link_name>[-\w]+)/patch/{_MSGID}/mbox/$", patch_mbox,
+    re_path(rf"^project/(?P<link_name>[-\w]+)/patch/{MSGID_GROUP}/mbox/$", patch_mbox,
             name="patch-mbox"),
-    re_path(rf"^project/(?P<link_name>[-\w]+)/patch/{_MSGID}/raw/$", patch_raw,
+    re_path(rf"^project/(?P<link_name>[-\w]+)/patch/{MSGID_GROUP}/raw/$", patch_raw,
             name="patch-raw"),
-    re_path(rf"^project/(?P<link_name>[-\w]+)/cover/{_MSGID}/mbox/$", cover_mbox,
+    re_path(rf"^project/(?P<link_name>[-\w]+)/cover/{MSGID_GROUP}/mbox/$", cover_mbox,
             name="cover-mbox"),
     path("series/<int:series_id>/mbox/", series_mbox, name="series-mbox"),
-    path("bundle/<str:owner>/<str:name>/mbox/", bundle_mbox, name="bundle-mbox"),
+    path("bundle/<segment:owner>/<segment:name>/mbox/", bundle_mbox, name="bundle-mbox"),
 ]  # fmt: skip

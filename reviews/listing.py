@@ -74,6 +74,12 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+def _text(value: str | None, limit: int) -> str:
+    # PostgreSQL text cannot hold NUL, and no state or patch name contains one.
+    text = (value or "").strip()[:limit]
+    return "" if "\x00" in text else text
+
+
 def _date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value) if value else None
@@ -87,14 +93,14 @@ def parse_list_query(params: Mapping[str, str]) -> PatchListQuery:
         order = DEFAULT_ORDER
     archived = params.get("archived") or "false"
     return PatchListQuery(
-        state=(params.get("state") or ACTION_REQUIRED).strip()[:100],
+        state=_text(params.get("state"), 100) or ACTION_REQUIRED,
         submitter=_int(params.get("submitter")),
         delegate=_int(params.get("delegate")),
         series=_int(params.get("series")),
         archived=archived if archived in ARCHIVED_CHOICES else "false",
         since=_date(params.get("since")),
         until=_date(params.get("until")),
-        q=(params.get("q") or "").strip()[:200],
+        q=_text(params.get("q"), 200),
         order=order,
         page=max(_int(params.get("page")) or 1, 1),
     )

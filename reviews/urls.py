@@ -7,11 +7,14 @@ views, which go in front of these routes when they are added.
 
 from django.urls import include, path, re_path
 
+from archive.converters import MSGID_GROUP
 from reviews import views
 from reviews.feeds import ProjectEventsFeed
 from reviews.pages import actions, bundles, events, profile
 
-_MSGID = r"(?P<msgid>.+?)(?<!/mbox)(?<!/raw)"
+_MSGID = MSGID_GROUP + r"(?<!/mbox)(?<!/raw)"
+# segment: one path segment without NUL (archive/converters.py).
+_BUNDLE = "bundle/<segment:owner>/<segment:name>/"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -31,8 +34,8 @@ urlpatterns = [
     path("patch/<int:patch_id>/update/", actions.patch_update, name="patch-update"),
     path("series/<int:series_id>/state/", actions.series_state, name="series-state"),
     path("bundles/add/", actions.bundle_add, name="bundle-add"),
-    path("bundle/<str:owner>/<str:name>/", bundles.bundle_detail, name="bundle"),
-    path("bundle/<str:owner>/<str:name>/remove/", bundles.bundle_remove, name="bundle-remove"),
-    path("bundle/<str:owner>/<str:name>/update/", bundles.bundle_update, name="bundle-update"),
-    path("bundle/<str:owner>/<str:name>/delete/", bundles.bundle_delete, name="bundle-delete"),
+    path(_BUNDLE, bundles.bundle_detail, name="bundle"),
+    path(f"{_BUNDLE}remove/", bundles.bundle_remove, name="bundle-remove"),
+    path(f"{_BUNDLE}update/", bundles.bundle_update, name="bundle-update"),
+    path(f"{_BUNDLE}delete/", bundles.bundle_delete, name="bundle-delete"),
 ]

@@ -43,6 +43,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # CSP, nosniff, Referrer-Policy, X-Frame-Options on every response (config/security.py).
     "config.security.SecurityHeadersMiddleware",
+    # HTTP 400 for a NUL in the path or query string (config/inputguard.py).
+    "config.inputguard.RefuseNulMiddleware",
     # Static files straight from the app (collected, hashed, compressed in prod).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # HTTP 503 instead of a 500 while the database is unreachable (config/middleware.py).

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, filters, generics
 
@@ -18,7 +19,28 @@ T = TypeVar("T")
 
 
 class OrderingFilter(filters.OrderingFilter):
+    """``order=``, where a view may also sort by a value computed in SQL.
+
+    A view's ``ordering_expressions`` maps such a name (one of its
+    ``ordering_fields``, a model property rather than a column, like a
+    series' ``received_all``) to the expression PostgreSQL sorts by.
+    """
+
     ordering_param = "order"
+
+    def filter_queryset(self, request: Any, queryset: QuerySet, view: Any) -> QuerySet:
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        computed: dict[str, Any] = getattr(view, "ordering_expressions", {})
+        terms = []
+        for term in ordering:
+            expression = computed.get(term.lstrip("-"))
+            if expression is None:
+                terms.append(term)
+            else:
+                terms.append(expression.desc() if term.startswith("-") else expression.asc())
+        return queryset.order_by(*terms)
 
 
 class ApiView(generics.GenericAPIView):

@@ -18,6 +18,7 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Q, QuerySet
 from django.utils.text import slugify
 from django_filters.widgets import QueryArrayWidget
@@ -46,7 +47,11 @@ class _ListField(forms.Field):
         if not value:
             return []
         values = value if isinstance(value, list | tuple) else [value]
-        return [str(v).strip() for v in values if str(v).strip()]
+        cleaned = [str(v).strip() for v in values if str(v).strip()]
+        # A 400 as for CharFilter's values: PostgreSQL text cannot hold NUL.
+        for text in cleaned:
+            ProhibitNullCharactersValidator()(text)
+        return cleaned
 
 
 class ListFilter(django_filters.Filter):

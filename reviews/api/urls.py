@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
+from archive import converters  # noqa: F401  (registers segment)
 from reviews.api import activity, views
 
 __all__ = ["urlpatterns"]
@@ -13,7 +14,7 @@ __all__ = ["urlpatterns"]
 resource_patterns = [
     path("", views.api_root, name="api-index"),
     path("projects/", views.ProjectList.as_view(), name="api-project-list"),
-    path("projects/<str:pk>/", views.ProjectDetail.as_view(), name="api-project-detail"),
+    path("projects/<segment:pk>/", views.ProjectDetail.as_view(), name="api-project-detail"),
     path("people/", views.PersonList.as_view(), name="api-person-list"),
     path("people/<int:pk>/", views.PersonDetail.as_view(), name="api-person-detail"),
     path("users/", views.UserList.as_view(), name="api-user-list"),

@@ -10,7 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
@@ -177,6 +186,12 @@ class _Series(ApiView):
     serializer_class = serializers.SeriesSerializer
     filterset_class = filters.SeriesFilterSet
     ordering_fields = ["id", "name", "date", "submitter", "received_all"]
+    # received_all is a property of Series, not a column (reviews/api/base.py).
+    ordering_expressions = {
+        "received_all": ExpressionWrapper(
+            Q(received_total__gte=F("total")), output_field=BooleanField()
+        )
+    }
     ordering = ["id"]
 
     def get_queryset(self) -> QuerySet:

@@ -180,7 +180,7 @@ def test_search_page(client, archive) -> None:
     assert response.status_code == 200
     text = response.content.decode()
     assert "1 result" in text and PATCH in text
-    assert client.get("/all/", {"q": "(unbalanced"}).status_code == 200
+    assert client.get("/all/", {"q": "(unbalanced"}).status_code == 400
 
 
 def test_fixed_query_counts(client, archive, django_assert_max_num_queries) -> None:
