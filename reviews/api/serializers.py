@@ -14,6 +14,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from reviews.anchors import DiffIndex, anchor_reply, index_diff
 from reviews.api.embedded import (
     CoverRefSerializer,
     PatchRefSerializer,
@@ -24,7 +25,7 @@ from reviews.api.embedded import (
     embed,
     links_of,
 )
-from reviews.models import combined_check_state
+from reviews.models import Patch, combined_check_state
 
 __all__ = [
     "BundleSerializer",
@@ -182,8 +183,21 @@ class SeriesSerializer(SeriesRefSerializer):
         return PatchRefSerializer(series.patches.all(), many=True, context=self.context).data
 
 
+class AnchorSerializer(serializers.Serializer):
+    """An answer in a reply and the diff line it answers (``reviews.anchors``)."""
+
+    path = serializers.CharField(read_only=True)
+    old_line = serializers.IntegerField(read_only=True, allow_null=True)
+    new_line = serializers.IntegerField(read_only=True, allow_null=True)
+    text = serializers.CharField(read_only=True)
+
+
 class CommentSerializer(serializers.Serializer):
-    """A reply under a patch or cover letter (``Comment`` joined to its message)."""
+    """A reply under a patch or cover letter (``Comment`` joined to its message).
+
+    ``anchors`` is Threadwork's addition to Patchwork's fields: the answers the
+    reply writes under quoted lines of the patch's diff (empty under a cover).
+    """
 
     id = serializers.IntegerField(read_only=True)
     url = serializers.SerializerMethodField()
@@ -196,9 +210,32 @@ class CommentSerializer(serializers.Serializer):
     content = serializers.CharField(source="message.body", read_only=True)
     headers = serializers.SerializerMethodField()
     addressed = serializers.SerializerMethodField()
+    anchors = serializers.SerializerMethodField()
 
     def _owner(self) -> tuple[str, int]:
         return self.context["owner_kind"], self.context["owner_id"]
+
+    def _diff_index(self) -> DiffIndex | None:
+        """The patch's diff, indexed once per response (the context is shared)."""
+        kind, owner = self._owner()
+        if kind != "patches":
+            return None
+        if "diff_index" not in self.context:
+            diff = Patch.objects.filter(pk=owner).values_list("diff", flat=True).first()
+            self.context["diff_index"] = index_diff(diff or "")
+        return self.context["diff_index"]
+
+    @extend_schema_field(AnchorSerializer(many=True))
+    def get_anchors(self, comment: Any) -> list[dict[str, Any]]:
+        index = self._diff_index()
+        if index is None:
+            return []
+        author = comment.message.author
+        found = anchor_reply(index, comment.message.body, author.display_name if author else "")
+        return [
+            {"path": a.path, "old_line": a.old_line, "new_line": a.new_line, "text": a.text}
+            for a in found.anchors
+        ]
 
     def get_url(self, comment: Any) -> str:
         kind, owner = self._owner()

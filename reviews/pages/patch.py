@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString
 from reviews import links
 from reviews.checks import check_state_expression
 from reviews.models import Cover, Patch, Series
+from reviews.pages.answers import inline_answer_rows
 from reviews.pages.common import (
     CommentView,
     TrailerView,
@@ -25,10 +26,11 @@ from reviews.pages.common import (
     series_patches,
 )  # fmt: skip
 from reviews.pages.stamp import change_stamp
+from reviews.rendering.answers import LineKey
 from reviews.rendering.cache import commit_html, diff_html
 
 # Bump when the cached parts of the page change shape.
-PARTS_VERSION = 1
+PARTS_VERSION = 2
 PARTS_TIMEOUT = 24 * 3600
 
 
@@ -49,6 +51,7 @@ class PatchPage:
     diffstat: list[FileStatRow]
     trailers: list[TrailerView]
     comments: list[CommentView]
+    answered_lines: int = 0
     series_patches: list[Patch] = field(default_factory=list)
     revisions: list[Series] = field(default_factory=list)
     previous: Patch | None = None
@@ -106,6 +109,7 @@ class _Parts:
 
     trailers: list[TrailerView]
     comments: list[CommentView]
+    answer_rows: dict[LineKey, str]  # under the diff lines they answer
     series_patches: list[Patch]
     revisions: list[Series]
 
@@ -117,9 +121,11 @@ def _parts(patch: Patch, list_name: str) -> _Parts:
         comment_sources = [Q(patch_id=patch.id)]
         if patch.series_id:
             comment_sources.append(Q(cover__series_id=patch.series_id))
+        comments = discussion(Q(patch_id=patch.id), list_name)
         parts = _Parts(
             trailers=collected_trailers(patch.message_id, comment_sources, list_name),
-            comments=discussion(Q(patch_id=patch.id), list_name),
+            comments=comments,
+            answer_rows=inline_answer_rows(patch.diff, comments),
             series_patches=series_patches(patch.series) if patch.series else [],
             revisions=revisions(patch.series) if patch.series else [],
         )
@@ -135,10 +141,11 @@ def patch_page(link_name: str, msgid: str) -> PatchPage:
         patch=patch,
         list_name=list_name,
         commit=commit_html(patch.id, commit_text(patch.commit_message)),
-        diff=diff_html(patch.id, patch.diff),
+        diff=diff_html(patch.id, patch.diff, parts.answer_rows),
         diffstat=_diffstat(patch.diffstat),
         trailers=parts.trailers,
         comments=parts.comments,
+        answered_lines=len(parts.answer_rows),
         series_patches=parts.series_patches,
         revisions=parts.revisions,
     )

@@ -9,12 +9,12 @@ reuses ids never shows stale HTML.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
 
-from reviews.rendering.diff import render_diff
+from reviews.rendering.diff import LineKey, render_diff
 from reviews.rendering.mail import render_mail
 
 __all__ = ["RENDER_VERSION", "commit_html", "diff_html", "mail_html", "mail_html_many"]
@@ -44,9 +44,17 @@ def _cached(kind: str, items: Iterable[tuple[int, str]], render: Callable[[str],
     return result
 
 
-def diff_html(patch_id: int, diff: str) -> SafeString:
-    """The patch's diff as HTML (see ``reviews.rendering.diff``)."""
-    return _cached("diff", [(patch_id, diff)], render_diff)[patch_id]
+def diff_html(patch_id: int, diff: str, below: Mapping[LineKey, str] | None = None) -> SafeString:
+    """The patch's diff as HTML (see ``reviews.rendering.diff``), with ``below``'s
+    rows (answers) under their lines.
+
+    With rows, the key's checksum covers them too: the answers change as
+    replies arrive, the diff's own entry stays.
+    """
+    if not below:
+        return _cached("diff", [(patch_id, diff)], render_diff)[patch_id]
+    text = "\0".join([diff, *(f"{key!r}\0{html}" for key, html in below.items())])
+    return _cached("diff-answers", [(patch_id, text)], lambda _: render_diff(diff, below))[patch_id]
 
 
 def commit_html(patch_id: int, text: str) -> SafeString:

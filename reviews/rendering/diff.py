@@ -8,6 +8,7 @@ that is not understood is shown as context rather than dropped.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from archive.invisible import escape_visible
@@ -19,6 +20,9 @@ _HUNK_RE = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 # Headers every file has; only the others (modes, renames, binary) are shown.
 _PLAIN_HEADERS = ("diff ", "index ", "--- ", "+++ ", "Index: ", "====")
 _KINDS = {"+": "add", "-": "del", " ": "ctx", "\\": "note"}
+# (path, old line, new line) -> HTML rows to show under that line.
+LineKey = tuple[str, int | None, int | None]
+Below = Mapping[LineKey, str] | None
 
 
 @dataclass
@@ -119,7 +123,7 @@ def _coloured(file: DiffFile, hunk: Hunk) -> list[str]:
     return out
 
 
-def _hunk_rows(file: DiffFile, hunk: Hunk) -> list[str]:
+def _hunk_rows(file: DiffFile, hunk: Hunk, below: Below) -> list[str]:
     rows = [
         '<tr class="hunk"><td class="ln"></td><td class="ln"></td>'
         f"<td>{escape_visible(hunk.header)}</td></tr>"
@@ -132,15 +136,23 @@ def _hunk_rows(file: DiffFile, hunk: Hunk) -> list[str]:
             old_cell, old_no = str(old_no), old_no + 1
         if kind in ("ctx", "add"):
             new_cell, new_no = str(new_no), new_no + 1
+        extra = below.get(_line_key(file, old_cell, new_cell)) if below else None
         rows.append(
-            f'<tr class="{kind}"><td class="ln" data-ln="{old_cell}"></td>'
+            f'<tr class="{kind}{" answered" if extra else ""}">'
+            f'<td class="ln" data-ln="{old_cell}"></td>'
             f'<td class="ln" data-ln="{new_cell}"></td>'
             f'<td><span class="sign">{signs[kind]}</span>{html}</td></tr>'
         )
+        if extra:
+            rows.append(extra)
     return rows
 
 
-def _file_html(index: int, file: DiffFile) -> str:
+def _line_key(file: DiffFile, old: str, new: str) -> LineKey:
+    return (file.path, int(old) if old else None, int(new) if new else None)
+
+
+def _file_html(index: int, file: DiffFile, below: Below = None) -> str:
     path = _file_name(file.path) if file.path else "(unknown file)"
     title = path
     if file.old_path and file.new_path and file.old_path != file.new_path:
@@ -149,7 +161,7 @@ def _file_html(index: int, file: DiffFile) -> str:
     meta = ""
     if notes:
         meta = f'<pre class="diff-meta">{escape_visible(chr(10).join(notes))}</pre>'
-    rows = [row for hunk in file.hunks for row in _hunk_rows(file, hunk)]
+    rows = [row for hunk in file.hunks for row in _hunk_rows(file, hunk, below)]
     body = (
         f'<div class="diff-scroll"><table class="diff-table"><tbody>{"".join(rows)}'
         "</tbody></table></div>"
@@ -178,9 +190,13 @@ def _stat(file: DiffFile) -> str:
     )
 
 
-def render_diff(diff: str) -> str:
-    """Escaped HTML for every file of ``diff``; the diff text itself when unparseable."""
+def render_diff(diff: str, below: Below = None) -> str:
+    """Escaped HTML for every file of ``diff``; the diff text itself when unparseable.
+
+    ``below`` holds rows of HTML to show under lines, keyed by (path, old line,
+    new line), as answers anchored to the diff are (``reviews.anchors``).
+    """
     files = parse_diff(diff)
     if not files:
         return f'<pre class="diff-raw">{escape_visible(diff)}</pre>'
-    return "".join(_file_html(i, f) for i, f in enumerate(files, 1))
+    return "".join(_file_html(i, f, below) for i, f in enumerate(files, 1))

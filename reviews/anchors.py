@@ -1,0 +1,205 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Replies anchored to the diff lines they answer.
+
+Pure: a patch's diff and a reply's body in, frozen dataclasses out. The
+quoted lines of the reply (``reviews.quotes``) are matched to the diff's
+lines on their text with all whitespace removed, so tabs turned into spaces,
+trimmed or re-wrapped quotes still match; a line that occurs more than once
+(``}``, an empty ``+``) is placed by its neighbours: the next line of the
+diff after the last one matched, or the place where the longest run of the
+quote matches. Each answer is attached to the last diff line its quote
+block matched; a block that quotes no diff line anchors nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from reviews.quotes import QuotedLine, is_gap, reply_parts
+from reviews.rendering.diff import parse_diff
+
+__all__ = ["Anchor", "DiffIndex", "DiffLine", "ReplyAnchors", "anchor_reply", "index_diff"]
+
+# How many following quoted lines to try joining to one a mail client wrapped.
+_MAX_JOIN = 3
+# How far a run of matching lines is followed when choosing among candidates.
+_MAX_RUN = 12
+# A quoted line this long (without whitespace) may be a trimmed diff line.
+_MIN_PREFIX = 12
+_DIFF_STARTS = ("+", "-", " ", "\t")
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    path: str
+    kind: str  # "add", "del", "ctx", or "head" for file and hunk headers
+    old_line: int | None
+    new_line: int | None
+    key: str  # sign and text without whitespace, as matched
+
+
+@dataclass(frozen=True)
+class DiffIndex:
+    lines: tuple[DiffLine, ...]
+    positions: Mapping[str, tuple[int, ...]]  # key -> indexes in ``lines``
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """An answer under a diff line: ``old_line`` for a removed line, ``new_line``
+    for an added one, both for context."""
+
+    path: str
+    old_line: int | None
+    new_line: int | None
+    text: str
+    position: int  # the line's index in the diff, for ordering
+
+
+@dataclass(frozen=True)
+class ReplyAnchors:
+    anchors: tuple[Anchor, ...]
+    quoted_diff_lines: int  # quoted lines matched to the diff, answered or not
+
+
+def line_key(raw: str) -> str:
+    """A diff line (or a quote of one) as matched: sign, then text without whitespace."""
+    if raw[:1] in ("+", "-"):
+        return raw[0] + "".join(raw[1:].split())
+    return " " + "".join(raw.split())
+
+
+def index_diff(diff: str) -> DiffIndex:
+    """Every line of ``diff`` with its file and line numbers, and where each key occurs."""
+    lines: list[DiffLine] = []
+    signs = {"add": "+", "del": "-", "ctx": " "}
+    for file in parse_diff(diff):
+        path = file.path
+        lines.extend(DiffLine(path, "head", None, None, line_key(h)) for h in file.headers)
+        for hunk in file.hunks:
+            lines.append(DiffLine(path, "head", None, None, line_key(hunk.header)))
+            old, new = hunk.old_start, hunk.new_start
+            for kind, text in hunk.lines:
+                if kind not in signs:
+                    continue
+                old_no = old if kind != "add" else None
+                new_no = new if kind != "del" else None
+                old += kind != "add"
+                new += kind != "del"
+                lines.append(DiffLine(path, kind, old_no, new_no, line_key(signs[kind] + text)))
+    positions: dict[str, list[int]] = {}
+    for i, line in enumerate(lines):
+        positions.setdefault(line.key, []).append(i)
+    return DiffIndex(tuple(lines), {k: tuple(v) for k, v in positions.items()})
+
+
+@dataclass
+class _Matcher:
+    """Matches one reply's quoted lines in order; ``cursor`` is the last match."""
+
+    index: DiffIndex
+    quoted: Sequence[QuotedLine]
+    cursor: int = -1
+    keys: list[str | None] = field(default_factory=list)  # None for a gap
+
+    def __post_init__(self) -> None:
+        self.keys = [None if is_gap(q.text) else line_key(q.text) for q in self.quoted]
+
+    def _key_at(self, position: int) -> str | None:
+        lines = self.index.lines
+        return lines[position].key if 0 <= position < len(lines) else None
+
+    def _run(self, start: int, at: int) -> int:
+        """How many quoted lines from ``at`` match the diff from ``start`` on."""
+        run = 0
+        while run < _MAX_RUN and at + run < len(self.keys):
+            key = self.keys[at + run]
+            if key is None or self._key_at(start + run) != key:
+                break
+            run += 1
+        return run
+
+    def _choose(self, key: str, at: int) -> int | None:
+        candidates = self.index.positions.get(key, ())
+        if not candidates:
+            return None
+        if self._key_at(self.cursor + 1) == key:
+            return self.cursor + 1
+        if not key.strip(" +-"):
+            return None  # an empty line is only ever placed by the line above it
+        scored = [(self._run(c, at) + (c > self.cursor) * 0.5, -c, c) for c in candidates]
+        run, _, best = max(scored)
+        later = [c for c in candidates if c > self.cursor]
+        if run >= 2 or len(candidates) == 1:
+            return best
+        return later[0] if later and self.cursor >= 0 else None
+
+    def _joined(self, at: int, end: int) -> tuple[int | None, int]:
+        """A line wrapped by a mail client: (position, quoted lines used)."""
+        text = self.quoted[at].text
+        for extra in range(1, _MAX_JOIN + 1):
+            if at + extra >= end or self.keys[at + extra] is None:
+                break
+            text += self.quoted[at + extra].text
+            found = self._choose(line_key(text), at)
+            if found is not None:
+                return found, extra + 1
+        key = line_key(self.quoted[at].text)  # not None: gaps are never joined
+        following = self._key_at(self.cursor + 1)
+        if len(key) > _MIN_PREFIX and following and following.startswith(key):
+            return self.cursor + 1, 1  # a quote trimmed at its end
+        return None, 1
+
+    def match(self, at: int, end: int) -> tuple[int | None, int]:
+        """The diff line quoted at ``at`` (or None) and how many quoted lines it took
+        (joining lines before ``end`` only)."""
+        key = self.keys[at]
+        if key is None:
+            return None, 1
+        found = self._choose(key, at)
+        used = 1
+        # Only a diff line (a sign, or indented context) can have been wrapped.
+        if found is None and self.quoted[at].text[:1] in _DIFF_STARTS:
+            found, used = self._joined(at, end)
+        if found is not None:
+            self.cursor = found
+        return found, used
+
+
+def _last_diff_line(matcher: _Matcher, start: int, count: int) -> tuple[int | None, int]:
+    """Match a block's lines; the last diff line it quotes and how many it matched."""
+    last: int | None = None
+    matched = 0
+    at, end = start, start + count
+    while at < end:
+        found, used = matcher.match(at, end)
+        line = matcher.index.lines[found] if found is not None else None
+        if line is not None and line.kind != "head":
+            matched += 1
+            if line.key.strip(" +-"):  # an empty line is not what an answer is about
+                last = found
+        at += used
+    return last, matched
+
+
+def anchor_reply(index: DiffIndex, body: str, author: str = "") -> ReplyAnchors:
+    """Each answer of ``body`` attached to the last diff line quoted above it.
+
+    ``author``, the sender's name, tells a signature line from an answer.
+    """
+    parts = reply_parts(body, author)
+    quoted = [line for part in parts for line in part.quote.lines]
+    matcher = _Matcher(index, quoted)
+    anchors: list[Anchor] = []
+    start = total = 0
+    for part in parts:
+        last, matched = _last_diff_line(matcher, start, len(part.quote.lines))
+        start += len(part.quote.lines)
+        total += matched
+        if last is None or not part.answer:
+            continue
+        line = index.lines[last]
+        text = "\n\n".join(part.answer)
+        anchors.append(Anchor(line.path, line.old_line, line.new_line, text, last))
+    return ReplyAnchors(tuple(anchors), total)

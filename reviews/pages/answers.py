@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The patch page's answers inside the diff: each reply anchored to the lines it quotes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reviews.anchors import anchor_reply, index_diff
+from reviews.pages.common import CommentView
+from reviews.rendering.answers import InlineAnswer, LineKey, answer_rows
+
+__all__ = ["inline_answer_rows"]
+
+
+def inline_answers(diff: str, comments: Sequence[CommentView]) -> dict[LineKey, list[InlineAnswer]]:
+    """Answers by the diff line they answer, lines in diff order, answers in date order."""
+    if not diff or not comments:
+        return {}
+    index = index_diff(diff)
+    found: dict[LineKey, tuple[int, list[InlineAnswer]]] = {}
+    for comment in comments:
+        message = comment.message
+        author = message.author.display_name if message.author else ""
+        for anchor in anchor_reply(index, message.body, author).anchors:
+            key = (anchor.path, anchor.old_line, anchor.new_line)
+            answer = InlineAnswer(author or "(unknown)", message.date, comment.url, anchor.text)
+            found.setdefault(key, (anchor.position, []))[1].append(answer)
+    ordered = sorted(found.items(), key=lambda item: item[1][0])
+    return {key: answers for key, (_, answers) in ordered}
+
+
+def inline_answer_rows(diff: str, comments: Sequence[CommentView]) -> dict[LineKey, str]:
+    """The HTML rows to show under answered lines (see ``reviews.rendering.answers``)."""
+    return answer_rows(inline_answers(diff, comments))

@@ -1,0 +1,166 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""A reply's body as quote blocks and the answers written under them.
+
+Pure: text in, frozen dataclasses out. A *quote block* is a run of quoted
+(``>``) lines at any depth, blank lines inside it included; an *answer* is
+the unquoted text between two quote blocks, cut into paragraphs, less what
+is not an answer: the "X wrote:" line that introduces the next quote,
+trailer-only paragraphs, a closing ("Thanks,\\nLee") and the signature.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from reviews.trailers import KNOWN_KINDS
+
+__all__ = ["QuoteBlock", "QuotedLine", "ReplyPart", "is_gap", "reply_parts"]
+
+# Any number of ">" (spaced or not), then one optional space before the text.
+_QUOTE_RE = re.compile(r"^((?:[ \t]{0,2}>)+) ?")
+# "[...]", "<snip>", "[ snip ]", "...", "<...>", "[skipped]": a cut in a quote.
+_GAP_RE = re.compile(
+    r"^\s*[\[<(]?\s*(?:\.{2,}|…|snip(?:ped)?|skip(?:ped)?|cut|trimmed|deleted)\s*[\])>]?\s*$",
+    re.IGNORECASE,
+)
+_ATTRIBUTION_RE = re.compile(
+    r"(?:wrote|writes|said|schrieb|écrit|escribió|scritto)\s*:\s*$|[寫写]道\s*[:：]?\s*$",
+    re.IGNORECASE,
+)
+_TRAILER_RE = re.compile(
+    r"^\s*(?:" + "|".join(re.escape(k) for k in KNOWN_KINDS) + r"):\s", re.IGNORECASE
+)
+_CLOSING_RE = re.compile(
+    r"^\s*(?:(?:many|best|kind|warm)\s+)?"
+    r"(?:thanks|thank you|thx|regards|cheers|br|best|sincerely|greetings)\b.{0,24}$",
+    re.IGNORECASE,
+)
+_CLOSING_LINES = 3
+
+
+@dataclass(frozen=True)
+class QuotedLine:
+    depth: int  # how many ">" (1 for a quote of the mail replied to; 0 for a cut)
+    text: str  # the line without its quote markers
+
+
+@dataclass(frozen=True)
+class QuoteBlock:
+    lines: tuple[QuotedLine, ...]
+
+
+@dataclass(frozen=True)
+class ReplyPart:
+    """A quote block and the answer paragraphs written right below it."""
+
+    quote: QuoteBlock
+    answer: tuple[str, ...]  # paragraphs, each its lines joined by newlines
+
+
+def is_gap(text: str) -> bool:
+    """Whether a quoted line marks a cut (``[...]``, ``<snip>``)."""
+    return bool(_GAP_RE.match(text))
+
+
+def _split(line: str) -> QuotedLine | None:
+    match = _QUOTE_RE.match(line)
+    if match is None:
+        return QuotedLine(0, line.strip()) if is_gap(line) else None
+    return QuotedLine(match.group(1).count(">"), line[match.end() :].rstrip())
+
+
+def _runs(lines: list[str]) -> Iterator[tuple[bool, list[str]]]:
+    """(is_quote, lines) runs; blank lines between two quoted lines stay in the quote,
+    and so does an unquoted cut (``[...]``) written where quoted lines were left out."""
+    quoted = [_QUOTE_RE.match(line) is not None or is_gap(line) for line in lines]
+    start = 0
+    for i in range(1, len(lines) + 1):
+        if i == len(lines) or quoted[i] != quoted[start]:
+            run = lines[start:i]
+            inner = start > 0 and i < len(lines)
+            if not quoted[start] and inner and not any(s.strip() for s in run):
+                quoted[start:i] = [True] * (i - start)  # a blank gap inside a quote
+            yield quoted[start], run
+            start = i
+
+
+def _merged(lines: list[str]) -> list[tuple[bool, list[str]]]:
+    out: list[tuple[bool, list[str]]] = []
+    for is_quote, run in _runs(lines):
+        if out and out[-1][0] == is_quote:
+            out[-1][1].extend(run)
+        else:
+            out.append((is_quote, list(run)))
+    return out
+
+
+def _paragraphs(lines: list[str]) -> list[list[str]]:
+    paragraphs: list[list[str]] = [[]]
+    for line in lines:
+        if line.strip():
+            paragraphs[-1].append(line.rstrip())
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    return [p for p in paragraphs if p]
+
+
+def _is_answer(paragraph: list[str], last_before_quote: bool, names: frozenset[str]) -> bool:
+    if last_before_quote and _ATTRIBUTION_RE.search(paragraph[-1]):
+        return False
+    if all(_TRAILER_RE.match(line) for line in paragraph):
+        return False
+    if len(paragraph) == 1 and _signs(paragraph[0], names):
+        return False
+    first = paragraph[0].strip()
+    if len(paragraph) <= _CLOSING_LINES and len(first.split()) <= 3 and first.endswith(","):
+        return False  # "Cheers,", "Gr{oetje,eeting}s,"
+    return not (len(paragraph) <= _CLOSING_LINES and _CLOSING_RE.match(paragraph[0]))
+
+
+def _signs(line: str, names: frozenset[str]) -> bool:
+    """Whether a line is the author signing: their name, first name or initials."""
+    words = line.lower().split()
+    if not names or not words or len(words) > 3:
+        return False
+    initials = "".join(sorted(name[0] for name in names))
+    return set(words) <= names or "".join(sorted(line.lower().strip())) == initials
+
+
+def _answer(lines: list[str], before_quote: bool, names: frozenset[str]) -> tuple[str, ...]:
+    paragraphs = _paragraphs(lines)
+    kept = [
+        "\n".join(p)
+        for i, p in enumerate(paragraphs)
+        if _is_answer(p, before_quote and i == len(paragraphs) - 1, names)
+    ]
+    return tuple(kept)
+
+
+def _without_signature(lines: list[str]) -> list[str]:
+    for i, line in enumerate(lines):
+        if line.rstrip() == "--" or line == "-- ":
+            return lines[:i]
+    return lines
+
+
+def reply_parts(body: str, author: str = "") -> tuple[ReplyPart, ...]:
+    """Each quote block of ``body`` with the answer below it, in order.
+
+    Text above the first quote answers nothing quoted and is left out; so is
+    a line that only signs with the words of ``author`` (the sender's name).
+    """
+    names = frozenset(author.lower().split())
+    lines = _without_signature(body.replace("\r\n", "\n").split("\n"))
+    runs = _merged(lines)
+    parts: list[ReplyPart] = []
+    for i, (is_quote, run) in enumerate(runs):
+        if not is_quote:
+            continue
+        quote = QuoteBlock(tuple(q for q in map(_split, run) if q is not None))
+        answer: tuple[str, ...] = ()
+        if i + 1 < len(runs):
+            answer = _answer(runs[i + 1][1], i + 2 < len(runs), names)
+        parts.append(ReplyPart(quote, answer))
+    return tuple(parts)
