@@ -22,7 +22,6 @@ from archive.search import Compiled, QueryError, compile_query, parse_query
 
 ALL = "all"
 PAGE_SIZE = 50
-SEARCH_LIMIT = 10_000  # messages an mbox search returns at most
 COUNT_LIMIT = 1_000  # past this, result counts say "more than" (counting is the slow part)
 _CACHE_SECONDS = 3600
 # Bump when cached pages change (templates/archive, archive/views/render.py).
@@ -336,23 +335,6 @@ def _with_snippets(ids: list[int], compiled: Compiled) -> list[Message]:
         qs = qs.annotate(snippet=headline)
     by_id = {m.id: m for m in qs}
     return [by_id[i] for i in ids if i in by_id]
-
-
-def search_mbox_ids(
-    compiled: Compiled, mlist: MailingList | None, whole_threads: bool
-) -> list[int]:
-    """Ids of matching messages (or of every message of their threads), in mbox order."""
-    matches = matching(compiled, mlist).order_by("-date", "-id").values("id")[:SEARCH_LIMIT]
-    sql, params = matches.query.sql_with_params()
-    if whole_threads:
-        sql = (
-            "SELECT m.id FROM archive_message m WHERE NOT m.is_ghost AND m.thread_id IN ("
-            f"SELECT t.thread_id FROM archive_message t WHERE t.id IN ({sql})) "
-            "ORDER BY m.thread_id, m.date, m.id"
-        )
-    with read_connection(Message).cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
 
 
 def raws_in_order(ids: list[int], chunk: int = 200) -> Iterator[bytes]:

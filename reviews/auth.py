@@ -3,7 +3,8 @@
 
 Five failed attempts for one username from one address within fifteen
 minutes lock that pair out for the rest of the window. The count lives in
-Django's cache (shared by every worker when the cache is shared). The check
+PostgreSQL (throttle/counters.py), where every worker process sees it: a
+per-process cache would give each gunicorn worker its own five tries. The check
 sits in the authentication backend, so the login page, the admin and the
 API's Basic authentication are all covered; the login form checks first to
 say clearly why it refuses.
@@ -18,9 +19,10 @@ from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+
+from throttle import counters
 
 __all__ = [
     "LOCKED_MESSAGE",
@@ -51,21 +53,15 @@ def _key(username: str, address: str) -> str:
 
 
 def is_locked_out(username: str, request: HttpRequest | None) -> bool:
-    return cache.get(_key(username, client_address(request)), 0) >= MAX_FAILURES
+    return counters.current(_key(username, client_address(request))) >= MAX_FAILURES
 
 
 def record_failure(username: str, request: HttpRequest | None) -> None:
-    key = _key(username, client_address(request))
-    if cache.add(key, 1, WINDOW_SECONDS):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.add(key, 1, WINDOW_SECONDS)
+    counters.hit(_key(username, client_address(request)), WINDOW_SECONDS)
 
 
 def clear_failures(username: str, request: HttpRequest | None) -> None:
-    cache.delete(_key(username, client_address(request)))
+    counters.clear(_key(username, client_address(request)))
 
 
 class ThrottledModelBackend(ModelBackend):

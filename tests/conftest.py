@@ -44,8 +44,10 @@ def shared_path(*parts: str) -> Path:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Every test starts with an empty cache: login failures, throttle counts,
-    rendered pages and their stamps live there and must not leak between tests."""
+    """Every test starts with an empty cache: rendered pages and their stamps live
+    there and must not leak between tests. (Login failures and rate-limit counts
+    live in the database, in throttle_counter: rolled back after each test, or
+    flushed after a transactional one, like every other table.)"""
     from django.core.cache import cache
 
     cache.clear()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import (
     Http404,
@@ -17,7 +18,7 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from archive import browse
+from archive import browse, searchmbox
 from archive.feeds import atom_feed
 from archive.mbox import gzip_chunks
 from archive.models import Message
@@ -25,6 +26,7 @@ from archive.msgids import msgid_path
 from archive.search import QueryError
 from archive.views.common import Elsewhere, find_list
 from archive.views.render import render_snippet
+from throttle.limits import refusal
 
 
 @csrf_exempt  # b4 POSTs searches without a token; nothing is written
@@ -39,6 +41,8 @@ def list_index(request: HttpRequest, list_name: str) -> HttpResponse:
         return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     query = request.GET.get("q", "").strip()
     page = _page_number(request)
+    if query and (refused := refusal(request, "search")):
+        return refused
     if query:
         by_relevance = "r" in request.GET
         results = browse.search_page(query, mlist, page, by_relevance)
@@ -58,9 +62,7 @@ def list_index(request: HttpRequest, list_name: str) -> HttpResponse:
             "prev_url": _page_url(request, page - 1) if page > 1 else "",
             "order_url": _order_url(request, not by_relevance),
         }
-        # A query that cannot be read is the client's error: the page says why, with a 400.
-        status = 400 if results.error else 200
-        return render(request, "archive/search.html", context, status=status)
+        return render(request, "archive/search.html", context)
     threads = Paginator(browse.latest_threads(mlist), browse.PAGE_SIZE).get_page(page)
     for thread in threads:
         root = thread.root
@@ -98,22 +100,38 @@ def _order_url(request: HttpRequest, relevance: bool) -> str:
 
 
 def _search_mbox(request: HttpRequest, mlist) -> HttpResponse:
-    """``POST ?x=m&q=...``: matching mail as gzipped mboxrd, whole threads when asked."""
+    """``POST ?x=m&q=...``: matching mail as gzipped mboxrd, whole threads when asked.
+
+    Capped in messages and bytes (archive/searchmbox.py); the header
+    ``X-Threadwork-Download`` says what the download holds and whether the cap
+    cut it. Streamed: compressed a message at a time as the client reads.
+    """
     body = request.body[:64]
     if request.GET.get("x") != "m" and not body.startswith(b"x=m"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
+    if refused := refusal(request, "search-mbox"):
+        return refused
     whole = request.GET.get("t") == "1" or (body.startswith(b"x=") and body[2:3] not in (b"0", b""))
     try:
         compiled = browse.compile_text(request.GET.get("q", ""))
     except QueryError as exc:
         return HttpResponse(f"bad query: {exc}\n", status=400, content_type="text/plain")
-    ids = browse.search_mbox_ids(compiled, mlist, whole)
-    if not ids:
+    download = searchmbox.select(
+        compiled,
+        mlist,
+        whole,
+        settings.THREADWORK_SEARCH_MBOX_MESSAGES,
+        settings.THREADWORK_SEARCH_MBOX_BYTES,
+    )
+    if not download.ids:
         raise Http404("no messages match")
     response = StreamingHttpResponse(
-        gzip_chunks(browse.raws_in_order(ids)), content_type="application/gzip"
+        gzip_chunks(browse.raws_in_order(download.ids)), content_type="application/gzip"
     )
     response["Content-Disposition"] = 'inline; filename="results.mbox.gz"'
+    response["X-Threadwork-Download"] = download.note()
+    response["X-Threadwork-Messages"] = str(len(download.ids))
+    response["X-Threadwork-Truncated"] = "yes" if download.cut else "no"
     return response
 
 

@@ -14,6 +14,7 @@ from archive.mbox import mboxrd
 from archive.models import Message, Thread
 from archive.views.common import Elsewhere, find_message, message_base, safe_filename
 from archive.views.render import render_body
+from throttle.limits import anonymous_limit
 
 
 def _thread_of(request: HttpRequest, list_name: str, msgid: str) -> tuple[str, Message, Thread]:
@@ -24,6 +25,7 @@ def _thread_of(request: HttpRequest, list_name: str, msgid: str) -> tuple[str, M
 
 
 @require_safe
+@anonymous_limit("thread-mbox")
 def thread_mbox(request: HttpRequest, list_name: str, msgid: str, compress: bool) -> HttpResponse:
     """The thread as mboxrd; gzipped as the *body* (b4 gunzips it itself)."""
     try:

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "archive",
     "reviews",
+    # Counters every worker shares: login lockout and per-client rate limits.
+    "throttle",
 ]
 
 MIDDLEWARE = [
@@ -83,8 +85,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Anonymous clients (pwclient reads anonymously) are rate limited per
-    # address; counts live in the cache, so per process with LocMemCache.
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    # address, counted in PostgreSQL so every worker shares one count.
+    "DEFAULT_THROTTLE_CLASSES": ["throttle.drf.SharedAnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("THREADWORK_API_ANON_RATE", "600/minute"),
     },
@@ -122,7 +124,10 @@ TEMPLATES = [
 
 DATABASES = {"default": database_settings()}
 
-# Rendered diffs and mail bodies are cached per process (reviews/rendering);
+# Rendered diffs, mail bodies and pages are cached per process (reviews/rendering,
+# archive/views): a copy per worker is fine for them. Counts that must hold across
+# workers (login lockout, rate limits) are never kept here but in PostgreSQL
+# (the throttle app).
 # Django's default of 300 entries would thrash on a real archive.
 CACHES = {
     "default": {
@@ -170,6 +175,18 @@ STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / ".data" / "stat
 
 # Ingestion: mail above this many bytes is quarantined, never dropped.
 THREADWORK_MAX_MESSAGE_BYTES = int(os.environ.get("THREADWORK_MAX_MESSAGE_BYTES", 50 * 1024 * 1024))
+
+# Visitors who are not logged in are limited per address on the routes that
+# cost the most (throttle/limits.py): "N/second|minute|hour|day", "" for none.
+THREADWORK_ANON_RATES = {
+    "search": os.environ.get("THREADWORK_ANON_SEARCH_RATE", "60/minute"),
+    "search-mbox": os.environ.get("THREADWORK_ANON_SEARCH_MBOX_RATE", "10/minute"),
+    "thread-mbox": os.environ.get("THREADWORK_ANON_THREAD_MBOX_RATE", "60/minute"),
+}
+# One mbox download of search results (POST /<list>/?x=m&q=) holds at most this
+# many messages and bytes of raw mail; the response says when the limit cut it.
+THREADWORK_SEARCH_MBOX_MESSAGES = int(os.environ.get("THREADWORK_SEARCH_MBOX_MESSAGES", 1000))
+THREADWORK_SEARCH_MBOX_BYTES = int(os.environ.get("THREADWORK_SEARCH_MBOX_BYTES", 10 * 1024 * 1024))
 
 # Called once at process start, before the heap is frozen (config/heap.py):
 # each builds something the first request would otherwise wait for. Named by

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Anonymous API clients are rate limited; accounts and web pages are not.
+"""Anonymous clients are rate limited on the API and on the costly web routes; accounts are not.
 
-Login lockout (reviews/auth.py) is tested in tests/workflow/test_accounts.py.
+Login lockout (reviews/auth.py) is tested in tests/workflow/test_accounts.py,
+and that every worker process shares the counts in tests/security/test_shared_counters.py.
 """
 
 from __future__ import annotations
@@ -60,8 +61,88 @@ def test_rate_comes_from_the_environment() -> None:
     env = {**os.environ, "THREADWORK_API_ANON_RATE": "42/hour"}
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True,
                          text=True, check=True).stdout  # fmt: skip
-    assert out.startswith("42/hour ['rest_framework.throttling.AnonRateThrottle']"), out
+    assert out.startswith("42/hour ['throttle.drf.SharedAnonRateThrottle']"), out
     env.pop("THREADWORK_API_ANON_RATE")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True,
                          text=True, check=True).stdout  # fmt: skip
     assert out.startswith("600/minute"), out
+
+
+def test_a_forwarded_for_header_does_not_make_a_new_client(anon_rate, client) -> None:
+    # DRF's own throttle believes X-Forwarded-For; a client could send a new one each time.
+    codes = [
+        client.get("/api/projects/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
+        for n in range(4)
+    ]
+    assert codes == [200, 200, 200, 429]
+
+
+# --- costly web routes -------------------------------------------------------------------
+
+SEED = REPO / "sample" / "alloc_pages_vma-thread.mbox"
+SEED_MSGID = "201906140147.r1.jhubbard@seed.example"
+
+
+@pytest.fixture
+def web_rates(settings, ingest_file):
+    """Two requests a minute per scope, on the sample thread."""
+    ingest_file(SEED)
+    settings.THREADWORK_ANON_RATES = {
+        "search": "2/minute",
+        "search-mbox": "2/minute",
+        "thread-mbox": "2/minute",
+    }
+
+
+def _search_mbox(client):
+    return client.post("/all/?x=m&q=s:mm", data="x=m",
+                       content_type="application/x-www-form-urlencoded")  # fmt: skip
+
+
+def _refused_sentence(response, what: str) -> None:
+    assert response.status_code == 429
+    assert response["Content-Type"].startswith("text/plain")
+    assert 0 < int(response["Retry-After"]) <= 60
+    text = response.content.decode()
+    assert text.startswith(
+        f"Too many {what} from your address: without logging in, 2 per minute are allowed. "
+        "Try again in "
+    ), text
+    assert text.endswith(" seconds, or log in.\n"), text
+
+
+@pytest.mark.parametrize(
+    ("request_once", "what"),
+    [
+        (_search_mbox, "mbox downloads of search results"),
+        (lambda client: client.get(f"/all/{SEED_MSGID}/t.mbox.gz"), "thread downloads"),
+        (lambda client: client.get(f"/all/{SEED_MSGID}/t.mbox"), "thread downloads"),
+        (lambda client: client.get("/all/?q=s:mm"), "searches"),
+    ],
+)
+def test_costly_routes_answer_429_with_a_sentence(
+    web_rates, client, django_user_model, request_once, what
+) -> None:
+    assert [request_once(client).status_code for _ in range(2)] == [200, 200]
+    _refused_sentence(request_once(client), what)
+    # Another address has its own count; a logged-in user is not limited.
+    from django.test import Client
+
+    assert request_once(Client(REMOTE_ADDR="192.0.2.9")).status_code == 200
+    user = django_user_model.objects.create_user("reader", "", "pw")
+    client.force_login(user)
+    assert [request_once(client).status_code for _ in range(3)] == [200] * 3
+
+
+def test_pages_people_read_are_not_limited(web_rates, client) -> None:
+    for _ in range(5):
+        assert client.get(f"/all/{SEED_MSGID}/").status_code == 200
+        assert client.get("/all/").status_code == 200
+
+
+def test_web_rates_come_from_the_environment() -> None:
+    code = "from config.settings import base; print(base.THREADWORK_ANON_RATES)"
+    env = {**os.environ, "THREADWORK_ANON_SEARCH_MBOX_RATE": "3/hour"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True,
+                         text=True, check=True).stdout  # fmt: skip
+    assert "'search-mbox': '3/hour'" in out, out

@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Per-address limits for visitors who are not logged in, on the routes that cost the most.
+
+``THREADWORK_ANON_RATES`` maps a scope (``search``, ``search-mbox``,
+``thread-mbox``) to a rate such as ``"10/minute"``; an empty rate is no
+limit. Counts are shared by every worker (throttle/counters.py). A client
+over its rate gets a 429 with a ``Retry-After`` header and one sentence
+saying what is limited and when to try again. Logged-in users are not
+limited here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse
+
+from throttle import counters
+
+__all__ = ["anonymous_limit", "client_address", "parse_rate", "refusal"]
+
+_PERIODS = {"s": ("second", 1), "m": ("minute", 60), "h": ("hour", 3600), "d": ("day", 86400)}
+# What each scope counts, for the sentence of a refusal.
+_WHAT = {
+    "search": "searches",
+    "search-mbox": "mbox downloads of search results",
+    "thread-mbox": "thread downloads",
+}
+
+
+def client_address(request: HttpRequest) -> str:
+    # REMOTE_ADDR only: a forwarded-for header is whatever the client says.
+    return request.META.get("REMOTE_ADDR") or "-"
+
+
+def parse_rate(rate: str) -> tuple[int, str, int]:
+    """``"10/minute"`` (or ``"10/m"``) -> (10, "minute", 60)."""
+    count, _, period = rate.partition("/")
+    try:
+        name, seconds = _PERIODS[period.strip()[:1]]
+        return int(count), name, seconds
+    except (KeyError, ValueError) as exc:
+        raise ImproperlyConfigured(
+            f"{rate!r} is not a rate: write it as a number of requests per second, "
+            "minute, hour or day, like 10/minute."
+        ) from exc
+
+
+def refusal(request: HttpRequest, scope: str) -> HttpResponse | None:
+    """Count this request in ``scope``; a 429 answer when its client is over the rate, else None."""
+    user = getattr(request, "user", None)
+    rate = settings.THREADWORK_ANON_RATES.get(scope, "")
+    if (user is not None and user.is_authenticated) or not rate:
+        return None
+    allowed, period, seconds = parse_rate(rate)
+    tally = counters.hit(f"anon:{scope}:{client_address(request)}", seconds)
+    if tally.count <= allowed:
+        return None
+    wait = max(tally.seconds_left, 1)
+    text = (
+        f"Too many {_WHAT.get(scope, 'requests of this kind')} from your address: without "
+        f"logging in, {allowed} per {period} are allowed. Try again in {wait} seconds, "
+        "or log in.\n"
+    )
+    response = HttpResponse(text, status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def anonymous_limit(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate a view: visitors not logged in are limited per address in ``scope``."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            return refusal(request, scope) or view(request, *args, **kwargs)
+
+        return limited
+
+    return decorate
