@@ -34,7 +34,7 @@ _TRAILER_RE = re.compile(
 )
 _CLOSING_RE = re.compile(
     r"^\s*(?:(?:many|best|kind|warm)\s+)?"
-    r"(?:thanks|thank you|thx|regards|cheers|br|best|sincerely|greetings)\b.{0,24}$",
+    r"(?:thanks|thank you|thx|regards|cheers|br|b\.r\.|best|sincerely|greetings)(?!\w).{0,24}$",
     re.IGNORECASE,
 )
 _CLOSING_LINES = 3
