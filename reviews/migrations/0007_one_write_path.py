@@ -3,7 +3,6 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-
 # Who set each patch's state last, read once from the history it had: the
 # last state change by no one to Superseded was automatic (superseding), one
 # with an actor was a person's. From now on the columns say it.
