@@ -57,9 +57,10 @@ def _messages(list_ids: Sequence[int] | None) -> MessageQuerySet:
 
 
 # Ingest's COPY stores the headers as a JSON string holding the list (the API's
-# ``headers_dict`` reads both forms); the text test first spares decoding most rows.
+# ``headers_dict`` reads both forms); the text test first spares decoding most
+# rows (``#>>`` gives that string as it is; ``::text`` or ILIKE cost twice as much).
 _IGNORED_SQL = """
-(archive_message.headers::text ILIKE '%%x-patchwork-hint%%' AND jsonb_path_exists(
+((archive_message.headers #>> '{}') ~* 'x-patchwork-hint' AND jsonb_path_exists(
     CASE jsonb_typeof(archive_message.headers)
         WHEN 'string' THEN (archive_message.headers #>> '{}')::jsonb
         ELSE archive_message.headers END,
@@ -84,13 +85,21 @@ def without_diff(list_ids: Sequence[int] | None = None) -> list[MissedMail]:
     candidates = (
         _messages(list_ids)
         .filter(subject__iregex=r"patch|pull")  # every subject claims_patch accepts
-        .exclude(_is_ignored())
         .exclude(Exists(Patch.objects.filter(message_id=OuterRef("pk"))))
         .order_by("date", "id")
         .values_list("id", "msgid", "subject")
     )
-    return [
+    found = [
         MissedMail(message_id, msgid, subject)
         for message_id, msgid, subject in candidates
         if claims_patch(read_subject(subject))
     ]
+    if not found:
+        return []
+    # Headers are read for these few only, not for every reply the subject test let in.
+    ignored = set(
+        Message.objects.filter(_is_ignored(), id__in=[m.message_id for m in found]).values_list(
+            "id", flat=True
+        )
+    )
+    return [m for m in found if m.message_id not in ignored]

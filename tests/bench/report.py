@@ -15,8 +15,11 @@ from tests.loadtest.report import kept_section
 
 def archive_counts() -> dict[str, Any]:
     from archive.models import Message, QuarantinedMail, Thread
+    from reviews.analysis import read_subject
+    from reviews.missed import hint_ignored, without_diff
     from reviews.models import Comment, Cover, Patch, Series, Trailer
 
+    cover_subjects = Cover.objects.values_list("message__subject", flat=True)
     trailers = dict(Trailer.objects.values_list("kind").annotate(n=Count("id")).order_by("-n")[:8])
     return {
         "messages": Message.objects.real().count(),
@@ -25,7 +28,12 @@ def archive_counts() -> dict[str, Any]:
         "quarantined": QuarantinedMail.objects.count(),
         "patches": Patch.objects.count(),
         "pull requests": Patch.objects.exclude(pull_url="").count(),
+        "mails ignored by X-Patchwork-Hint": hint_ignored().count(),
+        "[PATCH] mails without a diff (manage.py missed_patches)": len(without_diff()),
         "covers": Cover.objects.count(),
+        "covers without a PATCH tag ([RFC 00/25], [v2,0/1])": sum(
+            not read_subject(s).has_patch_tag for s in cover_subjects
+        ),
         "series": Series.objects.count(),
         "series with a previous revision": Series.objects.filter(previous__isnull=False).count(),
         "superseded patches": Patch.objects.filter(state__slug="superseded").count(),
@@ -124,6 +132,7 @@ _WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight"
 _SCALING = [
     "messages", "ghosts", "threads", "patches", "covers", "series",
     "series with a previous revision", "superseded patches", "comments", "trailers",
+    "mails ignored by X-Patchwork-Hint",
 ]  # fmt: skip
 
 
