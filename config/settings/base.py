@@ -195,4 +195,4 @@ THREADWORK_WARM_UP: list[str] = ["reviews.rendering.highlight.warm_up"]
 
 # Processors run on every ingested message (archive/processors.py): a pure
 # analysis in the parsing workers, then a write inside the ingest transaction.
-THREADWORK_MESSAGE_PROCESSORS: list[str] = ["reviews.ingest.ReviewProcessor"]
+THREADWORK_MESSAGE_PROCESSORS: list[str] = ["reviews.processor.ReviewProcessor"]
