@@ -21,31 +21,68 @@ FROM last l WHERE p.id = l.patch_id
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reviews', '0006_fast_toast'),
+        ("reviews", "0006_fast_toast"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='patch',
-            name='state_before',
-            field=models.ForeignKey(blank=True, help_text='The state an automatic change replaced.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='reviews.state'),
+            model_name="patch",
+            name="state_before",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The state an automatic change replaced.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="reviews.state",
+            ),
         ),
         migrations.AddField(
-            model_name='patch',
-            name='state_origin',
-            field=models.CharField(choices=[('mail', 'as the mail arrived'), ('auto', 'set by Threadwork'), ('person', 'set by a person')], default='mail', max_length=8),
+            model_name="patch",
+            name="state_origin",
+            field=models.CharField(
+                choices=[
+                    ("mail", "as the mail arrived"),
+                    ("auto", "set by Threadwork"),
+                    ("person", "set by a person"),
+                ],
+                default="mail",
+                max_length=8,
+            ),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='category',
-            field=models.CharField(choices=[('patch-created', 'Patch Created'), ('patch-completed', 'Patch Completed'), ('patch-state-changed', 'Patch State Changed'), ('patch-delegated', 'Patch Delegated'), ('patch-archived', 'Patch Archived'), ('patch-commit-ref-changed', 'Patch Commit Ref Changed'), ('patch-relation-changed', 'Patch Relation Changed'), ('check-created', 'Check Created'), ('series-created', 'Series Created'), ('series-completed', 'Series Completed'), ('cover-created', 'Cover Created'), ('series-renamed', 'Series Renamed'), ('token-regenerated', 'Token Regenerated')], db_index=True, max_length=32),
+            model_name="event",
+            name="category",
+            field=models.CharField(
+                choices=[
+                    ("patch-created", "Patch Created"),
+                    ("patch-completed", "Patch Completed"),
+                    ("patch-state-changed", "Patch State Changed"),
+                    ("patch-delegated", "Patch Delegated"),
+                    ("patch-archived", "Patch Archived"),
+                    ("patch-commit-ref-changed", "Patch Commit Ref Changed"),
+                    ("patch-relation-changed", "Patch Relation Changed"),
+                    ("check-created", "Check Created"),
+                    ("series-created", "Series Created"),
+                    ("series-completed", "Series Completed"),
+                    ("cover-created", "Cover Created"),
+                    ("series-renamed", "Series Renamed"),
+                    ("token-regenerated", "Token Regenerated"),
+                ],
+                db_index=True,
+                max_length=32,
+            ),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='project',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='events', to='reviews.project'),
+            model_name="event",
+            name="project",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="events",
+                to="reviews.project",
+            ),
         ),
         migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),
         # The change stamp every write moves (reviews.services.events.touch).
