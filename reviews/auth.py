@@ -22,7 +22,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from throttle import counters
+from throttle import counters, limits
 
 __all__ = [
     "LOCKED_MESSAGE",
@@ -41,10 +41,8 @@ LOCKED_MESSAGE = (
 
 
 def client_address(request: HttpRequest | None) -> str:
-    # REMOTE_ADDR only: a forwarded-for header is whatever the client says.
-    if request is None:
-        return "-"
-    return request.META.get("REMOTE_ADDR") or "-"
+    # The address the reverse proxy saw, never one the client claims (throttle/limits.py).
+    return "-" if request is None else limits.client_address(request)
 
 
 def _key(username: str, address: str) -> str:

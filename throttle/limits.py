@@ -33,8 +33,19 @@ _WHAT = {
 
 
 def client_address(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: a forwarded-for header is whatever the client says.
-    return request.META.get("REMOTE_ADDR") or "-"
+    """The client's address: REMOTE_ADDR, or behind a proxy we trust, the address it saw.
+
+    Behind the reverse proxy (THREADWORK_PROXY_ADDRESSES, loopback by default)
+    every request comes from the proxy; it appends the address it saw to
+    X-Forwarded-For (nginx's ``$proxy_add_x_forwarded_for``), so the last
+    entry is the proxy's word and any earlier one is whatever the client sent.
+    """
+    remote = request.META.get("REMOTE_ADDR") or "-"
+    if remote in settings.THREADWORK_PROXY_ADDRESSES:
+        seen = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
+        if seen:
+            return seen[:64]
+    return remote
 
 
 def parse_rate(rate: str) -> tuple[int, str, int]:

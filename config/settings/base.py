@@ -176,6 +176,9 @@ STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / ".data" / "stat
 # Ingestion: mail above this many bytes is quarantined, never dropped.
 THREADWORK_MAX_MESSAGE_BYTES = int(os.environ.get("THREADWORK_MAX_MESSAGE_BYTES", 50 * 1024 * 1024))
 
+# The reverse proxy's own addresses: from these, the client is the last address
+# of X-Forwarded-For (for the login lockout and the limits below).
+THREADWORK_PROXY_ADDRESSES = env_list("THREADWORK_PROXY_ADDRESSES", "127.0.0.1,::1")
 # Visitors who are not logged in are limited per address on the routes that
 # cost the most (throttle/limits.py): "N/second|minute|hour|day", "" for none.
 THREADWORK_ANON_RATES = {

@@ -146,3 +146,19 @@ def test_web_rates_come_from_the_environment() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True,
                          text=True, check=True).stdout  # fmt: skip
     assert "'search-mbox': '3/hour'" in out, out
+
+
+def test_behind_a_trusted_proxy_the_client_is_the_address_it_saw(settings) -> None:
+    from django.test import RequestFactory
+
+    from throttle.limits import client_address
+
+    settings.THREADWORK_PROXY_ADDRESSES = ["127.0.0.1"]
+    factory = RequestFactory()
+    # The proxy appends what it saw; what the client sent before it is not believed.
+    proxied = factory.get("/", REMOTE_ADDR="127.0.0.1",
+                          HTTP_X_FORWARDED_FOR="203.0.113.1, 198.51.100.7")  # fmt: skip
+    assert client_address(proxied) == "198.51.100.7"
+    direct = factory.get("/", REMOTE_ADDR="192.0.2.5", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert client_address(direct) == "192.0.2.5"
+    assert client_address(factory.get("/", REMOTE_ADDR="127.0.0.1")) == "127.0.0.1"
