@@ -146,6 +146,7 @@ def test_lists_cost_a_fixed_number_of_queries(
     from reviews.models import Patch, State
 
     patches = list(Patch.objects.order_by("id"))
+    toy.check_reporters.add(accounts.other)
     for patch in patches:
         services.create_check(accounts.other, patch, state="success", context="ci")
         services.update_patch(accounts.maintainer, patch, state=State.objects.get(slug="new"),

@@ -66,6 +66,7 @@ def test_read_responses_conform(client, schema, accounts, toy):
     from reviews.models import Patch, State
 
     patch = Patch.objects.get(message__msgid=V1_PATCH1)
+    toy.check_reporters.add(accounts.other)
     services.create_check(accounts.other, patch, state="success", context="ci")
     services.update_patch(accounts.maintainer, patch, state=State.objects.get(slug="accepted"),
                           delegate=accounts.maintainer, commit_ref="abc")  # fmt: skip

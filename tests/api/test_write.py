@@ -92,13 +92,17 @@ def test_bad_state_and_delegate_are_400(api, accounts):
     assert response.status_code == 400  # not a maintainer of the project
 
 
-def test_checks_created_by_any_user_with_an_event(api, accounts):
-    from reviews.models import Event
+def test_checks_created_by_a_check_reporter_with_an_event(api, accounts, toy):
+    from reviews.models import Check, Event
 
     pk = patch_id(V1_PATCH1)
     _auth(api, accounts.other_token)
     body = {"state": "warning", "context": "ci/lint", "target_url": "https://ci.example.org/9",
             "description": "style"}  # fmt: skip
+    refused = api.post(f"/api/patches/{pk}/checks/", body, format="json")
+    assert refused.status_code == 403 and "check reporters" in refused.json()["detail"]
+    assert not Check.objects.exists()
+    toy.check_reporters.add(accounts.other)  # mallory runs the project's CI
     response = api.post(f"/api/patches/{pk}/checks/", body, format="json")
     assert response.status_code == 201, response.json()
     check = response.json()

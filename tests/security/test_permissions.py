@@ -7,8 +7,9 @@ submitter (an account whose email is the patch author's) changes only the
 state of their own patches; delegation rights come from being a maintainer,
 so a delegate who is no longer one has none. A bundle is changed by its
 owner only, superusers included, and on the web as well as the API (Patchwork
-once checked the owner in the API only). Any logged-in account reports checks
-and makes bundles of its own.
+once checked the owner in the API only). Checks are reported by the
+project's maintainers and by the accounts it names as check reporters (its
+CI bots); any logged-in account makes bundles of its own.
 
 Every row runs one write as one actor against a fresh toy archive and
 compares the patch, bundle, event, check and user rows before and after.
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 ACTORS = (
     "anonymous", "user", "submitter", "delegate", "ex_maintainer_delegate",
-    "other_maintainer", "maintainer", "superuser",
+    "other_maintainer", "maintainer", "superuser", "check_reporter",
 )  # fmt: skip
 # Outcomes: the write happens; it is refused (401/403, or the login page for
 # anonymous form posts) and nothing changes; the form is accepted but ignores
@@ -76,7 +77,9 @@ def world(db) -> World:
         "other_maintainer": make("elsewhere", "elsewhere@example.org", "pw"),
         "maintainer": make("carol", "carol@example.org", "pw"),
         "superuser": get_user_model().objects.create_superuser("root", "root@example.org", "pw"),
+        "check_reporter": make("ci-bot", "ci@example.org", "pw"),
     }
+    project.check_reporters.add(users["check_reporter"])
     for name in ("delegate", "ex_maintainer_delegate", "maintainer"):
         services.add_maintainer(project, users[name])
     services.add_maintainer(elsewhere, users["other_maintainer"])
@@ -161,14 +164,16 @@ API: dict[str, Write] = {
 }  # fmt: skip
 
 # Expected outcome per actor, in ACTORS order.
-_MAINTAINERS = (DENIED, DENIED, DENIED, OK, DENIED, DENIED, OK, OK)
-_STATE = (DENIED, DENIED, OK, OK, DENIED, DENIED, OK, OK)
+_MAINTAINERS = (DENIED, DENIED, DENIED, OK, DENIED, DENIED, OK, OK, DENIED)
+_STATE = (DENIED, DENIED, OK, OK, DENIED, DENIED, OK, OK, DENIED)
 # The submitter's web form is the state form: other fields are ignored.
-_WEB_MAINTAINERS = (DENIED, DENIED, NOOP, OK, DENIED, DENIED, OK, OK)
-_ANY_ACCOUNT = (DENIED, OK, OK, OK, OK, OK, OK, OK)
-_OWNER = (DENIED, OK, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED)
+_WEB_MAINTAINERS = (DENIED, DENIED, NOOP, OK, DENIED, DENIED, OK, OK, DENIED)
+_ANY_ACCOUNT = (DENIED, OK, OK, OK, OK, OK, OK, OK, OK)
+_OWNER = (DENIED, OK, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED)
 # The web form offers only the user's own bundles: another's is an invalid choice.
-_WEB_OWNER_CHOICE = (DENIED, OK, NOOP, NOOP, NOOP, NOOP, NOOP, NOOP)
+_WEB_OWNER_CHOICE = (DENIED, OK, NOOP, NOOP, NOOP, NOOP, NOOP, NOOP, NOOP)
+# Maintainers of the patch's project, and the accounts it names as check reporters.
+_CHECKS = (DENIED, DENIED, DENIED, OK, DENIED, DENIED, OK, OK, OK)
 
 MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("web", "state"): _STATE,
@@ -188,13 +193,13 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("api", "delegate"): _MAINTAINERS,
     ("api", "archive"): _MAINTAINERS,
     ("api", "commit-ref"): _MAINTAINERS,
-    ("api", "check"): _ANY_ACCOUNT,
+    ("api", "check"): _CHECKS,
     ("api", "bundle-create"): _ANY_ACCOUNT,
     ("api", "bundle-private"): _OWNER,
     ("api", "bundle-patches"): _OWNER,
     ("api", "bundle-delete"): _OWNER,
     # users/N/ is read-only: nobody edits accounts through the API.
-    ("api", "user-update"): (DENIED, *(NO_METHOD,) * 7),
+    ("api", "user-update"): (DENIED, *(NO_METHOD,) * 8),
 }
 CASES = [
     pytest.param(channel, action, actor, outcome, id=f"{channel}-{action}-{actor}")
@@ -253,3 +258,15 @@ def test_write_permissions(world: World, channel: str, action: str, actor: str,
         assert after != before, "the write was accepted but changed nothing"
     else:
         assert after == before, "a refused write changed something"
+
+
+def test_a_check_reporter_of_another_project_reports_nothing_here(world: World) -> None:
+    from reviews.models import Project
+
+    bot = world.users["check_reporter"]
+    world.patch.project.check_reporters.remove(bot)
+    Project.objects.get(link_name="other").check_reporters.add(bot)
+    before = snapshot()
+    response = API["check"](world, _client("api", world, "check_reporter"))
+    assert response.status_code == 403, response.content
+    assert snapshot() == before

@@ -66,6 +66,7 @@ def test_events_feed(client, accounts, seed_patch):
 def test_checks_on_the_patch_page_and_list(client, accounts, seed_patch):
     assert "check-badge" not in client.get("/project/linux-mm/list/").content.decode()
     now = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    seed_patch.project.check_reporters.add(accounts.other)
     services.create_check(accounts.other, seed_patch, state="success", context="build",
                           target_url="https://ci.example.org/1")  # fmt: skip
     services.create_check(accounts.other, seed_patch, state="fail", context="sparse",
@@ -84,6 +85,7 @@ def test_checks_on_the_patch_page_and_list(client, accounts, seed_patch):
 
 
 def test_check_queries_stay_fixed(client, accounts, seed_patch, django_assert_max_num_queries):
+    seed_patch.project.check_reporters.add(accounts.other)
     for i in range(5):
         services.create_check(accounts.other, seed_patch, state="success", context=f"c{i}")
     with django_assert_max_num_queries(10):  # the page's 9, and the check rows
