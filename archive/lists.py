@@ -1,11 +1,20 @@
-"""Naming mailing lists: ``<linux-mm.kvack.org>`` is known as ``linux-mm``."""
+"""Naming mailing lists: ``<linux-mm.kvack.org>`` is known as ``linux-mm``.
+
+A list's short name is the first segment of its URLs (``/linux-mm/``), so
+it may not be one the site routes itself: ``<api.example.org>`` becomes
+``api-2``, never ``api``, which would take no one to the list.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
+from django.conf import settings
+from django.urls import URLResolver, get_resolver
 from django.utils.text import slugify
 
+from archive.browse import ALL
 from archive.models import MailingList
 
 
@@ -22,6 +31,24 @@ def unique_short_name(list_id: str, taken: set[str]) -> str:
     return name
 
 
+def reserved_names() -> frozenset[str]:
+    """Names no list may have: ``all``, the static files' prefix, and every first
+    path segment the URLconf routes (``admin``, ``api``, ``project``, ``search``...)."""
+    names = {ALL, settings.STATIC_URL.strip("/").split("/")[0]}
+    names.update(_first_segments(get_resolver().url_patterns))
+    return frozenset(name for name in names if name)
+
+
+def _first_segments(patterns: Iterable) -> Iterator[str]:
+    for pattern in patterns:
+        head = str(pattern.pattern).removeprefix("^").split("/", 1)[0]
+        if not head and isinstance(pattern, URLResolver):
+            # include() at the root: its own routes start the path.
+            yield from _first_segments(pattern.url_patterns)
+        elif head and not re.search(r"[<(\\[?*+$]", head):  # a literal, not a parameter
+            yield head
+
+
 def ensure_lists(wanted: dict[str, tuple[str, str]]) -> dict[str, MailingList]:
     """Return lists by list id, creating the missing ones.
 
@@ -31,7 +58,8 @@ def ensure_lists(wanted: dict[str, tuple[str, str]]) -> dict[str, MailingList]:
     found = {m.list_id: m for m in MailingList.objects.filter(list_id__in=list(wanted))}
     missing = [lid for lid in wanted if lid not in found]
     if missing:
-        taken = set(MailingList.objects.values_list("name", flat=True))
+        # A reserved name counts as taken: the list gets the next free one.
+        taken = set(MailingList.objects.values_list("name", flat=True)) | reserved_names()
         for list_id in missing:
             description, address = wanted[list_id]
             name = unique_short_name(list_id, taken)
