@@ -19,7 +19,7 @@ from reviews.rendering.mail import render_mail
 
 __all__ = ["RENDER_VERSION", "commit_html", "diff_html", "mail_html", "mail_html_many"]
 
-RENDER_VERSION = 4
+RENDER_VERSION = 5
 TIMEOUT = 7 * 24 * 3600
 
 

@@ -4,7 +4,11 @@
 Pure: text in, escaped HTML out. Runs of quoted (``>``) lines longer than
 ``SHORT_QUOTE`` lines go into a collapsed ``<details>`` together with the
 "X wrote:" line above them; shorter ones stay visible, since inline review
-needs the line it answers. A fold that opens the mail is marked ``lead`` so
+needs the line it answers. A run that an answer follows keeps its last
+``CONTEXT`` quoted lines (blank ``>`` lines aside) visible below the fold,
+so the fold never hides the line the answer is about; only a run longer
+than that by more than ``SHORT_QUOTE`` lines is folded at all. A fold that
+opens the mail is marked ``lead`` so
 the page can put it beside the author line. Everything below
 the ``-- `` signature separator is folded too. Trailer lines (``Reviewed-by:``
 and friends, unquoted) get a class so the page can highlight them.
@@ -19,9 +23,10 @@ from html import escape
 from archive.invisible import INVISIBLE, PROSE, escape_visible
 from reviews.trailers import KNOWN_KINDS
 
-__all__ = ["SHORT_QUOTE", "render_mail"]
+__all__ = ["CONTEXT", "SHORT_QUOTE", "render_mail"]
 
 SHORT_QUOTE = 2
+CONTEXT = 3
 _GAP = '<span class="gap"></span>'
 
 _QUOTE_RE = re.compile(r"^[ \t]?>")
@@ -83,20 +88,47 @@ def _text_html(lines: list[str]) -> str:
     return html
 
 
-def _quote_html(lines: list[str], attribution: str | None = None, lead: bool = False) -> str:
-    """A quote run: short ones inline, long ones folded with their "X wrote:" line inside."""
-    inner = "\n".join(
+def _quote_lines(lines: list[str]) -> str:
+    return "\n".join(
         f'<span class="q q{_quote_depth(line)}">{_linkify(line)}</span>' for line in lines
     )
-    if attribution is None and len(lines) <= SHORT_QUOTE:
-        return f'<span class="quote">{inner}</span>'
-    noun = "line" if len(lines) == 1 else "lines"
+
+
+def _context_start(run: list[str]) -> int:
+    """Where the last ``CONTEXT`` quoted lines with text begin (blank ``>`` lines skipped)."""
+    seen = 0
+    for i in range(len(run) - 1, -1, -1):
+        if run[i].strip(" \t>"):
+            seen += 1
+            if seen == CONTEXT:
+                return i
+    return 0
+
+
+def _split_quote(run: list[str], answered: bool) -> tuple[list[str], list[str]]:
+    """(folded, visible) parts of a quote run; the visible part is the answer's context."""
+    if not answered:
+        return (run, []) if len(run) > SHORT_QUOTE else ([], run)
+    start = _context_start(run)
+    if start <= SHORT_QUOTE:
+        return [], run
+    return run[:start], run[start:]
+
+
+def _quote_html(
+    folded: list[str], visible: list[str], attribution: str | None = None, lead: bool = False
+) -> str:
+    """A quote run: the folded part with its "X wrote:" line inside, then the visible part."""
+    shown = f'<span class="quote">{_quote_lines(visible)}</span>' if visible else ""
+    if not folded:
+        return shown
+    noun = "line" if len(folded) == 1 else "lines"
     title = f' title="{escape(attribution)}"' if attribution else ""
     said = f'<span class="attribution">{_linkify(attribution)}</span>\n' if attribution else ""
     css = "quote lead" if lead else "quote"
     return (
-        f'<details class="{css}"><summary{title}><span class="fold">quoted {len(lines)} {noun}'
-        f"</span></summary>{said}{inner}</details>"
+        f'<details class="{css}"><summary{title}><span class="fold">quoted {len(folded)} {noun}'
+        f"</span></summary>{said}{_quote_lines(folded)}</details>{shown}"
     )
 
 
@@ -112,7 +144,13 @@ def _trim(lines: list[str], *, head: bool = False, tail: bool = False) -> list[s
 def _body_parts(text: list[str]) -> list[str]:
     """HTML parts; a folded quote takes its "X wrote:" line and the blank lines around it."""
     blocks = list(_blocks(text))
-    folded = [kind == "quote" and len(run) > SHORT_QUOTE for kind, run in blocks]
+    splits = [
+        _split_quote(run, _answered(blocks, i)) if kind == "quote" else ([], run)
+        for i, (kind, run) in enumerate(blocks)
+    ]
+    folded = [kind == "quote" and bool(splits[i][0]) for i, (kind, _) in enumerate(blocks)]
+    # A fold followed by visible context is no block end: keep the blank lines after it.
+    ends_folded = [folded[i] and not splits[i][1] for i in range(len(blocks))]
     parts: list[str | None] = []  # None: a text run folded into the quote after it
     for i, (kind, run) in enumerate(blocks):
         if kind == "quote":
@@ -123,12 +161,21 @@ def _body_parts(text: list[str]) -> list[str]:
                     attribution = previous.pop()
                     parts[-1] = _text_html(previous) if previous else None
             lead = not any(p is not None for p in parts)
-            parts.append(_quote_html(run, attribution, lead))
+            parts.append(_quote_html(*splits[i], attribution, lead))
             continue
-        run = _trim(run, head=i > 0 and folded[i - 1], tail=i + 1 < len(blocks) and folded[i + 1])
+        head = i > 0 and ends_folded[i - 1]
+        run = _trim(run, head=head, tail=i + 1 < len(blocks) and folded[i + 1])
         blocks[i] = (kind, run)
         parts.append(_text_html(run) if run else None)
     return [p for p in parts if p is not None]
+
+
+def _answered(blocks: list[tuple[str, list[str]]], i: int) -> bool:
+    """Whether an answer (text, not only blank lines) comes right after quote run ``blocks[i]``."""
+    if i + 1 >= len(blocks):
+        return False
+    kind, run = blocks[i + 1]
+    return kind == "text" and any(line.strip() for line in run)
 
 
 def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:

@@ -50,12 +50,17 @@ def test_patch_page(client, seed):
     html = response.content.decode()
     assert "[05/22] mm: export alloc_pages_vma" in html
     assert 'class="state-badge big st-new">New<' in html
-    assert '<tr class="add">' in html and "EXPORT_SYMBOL_GPL(alloc_pages_vma);" in html
+    assert '<tr class="add' in html and "EXPORT_SYMBOL_GPL(alloc_pages_vma);" in html
     assert 'data-ln="2101"' in html
     assert html.count('<article class="comment"') == 12
     assert "Reviewed-by</span>" in html and "John Hubbard" in html
     assert '<span class="trailer">Reviewed-by: John Hubbard' in html
-    assert '<details class="quote' in html and "quoted 22 lines" in html
+    # Quotes folded but for the three lines above each answer: Michal's question
+    # follows the line it asks about, outside the fold.
+    assert '<details class="quote' in html and "quoted 14 lines" in html
+    question = html.index("All allocator exported symbols", html.index('id="discussion"'))
+    context = html.rindex("</details>", 0, question)
+    assert "&gt; +EXPORT_SYMBOL_GPL(alloc_pages_vma);" in html[context:question]
     assert f'href="/linux-mm/{SEED_MSGID}/"' in html  # permalinks into the archive
     assert f"{SEED_URL}mbox/" in html and f"{SEED_URL}raw/" in html
     assert "/series/" in html and "/mbox/" in html

@@ -46,19 +46,38 @@ def test_diff_that_is_not_a_diff_is_shown_escaped():
 
 def test_mail_quotes_signature_and_trailers():
     body = (
-        "On Monday, Ann <ann@x.org> wrote:\n> one\n> two\n> three\n\nMy reply.\n"
+        "On Monday, Ann <ann@x.org> wrote:\n> one\n> two\n> three\n> four\n> five\n>\n> six\n"
+        "\nMy reply.\n"
         "> short\nAnswer.\n\nReviewed-by: Bob <bob@x.org>\n> Acked-by: Not Me <n@x.org>\n"
         "-- \nBob's signature\n"
     )
     html = render_mail(body)
     summary = '<summary title="On Monday, Ann &lt;ann@x.org&gt; wrote:">'
     assert f'<details class="quote lead">{summary}' in html
+    # The last three quoted lines with text (a blank ">" aside) stay visible above the answer.
     assert "quoted 3 lines" in html
+    folded, rest = html.split("</details>", 1)
+    assert "&gt; three" in folded and "&gt; four" not in folded
+    assert rest.startswith('<span class="quote"><span class="q q1">&gt; four</span>')
+    assert rest.index("&gt; six") < rest.index("My reply.")
     assert '<span class="quote"><span class="q q1">&gt; short</span></span>' in html
     assert '<span class="trailer">Reviewed-by: Bob &lt;bob@x.org&gt;</span>' in html
     assert "Acked-by: Not Me" in html and '<span class="trailer">&gt; Acked' not in html
     assert '<details class="signature"><summary>signature, 2 lines</summary>' in html
     assert "<script" not in render_mail("<script>alert(1)</script>")
+
+
+def test_mail_quote_context_before_each_answer():
+    quote = "".join(f"> line {n}\n" for n in range(1, 11))
+    html = render_mail(f"{quote}\nFirst answer.\n\n{quote}\nSecond answer.\n\n{quote}")
+    # Before each answer: 7 lines folded, 3 shown; the last quote answers nothing: all folded.
+    assert html.count("quoted 7 lines") == 2 and html.count("quoted 10 lines") == 1
+    for answer in ("First answer.", "Second answer."):
+        before = html[: html.index(answer)]
+        assert before.rindex("&gt; line 10") > before.rindex("</details>")
+    # A short quote before an answer is never folded.
+    assert "<details" not in render_mail("> a\n> b\n> c\n> d\n> e\nAnswer.\n")
+    assert "quoted 3 lines" in render_mail("> a\n> b\n> c\n> d\n> e\n> f\nAnswer.\n")
 
 
 def test_mail_links_urls_safely():
