@@ -1,4 +1,5 @@
 import os
+from email.utils import getaddresses
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -34,3 +35,40 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Errors: Django alone logs request errors to the console only with DEBUG on,
+# so a 500 left no trace. Here every warning and error, 500s with their
+# tracebacks included, goes to standard error, which gunicorn writes to its
+# error log (config/gunicorn.conf.py), and errors are mailed to ADMINS when
+# DJANGO_ADMINS names any ("Ops <ops@example.org>, oncall@example.org").
+_admins = getaddresses([os.environ.get("DJANGO_ADMINS", "")])
+ADMINS = [(name, address) for name, address in _admins if address]
+SERVER_EMAIL = os.environ.get("DJANGO_SERVER_EMAIL", "threadwork@localhost")
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", 25))
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "[{asctime}] {levelname} {name}: {message}", "style": "{"},
+    },
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # Sends nothing while ADMINS is empty.
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR"},
+    },
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {
+        "django": {"handlers": ["stderr", "mail_admins"], "level": "WARNING", "propagate": False},
+        # 404s and 400s are the client's business (and plenty under hostile
+        # traffic): requests log from 500 up.
+        "django.request": {
+            "handlers": ["stderr", "mail_admins"],
+            "level": "ERROR",
+            "propagate": False,
+        },
+    },
+}
