@@ -27,7 +27,8 @@ def mboxrd_message(raw: bytes) -> bytes:
         head, body = raw[: end.end()], raw[end.end() :]
     if head.startswith(b"From "):  # a stray envelope line from the source mbox
         head = head.split(b"\n", 1)[1] if b"\n" in head else b""
-    body = _FROM_RE.sub(rb">\1", body)
+    if b"From " in body:  # most bodies have none: skip the line-by-line regex
+        body = _FROM_RE.sub(rb">\1", body)
     text = head + body
     if not text.endswith(b"\n"):
         text += b"\n"

@@ -26,6 +26,7 @@ from archive.msgids import msgid_path
 from archive.search import QueryError
 from archive.views.common import Elsewhere, find_list
 from archive.views.render import render_snippet
+from throttle import slots
 from throttle.limits import refusal
 
 
@@ -125,13 +126,29 @@ def _search_mbox(request: HttpRequest, mlist) -> HttpResponse:
     )
     if not download.ids:
         raise Http404("no messages match")
-    response = StreamingHttpResponse(
-        gzip_chunks(browse.raws_in_order(download.ids)), content_type="application/gzip"
-    )
+    chunks = gzip_chunks(browse.raws_in_order(download.ids), level=1)
+    if not request.user.is_authenticated:
+        slot = slots.take(settings.THREADWORK_SEARCH_MBOX_CONCURRENT)
+        if slot is None:
+            return _busy()
+        chunks = slots.HeldWhile(slot, chunks)
+    response = StreamingHttpResponse(chunks, content_type="application/gzip")
     response["Content-Disposition"] = 'inline; filename="results.mbox.gz"'
     response["X-Threadwork-Download"] = download.note()
     response["X-Threadwork-Messages"] = str(len(download.ids))
     response["X-Threadwork-Truncated"] = "yes" if download.cut else "no"
+    return response
+
+
+def _busy() -> HttpResponse:
+    seconds = 10
+    response = HttpResponse(
+        "The server is busy sending other search results to visitors who are not logged in. "
+        f"Try again in {seconds} seconds, or log in.\n",
+        status=503,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = str(seconds)
     return response
 
 

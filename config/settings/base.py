@@ -190,6 +190,9 @@ THREADWORK_ANON_RATES = {
 # many messages and bytes of raw mail; the response says when the limit cut it.
 THREADWORK_SEARCH_MBOX_MESSAGES = int(os.environ.get("THREADWORK_SEARCH_MBOX_MESSAGES", 1000))
 THREADWORK_SEARCH_MBOX_BYTES = int(os.environ.get("THREADWORK_SEARCH_MBOX_BYTES", 10 * 1024 * 1024))
+# At most this many such downloads stream at once to visitors not logged in, in
+# all workers together (throttle/slots.py); others get a 503 saying to retry.
+THREADWORK_SEARCH_MBOX_CONCURRENT = int(os.environ.get("THREADWORK_SEARCH_MBOX_CONCURRENT", 2))
 
 # Called once at process start, before the heap is frozen (config/heap.py):
 # each builds something the first request would otherwise wait for. Named by

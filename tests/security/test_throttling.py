@@ -13,7 +13,7 @@ import sys
 
 import pytest
 from django.conf import settings
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from tests.conftest import REPO
 
@@ -162,3 +162,45 @@ def test_behind_a_trusted_proxy_the_client_is_the_address_it_saw(settings) -> No
     direct = factory.get("/", REMOTE_ADDR="192.0.2.5", HTTP_X_FORWARDED_FOR="198.51.100.7")
     assert client_address(direct) == "192.0.2.5"
     assert client_address(factory.get("/", REMOTE_ADDR="127.0.0.1")) == "127.0.0.1"
+
+
+def test_search_downloads_for_visitors_share_a_few_slots(
+    web_rates, settings, client, django_user_model
+) -> None:
+    from django.db import connection, connections
+
+    settings.THREADWORK_ANON_RATES = {}
+    settings.THREADWORK_SEARCH_MBOX_CONCURRENT = 1
+    # The test client closes a streamed response only once it is read: earlier
+    # tests' unread downloads still hold their slot in this session.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock_all()")
+    # Another worker (another database session) is streaming a download.
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, 0)", [0x74687274])
+            assert cursor.fetchone()[0]
+        busy = _search_mbox(client)
+        assert busy.status_code == 503
+        assert int(busy["Retry-After"]) > 0
+        assert busy.content.decode().startswith(
+            "The server is busy sending other search results to visitors who are not logged in."
+        )
+        user = django_user_model.objects.create_user("reader", "", "pw")
+        logged_in = Client(HTTP_HOST="127.0.0.1")
+        logged_in.force_login(user)
+        assert _search_mbox(logged_in).status_code == 200  # accounts are not limited
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, 0)", [0x74687274])
+        served = _search_mbox(client)
+        assert served.status_code == 200
+        # While it streams the slot is taken; once read (or closed), it is free again.
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, 0)", [0x74687274])
+            assert not cursor.fetchone()[0]
+            b"".join(served.streaming_content)
+            cursor.execute("SELECT pg_try_advisory_lock(%s, 0)", [0x74687274])
+            assert cursor.fetchone()[0]
+    finally:
+        other.close()
