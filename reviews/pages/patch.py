@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils.safestring import SafeString
 
 from reviews import links
+from reviews.changelog import patch_notes
 from reviews.checks import check_state_expression
 from reviews.models import Cover, Patch, Series
 from reviews.pages.answers import inline_answer_rows
@@ -27,7 +28,7 @@ from reviews.pages.common import (
 )  # fmt: skip
 from reviews.pages.stamp import change_stamp
 from reviews.rendering.answers import LineKey
-from reviews.rendering.cache import commit_html, diff_html
+from reviews.rendering.cache import commit_html, diff_html, notes_html
 
 # Bump when the cached parts of the page change shape.
 PARTS_VERSION = 2
@@ -51,6 +52,7 @@ class PatchPage:
     diffstat: list[FileStatRow]
     trailers: list[TrailerView]
     comments: list[CommentView]
+    notes: SafeString | None = None  # the author's changelog below "---"
     answered_lines: int = 0
     series_patches: list[Patch] = field(default_factory=list)
     revisions: list[Series] = field(default_factory=list)
@@ -141,6 +143,7 @@ def patch_page(link_name: str, msgid: str) -> PatchPage:
         patch=patch,
         list_name=list_name,
         commit=commit_html(patch.id, commit_text(patch.commit_message)),
+        notes=_notes(patch),
         diff=diff_html(patch.id, patch.diff, parts.answer_rows),
         diffstat=_diffstat(patch.diffstat),
         trailers=parts.trailers,
@@ -155,6 +158,11 @@ def patch_page(link_name: str, msgid: str) -> PatchPage:
         page.previous = page.series_patches[at - 1] if at > 0 else None
         page.next = page.series_patches[at + 1] if at + 1 < len(ids) else None
     return page
+
+
+def _notes(patch: Patch) -> SafeString | None:
+    notes = patch_notes(patch.commit_message)
+    return notes_html(patch.id, notes) if notes else None
 
 
 def _diffstat(stored: list) -> list[FileStatRow]:

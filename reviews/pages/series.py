@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils.safestring import SafeString
 
 from reviews import links
+from reviews.changelog import cover_changelog
 from reviews.models import Cover, Patch, Project, Series
 from reviews.pages.common import (
     CommentView,
@@ -20,7 +21,7 @@ from reviews.pages.common import (
     revisions,
     series_patches,
 )  # fmt: skip
-from reviews.rendering.cache import mail_html
+from reviews.rendering.cache import mail_html, notes_html
 
 
 @dataclass
@@ -31,6 +32,7 @@ class SeriesPage:
     cover_html: SafeString | None
     comments: list[CommentView]
     trailers: list[TrailerView]
+    changelog: SafeString | None = None  # the cover letter's changes since earlier revisions
     patches: list[Patch] = field(default_factory=list)
     revisions: list[Series] = field(default_factory=list)
 
@@ -77,6 +79,11 @@ def cover_page(link_name: str, msgid: str) -> SeriesPage:
     return _page(cover.project, cover.series, cover)
 
 
+def _changelog(cover: Cover | None) -> SafeString | None:
+    changes = cover_changelog(cover.message.body) if cover else ""
+    return notes_html(cover.message_id, changes) if cover and changes else None
+
+
 def _page(project: Project, series: Series | None, cover: Cover | None) -> SeriesPage:
     list_name = project.mailing_list.name
     comments = Q(cover_id=cover.id) if cover else Q(pk__in=[])
@@ -87,6 +94,7 @@ def _page(project: Project, series: Series | None, cover: Cover | None) -> Serie
         cover_html=mail_html(cover.message_id, cover.message.body) if cover else None,
         comments=discussion(comments, list_name),
         trailers=collected_trailers(None, [comments] if cover else [], list_name),
+        changelog=_changelog(cover),
     )
     if series is not None:
         page.patches = series_patches(series)

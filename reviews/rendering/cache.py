@@ -17,7 +17,14 @@ from django.utils.safestring import SafeString, mark_safe
 from reviews.rendering.diff import LineKey, render_diff
 from reviews.rendering.mail import render_mail
 
-__all__ = ["RENDER_VERSION", "commit_html", "diff_html", "mail_html", "mail_html_many"]
+__all__ = [
+    "RENDER_VERSION",
+    "commit_html",
+    "diff_html",
+    "mail_html",
+    "mail_html_many",
+    "notes_html",
+]
 
 RENDER_VERSION = 5
 TIMEOUT = 7 * 24 * 3600
@@ -60,6 +67,11 @@ def diff_html(patch_id: int, diff: str, below: Mapping[LineKey, str] | None = No
 def commit_html(patch_id: int, text: str) -> SafeString:
     """A patch's commit message as HTML, rendered like mail (trailers marked)."""
     return _cached("commit", [(patch_id, text)], render_mail)[patch_id]
+
+
+def notes_html(obj_id: int, text: str) -> SafeString:
+    """An author's changelog (patch notes, a cover letter's changes) as HTML, like mail."""
+    return _cached("notes", [(obj_id, text)], render_mail)[obj_id]
 
 
 def mail_html(message_id: int, body: str) -> SafeString:
