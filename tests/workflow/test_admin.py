@@ -1,4 +1,4 @@
-"""The admin edits projects (maintainers, automatic superseding) and states."""
+"""The admin edits projects (maintainers, automatic superseding, trusted headers) and states."""
 
 from __future__ import annotations
 
@@ -40,6 +40,25 @@ def test_admin_lists_and_edits_projects(admin_client) -> None:
     assert response.status_code == 302
     project.refresh_from_db()
     assert project.auto_supersede is False
+
+
+def test_admin_switches_trust_in_patchwork_headers(admin_client) -> None:
+    ingest(iter_source(str(SAMPLE / "toy-rtc-series.mbox")), workers=1)
+    project = Project.objects.get()
+    assert project.trust_patchwork_headers is False  # off by default
+    listing = admin_client.get("/admin/reviews/project/").content.decode()
+    assert "Trust patchwork headers" in listing
+    page = admin_client.get(f"/admin/reviews/project/{project.id}/change/").content.decode()
+    assert 'name="trust_patchwork_headers"' in page
+    form = {
+        "name": project.name, "link_name": project.link_name, "list_id": project.list_id,
+        "list_email": project.list_email, "web_url": "", "scm_url": "", "webscm_url": "",
+        "auto_supersede": "on", "trust_patchwork_headers": "on",
+    }  # fmt: skip
+    response = admin_client.post(f"/admin/reviews/project/{project.id}/change/", form)
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert (project.trust_patchwork_headers, project.auto_supersede) == (True, True)
 
 
 def test_admin_shows_states_and_quarantine(admin_client) -> None:
