@@ -10,6 +10,7 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection
 
 from archive.models import Message, RawMail
 from reviews import services
@@ -255,3 +256,21 @@ def test_the_events_page_says_the_header_did_it(ingest_file, people, client) -> 
     html = client.get("/project/linux-mm/events/").content.decode()
     assert html.count(STATE_REASON) == 2
     assert html.count(DELEGATE_REASON) == 1
+
+
+def test_a_header_state_is_superseded_like_the_default(ingest_file, people) -> None:
+    """The header's state is the mail's (state_origin mail): a newer revision replaces RFC."""
+    linux_mm(trusting=True)
+    ingest_file(SERIES / "patchwork-state-revision.v1.mbox")
+    v1 = patch("hdr-rev-v1@example.org")
+    assert (v1.state.slug, v1.state_origin) == ("rfc", StateOrigin.MAIL)
+    ingest_file(SERIES / "patchwork-state-revision.v2.mbox")
+    v1 = Patch.objects.select_related("state", "state_before").get(id=v1.id)
+    assert (v1.state.slug, v1.state_origin, v1.state_before.slug) == (
+        "superseded", StateOrigin.AUTO, "rfc",
+    )  # fmt: skip
+    assert patch("hdr-rev-v2@example.org").state.slug == "new"
+    with connection.cursor() as cursor:  # the v2 no longer counts as a later revision
+        cursor.execute("UPDATE reviews_series SET previous_id = NULL, lineage_id = NULL")
+    assert services.undo_stranded([v1.series_id]) == 1
+    assert patch("hdr-rev-v1@example.org").state.slug == "rfc"  # the header's, back
