@@ -15,9 +15,11 @@ __all__ = ["hunk_lines", "shown_diff_rows", "unmark"]
 
 _MARKER = re.compile(r'<span class="ctrl(?: bidi)?" title="U\+([0-9A-F]{4,6}) [^"]*">[^<]*</span>')
 _TAG = re.compile(r"<[^>]*>")
-# One row of a rendered diff table: two line-number cells, then the line.
+# One row of a rendered diff table: two line-number cells, then the line
+# (the rows of answers shown under a line are not diff lines).
 _ROW = re.compile(
-    r'<tr class="\w+"><td class="ln"[^>]*></td><td class="ln"[^>]*></td><td>(.*?)</td></tr>'
+    r'<tr class="(?:hunk|ctx|add|del|note)(?: answered)?">'
+    r'<td class="ln"[^>]*></td><td class="ln"[^>]*></td><td>(.*?)</td></tr>'
 )
 
 
