@@ -117,6 +117,20 @@ def _search_mbox(request: HttpRequest, mlist) -> HttpResponse:
         compiled = browse.compile_text(request.GET.get("q", ""))
     except QueryError as exc:
         return HttpResponse(f"bad query: {exc}\n", status=400, content_type="text/plain")
+    anonymous = not request.user.is_authenticated
+    # A slot before any work, so that a refusal costs next to nothing.
+    slot = slots.take(settings.THREADWORK_SEARCH_MBOX_CONCURRENT) if anonymous else None
+    if anonymous and slot is None:
+        return _busy()
+    try:
+        return _mbox_response(compiled, mlist, whole, slot)
+    except BaseException:
+        if slot is not None:
+            slots.release(slot)
+        raise
+
+
+def _mbox_response(compiled, mlist, whole: bool, slot: int | None) -> StreamingHttpResponse:
     download = searchmbox.select(
         compiled,
         mlist,
@@ -127,12 +141,9 @@ def _search_mbox(request: HttpRequest, mlist) -> HttpResponse:
     if not download.ids:
         raise Http404("no messages match")
     chunks = gzip_chunks(browse.raws_in_order(download.ids), level=1)
-    if not request.user.is_authenticated:
-        slot = slots.take(settings.THREADWORK_SEARCH_MBOX_CONCURRENT)
-        if slot is None:
-            return _busy()
-        chunks = slots.HeldWhile(slot, chunks)
-    response = StreamingHttpResponse(chunks, content_type="application/gzip")
+    response = StreamingHttpResponse(
+        chunks if slot is None else slots.HeldWhile(slot, chunks), content_type="application/gzip"
+    )
     response["Content-Disposition"] = 'inline; filename="results.mbox.gz"'
     response["X-Threadwork-Download"] = download.note()
     response["X-Threadwork-Messages"] = str(len(download.ids))

@@ -202,5 +202,13 @@ def test_search_downloads_for_visitors_share_a_few_slots(
             b"".join(served.streaming_content)
             cursor.execute("SELECT pg_try_advisory_lock(%s, 0)", [0x74687274])
             assert cursor.fetchone()[0]
+            cursor.execute("SELECT pg_advisory_unlock(%s, 0)", [0x74687274])
+        # A download that fails before streaming (here: nothing matches) frees its slot too.
+        nothing = client.post("/all/?x=m&q=nothingmatchesthis", data="x=m",
+                              content_type="application/x-www-form-urlencoded")  # fmt: skip
+        assert nothing.status_code == 404
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, 0)", [0x74687274])
+            assert cursor.fetchone()[0]
     finally:
         other.close()
