@@ -64,6 +64,9 @@ _MSGID_RE = re.compile(r"<([^<>\s]+)>")
 _BLANK_RE = re.compile(r"\s")
 _LOOSE_MSGID_RE = re.compile(r"<([^<>]+)>")
 _COMMENT_RE = re.compile(r"\([^()]*\)")
+# What a stored address may be (non-ASCII allowed, as in internationalised mail).
+_ADDRESS_RE = re.compile(r'[^\s@<>()\[\]\\,;:"]+@[^\s@<>()\[\]\\,;:"]+')
+MAX_ADDRESS_LENGTH = 254  # RFC 5321's limit, and Person.email's column
 # mail-parser only needs the MIME headers to walk the body; every other
 # top-level header (we read those ourselves) would just be parsed again.
 _MIME_HEADERS = frozenset(
@@ -291,14 +294,30 @@ def _references(msg: EmailMessage, msgid: str, in_reply_to: str | None) -> tuple
 
 
 def _sender(msg: EmailMessage) -> tuple[str, str]:
+    """(name, address) of From; the address is "" unless the header parses to one.
+
+    A malformed header once became an address whole, and so a Person. Now it
+    makes no Person and is only the name, which search still finds; the raw
+    header stays in ``headers`` and in the raw mail.
+    """
     value = header_text(msg, "From")
     try:
         name, addr = email.utils.parseaddr(value)
     except Exception:
         name, addr = "", ""
-    if not addr and "@" in value:
-        addr = value.strip()
-    return _collapse(name), addr.strip().lower()[:254]
+    addr = addr.strip().lower()
+    if not is_address(addr):
+        return _collapse(name or value), ""
+    return _collapse(name), addr
+
+
+def is_address(value: str) -> bool:
+    """One ``@`` between two non-empty parts, without blanks, controls or header punctuation."""
+    return (
+        len(value) <= MAX_ADDRESS_LENGTH
+        and value.isprintable()
+        and bool(_ADDRESS_RE.fullmatch(value))
+    )
 
 
 def _list_ids(msg: EmailMessage) -> tuple[tuple[str, str], ...]:
