@@ -71,3 +71,13 @@ def person_url(person_id: int) -> str:
 
 def search_url(q: str) -> str:
     return f"/search/?{urlencode({'q': q})}"
+
+
+def interdiff_url(link_name: str, msgid: str, other_msgid: str) -> str:
+    """What changed from the patch ``other_msgid`` to the patch ``msgid`` (another revision)."""
+    return f"{patch_url(link_name, msgid)}interdiff/{msgid_path(other_msgid)}/"
+
+
+def compare_url(link_name: str, series_id: int, other_id: int) -> str:
+    """The series ``series_id`` paired patch by patch with its revision ``other_id``."""
+    return f"{series_url(link_name, series_id)}compare/{other_id}/"

@@ -14,14 +14,22 @@ from reviews.pages import actions, bundles, events, profile
 
 _MSGID = MSGID_GROUP + r"(?<!/mbox)(?<!/raw)"
 # segment: one path segment without NUL (archive/converters.py).
+# Two revisions of a patch; in front of the patch route, whose Message-ID takes any path.
+_INTERDIFF = rf"^project/(?P<link_name>[-\w]+)/patch/{MSGID_GROUP}/interdiff/(?P<other>[^\x00]+?)/$"
 _BUNDLE = "bundle/<segment:owner>/<segment:name>/"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("project/<slug:link_name>/list/", views.patch_list, name="patch-list"),
+    re_path(_INTERDIFF, views.patch_interdiff, name="patch-interdiff"),
     re_path(rf"^project/(?P<link_name>[-\w]+)/patch/{_MSGID}/$", views.patch_detail, name="patch"),
     re_path(rf"^project/(?P<link_name>[-\w]+)/cover/{_MSGID}/$", views.cover_detail, name="cover"),
     path("project/<slug:link_name>/series/<int:series_id>/", views.series_detail, name="series"),
+    path(
+        "project/<slug:link_name>/series/<int:series_id>/compare/<int:other_id>/",
+        views.series_compare,
+        name="series-compare",
+    ),
     path("patch/<int:patch_id>/", views.patch_by_id, name="patch-by-id"),
     path("person/<int:person_id>/", views.person_detail, name="person"),
     path("", include("reviews.downloads")),

@@ -8,7 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from reviews import links
 from reviews.listing import parse_list_query
 from reviews.models import Patch
+from reviews.pages.compare import compare_page
 from reviews.pages.home import home_projects
+from reviews.pages.interdiff import interdiff_page
 from reviews.pages.patch import patch_page
 from reviews.pages.patch_list import patch_list_page
 from reviews.pages.person import person_page
@@ -26,6 +28,18 @@ def patch_list(request: HttpRequest, link_name: str) -> HttpResponse:
 
 def patch_detail(request: HttpRequest, link_name: str, msgid: str) -> HttpResponse:
     return render(request, "reviews/patch.html", {"view": patch_page(link_name, msgid)})
+
+
+def patch_interdiff(request: HttpRequest, link_name: str, msgid: str, other: str) -> HttpResponse:
+    page = interdiff_page(link_name, msgid, other)
+    return render(request, "reviews/interdiff.html", {"view": page})
+
+
+def series_compare(
+    request: HttpRequest, link_name: str, series_id: int, other_id: int
+) -> HttpResponse:
+    page = compare_page(link_name, series_id, other_id)
+    return render(request, "reviews/compare.html", {"view": page})
 
 
 def patch_by_id(request: HttpRequest, patch_id: int) -> HttpResponse:

@@ -26,12 +26,13 @@ from reviews.pages.common import (
     revisions,
     series_patches,
 )  # fmt: skip
+from reviews.pages.revisions import RevisionLink, lineage, patch_links
 from reviews.pages.stamp import change_stamp
 from reviews.rendering.answers import LineKey
 from reviews.rendering.cache import commit_html, diff_html, notes_html
 
 # Bump when the cached parts of the page change shape.
-PARTS_VERSION = 2
+PARTS_VERSION = 3
 PARTS_TIMEOUT = 24 * 3600
 
 
@@ -56,6 +57,7 @@ class PatchPage:
     answered_lines: int = 0
     series_patches: list[Patch] = field(default_factory=list)
     revisions: list[Series] = field(default_factory=list)
+    revision_links: list[RevisionLink] = field(default_factory=list)
     previous: Patch | None = None
     next: Patch | None = None
 
@@ -66,6 +68,12 @@ class PatchPage:
     @property
     def removed(self) -> int:
         return sum(row.removed for row in self.diffstat)
+
+    @property
+    def changes_since(self) -> RevisionLink | None:
+        """The latest earlier revision with a matching patch: its interdiff is one click."""
+        at = next((i for i, r in enumerate(self.revision_links) if r.current), 0)
+        return next((r for r in reversed(self.revision_links[:at]) if r.interdiff_url), None)
 
     @property
     def links(self) -> dict[str, str]:
@@ -114,6 +122,7 @@ class _Parts:
     answer_rows: dict[LineKey, str]  # under the diff lines they answer
     series_patches: list[Patch]
     revisions: list[Series]
+    revision_links: list[RevisionLink]
 
 
 def _parts(patch: Patch, list_name: str) -> _Parts:
@@ -124,12 +133,14 @@ def _parts(patch: Patch, list_name: str) -> _Parts:
         if patch.series_id:
             comment_sources.append(Q(cover__series_id=patch.series_id))
         comments = discussion(Q(patch_id=patch.id), list_name)
+        lineage_series = revisions(patch.series) if patch.series else []
         parts = _Parts(
             trailers=collected_trailers(patch.message_id, comment_sources, list_name),
             comments=comments,
             answer_rows=inline_answer_rows(patch.diff, comments),
             series_patches=series_patches(patch.series) if patch.series else [],
-            revisions=revisions(patch.series) if patch.series else [],
+            revisions=lineage_series,
+            revision_links=_revision_links(patch, lineage_series),
         )
         cache.set(key, parts, PARTS_TIMEOUT)
     return parts
@@ -151,6 +162,7 @@ def patch_page(link_name: str, msgid: str) -> PatchPage:
         answered_lines=len(parts.answer_rows),
         series_patches=parts.series_patches,
         revisions=parts.revisions,
+        revision_links=parts.revision_links,
     )
     ids = [p.id for p in page.series_patches]
     if patch.id in ids:
@@ -158,6 +170,13 @@ def patch_page(link_name: str, msgid: str) -> PatchPage:
         page.previous = page.series_patches[at - 1] if at > 0 else None
         page.next = page.series_patches[at + 1] if at + 1 < len(ids) else None
     return page
+
+
+def _revision_links(patch: Patch, series: list[Series]) -> list[RevisionLink]:
+    """The matching patch in every revision (none for a patch sent once)."""
+    if len(series) < 2 or patch.series_id is None:
+        return []
+    return patch_links(lineage(series), patch.id, patch.series_id, patch.project.link_name)
 
 
 def _notes(patch: Patch) -> SafeString | None:

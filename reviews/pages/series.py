@@ -21,6 +21,7 @@ from reviews.pages.common import (
     revisions,
     series_patches,
 )  # fmt: skip
+from reviews.pages.revisions import RevisionLink, lineage, series_links
 from reviews.rendering.cache import mail_html, notes_html
 
 
@@ -35,6 +36,9 @@ class SeriesPage:
     changelog: SafeString | None = None  # the cover letter's changes since earlier revisions
     patches: list[Patch] = field(default_factory=list)
     revisions: list[Series] = field(default_factory=list)
+    revision_links: list[RevisionLink] = field(default_factory=list)
+    # "changes since vN": the previous revision's name and the compare page.
+    changes_since: tuple[str, str] | None = None
 
     @property
     def list_name(self) -> str:
@@ -99,4 +103,18 @@ def _page(project: Project, series: Series | None, cover: Cover | None) -> Serie
     if series is not None:
         page.patches = series_patches(series)
         page.revisions = revisions(series)
+        _add_revisions(page, series)
     return page
+
+
+def _add_revisions(page: SeriesPage, series: Series) -> None:
+    """Names for the revisions bar and the link to the changes since the previous one."""
+    if len(page.revisions) < 2:
+        return
+    line = lineage(page.revisions)
+    link_name = page.project.link_name
+    page.revision_links = series_links(line, series.id, link_name)
+    previous = line.previous(series.id)
+    if previous is not None:
+        url = links.compare_url(link_name, series.id, previous.id)
+        page.changes_since = (line.names[previous.id], url)

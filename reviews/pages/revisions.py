@@ -1,0 +1,142 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The revisions of a series, named and paired: what the patch and series pages link.
+
+Reads every patch of every revision of a lineage in one query (names, titles,
+patch-ids; no diffs), names the revisions (``reviews.revnames``) and pairs
+patches across them (``reviews.pairing``). Diffs are read, in one more query,
+only for the patches the first two pairing passes leave unpaired.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from reviews import links
+from reviews.models import Patch, Series
+from reviews.pairing import Pair, PatchKey, changed_lines, pair_patches, partner
+from reviews.revnames import Posting, is_resend, revision_names
+
+__all__ = ["Lineage", "RevisionLink", "RevisionPatch", "lineage", "patch_links", "series_links"]
+
+
+@dataclass(frozen=True)
+class RevisionPatch:
+    id: int
+    series_id: int
+    number: int | None
+    name: str
+    title: str
+    patchid: str
+    msgid: str
+
+
+@dataclass(frozen=True)
+class RevisionLink:
+    """One revision in a revisions bar: its name, where it links, and to what."""
+
+    series_id: int
+    name: str
+    url: str
+    current: bool = False
+    patch_msgid: str = ""  # the matching patch in that revision; "" when none
+    interdiff_url: str = ""
+
+
+@dataclass(frozen=True)
+class Lineage:
+    revisions: tuple[Series, ...]  # oldest first
+    names: dict[int, str]  # by series id
+    patches: dict[int, tuple[RevisionPatch, ...]]  # by series id, in order
+
+    def previous(self, series_id: int) -> Series | None:
+        """The revision posted before ``series_id``, if any."""
+        ids = [s.id for s in self.revisions]
+        at = ids.index(series_id) if series_id in ids else 0
+        return self.revisions[at - 1] if at > 0 else None
+
+
+def lineage(revisions: Sequence[Series]) -> Lineage:
+    """Names and patches of every revision (one query)."""
+    rows = (
+        Patch.objects.filter(series_id__in=[s.id for s in revisions])
+        .order_by("number", "date", "id")
+        .values_list("id", "series_id", "number", "name", "title", "patchid", "message__msgid")
+    )
+    patches: dict[int, list[RevisionPatch]] = {s.id: [] for s in revisions}
+    for row in rows:
+        patches[row[1]].append(RevisionPatch(*row))
+    postings = [
+        Posting(s.id, s.version, any(is_resend(p.name) for p in patches[s.id][:1]), s.date)
+        for s in revisions
+    ]
+    return Lineage(
+        tuple(revisions), revision_names(postings), {k: tuple(v) for k, v in patches.items()}
+    )
+
+
+def _keys(patches: Iterable[RevisionPatch], diffs: dict[int, str]) -> list[PatchKey]:
+    return [
+        PatchKey(p.id, p.title or p.name, p.patchid, changed_lines(diffs.get(p.id, "")))
+        for p in patches
+    ]
+
+
+def pair_revisions(
+    old: Sequence[RevisionPatch], new: Sequence[RevisionPatch], diffs: dict[int, str] | None = None
+) -> tuple[Pair, ...]:
+    """Pairs of two revisions' patches; with ``diffs`` (by patch id), similar diffs pair too."""
+    return pair_patches(_keys(old, diffs or {}), _keys(new, diffs or {}))
+
+
+def _unpaired(pairs: Sequence[Pair]) -> set[int]:
+    if not any(p.old is None for p in pairs) or not any(p.new is None for p in pairs):
+        return set()
+    return {p.old or p.new or 0 for p in pairs if p.old is None or p.new is None}
+
+
+def load_diffs(ids: Iterable[int]) -> dict[int, str]:
+    """Diffs of the given patches, by id (one query; none when there are no ids)."""
+    wanted = set(ids)
+    return dict(Patch.objects.filter(id__in=wanted).values_list("id", "diff")) if wanted else {}
+
+
+def _pairs_with(line: Lineage, patch_id: int, series_id: int) -> dict[int, tuple[Pair, ...]]:
+    """Each revision paired with ``series_id``; diffs read only where ``patch_id`` is alone."""
+    own = line.patches.get(series_id, ())
+    pairs = {s.id: pair_revisions(line.patches[s.id], own) for s in line.revisions}
+    lonely = [s for s, ps in pairs.items() if s != series_id and partner(ps, patch_id) is None]
+    if lonely:
+        diffs = load_diffs(set().union(*(_unpaired(pairs[s]) for s in lonely)) | {patch_id})
+        for s in lonely:
+            pairs[s] = pair_revisions(line.patches[s], own, diffs)
+    return pairs
+
+
+def patch_links(line: Lineage, patch_id: int, series_id: int, link_name: str) -> list[RevisionLink]:
+    """From one patch: the matching patch in every revision, with its interdiff (≤ 1 query)."""
+    msgid = next((p.msgid for p in line.patches.get(series_id, ()) if p.id == patch_id), "")
+    pairs = _pairs_with(line, patch_id, series_id)
+    out = []
+    for series in line.revisions:
+        name = line.names[series.id]
+        if series.id == series_id:
+            out.append(RevisionLink(series.id, name, links.patch_url(link_name, msgid), True))
+            continue
+        other = partner(pairs[series.id], patch_id)
+        match = next((p for p in line.patches[series.id] if p.id == other), None)
+        if match is None:
+            out.append(RevisionLink(series.id, name, links.series_url(link_name, series.id)))
+            continue
+        url = links.patch_url(link_name, match.msgid)
+        diff_url = links.interdiff_url(link_name, msgid, match.msgid)
+        out.append(RevisionLink(series.id, name, url, False, match.msgid, diff_url))
+    return out
+
+
+def series_links(line: Lineage, series_id: int, link_name: str) -> list[RevisionLink]:
+    """Each revision, linking its series page."""
+    return [
+        RevisionLink(s.id, line.names[s.id], links.series_url(link_name, s.id), s.id == series_id)
+        for s in line.revisions
+    ]
