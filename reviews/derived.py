@@ -113,10 +113,14 @@ def refresh_series(series_ids: Sequence[int], quiet: frozenset[int] = frozenset(
             """
             WITH patches AS (
                 -- one grouped pass (correlated subqueries plan badly on fresh tables)
-                SELECT series_id, count(*) AS received, min(date) AS first FROM reviews_patch
-                WHERE series_id = ANY(%(ids)s) GROUP BY series_id
+                SELECT series_id, count(*) AS received, min(date) AS first,
+                    -- without a cover letter a series is named after its first patch
+                    -- by number, not the first to arrive: the same in any order
+                    (array_agg(nullif(title, '') ORDER BY number NULLS LAST, date, id))[1]
+                        AS first_title
+                FROM reviews_patch WHERE series_id = ANY(%(ids)s) GROUP BY series_id
             ), agg AS (
-                SELECT s.id, coalesce(p.received, 0) AS received, p.first,
+                SELECT s.id, coalesce(p.received, 0) AS received, p.first, p.first_title,
                        regexp_replace(c.name, '^\\[[^]]*\\] ', '') AS cover_title,
                        c.message_id AS cover_msg
                 FROM reviews_series s LEFT JOIN patches p ON p.series_id = s.id
@@ -125,9 +129,9 @@ def refresh_series(series_ids: Sequence[int], quiet: frozenset[int] = frozenset(
             ), new AS (
                 SELECT s.id, agg.received, s.received_total AS old_received, s.total,
                     LEAST(s.date, agg.first) AS date,
-                    coalesce(agg.cover_title, s.title) AS title,
+                    coalesce(agg.cover_title, agg.first_title, s.title) AS title,
                     CASE WHEN s.name_locked THEN s.name
-                         ELSE coalesce(agg.cover_title, s.name) END AS name,
+                         ELSE coalesce(agg.cover_title, agg.first_title, s.name) END AS name,
                     -- read the cover's change-id once; it never changes afterwards
                     CASE WHEN s.change_id = '' AND agg.cover_msg IS NOT NULL THEN coalesce((
                         SELECT substring(m.body from '(?mi)^change-id:[ \\t]*(\\S+)')
@@ -145,9 +149,10 @@ def refresh_series(series_ids: Sequence[int], quiet: frozenset[int] = frozenset(
             """,
             {"ids": list(series_ids)},
         )
-        completed = [
+        # sorted: RETURNING comes in no set order, and event ids should not depend on it
+        completed = sorted(
             (sid, pid) for sid, pid, done in cursor.fetchall() if done and sid not in quiet
-        ]
+        )
     events.record(
         events.event_for(EventCategory.SERIES_COMPLETED, project_id=pid, series_id=sid, series=sid)
         for sid, pid in completed
