@@ -4,7 +4,9 @@
 A patch is rebuilt from its stored commit message and diff (as Patchwork
 does) rather than served as received, so that the Reviewed-by, Acked-by and
 Tested-by lines collected from the discussion land in the commit. The
-trailers of replies to the series' cover letter apply to every patch.
+trailers of replies to the series' cover letter apply to every patch, and,
+as b4 carries them, so do the trailers of replies to the same patch in the
+previous revision of the series when its patch-id is unchanged.
 """
 
 from __future__ import annotations
@@ -16,13 +18,20 @@ import re
 from collections.abc import Iterable, Sequence
 
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 
 from archive.mbox import mboxrd_message
-from reviews.models import Comment, Patch, Trailer
+from reviews.models import Comment, Patch, Series, Trailer
 from reviews.trailers import Trailer as TrailerLine
 from reviews.trailers import add_trailers
 
-__all__ = ["collected_trailers", "download_filename", "patch_mail", "patches_mbox"]
+__all__ = [
+    "carried_from",
+    "collected_trailers",
+    "download_filename",
+    "patch_mail",
+    "patches_mbox",
+]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.]+")
 
@@ -33,10 +42,48 @@ def download_filename(name: str, fallback: str) -> str:
     return f"{slug or fallback}.patch"
 
 
-def collected_trailers(patches: Sequence[Patch]) -> dict[int, list[TrailerLine]]:
-    """Each patch's own trailers, then its replies', then its cover letter's.
+def _previous_series(series_ids: set[int]) -> dict[int, int]:
+    """The revision posted right before each series, by series id (one query)."""
+    roots = Series.objects.filter(id__in=series_ids).annotate(root=Coalesce("lineage_id", "id"))
+    rows = (
+        Series.objects.filter(
+            Q(lineage_id__in=roots.values("root")) | Q(id__in=roots.values("root"))
+        )
+        .annotate(root=Coalesce("lineage_id", "id"))
+        .order_by("root", "version", "date", "id")
+        .values_list("id", "root")
+    )
+    previous: dict[int, int] = {}
+    last: tuple[int, int] | None = None  # (root, series id)
+    for series_id, root in rows:
+        if last is not None and last[0] == root:
+            previous[series_id] = last[1]
+        last = (root, series_id)
+    return {s: previous[s] for s in series_ids if s in previous}
 
-    Three queries for any number of patches; trailers in the date order of
+
+def carried_from(patches: Sequence[Patch]) -> dict[int, int]:
+    """For each patch, the previous revision's patch with its patch-id, by id (two queries)."""
+    series_ids = {p.series_id for p in patches if p.series_id is not None and p.patchid}
+    previous = _previous_series(series_ids) if series_ids else {}
+    if not previous:
+        return {}
+    rows = Patch.objects.filter(
+        series_id__in=set(previous.values()), patchid__in={p.patchid for p in patches}
+    ).values_list("id", "series_id", "patchid")
+    earlier = {(series_id, patchid): pid for pid, series_id, patchid in rows}
+    return {
+        p.id: earlier[(previous[p.series_id], p.patchid)]
+        for p in patches
+        if p.series_id in previous and (previous[p.series_id], p.patchid) in earlier
+    }
+
+
+def collected_trailers(patches: Sequence[Patch]) -> dict[int, list[TrailerLine]]:
+    """Each patch's own trailers, then its replies', then its cover letter's, then the
+    replies' to the same patch (same patch-id) in the previous revision.
+
+    Five queries for any number of patches; trailers in the date order of
     the messages carrying them. ``add_trailers`` drops the duplicates.
     """
     by_message: dict[int, set[int]] = {}
@@ -46,11 +93,16 @@ def collected_trailers(patches: Sequence[Patch]) -> dict[int, list[TrailerLine]]
     for patch in patches:
         if patch.series_id is not None:
             series_patches.setdefault(patch.series_id, set()).add(patch.id)
+    carried: dict[int, set[int]] = {}  # previous revision's patch -> patches it carries to
+    for patch_id, earlier in carried_from(patches).items():
+        carried.setdefault(earlier, set()).add(patch_id)
+    wanted = {p.id for p in patches}
     comments = Comment.objects.filter(
-        Q(patch_id__in=[p.id for p in patches]) | Q(cover__series_id__in=list(series_patches))
+        Q(patch_id__in=wanted | set(carried)) | Q(cover__series_id__in=list(series_patches))
     ).values_list("message_id", "patch_id", "cover__series_id")
     for message_id, patch_id, series_id in comments:
-        targets = {patch_id} if patch_id else series_patches.get(series_id, set())
+        targets = series_patches.get(series_id, set()) if not patch_id else set()
+        targets |= ({patch_id} & wanted) | carried.get(patch_id, set())
         by_message.setdefault(message_id, set()).update(targets)
     rows = (
         Trailer.objects.filter(message_id__in=list(by_message))

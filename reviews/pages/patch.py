@@ -16,6 +16,7 @@ from reviews.changelog import patch_notes
 from reviews.checks import check_state_expression
 from reviews.models import Cover, Patch, Series
 from reviews.pages.answers import inline_answer_rows
+from reviews.pages.carried import CarriedReview, carried_review
 from reviews.pages.common import (
     CommentView,
     TrailerView,
@@ -32,7 +33,7 @@ from reviews.rendering.answers import LineKey
 from reviews.rendering.cache import commit_html, diff_html, notes_html
 
 # Bump when the cached parts of the page change shape.
-PARTS_VERSION = 3
+PARTS_VERSION = 4
 PARTS_TIMEOUT = 24 * 3600
 
 
@@ -58,6 +59,7 @@ class PatchPage:
     series_patches: list[Patch] = field(default_factory=list)
     revisions: list[Series] = field(default_factory=list)
     revision_links: list[RevisionLink] = field(default_factory=list)
+    carried: CarriedReview | None = None
     previous: Patch | None = None
     next: Patch | None = None
 
@@ -74,6 +76,14 @@ class PatchPage:
         """The latest earlier revision with a matching patch: its interdiff is one click."""
         at = next((i for i, r in enumerate(self.revision_links) if r.current), 0)
         return next((r for r in reversed(self.revision_links[:at]) if r.interdiff_url), None)
+
+    @property
+    def carried_trailers(self) -> list[TrailerView]:
+        """The previous revision's reply trailers this patch has not been given again."""
+        if self.carried is None:
+            return []
+        have = {(t.kind, t.value.lower()) for t in self.trailers}
+        return [t for t in self.carried.trailers if (t.kind, t.value.lower()) not in have]
 
     @property
     def links(self) -> dict[str, str]:
@@ -123,6 +133,7 @@ class _Parts:
     series_patches: list[Patch]
     revisions: list[Series]
     revision_links: list[RevisionLink]
+    carried: CarriedReview | None
 
 
 def _parts(patch: Patch, list_name: str) -> _Parts:
@@ -134,13 +145,15 @@ def _parts(patch: Patch, list_name: str) -> _Parts:
             comment_sources.append(Q(cover__series_id=patch.series_id))
         comments = discussion(Q(patch_id=patch.id), list_name)
         lineage_series = revisions(patch.series) if patch.series else []
+        revision_links = _revision_links(patch, lineage_series)
         parts = _Parts(
             trailers=collected_trailers(patch.message_id, comment_sources, list_name),
             comments=comments,
             answer_rows=inline_answer_rows(patch.diff, comments),
             series_patches=series_patches(patch.series) if patch.series else [],
             revisions=lineage_series,
-            revision_links=_revision_links(patch, lineage_series),
+            revision_links=revision_links,
+            carried=carried_review(patch, revision_links, list_name),
         )
         cache.set(key, parts, PARTS_TIMEOUT)
     return parts
@@ -163,6 +176,7 @@ def patch_page(link_name: str, msgid: str) -> PatchPage:
         series_patches=parts.series_patches,
         revisions=parts.revisions,
         revision_links=parts.revision_links,
+        carried=parts.carried,
     )
     ids = [p.id for p in page.series_patches]
     if patch.id in ids:

@@ -17,7 +17,15 @@ from reviews.models import Patch, Series
 from reviews.pairing import Pair, PatchKey, changed_lines, pair_patches, partner
 from reviews.revnames import Posting, is_resend, revision_names
 
-__all__ = ["Lineage", "RevisionLink", "RevisionPatch", "lineage", "patch_links", "series_links"]
+__all__ = [
+    "Lineage",
+    "RevisionLink",
+    "RevisionPatch",
+    "lineage",
+    "pair_fully",
+    "patch_links",
+    "series_links",
+]
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,13 @@ def load_diffs(ids: Iterable[int]) -> dict[int, str]:
     """Diffs of the given patches, by id (one query; none when there are no ids)."""
     wanted = set(ids)
     return dict(Patch.objects.filter(id__in=wanted).values_list("id", "diff")) if wanted else {}
+
+
+def pair_fully(old: Sequence[RevisionPatch], new: Sequence[RevisionPatch]) -> tuple[Pair, ...]:
+    """Pairs of two revisions; diffs read (one query) only when patches stay unpaired."""
+    pairs = pair_revisions(old, new)
+    lonely = _unpaired(pairs)
+    return pair_revisions(old, new, load_diffs(lonely)) if lonely else pairs
 
 
 def _pairs_with(line: Lineage, patch_id: int, series_id: int) -> dict[int, tuple[Pair, ...]]:

@@ -21,7 +21,8 @@ from reviews.pages.common import (
     revisions,
     series_patches,
 )  # fmt: skip
-from reviews.pages.revisions import RevisionLink, lineage, series_links
+from reviews.pages.revisions import RevisionLink, lineage, pair_fully, series_links
+from reviews.pairing import PairKind
 from reviews.rendering.cache import mail_html, notes_html
 
 
@@ -107,6 +108,14 @@ def _page(project: Project, series: Series | None, cover: Cover | None) -> Serie
     return page
 
 
+_SINCE = {
+    PairKind.UNCHANGED: "unchanged",
+    PairKind.CHANGED: "changed",
+    PairKind.ADDED: "new",
+    PairKind.DROPPED: "",
+}
+
+
 def _add_revisions(page: SeriesPage, series: Series) -> None:
     """Names for the revisions bar and the link to the changes since the previous one."""
     if len(page.revisions) < 2:
@@ -118,3 +127,15 @@ def _add_revisions(page: SeriesPage, series: Series) -> None:
     if previous is not None:
         url = links.compare_url(link_name, series.id, previous.id)
         page.changes_since = (line.names[previous.id], url)
+        pairs = pair_fully(line.patches[previous.id], line.patches[series.id])
+        _mark_since(page.patches, {p.new: p.kind for p in pairs}, line.names[previous.id])
+
+
+def _mark_since(patches: list[Patch], kinds: dict[int | None, PairKind], name: str) -> None:
+    """Each patch row says what it is since the previous revision ("changed since v1").
+
+    Set on this page's own Patch objects, read only by its patch rows.
+    """
+    for patch in patches:
+        patch.since_previous = _SINCE[kinds.get(patch.id, PairKind.ADDED)]
+        patch.since_name = name

@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""What became of the diff lines a review answered, one revision later.
+
+Pure: the answered revision's diff, the next revision's diff and the
+answered lines in; a fate for each line out. A line is *still open* when
+the next revision's diff has the same line (same sign, same text, spacing
+aside) in the same file; *addressed* when it does not but the file still
+has lines of the hunk around it (the code answered was changed); *gone*
+when the file, or every line of that hunk, is no longer in the diff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from reviews.rendering.diff import DiffFile, parse_diff
+
+__all__ = ["AnswerStatus", "AnsweredLine", "LineFate", "line_fates"]
+
+_SIGNS = {"add": "+", "del": "-", "ctx": " "}
+
+
+class AnswerStatus(StrEnum):
+    ADDRESSED = "addressed"
+    OPEN = "still open"
+    GONE = "gone"
+
+
+@dataclass(frozen=True)
+class AnsweredLine:
+    path: str
+    old_line: int | None
+    new_line: int | None
+
+
+@dataclass(frozen=True)
+class LineFate:
+    status: AnswerStatus
+    line: str  # the answered line as the diff had it, sign included
+
+
+def _squashed(text: str) -> str:
+    return "".join(text.split())
+
+
+def _numbered(file: DiffFile) -> Iterable[tuple[AnsweredLine, str, int]]:
+    """Each line of a file's diff: its numbers, its signed text and its hunk's index."""
+    for index, hunk in enumerate(file.hunks):
+        old_no, new_no = hunk.old_start, hunk.new_start
+        for kind, text in hunk.lines:
+            if kind not in _SIGNS:
+                continue
+            old = old_no if kind in ("ctx", "del") else None
+            new = new_no if kind in ("ctx", "add") else None
+            old_no += kind in ("ctx", "del")
+            new_no += kind in ("ctx", "add")
+            yield AnsweredLine(file.path, old, new), _SIGNS[kind] + text, index
+
+
+def _fate(signed: str, hunk: Sequence[str], after: set[str] | None) -> AnswerStatus:
+    if after is None:
+        return AnswerStatus.GONE
+    if signed[0] + _squashed(signed[1:]) in after:
+        return AnswerStatus.OPEN
+    # The hunk is still there when one of its lines with some substance is.
+    texts = {line[1:] for line in after}
+    if any(len(_squashed(line[1:])) > 2 and _squashed(line[1:]) in texts for line in hunk):
+        return AnswerStatus.ADDRESSED
+    return AnswerStatus.GONE
+
+
+def line_fates(
+    old_diff: str, new_diff: str, lines: Sequence[AnsweredLine]
+) -> dict[AnsweredLine, LineFate]:
+    """The fate of each answered line of ``old_diff`` in ``new_diff`` (unknown lines left out)."""
+    wanted = set(lines)
+    found: dict[AnsweredLine, tuple[str, int, str]] = {}
+    hunks: dict[tuple[str, int], list[str]] = {}
+    for file in parse_diff(old_diff):
+        for key, signed, index in _numbered(file):
+            hunks.setdefault((file.path, index), []).append(signed)
+            if key in wanted:
+                found[key] = (signed, index, file.path)
+    after: dict[str, set[str]] = {}
+    for file in parse_diff(new_diff):
+        squashed = {signed[0] + _squashed(signed[1:]) for _, signed, _ in _numbered(file)}
+        after.setdefault(file.path, set()).update(squashed)
+    return {
+        key: LineFate(_fate(signed, hunks[(path, index)], after.get(path)), signed)
+        for key, (signed, index, path) in found.items()
+    }
