@@ -17,8 +17,10 @@ from archive.invisible import CODE, PROSE, describe, escape_visible
 from archive.parsing import parse_message
 from archive.views.render import render_body, render_snippet
 from reviews.diffs import find_patch
+from reviews.interdiff import interdiff
 from reviews.rendering import highlight
 from reviews.rendering.diff import render_diff
+from reviews.rendering.interdiff import render_interdiff
 from reviews.rendering.mail import render_mail
 from tests.conftest import DATA
 from tests.shown import hunk_lines, shown_diff_rows, unmark
@@ -73,6 +75,16 @@ class _Lossy:
 
     def get_tokens(self, text: str):
         yield highlight.Keyword, text[1:]
+
+
+def test_interdiff_shows_the_carriage_return_line_as_one_row() -> None:
+    new = stored_diff("cr-inside-added-line.mbox")
+    old = re.sub(r"\r\+[^\n]*", "", new)  # v1 had no second half
+    html = render_interdiff(interdiff(old, new))
+    rows = [unmark(cell) for cell in re.findall(r"<td>(.*?)</td></tr>", html)]
+    assert rows.count("+" + CR_LINE) == 1  # the newer revision's line, whole
+    assert sum("\r" in row for row in rows) == 4  # one such line in each of the four files
+    assert CODE.search(html) is None
 
 
 def test_a_lexer_that_loses_text_leaves_the_lines_uncoloured() -> None:
