@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 
 from archive import processors, services
+from archive.incoming import IncomingMessage
 from archive.models import QuarantineReason
 from archive.parsing import ParsedMessage, UnparseableMessage, parse_message
 from archive.sources import OVERSIZE_KEPT_BYTES, RawMail
@@ -50,6 +51,9 @@ class IngestSummary:
     new: int = 0
     duplicate: int = 0
     quarantined: int = 0
+    # Of the new: stored under a Message-ID derived from their content, because
+    # other mail came first with theirs (archive.incoming).
+    renamed: int = 0
     seconds: float = 0.0
     reasons: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -59,10 +63,13 @@ class IngestSummary:
         return self.read / self.seconds if self.seconds else 0.0
 
     def line(self) -> str:
-        return (
+        line = (
             f"{self.read} read, {self.new} new, {self.duplicate} duplicate, "
             f"{self.quarantined} quarantined in {self.seconds:.1f} s ({self.rate:.0f} msg/s)"
         )
+        if self.renamed:
+            line += f"; {self.renamed} new kept under a new Message-ID (other mail had theirs)"
+        return line
 
 
 class DatabaseUnavailable(OperationalError):
@@ -229,9 +236,7 @@ class _BatchWriter:
 
     def __init__(self, summary: IngestSummary, list_override: str | None) -> None:
         self.summary, self.list_override = summary, list_override
-        self.queue: queue.Queue[tuple[int, list[services.IncomingMessage]] | None] = queue.Queue(
-            maxsize=1
-        )
+        self.queue: queue.Queue[tuple[int, list[IncomingMessage]] | None] = queue.Queue(maxsize=1)
         self.turnstile = _Turnstile()
         self.count = 0
         self.error: BaseException | None = None
@@ -261,7 +266,7 @@ class _BatchWriter:
         finally:
             connection.close()
 
-    def put(self, batch: list[services.IncomingMessage]) -> None:
+    def put(self, batch: list[IncomingMessage]) -> None:
         self._raise()
         self.queue.put((self.count, batch))
         self.count += 1
@@ -282,7 +287,7 @@ class _InlineWriter:
     def __init__(self, summary: IngestSummary, list_override: str | None) -> None:
         self.summary, self.list_override = summary, list_override
 
-    def put(self, batch: list[services.IncomingMessage]) -> None:
+    def put(self, batch: list[IncomingMessage]) -> None:
         _flush(self.summary, batch, self.list_override)
 
     def close(self) -> None:
@@ -334,7 +339,7 @@ def _run(
 ) -> None:
     """Batch the parsed stream into ``writer``; quarantine what cannot be stored."""
     limit = settings.THREADWORK_MAX_MESSAGE_BYTES
-    batch: list[services.IncomingMessage] = []
+    batch: list[IncomingMessage] = []
     try:
         for mail, outcome in stream:
             summary.read += 1
@@ -346,9 +351,7 @@ def _run(
                 _quarantine(summary, mail, unreadable, outcome.error, list_override)  # type: ignore[arg-type]
             else:
                 batch.append(
-                    services.IncomingMessage(
-                        outcome.parsed, mail.data, outcome.analysis, list_override
-                    )
+                    IncomingMessage(outcome.parsed, mail.data, outcome.analysis, list_override)
                 )
             if len(batch) >= BATCH:
                 writer.put(batch)
@@ -364,7 +367,7 @@ def _run(
 
 def _flush(
     summary: IngestSummary,
-    batch: list[services.IncomingMessage],
+    batch: list[IncomingMessage],
     list_override,
     turn: Callable[[], AbstractContextManager] = nullcontext,
 ) -> None:
@@ -390,6 +393,7 @@ def _flush(
     with summary.lock:
         summary.new += result.new
         summary.duplicate += result.duplicate
+        summary.renamed += result.renamed
 
 
 def _quarantine_too_large(summary, mail: RawMail, limit: int, list_hint) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 
 import mailparser
 
+from archive.authored import authored_digest
 from archive.searchterms import message_terms
 
 # Three things below reach into mail-parser's internals: ``core.random_string``,
@@ -104,6 +105,9 @@ class ParsedMessage:
     sha256: str
     size: int
     defects: tuple[str, ...] = field(default=())
+    # What the author wrote, without what lists and relays add (authored_digest):
+    # two deliveries of one mail share it, another mail under its Message-ID does not.
+    content_sha256: str = ""
     search_terms: tuple[str, ...] = field(default=())  # exact-match lexemes (searchterms.py)
 
     @property
@@ -137,6 +141,8 @@ def parse_message(raw: bytes) -> ParsedMessage:
     subject = _collapse(header_text(msg, "Subject"))
     list_ids, list_post = _list_ids(msg), _list_post(msg)
     body, html_only, attachments, defects = _content(msg)
+    parts = [(a.content_type, a.filename, a.size, a.text) for a in attachments]
+    authored = (from_email, subject, date, to, cc, references, body, parts)
     return ParsedMessage(
         msgid=msgid,
         synthetic_msgid=synthetic,
@@ -158,6 +164,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
         sha256=sha,
         size=len(raw),
         defects=defects,
+        content_sha256=authored_digest(*authored),
         search_terms=message_terms(
             (from_name, from_email), to, cc, body, (a.text for a in attachments if a.text)
         ),
@@ -241,15 +248,29 @@ def _collapse(text: str) -> str:
     return " ".join(text.split())
 
 
+def derived_msgid(content_sha256: str) -> str:
+    """The Message-ID of mail whose own is taken by other mail: made from what its
+    author wrote (``authored_digest``), as the id of mail without one is made
+    from its bytes, so the same mail always gets the same one."""
+    return f"{content_sha256[:40]}@dup.{SYNTHETIC_DOMAIN}"
+
+
 def _message_id(msg: EmailMessage, sha: str) -> tuple[str, bool]:
     msgid = normalize_msgid(header_text(msg, "Message-ID"))
     msgid = _clean_msgid(msgid)
-    if not msgid:
+    # Ids in our own domain are ours to give: mail claiming one could take the
+    # id a later mail would be given, and keep that mail out.
+    if not msgid or _in_synthetic_domain(msgid):
         return f"{sha[:40]}@{SYNTHETIC_DOMAIN}", True
     if len(msgid) > MAX_MSGID_LENGTH:
         digest = hashlib.sha256(msgid.encode("utf-8", "replace")).hexdigest()[:40]
         return f"{digest}@long.{SYNTHETIC_DOMAIN}", True
     return msgid, False
+
+
+def _in_synthetic_domain(msgid: str) -> bool:
+    domain = msgid.rpartition("@")[2].lower()
+    return domain == SYNTHETIC_DOMAIN or domain.endswith("." + SYNTHETIC_DOMAIN)
 
 
 def _clean_msgid(value: str) -> str:

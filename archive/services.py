@@ -14,9 +14,15 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 
 from archive import threads
+from archive.incoming import (
+    IncomingMessage,
+    first_of_each,
+    rename_taken,
+    rename_taken_since,
+    rename_within,
+)
 from archive.lists import ensure_lists
 from archive.models import QuarantinedMail
-from archive.parsing import ParsedMessage
 from archive.processors import StoredMessage, message_processors
 from archive.searchterms import split_quoted
 
@@ -37,18 +43,11 @@ _STAGE = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class IncomingMessage:
-    parsed: ParsedMessage
-    raw: bytes
-    analysis: dict = field(default_factory=dict)
-    list_override: str | None = None
-
-
 @dataclass
 class BatchResult:
     new: int = 0
     duplicate: int = 0
+    renamed: int = 0  # of the new: stored under a derived Message-ID
     stored: list[StoredMessage] = field(default_factory=list)
 
 
@@ -61,18 +60,21 @@ def store_batch(
     happens first; ``turn`` then wraps taking the ingest lock, letting
     concurrent writers of one ingest (archive.ingest) take it in batch order
     while the next batch is already being staged.
+
+    A mail whose Message-ID other mail took first is stored under one of its
+    own (archive.incoming); the same mail again is a duplicate, as always.
     """
-    unique: dict[str, IncomingMessage] = {}
-    for item in items:
-        unique.setdefault(item.parsed.msgid, item)
-    batch = list(unique.values())
+    items = rename_within(items)
+    batch = first_of_each(items)
     result = BatchResult(duplicate=len(items) - len(batch))
     if not batch:
         return result
     with transaction.atomic(), connection.cursor() as cursor:
+        items, batch = rename_taken(cursor, items, batch)
         _stage(cursor, batch)
         with turn():
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK_KEY])
+        items, batch = rename_taken_since(cursor, items, batch)
         people = _ensure_people(cursor, batch)
         known = threads.known_nodes(
             cursor, [r for i in batch for r in (i.parsed.msgid, *i.parsed.references)]
@@ -94,6 +96,7 @@ def store_batch(
         cursor.execute("TRUNCATE ingest_stage, ingest_place")
         result.new = len(new_ids)
         result.duplicate += len(batch) - len(new_ids)
+        result.renamed = sum(1 for i in batch if i.taken_msgid and i.parsed.msgid in new_ids)
         result.stored = [
             StoredMessage(
                 id=ids[item.parsed.msgid],
@@ -141,7 +144,7 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> None:
     """COPY the batch's mail not yet archived into ``ingest_stage``, with its search vectors.
 
     Lock-free: a message archived since is simply not inserted (the INSERT
-    fills ghosts only).
+    fills ghosts only), or, if other mail, renamed by ``_taken_since``.
     """
     cursor.execute(
         "SELECT msgid FROM archive_message WHERE msgid = ANY(%s) AND NOT is_ghost",

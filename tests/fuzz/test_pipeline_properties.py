@@ -32,7 +32,7 @@ from archive.ingest import IngestSummary, ingest
 from archive.mbox import mboxrd
 from archive.models import Message, QuarantinedMail, QuarantineReason, RawMail, Thread
 from archive.msgids import msgid_path
-from archive.parsing import UnparseableMessage, parse_message
+from archive.parsing import UnparseableMessage, derived_msgid, parse_message
 from archive.sources import RawMail as SourceMail
 from archive.sources import iter_source
 from reviews.models import Comment, Cover, Patch, Series, Trailer
@@ -102,7 +102,9 @@ def msgid_of(data: bytes) -> str | None:
 def assert_archived_or_quarantined(mails: Sequence[SourceMail]) -> None:
     client = Client(HTTP_HOST="127.0.0.1")
     limit = settings.THREADWORK_MAX_MESSAGE_BYTES
-    stored: dict[str, bytes] = {}  # the first stored copy of each Message-ID wins
+    # The first copy of each Message-ID keeps it; other mail (other content) naming
+    # it is kept under a Message-ID derived from its content (archive.incoming).
+    stored: dict[str, tuple[str, bytes]] = {}
     for mail in mails:
         msgid = msgid_of(mail.data)
         kept = quarantined_copy(mail.data)
@@ -118,8 +120,10 @@ def assert_archived_or_quarantined(mails: Sequence[SourceMail]) -> None:
             assert kept.detail
             continue
         assert msgid is not None, "unparseable mail was neither stored nor quarantined"
-        stored.setdefault(msgid, mail.data)
-    for msgid, data in stored.items():
+        content = parse_message(mail.data).content_sha256
+        if stored.setdefault(msgid, (content, mail.data))[0] != content:
+            stored.setdefault(derived_msgid(content), (content, mail.data))
+    for msgid, (_, data) in stored.items():
         response = client.get(f"/all/{msgid_path(msgid)}/raw")
         assert response.status_code == 200, msgid
         assert response.content == data, msgid

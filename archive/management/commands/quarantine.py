@@ -120,6 +120,7 @@ def _add(total: IngestSummary, part: IngestSummary) -> None:
     total.read += part.read
     total.new += part.new
     total.duplicate += part.duplicate
+    total.renamed += part.renamed
     total.quarantined += part.quarantined
     total.seconds += part.seconds
     for reason, count in part.reasons.items():
