@@ -93,6 +93,12 @@ def render(r: dict[str, Any]) -> str:
     elif previous := _section(doc, GROWTH_HEADING):
         # BENCH_GROWTH=0 skipped it: keep the last numbers rather than erase them.
         lines += ["", previous.rstrip("\n")]
+    from tests.bench import hostile
+
+    # Its mail part is this run's; its requests part comes from the load test.
+    mail = hostile.mail_part(r["hostile"]) if r.get("hostile") else None
+    if mail or hostile.current_section(doc):
+        lines += ["", hostile.section(mail=mail, path=doc).rstrip("\n")]
     # `make loadtest` owns the Load test section: carry its last numbers over.
     kept = kept_section(doc)
     return "\n".join(lines) + "\n" + (f"\n{kept}" if kept else "")

@@ -26,7 +26,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.loadtest import client, report, targets
+from tests.bench.scratch import lift_address_limits
+from tests.loadtest import client, hostile, report, targets
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus" / "linux-rtc.mbox.gz"
@@ -41,6 +42,17 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=int(os.environ.get("LOAD_PORT", 8100)))
     parser.add_argument("--url", help="an already running server (default: start make serve)")
     parser.add_argument("--no-write", action="store_true", help="do not touch performance.md")
+    parser.add_argument(
+        "--hostile",
+        action="store_true",
+        help="instead: the patch list while clients download all mail (loadtest/hostile.py)",
+    )
+    parser.add_argument("--hostile-seconds", type=float, default=30.0, help="per --hostile phase")
+    parser.add_argument(
+        "--direct",
+        action="store_true",
+        help="start gunicorn as make serve does, without make (and its install step)",
+    )
     return parser.parse_args()
 
 
@@ -70,6 +82,7 @@ def load_archive() -> None:
 def start_server(port: int) -> subprocess.Popen:
     log = (REPO / ".data" / "loadtest-serve.log").open("w")
     env = {**os.environ, "PORT": str(port)}
+    lift_address_limits(env)  # fifty visitors, all from this one address
     env.pop("DJANGO_SETTINGS_MODULE", None)  # make serve sets production settings itself
     env.pop("DJANGO_DEBUG", None)
     # Its own session, so stopping it stops make, gunicorn and every worker.
@@ -104,12 +117,16 @@ def stop_server(server: subprocess.Popen) -> None:
 def main() -> None:
     args = parse_args()
     load_archive()
+    serve = hostile.serve_directly if args.direct else start_server
+    if args.hostile:
+        hostile.main(args, serve, stop_server, wait_until_up)
+        return
     urls = targets.discover()
     from django.db import connections
 
     connections.close_all()
     base = args.url or f"http://127.0.0.1:{args.port}"
-    server = None if args.url else start_server(args.port)
+    server = None if args.url else serve(args.port)
     try:
         wait_until_up(base + "/", server)
         parts = urlsplit(base)
