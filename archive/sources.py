@@ -147,12 +147,26 @@ def _is_git_dir(path: Path) -> bool:
 
 
 def _open_file(path: Path) -> BinaryIO:
-    """Open `path` for reading, transparently inflating gzip (detected by magic, not name)."""
+    """Open `path` for reading, transparently inflating gzip (detected by magic, not name).
+
+    A file whose gzip header does not even inflate is read as it is: a message
+    that happens to start with the magic bytes is kept (and quarantined if it
+    is not mail), not refused as an unreadable source.
+    """
     raw = path.open("rb")
-    if raw.peek(2)[:2] != GZIP_MAGIC:
+    if raw.peek(2)[:2] != GZIP_MAGIC or not _inflates(path):
         return raw
     raw.close()  # gzip.open owns (and so closes) its own file object.
     return io.BufferedReader(gzip.open(path, "rb"), _BLOCK)
+
+
+def _inflates(path: Path) -> bool:
+    try:
+        with gzip.open(path, "rb") as stream:
+            stream.read(1)
+    except (OSError, EOFError, zlib.error):
+        return False
+    return True
 
 
 def _gunzip(stream: BinaryIO) -> gzip.GzipFile | None:

@@ -204,3 +204,14 @@ def test_a_100_mb_message_is_quarantined_with_its_first_bytes_and_the_reason(
     assert "1 kept only in part (too large when read) cannot be retried" in retry.getvalue()
     assert QuarantinedMail.objects.count() == 1
     assert Message.objects.real().count() == 1
+
+
+def test_a_message_starting_with_the_gzip_magic_is_read_as_it_is(tmp_path: Path) -> None:
+    # Found by make fuzz: two bytes that do not inflate were "an unreadable source".
+    path = tmp_path / "magic.eml"
+    path.write_bytes(b"\x1f\x8b")
+    assert list(iter_source(str(path))) == [RawMail(b"\x1f\x8b", str(path))]
+    # A gzip file cut short after its start still is an unreadable source.
+    path.write_bytes(gzip.compress(SEPARATOR + SMALL * 2000)[:-40])
+    with pytest.raises(SourceError, match="Cannot read"):
+        list(iter_source(str(path)))
