@@ -22,6 +22,8 @@ from reviews.rendering.diff import DiffFile, parse_diff
 
 __all__ = [
     "CONTEXT",
+    "EXACT_WORK",
+    "MAX_WORK",
     "FileInterdiff",
     "FileStatus",
     "InterLine",
@@ -32,6 +34,12 @@ __all__ = [
 ]
 
 CONTEXT = 3
+# difflib's matcher takes time up to the product of the two lengths, a diff
+# of repeated lines being the worst case. Past EXACT_WORK, lines found in more
+# than 1% of the places are junk to it (difflib's autojunk), which bounds that
+# case; past MAX_WORK, equal head and tail are kept, the middle shown replaced.
+EXACT_WORK = 250_000
+MAX_WORK = 4_000_000
 _SIGNS = {"add": "+", "del": "-", "ctx": " ", "note": "\\"}
 
 
@@ -113,11 +121,29 @@ def _trimmed(
         yield from (InterLine(LineKind.NEW, line) for line in b[j1:j2])
 
 
+def _cheap_opcodes(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, int, int, int, int]]:
+    """Linear-time opcodes: the common head and tail equal, the rest replaced."""
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    ops = [("equal", 0, head, 0, head)] if head else []
+    ops.append(("replace", head, len(a) - tail, head, len(b) - tail))
+    if tail:
+        ops.append(("equal", len(a) - tail, len(a), len(b) - tail, len(b)))
+    return ops
+
+
 def compare_lines(a: Sequence[str], b: Sequence[str]) -> tuple[InterLine, ...]:
     """Lines of ``a`` and ``b`` as one diff, equal runs cut; empty when they are equal."""
     if list(a) == list(b):
         return ()
-    opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    if len(a) * len(b) > MAX_WORK:
+        return tuple(_trimmed(_cheap_opcodes(a, b), a, b))
+    junk = len(a) * len(b) > EXACT_WORK
+    opcodes = difflib.SequenceMatcher(None, a, b, autojunk=junk).get_opcodes()
     return tuple(_trimmed(opcodes, a, b))
 
 

@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from reviews.interdiff import EXACT_WORK, MAX_WORK
+
 __all__ = [
     "MIN_SIMILARITY",
     "Pair",
@@ -84,10 +86,15 @@ def _match_exact(
 
 
 def _similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    # Bounded as in reviews.interdiff: autojunk past EXACT_WORK, no full match past MAX_WORK.
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=len(a) * len(b) > EXACT_WORK)
     # The quick bounds first: most pairs are far apart and cost no full match.
-    if matcher.real_quick_ratio() < MIN_SIMILARITY or matcher.quick_ratio() < MIN_SIMILARITY:
+    if matcher.real_quick_ratio() < MIN_SIMILARITY:
         return 0.0
+    bound = matcher.quick_ratio()
+    # Past MAX_WORK the bound (lines in common, in any order) is the score.
+    if bound < MIN_SIMILARITY or len(a) * len(b) > MAX_WORK:
+        return bound
     return matcher.ratio()
 
 
@@ -98,14 +105,9 @@ def _match_similar(old: list[PatchKey], new: list[PatchKey], found: dict[int, in
     scores = []
     for a in lonely_old:
         for b in lonely_new:
-            matcher = difflib.SequenceMatcher(None, a.changes, b.changes, autojunk=False)
-            if (
-                matcher.real_quick_ratio() >= MIN_SIMILARITY
-                and matcher.quick_ratio() >= MIN_SIMILARITY
-            ):
-                score = matcher.ratio()
-                if score >= MIN_SIMILARITY:
-                    scores.append((-score, a.id, b.id))
+            score = _similarity(a.changes, b.changes)
+            if score >= MIN_SIMILARITY:
+                scores.append((-score, a.id, b.id))
     for _, a_id, b_id in sorted(scores):
         if a_id not in found and b_id not in taken:
             found[a_id] = b_id

@@ -123,3 +123,18 @@ def test_long_equal_runs_are_cut_to_three_lines_of_context():
     lines = result.files[0].lines
     assert [line.kind for line in lines].count(LineKind.GAP) == 2
     assert len([line for line in lines if line.kind is LineKind.SAME]) == 6
+
+
+def test_hostile_diffs_of_repeated_lines_stay_fast():
+    import time
+
+    old = _diff(*["+"] * 50_000)
+    new = _diff(*["+"] * 25_000, "+x", *["+"] * 25_000)
+    start = time.perf_counter()
+    result = interdiff(old, new)
+    pair_patches(
+        [PatchKey(1, "a", "p", changed_lines(old))], [PatchKey(2, "b", "q", changed_lines(new))]
+    )
+    assert time.perf_counter() - start < 2  # quadratic matching would take minutes
+    assert result.files[0].status is FileStatus.CHANGED
+    assert (LineKind.NEW, "+x") in {(line.kind, line.text) for line in result.files[0].lines}
