@@ -109,3 +109,23 @@ def test_revision_pages_have_fixed_query_counts(client, posted, django_assert_ma
     # the two series; the revisions; their patches; the diffs
     with django_assert_max_num_queries(4):
         assert client.get(f"{BASE}/series/{v2}/compare/{v1}/").status_code == 200
+
+
+def test_patch_and_series_pages_with_revisions_have_fixed_query_counts(
+    client, posted, django_assert_max_num_queries
+):
+    from django.core.cache import cache
+
+    cache.clear()
+    # patch and its submitter/series/cover; parts: discussion, trailers, series
+    # patches, revisions, their patches (+ the diffs pairing may need), and the
+    # previous revision's patch, discussion and trailers
+    with django_assert_max_num_queries(13):
+        assert client.get(f"{BASE}/patch/{V2_ALARM}/").status_code == 200
+    with django_assert_max_num_queries(4):  # parts cached: the patch and its relations
+        assert client.get(f"{BASE}/patch/{V2_ALARM}/").status_code == 200
+    v2 = _series_id("demo-v2-0@example.org")
+    # series, discussion, trailers, patches, revisions, their patches, and the
+    # diffs of the patches left unpaired (v1's debug prints, v2's wakeup)
+    with django_assert_max_num_queries(7):
+        assert client.get(f"{BASE}/series/{v2}/").status_code == 200
