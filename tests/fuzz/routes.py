@@ -40,6 +40,8 @@ PARAMETERS: dict[str, Params] = {
     "patch": Params(),
     "cover": Params(),
     "series": Params(),
+    "patch-interdiff": Params(),
+    "series-compare": Params(),
     "patch-by-id": Params(),
     "person": Params(),
     "patch-mbox": Params(("series",)),
