@@ -1,4 +1,4 @@
-"""Revisions in real headless Chromium: the changelog, a revision link, the compare page."""
+"""Revisions in real headless Chromium: changelog, carried review, a revision link, compare."""
 
 from __future__ import annotations
 
@@ -31,6 +31,9 @@ def test_changelog_revision_link_and_compare_page(posted, live_server, browser):
     page.goto(f"{live_server.url}{BASE}/patch/{V2_ALARM}/")
     changelog = page.locator("section.changelog")
     assert changelog.is_visible() and "Drop the Kconfig option" in changelog.inner_text()
+    carried = page.locator("section.carried")
+    assert carried.is_visible() and "review of v1" in carried.inner_text().lower()
+    assert carried.locator(".carried-answer.open", has_text="This does nothing").is_visible()
     shot(page, "revisions-patch-v2")
 
     page.locator("p.revisions a", has_text="v1").click()
