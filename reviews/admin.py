@@ -39,7 +39,7 @@ class _Configuration(admin.ModelAdmin):
 class ProjectAdmin(_Configuration):
     list_display = ("link_name", "name", "list_id", "auto_supersede", "trust_patchwork_headers")
     search_fields = ("link_name", "name", "list_id")
-    filter_horizontal = ("maintainers",)
+    filter_horizontal = ("maintainers", "check_reporters")
     readonly_fields = ("mailing_list",)
 
 

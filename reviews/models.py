@@ -63,6 +63,13 @@ class Project(models.Model):
     maintainers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="maintained_projects", blank=True
     )
+    # Checks are reported by maintainers and by the accounts listed here.
+    check_reporters = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="check_projects",
+        blank=True,
+        help_text="Accounts (CI bots) that may report checks on this project's patches.",
+    )
 
     objects = ProjectQuerySet.as_manager()
 
@@ -353,9 +360,7 @@ class Event(models.Model):
     """History: one row per change, written by ``reviews.services.events`` and never deleted."""
 
     # Null only for an account's own events (a new API token), which no list shows.
-    project = models.ForeignKey(
-        Project, null=True, on_delete=models.CASCADE, related_name="events"
-    )
+    project = models.ForeignKey(Project, null=True, on_delete=models.CASCADE, related_name="events")
     category = models.CharField(max_length=32, choices=EventCategory.choices, db_index=True)
     date = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(

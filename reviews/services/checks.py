@@ -12,6 +12,7 @@ from django.utils import timezone
 from reviews.links import is_web_url
 from reviews.models import Check, CheckState, EventCategory, Patch
 from reviews.services import events
+from reviews.services.permissions import is_maintainer
 
 __all__ = ["create_check"]
 
@@ -21,9 +22,17 @@ def create_check(
     actor: Any, patch: Patch, *, state: str, context: str = "default",
     target_url: str = "", description: str = "",
 ) -> Check:  # fmt: skip
-    """Any authenticated user (a CI bot) may report a result on any patch."""
+    """Maintainers of the patch's project, and the accounts it lets report checks (CI bots)."""
     if actor is None or not actor.is_authenticated:
         raise PermissionDenied("Log in to report checks.")
+    project = patch.project
+    if not is_maintainer(actor, project) and not (
+        actor.is_active and project.check_reporters.filter(pk=actor.pk).exists()
+    ):
+        raise PermissionDenied(
+            f"Only maintainers of {project.link_name}, and the accounts it names as check "
+            "reporters, may report checks on its patches."
+        )
     if state not in CheckState.values:
         raise ValidationError(f"Unknown check state {state!r}.")
     if target_url and not is_web_url(target_url):
