@@ -63,7 +63,9 @@ def list_index(request: HttpRequest, list_name: str) -> HttpResponse:
             "prev_url": _page_url(request, page - 1) if page > 1 else "",
             "order_url": _order_url(request, not by_relevance),
         }
-        return render(request, "archive/search.html", context)
+        # A query that cannot be read is the client's error: the page says why, with a 400.
+        status = 400 if results.error else 200
+        return render(request, "archive/search.html", context, status=status)
     threads = Paginator(browse.latest_threads(mlist), browse.PAGE_SIZE).get_page(page)
     for thread in threads:
         root = thread.root
