@@ -101,7 +101,23 @@ def render(r: dict[str, Any]) -> str:
         lines += ["", hostile.section(mail=mail, path=doc).rstrip("\n")]
     # `make loadtest` owns the Load test section: carry its last numbers over.
     kept = kept_section(doc)
-    return "\n".join(lines) + "\n" + (f"\n{kept}" if kept else "")
+    return _with_hand_sections("\n".join(lines) + "\n" + (f"\n{kept}" if kept else ""), doc)
+
+
+def _with_hand_sections(text: str, doc: Path) -> str:
+    """``text`` and, after it, the sections of ``doc`` written by hand, as they are."""
+    written = set(re.findall(r"^## .*$", text, re.M))
+    for heading in re.findall(r"^## .*$", doc.read_text() if doc.exists() else "", re.M):
+        if heading not in written and not heading.startswith(GENERATED_HEADINGS):
+            text += "\n" + _section(doc, heading).rstrip("\n") + "\n"
+    return text
+
+
+# Headings this report writes (their numbers change from run to run).
+GENERATED_HEADINGS = (
+    "## Ingest", "## What", "## Page and API latency", "## Concurrent ingest", "## Growth",
+    "## Hostile input", "## Load test",
+)  # fmt: skip
 
 
 def concurrency_section(c: dict[str, Any]) -> str:
