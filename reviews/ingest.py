@@ -198,7 +198,7 @@ def _planner(subs: Sequence[Submission]) -> SeriesPlanner:
     series_ids = {r[2] for r in references}
     loose = [s for s in subs if not s.refs and s.number is not None and s.date is not None]
     if loose:
-        dates = [s.date for s in loose]
+        dates = [s.date for s in loose if s.date is not None]
         series_ids |= set(
             Series.objects.filter(
                 project_id__in=project_ids,
@@ -244,7 +244,7 @@ def _create_series(
 ) -> None:  # fmt: skip
     if not planned:
         return
-    first_item = {}
+    first_item: dict[int, _Item] = {}
     for item, slot in zip(items, slots, strict=True):
         first_item.setdefault(slot.key, item)
     rows = [_series(slot, first_item[slot.key], carry) for slot in planned]

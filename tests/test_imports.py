@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-APPS = ("archive", "reviews")
+APPS = ("archive", "reviews", "throttle")
 PACKAGES = (*APPS, "config")
 
 

@@ -13,4 +13,4 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None}}  #
 THREADWORK_ANON_RATES = {scope: "" for scope in THREADWORK_ANON_RATES}  # noqa: F405
 # The test client's address (127.0.0.1) is a client, not a reverse proxy: its
 # X-Forwarded-For must not be believed (tests/security/test_throttling.py).
-THREADWORK_PROXY_ADDRESSES: list[str] = []
+THREADWORK_PROXY_ADDRESSES = []
