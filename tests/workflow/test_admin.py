@@ -72,3 +72,42 @@ def test_admin_refuses_anonymous(client) -> None:
     response = client.get("/admin/reviews/project/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_admin_keeps_history_and_derived_rows_read_only(admin_client) -> None:
+    """The event log, covers, checks and bundles are shown, never written; nothing is deleted."""
+    from reviews.models import Cover, Event, Patch
+
+    ingest(iter_source(str(SAMPLE / "toy-rtc-series.mbox")), workers=1)
+    event, cover, patch = Event.objects.first(), Cover.objects.first(), Patch.objects.first()
+    assert admin_client.get(f"/admin/reviews/event/{event.id}/change/").status_code == 200
+    assert admin_client.post(f"/admin/reviews/event/{event.id}/change/", {}).status_code == 403
+    assert (
+        admin_client.post(f"/admin/reviews/event/{event.id}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert (
+        admin_client.post(f"/admin/reviews/cover/{cover.id}/change/", {"name": "x"}).status_code
+        == 403
+    )
+    assert (
+        admin_client.post(f"/admin/reviews/patch/{patch.id}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    for model in ("check", "bundle", "event", "patch", "series", "cover"):
+        assert admin_client.get(f"/admin/reviews/{model}/add/").status_code == 403, model
+    assert Event.objects.filter(id=event.id).exists() and Patch.objects.filter(id=patch.id).exists()
+    assert Cover.objects.get(id=cover.id).name != "x"
+
+
+def test_admin_renames_a_series_through_the_services(admin_client) -> None:
+    from reviews.models import Series
+
+    ingest(iter_source(str(SAMPLE / "toy-rtc-series.mbox")), workers=1)
+    series = Series.objects.order_by("id").first()
+    response = admin_client.post(f"/admin/reviews/series/{series.id}/change/", {"name": "Mine"})
+    assert response.status_code == 302
+    series.refresh_from_db()
+    assert (series.name, series.name_locked) == ("Mine", True)
+    renamed = series.events.get(category="series-renamed")
+    assert renamed.actor.username == "root" and renamed.payload["current_name"] == "Mine"
