@@ -72,6 +72,11 @@ def _patch_fetches(h: Hostile) -> Iterator[Fetch]:
         yield Fetch(f"/series/{series.id}/state/", ANY, "maintainer")
     for person in h.people:
         yield Fetch(f"/person/{person.id}/", HTML, shows=person.name)
+    # Revisions (#16): every hostile patch diffed against the next, and the series compared.
+    for patch, other in zip(h.patches, h.patches[1:], strict=False):
+        yield Fetch(links.interdiff_url(ln, patch.message.msgid, other.message.msgid), HTML)
+    first, last = h.series[0], h.series[-1]
+    yield Fetch(links.compare_url(ln, last.id, first.id), HTML if first != last else ANY)
 
 
 def _review_fetches(h: Hostile) -> Iterator[Fetch]:
