@@ -65,6 +65,41 @@ def measure() -> list[dict]:
     return rows
 
 
+def _revision_pairs(ids: list[int]) -> list:
+    """The given series that have a revision before them, each with that revision."""
+    from reviews.models import Series
+
+    pairs = []
+    for new in Series.objects.filter(id__in=ids).select_related("project"):
+        revisions = new.revisions()
+        at = [r.id for r in revisions].index(new.id)
+        if at > 0:
+            pairs.append((revisions[at - 1], new))
+    return pairs
+
+
+def _compare_urls(pairs: list) -> list[str]:
+    from reviews.links import compare_url
+
+    return [compare_url(new.project.link_name, new.id, old.id) for old, new in pairs]
+
+
+def _interdiff_urls(pairs: list) -> list[str]:
+    """For each pair of revisions, the interdiff of a patch number both have."""
+    from reviews.links import interdiff_url
+    from reviews.models import Patch
+
+    urls = []
+    for old, new in pairs:
+        rows = Patch.objects.filter(series__in=[old, new]).select_related("message")
+        msgids = {(p.series_id, p.number): p.message.msgid for p in rows}
+        both = [n for (s, n) in msgids if s == new.id and (old.id, n) in msgids]
+        if both:
+            new_msgid, old_msgid = msgids[(new.id, both[0])], msgids[(old.id, both[0])]
+            urls.append(interdiff_url(new.project.link_name, new_msgid, old_msgid))
+    return urls
+
+
 def cases() -> list[Case]:
     from urllib.parse import quote
 
@@ -90,6 +125,9 @@ def cases() -> list[Case]:
         rows = Series.objects.filter(id__in=sample(Series.objects)).select_related("project")
         return [series_url(s.project.link_name, s.id) for s in rows]
 
+    def revision_pairs() -> list:
+        return _revision_pairs(sample(Series.objects.exclude(lineage_id=None)))
+
     def messages(suffix: str) -> Callable[[], list[str]]:
         def urls() -> list[str]:
             rows = Message.objects.filter(id__in=sample(Message.objects.real()))
@@ -106,6 +144,8 @@ def cases() -> list[Case]:
         Case("home", "-", lambda: ["/"]),
         Case("patch page", "15 / 50", patches),
         Case("series page", "15 / 50", series),
+        Case("interdiff page (#16)", "25 / 80", lambda: _interdiff_urls(revision_pairs())),
+        Case("series compare page (#16)", "25 / 80", lambda: _compare_urls(revision_pairs())),
         Case("patch list (action required)", "40 / 100", lambda: [f"/project/{link}/list/"]),
         Case(
             "patch list, all states, page 3",
