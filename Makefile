@@ -57,12 +57,14 @@ loadtest: install
 	$(PY) -m tests.loadtest
 
 # Lint and types first (a few seconds), so CI (.ci/run -> make test) enforces them.
+# The test settings, named on the command line: the DJANGO_SETTINGS_MODULE this
+# Makefile exports for `make run` would otherwise win over pyproject's.
 test: install-test lint
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --ds=config.settings.test
 
 # Property-based tests on hostile mail, thousands of examples each (make test runs a few).
 fuzz: install-test
-	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/fuzz -p no:cacheprovider
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/fuzz -p no:cacheprovider --ds=config.settings.test
 
 bench: install-test
 	$(PY) -m tests.bench

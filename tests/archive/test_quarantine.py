@@ -38,7 +38,7 @@ def test_list_shows_one_line_each_and_a_count(too_large, ingest_file) -> None:
     lines = quarantine().splitlines()
     assert lines[-1] == "3 quarantined"
     rows = [line.split("\t") for line in lines[:-1]]
-    assert [row[0] for row in rows] == sorted(row[0] for row in rows)
+    assert [row[0] for row in rows] == sorted((row[0] for row in rows), key=int)
     by_origin = {row[3]: row for row in rows}
     parent = by_origin[str(PARENT)]
     assert parent[0] == str(too_large[str(PARENT)].id)
