@@ -22,6 +22,7 @@ from urllib.parse import quote
 import pytest
 from django.db import connections
 
+from tests.bench.scratch import lift_address_limits
 from tests.conftest import REPO, SAMPLE
 from tests.loadtest import client
 
@@ -56,6 +57,9 @@ def production_env(tmp_path: Path, port: int) -> dict[str, str]:
         PORT=str(port),
         WEB_CONCURRENCY="2",
     )
+    # Every request here comes from one address; the limits themselves are
+    # tested in tests/security/test_throttling.py.
+    lift_address_limits(env)
     return env
 
 
