@@ -8,7 +8,7 @@ mail through it with a :class:`Carry`: the ids and decisions to keep.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from reviews import derived
 from reviews.analysis import MailAnalysis, analyze_message, mercurial_marker
 from reviews.models import (
     Cover,
+    Event,
     EventCategory,
     Patch,
     Project,
@@ -301,32 +302,27 @@ def _create_submissions(
     with connection.cursor() as cursor:
         copy_new(cursor, patches)
         copy_new(cursor, covers)
-    created = [
-        events.event_for(
-            EventCategory.PATCH_CREATED,
-            project_id=p.project_id,
-            patch_id=p.id,
-            series_id=p.series_id,
-            date=p.date,
-            patch=p.id,
-        )
-        for p in patches
-        if (p.message_id, p.project_id) not in carry.patches
-    ]
-    created += [
-        events.event_for(
-            EventCategory.COVER_CREATED,
-            project_id=c.project_id,
-            cover_id=c.id,
-            series_id=c.series_id,
-            date=c.date,
-            cover=c.id,
-        )
-        for c in covers
-        if (c.message_id, c.project_id) not in carry.covers
-    ]
+    created = _created(EventCategory.PATCH_CREATED, "patch", patches, carry.patches)
+    created += _created(EventCategory.COVER_CREATED, "cover", covers, carry.covers)
     events.record(created)
     return made
+
+
+def _created(
+    category: str, kind: str, rows: Sequence[Patch | Cover], kept: Mapping[tuple[int, int], Any]
+) -> list[Event]:
+    """A "created" Event for each row that is new, not one a rebuild kept."""
+    return [
+        events.event_for(
+            category,
+            project_id=row.project_id,
+            series_id=row.series_id,
+            date=row.date,
+            **{f"{kind}_id": row.id, kind: row.id},
+        )
+        for row in rows
+        if (row.message_id, row.project_id) not in kept
+    ]
 
 
 def _names(item: _Item) -> tuple[str, str, list[str]]:
