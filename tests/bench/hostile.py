@@ -45,6 +45,15 @@ SEPARATOR = b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
 # Runs in the child: read a source the way `manage.py ingest` does; one JSON line out.
 _SPLIT = """
 import json, resource, sys, time
+
+def peak_rss():
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec, so a
+    # child of a large process (make bench) would report its parent's peak.
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 from archive.sources import SourceError, iter_source
 start = time.perf_counter()
 count = size = omitted = 0
@@ -56,10 +65,19 @@ except SourceError as exc:
     error = str(exc)
 print(json.dumps({"seconds": time.perf_counter() - start, "messages": count, "bytes": size,
                   "omitted": omitted, "error": error,
-                  "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+                  "rss": peak_rss()}))
 """
 _INGEST = """
 import json, resource, sys, time
+
+def peak_rss():
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec, so a
+    # child of a large process (make bench) would report its parent's peak.
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 import django
 django.setup()
 from django.conf import settings
@@ -75,7 +93,7 @@ seconds = time.perf_counter() - start
 kept = QuarantinedMail.objects.get()
 print(json.dumps({"seconds": seconds, "line": summary.line(), "kept": len(kept.data),
                   "detail": kept.detail,
-                  "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+                  "rss": peak_rss()}))
 """
 
 
