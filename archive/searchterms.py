@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["address_tokens", "message_terms", "split_quoted", "word_tokens"]
+__all__ = ["address_tokens", "header_addresses", "message_terms", "split_quoted", "word_tokens"]
 
 MAX_TERM = 200  # characters; longer values are not worth an index entry
 MAX_DIFF_WORDS = 3000  # distinct dfa:/dfb: words kept per message
@@ -58,6 +58,11 @@ def word_tokens(text: str) -> list[str]:
     return [w[:MAX_TERM] for w in _WORD_RE.findall(text.lower())]
 
 
+def header_addresses(header: str) -> list[str]:
+    """The lower-cased addresses in an address header, found by a regular expression."""
+    return [addr.strip(".") for addr in _ADDRESS_RE.findall(header.lower())]
+
+
 def address_tokens(header: str) -> set[str]:
     """Whole addresses, their domains, and every word of names and addresses.
 
@@ -68,8 +73,7 @@ def address_tokens(header: str) -> set[str]:
     # Words of the display names; addresses count whole and by domain only, so
     # "com" or "kernel" from every address do not bloat the index.
     tokens = set(word_tokens(_ADDRESS_RE.sub(" ", header)))
-    for addr in _ADDRESS_RE.findall(header.lower()):
-        addr = addr.strip(".")
+    for addr in header_addresses(header):
         tokens.add(addr[:MAX_TERM])
         tokens.add(addr.rsplit("@", 1)[1][:MAX_TERM])
     return tokens
