@@ -42,8 +42,8 @@ INTRO = (
 MiB = 1 << 20
 SEPARATOR = b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
 
-# Runs in the child: read a source the way `manage.py ingest` does; one JSON line out.
-_SPLIT = """
+# Both children start with this: imports, and their own peak resident size.
+_PEAK = """
 import json, resource, sys, time
 
 def peak_rss():
@@ -54,6 +54,12 @@ def peak_rss():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) * 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+"""
+
+# Runs in the child: read a source the way `manage.py ingest` does; one JSON line out.
+_SPLIT = (
+    _PEAK
+    + """
 from archive.sources import SourceError, iter_source
 start = time.perf_counter()
 count = size = omitted = 0
@@ -67,17 +73,10 @@ print(json.dumps({"seconds": time.perf_counter() - start, "messages": count, "by
                   "omitted": omitted, "error": error,
                   "rss": peak_rss()}))
 """
-_INGEST = """
-import json, resource, sys, time
-
-def peak_rss():
-    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec, so a
-    # child of a large process (make bench) would report its parent's peak.
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+)
+_INGEST = (
+    _PEAK
+    + """
 import django
 django.setup()
 from django.conf import settings
@@ -95,6 +94,7 @@ print(json.dumps({"seconds": seconds, "line": summary.line(), "kept": len(kept.d
                   "detail": kept.detail,
                   "rss": peak_rss()}))
 """
+)
 
 
 def _child(code: str, source: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
