@@ -70,6 +70,19 @@ class Project(models.Model):
         blank=True,
         help_text="Accounts (CI bots) that may report checks on this project's patches.",
     )
+    # Following patches into git (reviews/landing.py) and telling submitters.
+    landing_overrides_person = models.BooleanField(
+        default=False,
+        help_text="A patch found in a followed git branch is marked Accepted even when a "
+        "maintainer set its state by hand.",
+    )
+    notify_submitters = models.BooleanField(
+        default=False,
+        help_text="Mail submitters when their patches land, need changes or are rejected.",
+    )
+    notify_interval = models.PositiveIntegerField(
+        default=60, help_text="Minutes between two notification mails of this project, at least."
+    )
 
     objects = ProjectQuerySet.as_manager()
 
@@ -476,3 +489,89 @@ class BundlePatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bundle_id}#{self.order}"
+
+
+class LandingMeaning(models.TextChoices):
+    """What a commit on a followed branch says about a patch (Patchwork knows only Accepted)."""
+
+    ACCEPTED = "accepted", "accepted"
+    NEXT = "next", "in next"
+    MAINLINE = "mainline", "in mainline"
+
+
+class GitTree(models.Model):
+    """A git repository on this server whose branches a project follows (fetched by cron)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="git_trees")
+    path = models.CharField(max_length=1000, help_text="A local repository (bare or not).")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "path"], name="git_tree_unique")]
+
+    def __str__(self) -> str:
+        return self.path
+
+
+class GitBranch(models.Model):
+    tree = models.ForeignKey(GitTree, on_delete=models.CASCADE, related_name="branches")
+    name = models.CharField(max_length=255)
+    means = models.CharField(
+        max_length=16, choices=LandingMeaning.choices, default=LandingMeaning.ACCEPTED
+    )
+    # Where ``track-git`` stopped: the next run reads only the commits after it.
+    last_commit = models.CharField(max_length=64, blank=True)
+    checked = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "git branches"
+        constraints = [models.UniqueConstraint(fields=["tree", "name"], name="git_branch_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LandingMatch(models.TextChoices):
+    EXACT = "exact", "same patch-id"
+    EDITED = "edited", "edited when applied"
+    SQUASHED = "squashed", "squashed into another patch's commit"
+
+
+class Landing(models.Model):
+    """A commit of a followed branch that carries a patch: the patch's git lineage."""
+
+    patch = models.ForeignKey(Patch, on_delete=models.CASCADE, related_name="landings")
+    branch = models.ForeignKey(GitBranch, on_delete=models.CASCADE, related_name="landings")
+    commit = models.CharField(max_length=64)
+    how = models.CharField(max_length=16, choices=LandingMatch.choices)
+    similarity = models.FloatField(default=1.0)
+    committed = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patch", "branch", "commit"], name="landing_unique")
+        ]
+        indexes = [models.Index(fields=["branch", "commit"], name="landing_commit")]
+
+    def __str__(self) -> str:
+        return f"{self.commit[:12]} on {self.branch_id}"
+
+
+class NotificationOptOut(models.Model):
+    """An address that asked never to be mailed about its patches."""
+
+    email = models.CharField(max_length=254, unique=True)
+    date = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class NotificationCursor(models.Model):
+    """How far a project's notifications have read the Event log, and when they last mailed."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="+")
+    last_event = models.PositiveBigIntegerField(default=0)
+    last_sent = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"notifications of {self.project_id} after event {self.last_event}"
