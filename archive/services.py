@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from psycopg.types.json import Jsonb
 
 from archive import threads
 from archive.incoming import (
@@ -180,7 +181,7 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> None:
                 (
                     p.msgid, p.synthetic_msgid, _clean(p.subject), p.from_email or None,
                     p.date, p.utc_offset, p.in_reply_to or "", _clean(" ".join(p.references)),
-                    _clean(p.to), _clean(p.cc), p.headers_json, body,
+                    _clean(p.to), _clean(p.cc), _as_json(p.headers_json), body,
                     p.html_only, p.sha256, p.size, item.raw, _clean(p.from_name), unquoted,
                     quoted, _clean(" ".join(p.search_terms)),
                 )
@@ -213,6 +214,19 @@ def _place_staged(cursor, incoming: Sequence[IncomingMessage], placement) -> Non
             [placement.thread[i] for i in ids],
         ],
     )
+
+
+def _as_json(text: str) -> Jsonb:
+    """Already-encoded JSON for a jsonb COPY column, sent as it is.
+
+    A plain ``str`` there is dumped as JSON once more: the column would hold a
+    JSON string containing the list rather than the list itself.
+    """
+    return Jsonb(text, dumps=_unchanged)
+
+
+def _unchanged(text: str) -> str:
+    return text
 
 
 def _clean(text: str) -> str:

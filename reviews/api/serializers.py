@@ -8,7 +8,6 @@ Empty text columns read as ``null`` where Patchwork's do (``commit_ref``,
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -45,8 +44,6 @@ __all__ = [
 
 def headers_dict(pairs: list) -> dict[str, Any]:
     """Mail headers as Patchwork shows them: a string, or a list when repeated."""
-    if isinstance(pairs, str):  # some rows hold the list JSON-encoded once more
-        pairs = json.loads(pairs)
     found: dict[str, list[str]] = {}
     for key, value in pairs or []:
         found.setdefault(key, []).append(value)
