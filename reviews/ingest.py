@@ -17,7 +17,7 @@ from django.db import connection
 from archive.bulk import copy_new
 from archive.processors import StoredMessage
 from archive.services import ensure_people
-from reviews import derived
+from reviews import derived, turnstore
 from reviews.analysis import MailAnalysis, analyze_message, mercurial_marker
 from reviews.models import (
     Cover,
@@ -105,6 +105,9 @@ def record_batch(stored: Sequence[StoredMessage], carry: Carry | None = None) ->
     if carry is None:
         derived.refresh_counts(threads)
     derived.link_revisions(sorted(touched_series), protect_upto=carry.protect_upto if carry else 0)
+    if carry is None:
+        # after superseding: whose turn reads the states it left
+        turnstore.refresh_threads(threads, touched_series)
 
 
 def _analysis(stored: StoredMessage) -> MailAnalysis:

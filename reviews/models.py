@@ -106,7 +106,49 @@ class State(models.Model):
         return self.name
 
 
-class Series(models.Model):
+class TurnChoice(models.TextChoices):
+    """Whose move it is (``reviews.turns.Whose``); rules in docs/review-turns.md."""
+
+    MAINTAINER = "maintainer", "the maintainer's"
+    SUBMITTER = "submitter", "the submitter's"
+    NOBODY = "nobody", "nobody's"
+
+
+class TurnReasonChoice(models.TextChoices):
+    """Why it is that turn (``reviews.turns.Reason``; words in ``turns.describe``)."""
+
+    NO_REPLY = "no-reply"
+    REVIEWED = "reviewed"
+    ANSWERED = "answered"
+    DISCUSSED = "discussed"
+    CHANGES_ASKED = "changes-asked"
+    QUESTION = "question"
+    CHANGES_REQUESTED = "changes-requested"
+    REVISION_EXPECTED = "revision-expected"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+    APPLIED = "applied"
+    REPLACED = "replaced"
+
+
+class TurnFields(models.Model):
+    """Whose turn, stored on patches and series by ``reviews.turnstore`` (derived data)."""
+
+    turn = models.CharField(
+        max_length=10, choices=TurnChoice.choices, default=TurnChoice.MAINTAINER
+    )
+    turn_reason = models.CharField(
+        max_length=20, choices=TurnReasonChoice.choices, default=TurnReasonChoice.NO_REPLY
+    )
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    replies = models.PositiveIntegerField(default=0, help_text="Replies in its threads.")
+    last_activity = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Series(TurnFields):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="series")
     name = models.TextField(blank=True)
     name_locked = models.BooleanField(
@@ -130,10 +172,18 @@ class Series(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="The first revision; every revision of a series shares it.",
     )  # fmt: skip
+    # The fewest Acked-by / Reviewed-by / Tested-by any of its patches has:
+    # "2 Reviewed-by" on a series means on every patch.
+    acked = models.PositiveIntegerField(default=0)
+    reviewed = models.PositiveIntegerField(default=0)
+    tested = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name_plural = "series"
-        indexes = [models.Index(fields=["project", "submitter", "title"], name="series_match")]
+        indexes = [
+            models.Index(fields=["project", "submitter", "title"], name="series_match"),
+            models.Index(fields=["project", "turn", "waiting_since"], name="series_turn"),
+        ]
 
     def __str__(self) -> str:
         return self.name or f"series {self.pk}"
@@ -253,7 +303,7 @@ def _user_model():
     return get_user_model()
 
 
-class Patch(models.Model):
+class Patch(TurnFields):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="patches")
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="patches")
     name = models.TextField()
@@ -293,6 +343,11 @@ class Patch(models.Model):
     acked = models.PositiveIntegerField(default=0)
     reviewed = models.PositiveIntegerField(default=0)
     tested = models.PositiveIntegerField(default=0)
+    # When someone other than the submitter first replied (null: nobody yet).
+    first_reply = models.DateTimeField(null=True, blank=True)
+    # Its series' date (its own without one): the list sorts by it, then by
+    # number, so a series' patches read 1..n.
+    series_date = models.DateTimeField(null=True, blank=True)
 
     objects = PatchQuerySet.as_manager()
 
@@ -303,6 +358,11 @@ class Patch(models.Model):
             models.Index(fields=["project", "archived", "state", "-date"], name="patch_list"),
             # Revision matching without a cover letter: same submitter, same title.
             models.Index(fields=["project", "submitter", "title"], name="patch_title_match"),
+            models.Index(fields=["project", "turn", "waiting_since"], name="patch_turn"),
+            models.Index(
+                fields=["project", "archived", "state", "-series_date", "-series", "number"],
+                name="patch_list_series",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -315,6 +375,8 @@ class Comment(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="review_comments")
     patch = models.ForeignKey(Patch, null=True, on_delete=models.CASCADE, related_name="comments")
     cover = models.ForeignKey(Cover, null=True, on_delete=models.CASCADE, related_name="comments")
+    # What the reply says (``reviews.replies.Cue`` flags); null until read.
+    cues = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [

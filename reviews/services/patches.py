@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from reviews import turnstore
 from reviews.models import EventCategory, Patch, Series, State, StateOrigin
 from reviews.services import events
 from reviews.services.permissions import check_change_patch, check_delegate, check_maintainer
@@ -73,6 +74,8 @@ def update_patch(
     if fields:
         locked.save(update_fields=fields)
         events.record(history)
+        if {"state", "archived"} & set(fields):
+            turnstore.refresh_patches([locked.id])
     return locked
 
 

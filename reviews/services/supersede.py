@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from django.db import connection
 
+from reviews import turnstore
 from reviews.models import StateOrigin
 from reviews.services import events
 from reviews.states import state
@@ -139,6 +140,7 @@ def _supersede(sql: str, params: dict[str, object], protect_upto: int) -> int:
             for pid, project, series, before, reason in rows
         ]
     )
+    turnstore.refresh_patches([row[0] for row in rows])
     return len(rows)
 
 
@@ -164,4 +166,5 @@ def undo_stranded(roots: Sequence[int], *, protect_upto: int = 0) -> int:
             for pid, project, series, back in rows
         ]
     )
+    turnstore.refresh_patches([row[0] for row in rows])
     return len(rows)

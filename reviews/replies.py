@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""What a reply says, read from its body by simple, documented heuristics.
+
+Pure: a body in, a :class:`Cue` set out. The cues feed whose turn it is
+(``reviews.turns``); who wrote the reply is not known here, so every cue a
+body shows is reported and the rules decide what it means for the patch.
+The heuristics are written down in ``docs/review-turns.md``; each is a guess
+a person would make at a glance, not an understanding of the text.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import IntFlag
+
+from reviews.quotes import reply_parts
+from reviews.trailers import extract_trailers
+
+__all__ = ["Cue", "read_reply"]
+
+
+class Cue(IntFlag):
+    """What a reply shows; stored as an integer on its Comment row."""
+
+    NONE = 0
+    APPROVAL = 1  # a Reviewed-by, Acked-by or Tested-by trailer
+    NAK = 2  # "NAK", "Nacked-by"
+    APPLIED = 4  # "Applied, thanks", "Queued for 6.9"
+    PROMISE = 8  # "I'll send a v2", "will fix"
+    QUESTION = 16  # a question mark in what the sender wrote
+    REQUEST = 32  # "please", "should", "could you", "instead", ...
+    ANSWER = 64  # the sender wrote something under a quote of the mail
+
+
+_APPROVING = frozenset({"Reviewed-by", "Acked-by", "Tested-by", "Reviewed-and-tested-by",
+                        "Acked-and-tested-by", "Tested-and-acked-by"})  # fmt: skip
+_QUOTED_RE = re.compile(r"^[ \t]{0,2}>")
+_ATTRIBUTION_RE = re.compile(r"(?:wrote|writes|said)\s*:\s*$", re.IGNORECASE)
+_TRAILER_LINE_RE = re.compile(r"^\s*[A-Za-z][A-Za-z-]*-by:\s", re.IGNORECASE)
+_URL_RE = re.compile(r"\bhttps?://\S+|<[^<>\s]+@[^<>\s]+>")
+_NAK_RE = re.compile(r"^\s*(?:nack(?:ed)?|nak)(?:-by)?\b", re.IGNORECASE | re.MULTILINE)
+# A line that starts by saying the patch went in, with nothing after but a
+# branch or a thanks: "Applied, thanks!", "Applied to rtc-next.", "Queued."
+_APPLIED_RE = re.compile(
+    r"^\s*(?:thanks[,!.]?\s+)?(?:i(?:'ve| have)?\s+)?(?:now\s+)?"
+    r"(?:applied|queued|pushed|picked(?: it)? up)"
+    r"(?:\s+(?:to|for|into|in)\b[^?]*|[\s.,!]*(?:thanks?[^?]*|thank you[^?]*)?)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_PROMISE_RE = re.compile(
+    r"\b(?:i'?ll|i will|will|we'?ll|going to)\s+(?:\w+\s+)?"
+    r"(?:send|post|submit|re-?spin|resend|prepare|fix|address|update|rework|do)\b"
+    r"|\b(?:in|for) (?:the )?(?:v\d+|next (?:version|revision|iteration|spin))\b",
+    re.IGNORECASE,
+)
+_REQUEST_RE = re.compile(
+    r"\b(?:please|pls|should(?:n't| not)?|could you|can you|would you|"
+    r"needs?|must|instead|don't|do not|why|drop|wrong|broken|breaks)\b",
+    re.IGNORECASE,
+)
+_SIGNATURE = ("-- ", "--")
+
+
+def _own_lines(body: str) -> list[str]:
+    """The lines the sender wrote: not quoted, not attributions, trailers or signature."""
+    own = []
+    for line in body.replace("\r\n", "\n").split("\n"):
+        if line in _SIGNATURE or line.rstrip() == "--":
+            break
+        if _QUOTED_RE.match(line) or _ATTRIBUTION_RE.search(line):
+            continue
+        if _TRAILER_LINE_RE.match(line):
+            continue
+        own.append(line)
+    return own
+
+
+def read_reply(body: str) -> Cue:
+    """The cues of one reply's body (see ``docs/review-turns.md`` for each rule)."""
+    cues = Cue.NONE
+    kinds = {t.kind for t in extract_trailers(body, from_reply=True)}
+    if kinds & _APPROVING:
+        cues |= Cue.APPROVAL
+    own = "\n".join(_own_lines(body))
+    text = _URL_RE.sub(" ", own)
+    if _NAK_RE.search(text) or "Nacked-by" in kinds:
+        cues |= Cue.NAK
+    if _APPLIED_RE.search(text):
+        cues |= Cue.APPLIED
+    if _PROMISE_RE.search(text):
+        cues |= Cue.PROMISE
+    if "?" in text:
+        cues |= Cue.QUESTION
+    if _REQUEST_RE.search(text):
+        cues |= Cue.REQUEST
+    if any(part.answer for part in reply_parts(body)):
+        cues |= Cue.ANSWER
+    return cues
