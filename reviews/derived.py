@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from django.db import connection
 
+from reviews.comment_anchors import find_anchors
 from reviews.models import Comment, EventCategory
 from reviews.services import events, supersede
 
@@ -58,14 +59,18 @@ def refresh_comments(thread_ids: Sequence[int]) -> None:
     stale = [row_id for key, row_id in existing.items() if key not in wanted]
     if stale:
         Comment.objects.filter(id__in=stale).delete()
+    new = sorted(wanted - set(existing))
+    # A reply to a patch is anchored to its diff once, here (reviews.comment_anchors).
+    anchors = find_anchors((mid, sid) for mid, kind, sid in new if kind == "patch")
     Comment.objects.bulk_create(
         [
             Comment(
                 message_id=mid,
                 patch_id=sid if kind == "patch" else None,
                 cover_id=sid if kind == "cover" else None,
+                anchors=anchors.get((mid, sid), []) if kind == "patch" else [],
             )
-            for mid, kind, sid in sorted(wanted - set(existing))
+            for mid, kind, sid in new
         ],
         batch_size=2000,
     )

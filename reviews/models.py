@@ -375,6 +375,9 @@ class Comment(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="review_comments")
     patch = models.ForeignKey(Patch, null=True, on_delete=models.CASCADE, related_name="comments")
     cover = models.ForeignKey(Cover, null=True, on_delete=models.CASCADE, related_name="comments")
+    # Derived: the answers this reply writes under quoted lines of its patch's
+    # diff (reviews.comment_anchors), stored when the comment is made.
+    anchors = models.JSONField(default=list, blank=True)
     # What the reply says (``reviews.replies.Cue`` flags); null until read.
     cues = models.PositiveSmallIntegerField(null=True, blank=True)
 

@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from archive.ingest import analyse_raw
 from archive.models import Message, MessageList, RawMail
 from archive.processors import StoredMessage
-from reviews import derived, turnstore
+from reviews import comment_anchors, derived, turnstore
 from reviews.ingest import Carry, record_batch
 from reviews.missed import MissedMail, hint_ignored, without_diff
 from reviews.models import Project
@@ -256,6 +256,8 @@ def _refresh_threads(message_ids: list[int]) -> None:
     for start in range(0, len(threads), THREAD_CHUNK):
         chunk = threads[start : start + THREAD_CHUNK]
         derived.refresh_comments(chunk)
+        # kept comments too: the diff may be parsed differently now
+        comment_anchors.restore_anchors(chunk)
         derived.refresh_counts(chunk)
         # every reply read again: a rebuild also applies changed heuristics
         turnstore.refresh_threads(chunk, again=True)

@@ -13,7 +13,6 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from reviews.anchors import DiffIndex, anchor_reply, index_diff
 from reviews.api.embedded import (
     CoverRefSerializer,
     PatchRefSerializer,
@@ -24,7 +23,8 @@ from reviews.api.embedded import (
     embed,
     links_of,
 )
-from reviews.models import Patch, combined_check_state
+from reviews.comment_anchors import anchors_of
+from reviews.models import combined_check_state
 
 __all__ = [
     "BundleSerializer",
@@ -212,26 +212,12 @@ class CommentSerializer(serializers.Serializer):
     def _owner(self) -> tuple[str, int]:
         return self.context["owner_kind"], self.context["owner_id"]
 
-    def _diff_index(self) -> DiffIndex | None:
-        """The patch's diff, indexed once per response (the context is shared)."""
-        kind, owner = self._owner()
-        if kind != "patches":
-            return None
-        if "diff_index" not in self.context:
-            diff = Patch.objects.filter(pk=owner).values_list("diff", flat=True).first()
-            self.context["diff_index"] = index_diff(diff or "")
-        return self.context["diff_index"]
-
     @extend_schema_field(AnchorSerializer(many=True))
     def get_anchors(self, comment: Any) -> list[dict[str, Any]]:
-        index = self._diff_index()
-        if index is None:
-            return []
-        author = comment.message.author
-        found = anchor_reply(index, comment.message.body, author.display_name if author else "")
+        # Stored when the reply was anchored at ingest (reviews.comment_anchors).
         return [
             {"path": a.path, "old_line": a.old_line, "new_line": a.new_line, "text": a.text}
-            for a in found.anchors
+            for a in anchors_of(comment.anchors if comment.patch_id else ())
         ]
 
     def get_url(self, comment: Any) -> str:

@@ -69,14 +69,14 @@ def carried_review(
     )
     if previous is None:
         return None
-    comments = discussion(Q(patch_id=previous.id), list_name)
+    comments = discussion(Q(patch_id=previous.id), list_name, patch_id=previous.id)
     trailers = collected_trailers(None, [Q(patch_id=previous.id)], list_name)
     return CarriedReview(
         name=link.name,
         patch_url=link.url,
         interdiff_url=link.interdiff_url,
         applied=bool(patch.patchid) and previous.patchid == patch.patchid,
-        answers=_answers(previous.diff, patch.diff, inline_answers(previous.diff, comments)),
+        answers=_answers(previous.diff, patch.diff, inline_answers(comments)),
         trailers=tuple(trailers),
     )
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.safestring import SafeString
 
 from archive.models import SEARCH_VECTORS, Message
 from reviews import links
+from reviews.anchors import Anchor
+from reviews.comment_anchors import anchors_of
 from reviews.models import Comment, Patch, Series, Trailer
 from reviews.rendering.cache import mail_html_many
 
@@ -25,6 +27,7 @@ class CommentView:
     message: Message
     html: SafeString
     url: str
+    anchors: tuple[Anchor, ...] = ()  # stored when the reply was anchored to the patch
 
 
 @dataclass(frozen=True)
@@ -47,9 +50,12 @@ def light_message_fields(prefix: str) -> list[str]:
     return [f"{prefix}{name}" for name in _MESSAGE_LIGHT]
 
 
-def discussion(comments: Q, list_name: str) -> list[CommentView]:
-    """Comments selected by ``comments`` (a Comment filter), in date order, rendered."""
-    messages = list(
+def discussion(comments: Q, list_name: str, patch_id: int | None = None) -> list[CommentView]:
+    """Comments selected by ``comments`` (a Comment filter), in date order, rendered.
+
+    With ``patch_id``, each comes with the anchors stored for it under that patch.
+    """
+    messages = (
         Message.objects.filter(
             id__in=Comment.objects.filter(comments).values("message_id"), is_ghost=False
         )
@@ -57,8 +63,20 @@ def discussion(comments: Q, list_name: str) -> list[CommentView]:
         .only("msgid", "subject", "date", "body", "author__name", "author__email")
         .order_by("date", "id")
     )
-    html = mail_html_many((m.id, m.body) for m in messages)
-    return [CommentView(m, html[m.id], links.message_url(list_name, m.msgid)) for m in messages]
+    if patch_id is not None:
+        stored = Comment.objects.filter(message_id=OuterRef("id"), patch_id=patch_id)
+        messages = messages.annotate(stored_anchors=Subquery(stored.values("anchors")[:1]))
+    rows = list(messages)
+    html = mail_html_many((m.id, m.body) for m in rows)
+    return [
+        CommentView(
+            m,
+            html[m.id],
+            links.message_url(list_name, m.msgid),
+            anchors_of(getattr(m, "stored_anchors", None)),
+        )
+        for m in rows
+    ]
 
 
 def collected_trailers(

@@ -33,7 +33,7 @@ from reviews.rendering.answers import LineKey
 from reviews.rendering.cache import commit_html, diff_html, notes_html
 
 # Bump when the cached parts of the page change shape.
-PARTS_VERSION = 4
+PARTS_VERSION = 5
 PARTS_TIMEOUT = 24 * 3600
 
 
@@ -143,13 +143,13 @@ def _parts(patch: Patch, list_name: str) -> _Parts:
         comment_sources = [Q(patch_id=patch.id)]
         if patch.series_id:
             comment_sources.append(Q(cover__series_id=patch.series_id))
-        comments = discussion(Q(patch_id=patch.id), list_name)
+        comments = discussion(Q(patch_id=patch.id), list_name, patch_id=patch.id)
         lineage_series = revisions(patch.series) if patch.series else []
         revision_links = _revision_links(patch, lineage_series)
         parts = _Parts(
             trailers=collected_trailers(patch.message_id, comment_sources, list_name),
             comments=comments,
-            answer_rows=inline_answer_rows(patch.diff, comments),
+            answer_rows=inline_answer_rows(comments),
             series_patches=series_patches(patch.series) if patch.series else [],
             revisions=lineage_series,
             revision_links=revision_links,

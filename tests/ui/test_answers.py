@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
@@ -50,19 +49,19 @@ def _answers(html: str) -> str:
     return "".join(re.findall(r'<tr class="answers".*?</tr>', html, re.S))
 
 
-def test_a_new_reply_shows_under_its_line_at_once(client, thread):
-    from archive.models import Message, MessageList, Person
-    from reviews.models import Comment
-
+def test_a_new_reply_shows_under_its_line_at_once(client, thread, ingest_file, tmp_path):
     assert "Is -EIO right here?" not in client.get(PATCH_URL).content.decode()  # now cached
-    author = Person.objects.create(name="Late Reviewer", email="late@example.org")
-    reply = Message.objects.create(
-        msgid="late@example.org", subject="Re: wilco", author=author, parent=thread.message,
-        date=dt.datetime(2019, 9, 13, tzinfo=dt.UTC),
-        body="> +\t\treturn -EIO;\n> +\t}\n\nIs -EIO right here?\n",
-    )  # fmt: skip
-    MessageList.objects.create(message=reply, mailing_list=thread.project.mailing_list)
-    Comment.objects.create(message=reply, patch=thread)
+    late = tmp_path / "late-reply.mbox"
+    late.write_text(
+        "From late@example.org Fri Sep 13 00:00:00 2019\n"
+        "From: Late Reviewer <late@example.org>\nTo: linux-rtc@vger.kernel.org\n"
+        "Subject: Re: [PATCH] rtc: wilco-ec: Sanitize values received from RTC\n"
+        "Date: Fri, 13 Sep 2019 00:00:00 +0000\nMessage-ID: <late@example.org>\n"
+        f"In-Reply-To: <{PATCH_MSGID}>\nReferences: <{PATCH_MSGID}>\n"
+        "List-Id: <linux-rtc.vger.kernel.org>\n\n"
+        "> +\t\treturn -EIO;\n> +\t}\n\nIs -EIO right here?\n"
+    )
+    ingest_file(late)  # anchored once, as it is stored
     html = client.get(PATCH_URL).content.decode()
     under = _row_after(html, '<tr class="add answered"><td class="ln" data-ln=""></td>'
                              '<td class="ln" data-ln="120">')  # fmt: skip
@@ -94,3 +93,18 @@ def test_the_api_lists_each_comments_anchors(client, thread):
             "addressed"} <= set(items[0])  # fmt: skip
     schema = client.get("/api/schema/", {"format": "json"}).json()
     _validate(schema, f"/api/patches/{thread.id}/comments/", items)
+
+
+def test_anchors_are_stored_at_ingest_and_stored_again_by_a_rebuild(client, thread):
+    from reviews.models import Comment
+    from reviews.rebuild import rebuild_reviews
+
+    stored = list(Comment.objects.filter(patch=thread).values_list("anchors", flat=True))
+    assert [[(a["old_line"], a["new_line"]) for a in s] for s in stored] == [
+        [(113, None), (None, 199)]
+    ]
+    # Rows wrong or emptied (an older parse): reparse anchors every reply again.
+    Comment.objects.filter(patch=thread).update(anchors=[])
+    assert client.get(f"/api/1.3/patches/{thread.id}/comments/").json()[0]["anchors"] == []
+    rebuild_reviews(None)
+    assert list(Comment.objects.filter(patch=thread).values_list("anchors", flat=True)) == stored
