@@ -1,0 +1,199 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""``track-git`` on a real git tree where a maintainer applied two series and edited some.
+
+The series come from fixture mail (tests/data/landing/demo-two-series.mbox),
+applied with ``git am`` and then edited as maintainers do. Every patch's
+expected outcome is written down; the test checks all of them, matches and
+non-matches alike.
+"""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from reviews import services
+from reviews.models import Event, GitBranch, Landing, Patch, Project, State, StateOrigin
+from tests.landingrepo import MBOX, MaintainerTree
+
+pytestmark = pytest.mark.django_db
+
+RTC = "drivers/rtc/rtc-demo.c"
+MAE = "Mae Tainer <mae@example.com>"
+ALICE = "Alice Coder <alice@example.org>"
+# Mail order in the fixture: 0 cover, 1-4 Alice's series A, 5-6 Bob's series B.
+A1, A2, A3, A4, B1, B2 = range(1, 7)
+
+
+@pytest.fixture
+def project(ingest_file) -> Project:
+    ingest_file(MBOX, "linux-rtc")
+    return Project.objects.get()
+
+
+def patch(number: int, *, bob: bool = False) -> Patch:
+    email = "bob@example.net" if bob else "alice@example.org"
+    return Patch.objects.select_related("state").get(number=number, submitter__email=email)
+
+
+def track(project: Project) -> str:
+    out = StringIO()
+    call_command("track-git", "--project", project.link_name, stdout=out)
+    return out.getvalue()
+
+
+def follow(project: Project, tree: MaintainerTree, branch: str, means: str) -> None:
+    call_command("track-git", "--project", project.link_name, "--add-tree", str(tree.path),
+                 "--branch", branch, "--means", means, stdout=StringIO())  # fmt: skip
+
+
+def apply_edited(tree: MaintainerTree) -> dict[str, str]:
+    """The maintainer's main branch: every edit the issue lists, one per patch."""
+    commits = {}
+    commits["A1"] = tree.am(A1, "-s")  # unchanged, with the maintainer's Signed-off-by
+    tree.am(A2)
+    commits["A2"] = tree.amend(  # message reworded, a Link: trailer added
+        "-m",
+        "rtc: demo: drop the unused member\n\nThe irq path never touched it.\n\n"
+        "Link: https://lore.example.org/r/a2\nSigned-off-by: " + MAE,
+    )
+    tree.am(A3)
+    tree.edit(RTC, "range_max = 0xffffffff;", "range_max = U32_MAX;")  # one hunk changed
+    commits["A3"] = tree.amend("-a")
+    tree.am(B1)
+    tree.am(B2)
+    tree.git("reset", "--soft", "HEAD~2")  # Bob's two patches squashed into one
+    commits["B"] = tree.commit_all(
+        "rtc: demo: name the date registers\n\nAlso read and write them.",
+        author="Bob Porter <bob@example.net>",
+    )
+    tree.am(A4, "--whitespace=nowarn")
+    tree.edit(RTC, "\tif (steps < -128 || steps > 127)", "\tif (steps < -128  ||  steps > 127)")
+    commits["A4"] = tree.amend("-a")  # whitespace only: patch-id does not see it
+    tree.edit(RTC, "Demonstration RTC driver", "Demonstration real-time clock driver")
+    commits["own"] = tree.commit_all("rtc: demo: spell out the description")
+    return commits
+
+
+def test_a_maintainers_edits_are_recognised_and_nothing_else(project, tmp_path) -> None:
+    tree = MaintainerTree(tmp_path)
+    commits = apply_edited(tree)
+    follow(project, tree, "main", "accepted")
+    report = track(project)
+    assert "7 new commits" in report, report
+    found = {
+        (landing.patch.number, landing.patch.submitter.email): (landing.commit, landing.how)
+        for landing in Landing.objects.select_related("patch__submitter")
+    }
+    assert found == {
+        (A1, "alice@example.org"): (commits["A1"], "exact"),
+        (A2, "alice@example.org"): (commits["A2"], "exact"),
+        (A3, "alice@example.org"): (commits["A3"], "edited"),
+        (A4, "alice@example.org"): (commits["A4"], "exact"),
+        (1, "bob@example.net"): (commits["B"], "edited"),
+        (2, "bob@example.net"): (commits["B"], "squashed"),
+    }
+    for number, bob in [(A1, False), (A2, False), (A3, False), (A4, False), (1, True), (2, True)]:
+        landed = patch(number, bob=bob)
+        assert landed.state.slug == "accepted"
+        assert landed.state_origin == StateOrigin.AUTO
+        assert landed.commit_ref == found[(number, landed.submitter.email)][0]
+
+
+def test_events_name_the_commit_and_a_second_run_changes_nothing(project, tmp_path) -> None:
+    tree = MaintainerTree(tmp_path)
+    commits = apply_edited(tree)
+    follow(project, tree, "main", "accepted")
+    track(project)
+    a3 = patch(A3)
+    change = Event.objects.get(patch=a3, category="patch-state-changed")
+    assert change.actor is None
+    assert change.payload["commit"] == commits["A3"]
+    assert change.payload["branch"] == "main" and change.payload["match"] == "edited"
+    assert (change.payload["previous_state"], change.payload["current_state"]) == (
+        "new", "accepted")  # fmt: skip
+    before = (Event.objects.count(), Landing.objects.count())
+    assert "0 new commits" in track(project)
+    assert (Event.objects.count(), Landing.objects.count()) == before
+    assert GitBranch.objects.get().last_commit == commits["own"]
+
+
+def test_a_state_set_by_hand_stays_unless_the_project_says_otherwise(project, tmp_path) -> None:
+    boss = get_user_model().objects.create_superuser("boss", "boss@example.org", "pw-123-boss")
+    changes = State.objects.get(slug="changes-requested")
+    services.set_patch_state(boss, patch(A1), changes)
+    tree = MaintainerTree(tmp_path)
+    commit = tree.am(A1)
+    follow(project, tree, "main", "accepted")
+    assert "1 kept as a person set them" in track(project)
+    kept = patch(A1)
+    assert kept.state.slug == "changes-requested" and kept.commit_ref == commit
+    assert Landing.objects.filter(patch=kept).exists()
+
+    project.landing_overrides_person = True
+    project.save(update_fields=["landing_overrides_person"])
+    tree.am(A2)
+    services.set_patch_state(boss, patch(A2), changes)
+    track(project)
+    assert patch(A2).state.slug == "accepted"
+    assert patch(A1).state.slug == "changes-requested"  # its commit was read last run
+
+
+def test_cherry_picks_and_merges_make_the_lineage_and_a_revert_leaves_it(project, tmp_path) -> None:
+    tree = MaintainerTree(tmp_path)
+    a1 = tree.am(A1)
+    a3 = tree.am(A3)
+    tree.git("branch", "mainline", "base")
+    tree.git("checkout", "-q", "-b", "for-next", "base")
+    picked = tree.git("cherry-pick", "-x", a1) and tree.head()
+    tree.git("checkout", "-q", "main")
+    for name, means in [("main", "accepted"), ("for-next", "next"), ("mainline", "mainline")]:
+        follow(project, tree, name, means)
+    track(project)
+    lineage = {(x.branch.name, x.commit) for x in Landing.objects.filter(patch=patch(A1))}
+    assert lineage == {("main", a1), ("for-next", picked)}
+
+    tree.git("checkout", "-q", "mainline")
+    tree.git("merge", "-q", "--ff-only", "main")  # Linus pulls the subsystem tree
+    tree.git("checkout", "-q", "main")
+    tree.git("revert", "--no-edit", a3)
+    track(project)
+    assert {x.branch.name for x in Landing.objects.filter(patch=patch(A1))} == {
+        "main", "for-next", "mainline"}  # fmt: skip
+    # The revert takes A3 out of main; mainline still has it; the state is the maintainer's call.
+    assert {x.branch.name for x in Landing.objects.filter(patch=patch(A3))} == {"mainline"}
+    assert patch(A3).state.slug == "accepted"
+    assert Landing.objects.filter(patch__in=[patch(A2), patch(A4)]).count() == 0
+
+
+def test_a_rewritten_branch_forgets_the_commits_it_dropped(project, tmp_path) -> None:
+    tree = MaintainerTree(tmp_path)
+    tree.am(A1)
+    tree.am(A2)
+    follow(project, tree, "main", "next")
+    track(project)
+    tree.git("reset", "-q", "--hard", "HEAD~1")  # linux-next is rebuilt: A2 dropped
+    tree.am(A4)
+    assert "1 landings forgotten" in track(project)
+    assert {x.patch.number for x in Landing.objects.select_related("patch")} == {A1, A4}
+
+
+def test_a_missing_repository_is_a_clear_sentence(project, tmp_path) -> None:
+    follow(project, MaintainerTree(tmp_path), "no-such-branch", "accepted")
+    with pytest.raises(Exception, match="could not be read"):
+        track(project)
+
+
+def test_similarity_of_the_edited_ones_is_recorded(project, tmp_path) -> None:
+    tree = MaintainerTree(tmp_path)
+    apply_edited(tree)
+    follow(project, tree, "main", "accepted")
+    track(project)
+    scores = {(x.patch.number, x.how): x.similarity
+              for x in Landing.objects.select_related("patch").exclude(how="exact")}  # fmt: skip
+    # A3: one of its 8 changed lines rewritten (7 of 8 shared); Bob's 1/2 is half the squashed
+    # commit's lines (found by containment), 2/2 wholly in it.
+    assert scores == {(A3, "edited"): 0.875, (1, "edited"): 0.5, (2, "squashed"): 1.0}
