@@ -10,7 +10,7 @@ from django.urls import include, path, re_path
 from archive.converters import MSGID_GROUP
 from reviews import views
 from reviews.feeds import ProjectEventsFeed
-from reviews.pages import actions, bundles, events, profile
+from reviews.pages import actions, bundles, events, health, profile
 
 _MSGID = MSGID_GROUP + r"(?<!/mbox)(?<!/raw)"
 # segment: one path segment without NUL (archive/converters.py).
@@ -37,6 +37,8 @@ urlpatterns = [
     path("user/", profile.profile, name="profile"),
     path("user/token/", profile.regenerate_token, name="token-regenerate"),
     path("project/<slug:link_name>/events/", events.events, name="project-events"),
+    path("project/<slug:link_name>/health/", health.health, name="project-health"),
+    path("project/<slug:link_name>/health.json", health.health_json, name="project-health-json"),
     path("project/<slug:link_name>/events.atom", ProjectEventsFeed(), name="project-events-atom"),
     path("project/<slug:link_name>/list/bulk/", actions.bulk_update, name="patch-bulk"),
     path("patch/<int:patch_id>/update/", actions.patch_update, name="patch-update"),

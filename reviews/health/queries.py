@@ -1,0 +1,190 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The review-health measures of one project, read in a few set-based queries.
+
+Each function is one statement over the whole project (no per-patch round
+trips), returning plain rows for ``reviews.health.measures`` to shape. Most
+are raw SQL on purpose: they need window functions, ``percentile_cont`` and
+``UNION`` of two comment owners, which the ORM would only spell worse. The
+definitions they implement are in ``docs/review-health.md``; keep the two in
+step.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import connection
+from django.db.models import Case, Count, IntegerField, Value, When
+
+from reviews.health.measures import AGE_BUCKETS
+from reviews.models import EventCategory, Patch
+
+__all__ = ["daily_flow", "first_replies", "open_ages", "reviewers"]
+
+# Replies to a patch: those in its own thread, and those to its series' cover
+# letter (a review "for the whole series" answers each of its patches).
+_REPLIES_TO_PATCHES = """
+    SELECT c.patch_id, c.message_id FROM reviews_comment c
+        JOIN reviews_patch p ON p.id = c.patch_id WHERE p.project_id = %(project)s
+    UNION
+    SELECT p.id, c.message_id FROM reviews_comment c
+        JOIN reviews_cover cv ON cv.id = c.cover_id
+        JOIN reviews_patch p ON p.series_id = cv.series_id
+    WHERE cv.project_id = %(project)s AND p.project_id = %(project)s
+"""
+
+_FLOW_SQL = f"""
+WITH p AS (
+    SELECT p.id, p.date, p.series_id, p.reviewed + p.acked > 0 AS reviewed,
+        st.slug, st.action_required AND NOT p.archived AS open,
+        st.slug = 'superseded' AND p.state_origin = 'auto' AS auto_superseded
+    FROM reviews_patch p JOIN reviews_state st ON st.id = p.state_id
+    WHERE p.project_id = %(project)s AND p.date IS NOT NULL
+), last_change AS (
+    -- the last time someone (or superseding) changed the state or archived it
+    SELECT e.patch_id, max(e.date) AS at FROM reviews_event e
+    WHERE e.project_id = %(project)s AND e.patch_id IS NOT NULL
+        AND e.category IN ('{EventCategory.PATCH_STATE_CHANGED}', '{EventCategory.PATCH_ARCHIVED}')
+    GROUP BY e.patch_id
+), next_revision AS (
+    -- superseded automatically: decided when the next revision was posted
+    SELECT s.id AS series_id, min(n.date) AS at
+    FROM reviews_series s JOIN reviews_series n
+        ON coalesce(n.lineage_id, n.id) = coalesce(s.lineage_id, s.id) AND n.version > s.version
+    WHERE s.project_id = %(project)s AND n.project_id = %(project)s
+    GROUP BY s.id
+), moves AS (
+    SELECT p.date AS at, 'arrived' AS kind, p.reviewed FROM p
+    UNION ALL
+    SELECT greatest(p.date, coalesce(
+            CASE WHEN p.auto_superseded THEN nr.at END, lc.at, p.date)),
+        CASE WHEN p.slug IN ('accepted', 'rejected', 'superseded') THEN p.slug ELSE 'other' END,
+        p.reviewed
+    FROM p LEFT JOIN last_change lc ON lc.patch_id = p.id
+        LEFT JOIN next_revision nr ON nr.series_id = p.series_id
+    WHERE NOT p.open
+)
+SELECT (at AT TIME ZONE 'UTC')::date AS day,
+    count(*) FILTER (WHERE kind = 'arrived'),
+    count(*) FILTER (WHERE kind = 'accepted'),
+    count(*) FILTER (WHERE kind = 'rejected'),
+    count(*) FILTER (WHERE kind = 'superseded'),
+    count(*) FILTER (WHERE kind = 'other'),
+    count(*) FILTER (WHERE kind = 'accepted' AND reviewed),
+    sum(count(*) FILTER (WHERE kind = 'arrived') - count(*) FILTER (WHERE kind <> 'arrived'))
+        OVER (ORDER BY (at AT TIME ZONE 'UTC')::date) AS open_after
+FROM moves GROUP BY 1 ORDER BY 1
+"""
+
+
+def daily_flow(project_id: int) -> list[tuple]:
+    """Per UTC day with any move: arrived, accepted, rejected, superseded, other,
+    accepted with a review trailer, and patches open at the day's end."""
+    with connection.cursor() as cursor:
+        cursor.execute(_FLOW_SQL, {"project": project_id})
+        return cursor.fetchall()
+
+
+_REPLY_SQL = f"""
+WITH reply AS ({_REPLIES_TO_PATCHES}), first AS (
+    SELECT p.id, p.date, min(m.date) AS at
+    FROM reviews_patch p
+        LEFT JOIN reply r ON r.patch_id = p.id
+        LEFT JOIN archive_message m ON m.id = r.message_id AND m.date IS NOT NULL
+            AND m.author_id IS DISTINCT FROM p.submitter_id
+    WHERE p.project_id = %(project)s AND p.date IS NOT NULL
+    GROUP BY p.id
+), waited AS (
+    SELECT date, at, extract(epoch FROM greatest(at - date, interval '0')) / 3600 AS hours
+    FROM first
+)
+SELECT to_char(date AT TIME ZONE 'UTC', 'YYYY-MM') AS month,
+    count(*),
+    count(at),
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) FILTER (WHERE at IS NOT NULL),
+    percentile_cont(0.9) WITHIN GROUP (ORDER BY hours) FILTER (WHERE at IS NOT NULL),
+    count(*) FILTER (WHERE date <= %(cutoff)s),
+    count(*) FILTER (WHERE date <= %(cutoff)s
+        AND (at IS NULL OR at > date + make_interval(days => %(days)s)))
+FROM waited GROUP BY 1 ORDER BY 1
+"""
+
+
+def first_replies(project_id: int, now: datetime, days: int) -> list[tuple]:
+    """Per month of arrival: patches, answered, median and 90th percentile hours to
+    the first reply from someone else, patches at least ``days`` old, and of those
+    the ones nobody else answered within ``days``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _REPLY_SQL, {"project": project_id, "cutoff": now - timedelta(days=days), "days": days}
+        )
+        return cursor.fetchall()
+
+
+def open_ages(project_id: int, now: datetime) -> dict[str, int]:
+    """Open patches (action required, not archived) counted by age bucket."""
+    whens = [
+        When(date__gt=now - timedelta(days=bucket.upto_days), then=Value(i))
+        for i, bucket in enumerate(AGE_BUCKETS)
+        if bucket.upto_days is not None
+    ]
+    rows = (
+        Patch.objects.filter(project_id=project_id, date__isnull=False)
+        .action_required()
+        .annotate(
+            bucket=Case(*whens, default=Value(len(AGE_BUCKETS) - 1), output_field=IntegerField())
+        )
+        .values("bucket")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {AGE_BUCKETS[row["bucket"]].label: row["n"] for row in rows}
+
+
+_PEOPLE_SQL = """
+WITH reply AS (
+    SELECT c.message_id, p.submitter_id AS owner FROM reviews_comment c
+        JOIN reviews_patch p ON p.id = c.patch_id WHERE p.project_id = %(project)s
+    UNION
+    SELECT c.message_id, cv.submitter_id FROM reviews_comment c
+        JOIN reviews_cover cv ON cv.id = c.cover_id WHERE cv.project_id = %(project)s
+), to_others AS (
+    -- a reply counts once, even when it answers several patches
+    SELECT DISTINCT m.id, m.author_id FROM reply r JOIN archive_message m ON m.id = r.message_id
+    WHERE m.author_id IS NOT NULL AND m.author_id IS DISTINCT FROM r.owner
+), per_person AS (
+    SELECT o.author_id, count(*)::int AS replies,
+        coalesce(sum(t.reviewed), 0)::int AS reviewed, coalesce(sum(t.acked), 0)::int AS acked,
+        coalesce(sum(t.tested), 0)::int AS tested
+    FROM to_others o LEFT JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE kind = 'Reviewed-by') AS reviewed,
+            count(*) FILTER (WHERE kind = 'Acked-by') AS acked,
+            count(*) FILTER (WHERE kind = 'Tested-by') AS tested
+        FROM reviews_trailer tr WHERE tr.message_id = o.id
+    ) t ON true
+    GROUP BY o.author_id
+), submitter AS (
+    SELECT DISTINCT submitter_id AS id FROM reviews_patch
+    WHERE project_id = %(project)s AND submitter_id IS NOT NULL
+), totals AS (
+    SELECT (SELECT count(*) FROM per_person) AS reviewers,
+        (SELECT count(*) FROM submitter) AS submitters,
+        (SELECT count(*) FROM submitter s JOIN per_person q ON q.author_id = s.id) AS reviewing
+)
+SELECT t.reviewers, t.submitters, t.reviewing,
+    top.author_id, top.name, top.replies, top.reviewed, top.acked, top.tested
+FROM totals t LEFT JOIN LATERAL (
+    SELECT q.*, coalesce(nullif(pe.name, ''), pe.email) AS name FROM per_person q
+        JOIN archive_person pe ON pe.id = q.author_id
+    ORDER BY q.replies DESC, q.reviewed + q.acked + q.tested DESC, q.author_id
+    LIMIT %(top)s
+) top ON true
+"""
+
+
+def reviewers(project_id: int, top: int) -> list[tuple]:
+    """Totals (people replying to others, submitters, submitters who do) on every
+    row, then the ``top`` people by replies to others, with the trailers they gave."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PEOPLE_SQL, {"project": project_id, "top": top})
+        return cursor.fetchall()

@@ -1,0 +1,117 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""A project's review health: charts, the tables behind them, and the same as JSON.
+
+Computing the measures reads the whole project (a few set-based queries,
+``reviews.health.queries``), so the result is cached under the change stamp
+and the day: any new mail or change recomputes it, and ages move on daily.
+A warm page costs one query (the project and its stamp).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from reviews.health import figures as health_figures
+from reviews.health import measures, queries
+from reviews.models import Project
+from reviews.pages.stamp import change_stamp
+
+__all__ = ["HealthPage", "health", "health_json", "health_page"]
+
+# Bump when the measures, their JSON or the charts change: cached results carry it.
+VERSION = 1
+TIMEOUT = 24 * 3600
+TOP_PEOPLE = 15
+
+
+@dataclass(frozen=True)
+class HealthPage:
+    project: Project
+    data: dict[str, Any]
+    charts: dict[str, dict[str, SafeString]]
+    recent: dict[str, Any]
+    unanswered_url: str = ""
+
+
+def compute(project_id: int, now: datetime) -> tuple[measures.Health, dict[str, Any]]:
+    """The measures of one project at ``now`` (five queries)."""
+    days = queries.daily_flow(project_id)
+    health = measures.Health(
+        generated=now,
+        weeks=measures.weekly(days),
+        ages=measures.ages(queries.open_ages(project_id, now)),
+        replies=measures.reply_months(
+            queries.first_replies(project_id, now, measures.UNANSWERED_DAYS)
+        ),
+        applied=measures.applied_by_month(days),
+        reviewers=measures.reviewers_from(queries.reviewers(project_id, TOP_PEOPLE)),
+    )
+    return health, measures.to_json(health)
+
+
+def _cached(project: Project) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    now = timezone.now()
+    key = f"tw:health:{VERSION}:{project.id}:{project.stamp}:{now:%Y-%m-%d}"
+    found = cache.get(key)
+    if found is None:
+        health, data = compute(project.id, now)
+        drawn = {
+            name: {"svg": f.svg, "legend": f.legend}
+            for name, f in health_figures.figures(health).items()
+        }
+        found = (data, drawn, _recent(health, now))
+        cache.set(key, found, TIMEOUT)
+    return found
+
+
+def _recent(health: measures.Health, now: datetime) -> dict[str, Any]:
+    """Headline numbers over the last twelve months of arrivals."""
+    months = measures.recent(health.replies, now)
+    old_enough = sum(m.old_enough for m in months)
+    unanswered = sum(m.unanswered for m in months)
+    latest = next((m for m in reversed(health.replies) if m.median_hours is not None), None)
+    applied = sum(m.applied for m in health.applied)
+    return {
+        "patches": sum(m.patches for m in months),
+        "unanswered": unanswered,
+        "unanswered_share": round(100 * unanswered / old_enough, 1) if old_enough else None,
+        "latest_month": latest,
+        "applied": applied,
+        "applied_share": round(100 * sum(m.with_review for m in health.applied) / applied, 1)
+        if applied
+        else None,
+    }
+
+
+def health_page(link_name: str) -> HealthPage:
+    project = get_object_or_404(
+        Project.objects.annotate(stamp=change_stamp()).only("name", "link_name"),
+        link_name=link_name,
+    )
+    data, drawn, recent = _cached(project)
+    # Safe: charts.py escapes every label and name it draws.
+    charts = {
+        name: {"svg": mark_safe(part["svg"]), "legend": mark_safe(part["legend"])}
+        for name, part in drawn.items()
+    }
+    # The patch list's own filters: open, no reply from others yet, older than the cut.
+    unanswered = f"/project/{project.link_name}/list/?replied=no&waiting={measures.UNANSWERED_DAYS}"
+    return HealthPage(project, data, charts, recent, unanswered)
+
+
+def health(request: HttpRequest, link_name: str) -> HttpResponse:
+    page = health_page(link_name)
+    return render(request, "reviews/health.html", {"view": page, "days": measures.UNANSWERED_DAYS})
+
+
+def health_json(request: HttpRequest, link_name: str) -> JsonResponse:
+    page = health_page(link_name)
+    return JsonResponse({"project": page.project.link_name, **page.data})
