@@ -24,7 +24,7 @@ from django.db.models import Min, Q
 from reviews import gittrees
 from reviews.gittrees import Commit
 from reviews.landing import LATE, WINDOW, Candidate, Match, match_commit, normalise_subject
-from reviews.models import GitBranch, Patch, Project
+from reviews.models import GitBranch, LandingMeaning, Patch, Project
 from reviews.services.landings import advance_branch, forget_commits, record_landings
 
 __all__ = ["BranchRun", "match_batch", "track_branch", "track_projects"]
@@ -66,7 +66,11 @@ class BranchRun:
 
 def track_projects(projects: Sequence[Project]) -> Iterator[BranchRun]:
     branches = GitBranch.objects.filter(tree__project__in=projects).select_related("tree__project")
-    for branch in branches.order_by("tree__project__link_name", "tree__path", "name"):
+    # The maintainer's own tree first: its commit becomes the patch's commit_ref,
+    # as on Patchwork, rather than a later copy in next or mainline.
+    order = {meaning: i for i, meaning in enumerate(LandingMeaning.values)}
+    ordered = sorted(branches, key=lambda b: (b.tree.project.link_name, order[b.means], b.name))
+    for branch in ordered:
         yield track_branch(branch)
 
 

@@ -23,6 +23,7 @@ from reviews.api.embedded import (
     embed,
     links_of,
 )
+from reviews.api.lineage import LineageSerializer, lineage_field
 from reviews.comment_anchors import anchors_of
 from reviews.models import combined_check_state
 
@@ -86,9 +87,15 @@ class PatchListSerializer(PatchRefSerializer):
     checks = serializers.SerializerMethodField()
     tags = serializers.SerializerMethodField()
     related = serializers.SerializerMethodField()
+    # Not Patchwork's: the followed git branches carrying the patch (track-git).
+    lineage = serializers.SerializerMethodField()
 
     def get_commit_ref(self, patch: Any) -> str | None:
         return patch.commit_ref or None
+
+    @extend_schema_field(LineageSerializer(many=True))
+    def get_lineage(self, patch: Any) -> list[dict[str, Any]]:
+        return lineage_field(self, patch)
 
     def get_pull_url(self, patch: Any) -> str | None:
         return patch.pull_url or None

@@ -197,3 +197,40 @@ def test_similarity_of_the_edited_ones_is_recorded(project, tmp_path) -> None:
     # A3: one of its 8 changed lines rewritten (7 of 8 shared); Bob's 1/2 is half the squashed
     # commit's lines (found by containment), 2/2 wholly in it.
     assert scores == {(A3, "edited"): 0.875, (1, "edited"): 0.5, (2, "squashed"): 1.0}
+
+
+def test_pages_and_api_show_where_the_patches_are(project, tmp_path, client) -> None:
+    tree = MaintainerTree(tmp_path)
+    a1 = tree.am(A1)
+    tree.am(A2)
+    tree.git("checkout", "-q", "-b", "for-next", "base")
+    tree.git("cherry-pick", a1)
+    follow(project, tree, "main", "accepted")
+    follow(project, tree, "for-next", "next")
+    track(project)
+    landed = patch(A1)
+    page = client.get(f"/project/{project.link_name}/patch/{landed.message.msgid}/")
+    html = page.content.decode()
+    assert (
+        'id="lineage-h"' in html and "<code>main</code>" in html and "<code>for-next</code>" in html
+    )
+    assert f'title="{a1}"' in html
+    series = client.get(f"/project/{project.link_name}/series/{landed.series_id}/").content.decode()
+    assert (
+        "landed: 2 of 4 patches in <code>main</code>; 1 of 4 patches in <code>for-next</code>"
+        in series
+    )
+    untouched = client.get(f"/project/{project.link_name}/patch/{patch(A4).message.msgid}/")
+    assert 'id="lineage-h"' not in untouched.content.decode()
+
+    rows = client.get("/api/1.2/patches/", {"project": project.link_name}).json()
+    by_name = {row["name"]: row for row in rows}
+    row = by_name[landed.name]
+    assert row["commit_ref"] == a1
+    assert [(x["branch"], x["means"], x["match"]) for x in row["lineage"]] == [
+        ("main", "accepted", "exact"), ("for-next", "next", "exact")]  # fmt: skip
+    assert (
+        by_name[patch(A4).name]["lineage"] == [] and by_name[patch(A4).name]["commit_ref"] is None
+    )
+    detail = client.get(f"/api/1.2/patches/{landed.id}/").json()
+    assert detail["lineage"] == row["lineage"]
