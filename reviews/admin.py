@@ -20,7 +20,18 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from reviews import services
-from reviews.models import Bundle, Check, Cover, Event, Patch, Project, Series, State
+from reviews.models import (
+    Bundle,
+    Check,
+    Cover,
+    Event,
+    GitBranch,
+    GitTree,
+    Patch,
+    Project,
+    Series,
+    State,
+)  # fmt: skip
 
 
 class _Configuration(admin.ModelAdmin):
@@ -41,6 +52,22 @@ class ProjectAdmin(_Configuration):
     search_fields = ("link_name", "name", "list_id")
     filter_horizontal = ("maintainers", "check_reporters")
     readonly_fields = ("mailing_list",)
+
+
+class GitBranchInline(admin.TabularInline):
+    model = GitBranch
+    extra = 1
+    fields = ("name", "means", "last_commit", "checked")
+    readonly_fields = ("last_commit", "checked")  # where track-git got to: its own
+
+
+@admin.register(GitTree)
+class GitTreeAdmin(_Configuration):
+    """Git trees a project follows (``manage.py track-git``); configuration, like projects."""
+
+    list_display = ("path", "project")
+    list_filter = ("project",)
+    inlines = (GitBranchInline,)
 
 
 @admin.register(State)

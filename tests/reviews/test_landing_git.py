@@ -234,3 +234,18 @@ def test_pages_and_api_show_where_the_patches_are(project, tmp_path, client) -> 
     )
     detail = client.get(f"/api/1.2/patches/{landed.id}/").json()
     assert detail["lineage"] == row["lineage"]
+
+
+def test_the_admin_configures_trees_and_their_branches(project, client, tmp_path) -> None:
+    admin = get_user_model().objects.create_superuser("root", "root@example.org", "pw-123-root")
+    client.force_login(admin)
+    form = {
+        "project": project.id, "path": str(tmp_path / "rtc.git"),
+        "branches-TOTAL_FORMS": "1", "branches-INITIAL_FORMS": "0",
+        "branches-0-name": "rtc-next", "branches-0-means": "next",
+    }  # fmt: skip
+    response = client.post("/admin/reviews/gittree/add/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    branch = GitBranch.objects.select_related("tree").get()
+    assert (branch.tree.project, branch.name, branch.means) == (project, "rtc-next", "next")
+    assert client.get(f"/admin/reviews/project/{project.id}/change/").status_code == 200
