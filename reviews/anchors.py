@@ -8,7 +8,10 @@ trimmed or re-wrapped quotes still match; a line that occurs more than once
 (``}``, an empty ``+``) is placed by its neighbours: the next line of the
 diff after the last one matched, or the place where the longest run of the
 quote matches. Each answer is attached to the last diff line its quote
-block matched; a block that quotes no diff line anchors nothing.
+block matched; a block that quotes no diff line anchors nothing, nor does
+one whose only diff lines are a lone ``}`` or ``};`` (a code sketch in the
+prose, more often than not), nor one that quotes the patch down to its
+``-- `` signature (the answer is about the whole patch).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ _MAX_JOIN = 3
 _MAX_RUN = 12
 # A quoted line this long (without whitespace) may be a trimmed diff line.
 _MIN_PREFIX = 12
+# A repeated line this short ("}", "};", "*/") is placed only next to a line placed.
+_MIN_ALONE = 2
 _DIFF_STARTS = ("+", "-", " ", "\t")
 
 
@@ -133,6 +138,8 @@ class _Matcher:
         later = [c for c in candidates if c > self.cursor]
         if run >= 2 or len(candidates) == 1:
             return best
+        if len(key.strip(" +-")) <= _MIN_ALONE:
+            return None  # a lone "}" in prose (a code sketch) is not this diff's "}"
         return later[0] if later and self.cursor >= 0 else None
 
     def _joined(self, at: int, end: int) -> tuple[int | None, int]:
@@ -168,9 +175,18 @@ class _Matcher:
 
 
 def _last_diff_line(matcher: _Matcher, start: int, count: int) -> tuple[int | None, int]:
-    """Match a block's lines; the last diff line it quotes and how many it matched."""
+    """Match a block's lines; the last diff line it quotes and how many it matched.
+
+    A block that goes on past the diff to the mail's signature (``-- `` and
+    the git version) quoted the whole patch: what is written below it is
+    about the patch, not its last line, so it has no last diff line.
+    """
     last: int | None = None
     matched = 0
+    # "}" and ")" alone may be a code sketch in prose, unless they go on
+    # right where the quote above this block stopped.
+    substantial = False
+    follows = matcher.cursor
     at, end = start, start + count
     while at < end:
         found, used = matcher.match(at, end)
@@ -179,8 +195,13 @@ def _last_diff_line(matcher: _Matcher, start: int, count: int) -> tuple[int | No
             matched += 1
             if line.key.strip(" +-"):  # an empty line is not what an answer is about
                 last = found
+                substantial |= len(line.key.strip(" +-")) > _MIN_ALONE or (
+                    follows >= 0 and found == follows + 1
+                )
+        elif last is not None and matcher.quoted[at].text.rstrip() == "--":
+            last = None
         at += used
-    return last, matched
+    return (last if substantial else None), matched
 
 
 def anchor_reply(index: DiffIndex, body: str, author: str = "") -> ReplyAnchors:

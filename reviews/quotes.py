@@ -38,6 +38,12 @@ _CLOSING_RE = re.compile(
     re.IGNORECASE,
 )
 _CLOSING_LINES = 3
+# "Bump?", "Gentle ping", "Any comments?": a nudge about the whole patch.
+_PING_RE = re.compile(
+    r"^\s*(?:(?:gentle|friendly|kind)\s+)?(?:ping|bump|any (?:comments?|news|updates?))"
+    r"(?:\s+on this)?\s*[?!.]*\s*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,8 @@ def _is_answer(paragraph: list[str], last_before_quote: bool, names: frozenset[s
     if last_before_quote and _ATTRIBUTION_RE.search(paragraph[-1]):
         return False
     if all(_TRAILER_RE.match(line) for line in paragraph):
+        return False
+    if len(paragraph) == 1 and _PING_RE.match(paragraph[0]):
         return False
     if len(paragraph) == 1 and _signs(paragraph[0], names):
         return False

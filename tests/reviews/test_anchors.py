@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from reviews.anchors import anchor_reply, index_diff
@@ -108,3 +110,28 @@ def test_gap_markers_and_nesting_are_read_from_quotes():
 def test_an_unparseable_diff_or_empty_reply_anchors_nothing():
     assert anchor_reply(index_diff("not a diff"), "> +x\n\ny\n").anchors == ()
     assert anchor_reply(index_diff(_read("wilco-removed-line.diff")), "").anchors == ()
+
+
+# Replies to linux-rtc patches drawn at random (seeded) and read by hand, each
+# against its patch's diff (tests/data/anchors/README.md): the expected lines
+# are what a reader judged right, not what the code printed.
+CHECKED = ANCHORS / "checked"
+EXPECTED = json.loads((CHECKED / "expected.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", EXPECTED, ids=[c["scenario"] for c in EXPECTED])
+def test_hand_checked_answers_sit_under_the_line_they_answer(case):
+    name = case["scenario"]
+    diff = (CHECKED / f"{name}.diff").read_text(encoding="utf-8")
+    reply = (CHECKED / f"{name}.reply").read_text(encoding="utf-8")
+    found = anchor_reply(index_diff(diff), reply, case["author"]).anchors
+    got = [[a.path, a.old_line, a.new_line, " ".join(a.text.split()[:6])] for a in found]
+    assert got == case["anchors"], case.get("note", "")
+
+
+def test_the_hand_checked_set_holds_sixty_answers_and_the_hard_cases():
+    answers = sum(len(c["anchors"]) for c in EXPECTED)
+    hard = ("repeated-line", "nested-quote", "snipped-quote", "trailer-only", "no-answer",
+            "code-sketch", "whole-patch", "bump")  # fmt: skip
+    kinds = {k for c in EXPECTED for k in hard if k in c["scenario"]}
+    assert answers >= 60 and len(kinds) == 8
