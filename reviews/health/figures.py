@@ -86,21 +86,23 @@ def _ages(health: Health) -> Figure:
     return _figure(svg, series)
 
 
+# Durations span minutes to months: a logarithmic axis keeps the median
+# readable under the 90th percentile's long tail.
+_HOURS = ((1, "1h"), (6, "6h"), (24, "1d"), (168, "1w"), (720, "30d"), (2160, "90d"), (8760, "1y"))
+
+
 def _first_reply(health: Health) -> Figure:
     months = health.replies
     labels = [m.month for m in months]
-
-    def days(hours: float | None) -> float | None:
-        return None if hours is None else round(hours / 24, 2)
-
     series = [
-        Series("median", "median", tuple(days(m.median_hours) for m in months)),
-        Series("90th percentile", "p90", tuple(days(m.p90_hours) for m in months)),
+        Series("median", "median", tuple(m.median_hours for m in months)),
+        Series("90th percentile", "p90", tuple(m.p90_hours for m in months)),
     ]
     svg = charts.lines(
-        labels, series, suffix="d",
-        title="Days to the first reply from someone other than the submitter, by month posted",
-        summary=f"{len(months)} months; the table gives each month's hours.",
+        labels, series, suffix=" h", log_ticks=_HOURS,
+        title="Time to the first reply from someone other than the submitter, by month posted",
+        summary=f"{len(months)} months, on a logarithmic scale from an hour; "
+        "the table gives each month's hours.",
         x_ticks=charts.year_ticks(labels),
     )  # fmt: skip
     return _figure(svg, series)

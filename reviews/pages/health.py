@@ -16,6 +16,7 @@ from typing import Any
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -57,11 +58,22 @@ def compute(project_id: int, now: datetime) -> tuple[measures.Health, dict[str, 
     return health, measures.to_json(health)
 
 
-def _cached(project: Project) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    now = timezone.now()
-    key = f"tw:health:{VERSION}:{project.id}:{project.stamp}:{now:%Y-%m-%d}"
+def _project(link_name: str) -> Project:
+    return get_object_or_404(
+        Project.objects.annotate(stamp=change_stamp()).only("name", "link_name"),
+        link_name=link_name,
+    )
+
+
+def _key(project: Project) -> str:
+    return f"tw:health:{VERSION}:{project.id}:{project.stamp}:{timezone.now():%Y-%m-%d}"
+
+
+def _measured(project: Project, key: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The JSON numbers, the drawn charts and the headline numbers, cached under ``key``."""
     found = cache.get(key)
     if found is None:
+        now = timezone.now()
         health, data = compute(project.id, now)
         drawn = {
             name: {"svg": f.svg, "legend": f.legend}
@@ -91,12 +103,8 @@ def _recent(health: measures.Health, now: datetime) -> dict[str, Any]:
     }
 
 
-def health_page(link_name: str) -> HealthPage:
-    project = get_object_or_404(
-        Project.objects.annotate(stamp=change_stamp()).only("name", "link_name"),
-        link_name=link_name,
-    )
-    data, drawn, recent = _cached(project)
+def health_page(project: Project, key: str) -> HealthPage:
+    data, drawn, recent = _measured(project, key)
     # Safe: charts.py escapes every label and name it draws.
     charts = {
         name: {"svg": mark_safe(part["svg"]), "legend": mark_safe(part["legend"])}
@@ -108,10 +116,19 @@ def health_page(link_name: str) -> HealthPage:
 
 
 def health(request: HttpRequest, link_name: str) -> HttpResponse:
-    page = health_page(link_name)
-    return render(request, "reviews/health.html", {"view": page, "days": measures.UNANSWERED_DAYS})
+    project = _project(link_name)
+    key = _key(project)
+    # The body (hundreds of table rows) is rendered once per stamp, like the numbers.
+    body = cache.get(f"{key}:html")
+    if body is None:
+        context = {"view": health_page(project, key), "days": measures.UNANSWERED_DAYS}
+        body = render_to_string("reviews/_health_body.html", context)
+        cache.set(f"{key}:html", body, TIMEOUT)
+    # Safe: rendered by our template, which escapes what it shows.
+    return render(request, "reviews/health.html", {"project": project, "body": mark_safe(body)})
 
 
 def health_json(request: HttpRequest, link_name: str) -> JsonResponse:
-    page = health_page(link_name)
-    return JsonResponse({"project": page.project.link_name, **page.data})
+    project = _project(link_name)
+    data, _, _ = _measured(project, _key(project))
+    return JsonResponse({"project": project.link_name, **data})

@@ -13,7 +13,7 @@ numbers themselves are in the table each page puts behind its chart.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -33,22 +33,33 @@ class Series:
     values: tuple[float | None, ...]
 
 
-def nice_ticks(top: float, count: int = 4) -> list[float]:
-    """Round axis values from 0 to at least ``top``: 0, 5, 10... or 0, 0.25, 0.5..."""
+def nice_ticks(top: float, count: int = 4, *, whole: bool = False) -> list[float]:
+    """Round axis values from 0 to at least ``top``: 0, 5, 10... or 0, 0.25, 0.5...
+
+    ``whole``: the values are counts, so no step is below 1.
+    """
     if top <= 0:
         return [0.0, 1.0]
     raw = top / count
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    if whole:
+        step = max(1.0, math.ceil(step))
     steps = math.ceil(top / step - 1e-9)
     return [round(i * step, 10) for i in range(steps + 1)]
 
 
 def year_ticks(labels: Sequence[str], most: int = 8) -> list[tuple[int, str]]:
-    """For ISO-dated labels (``2024-01-08``, ``2024-01``): where each year begins."""
+    """For ISO-dated labels (``2024-01-08``, ``2024-01``): where each year begins.
+
+    The first label counts as a beginning unless the next year starts too
+    close after it for both to be read.
+    """
     ticks = [
         (i, label[:4]) for i, label in enumerate(labels) if i == 0 or label[:4] != labels[i - 1][:4]
     ]
+    if len(ticks) > 1 and ticks[1][0] < len(labels) / 10:
+        ticks = ticks[1:]
     stride = math.ceil(len(ticks) / most) if ticks else 1
     return ticks[::stride]
 
@@ -79,9 +90,11 @@ class _Frame:
         return self.zero - value * self.per_unit
 
 
-def _frame(up_max: float, down_max: float = 0.0, suffix: str = "") -> tuple[_Frame, list[str]]:
+def _frame(
+    up_max: float, down_max: float = 0.0, suffix: str = "", *, whole: bool = False
+) -> tuple[_Frame, list[str]]:
     top, bottom = float(_TOP), float(HEIGHT - _BOTTOM)
-    ticks = nice_ticks(max(up_max, down_max, 0.0))
+    ticks = nice_ticks(max(up_max, down_max, 0.0), whole=whole)
     span = ticks[-1] * (2 if down_max > 0 and up_max > 0 else 1)
     per_unit = (bottom - top) / span
     zero = bottom - (ticks[-1] * per_unit if down_max > 0 and up_max > 0 else 0)
@@ -132,7 +145,7 @@ def columns(
     n = max(len(labels), 1)
     up_max = max((sum(s.values[i] or 0 for s in up) for i in range(len(labels))), default=0)
     down_max = max((sum(s.values[i] or 0 for s in down) for i in range(len(labels))), default=0)
-    frame, body = _frame(float(up_max), float(down_max))
+    frame, body = _frame(float(up_max), float(down_max), whole=True)
     slot = (WIDTH - _LEFT - _RIGHT) / n
     width = max(slot * 0.8, 0.6)
 
@@ -180,10 +193,20 @@ def lines(
     suffix: str = "",
     top: float | None = None,
     x_ticks: Sequence[tuple[int, str]] | None = None,
+    log_ticks: Sequence[tuple[float, str]] | None = None,
 ) -> str:
-    """One line per series over the labels; a missing value (None) breaks the line."""
+    """One line per series over the labels; a missing value (None) breaks the line.
+
+    ``log_ticks`` (value, label), ascending: a logarithmic y axis with those
+    ticks, for durations from minutes to months; values below the first tick
+    sit on it.
+    """
     high = max((v for s in series for v in s.values if v is not None), default=0.0)
-    frame, body = _frame(float(top if top is not None else high), suffix=suffix)
+    if log_ticks:
+        y_of, body = _log_frame(high, log_ticks)
+    else:
+        frame, body = _frame(float(top if top is not None else high), suffix=suffix)
+        y_of = frame.y
     n = len(labels)
     span = WIDTH - _LEFT - _RIGHT
 
@@ -196,26 +219,53 @@ def lines(
             if value is None:
                 pen_down = False
                 continue
-            path.append(f"{'L' if pen_down else 'M'}{x_of(i):.1f} {frame.y(value):.1f}")
+            path.append(f"{'L' if pen_down else 'M'}{x_of(i):.1f} {y_of(value):.1f}")
             pen_down = True
         if path:
             body.append(f'<path class="line s-{s.key}" d="{" ".join(path)}"/>')
         if n <= 40:  # few points: mark each, so lone months show
             body.extend(
-                f'<circle class="s-{s.key}" cx="{x_of(i):.1f}" cy="{frame.y(v):.1f}" r="2.5">'
+                f'<circle class="s-{s.key}" cx="{x_of(i):.1f}" cy="{y_of(v):.1f}" r="2.5">'
                 f"<title>{escape(labels[i])}: {_number(v)}{escape(suffix)} {escape(s.name)}"
                 "</title></circle>"
                 for i, v in enumerate(s.values)
                 if v is not None
             )
     ticks = x_ticks if x_ticks is not None else [(i, s) for i, s in enumerate(labels)]
-    body.extend(_x_labels(ticks, x_of, frame.bottom))
+    body.extend(_x_labels(ticks, x_of, float(HEIGHT - _BOTTOM)))
     return _svg(title, summary, body)
+
+
+def _log_frame(
+    high: float, log_ticks: Sequence[tuple[float, str]]
+) -> tuple[Callable[[float], float], list[str]]:
+    """A log-scaled y: the given ticks up to the first at or above ``high``."""
+    shown = [t for t in log_ticks if t[0] < high] + [t for t in log_ticks if t[0] >= high][:1]
+    if len(shown) < 2:
+        shown = list(log_ticks[:2])
+    low, top = math.log10(shown[0][0]), math.log10(shown[-1][0])
+    y_top, y_bottom = float(_TOP), float(HEIGHT - _BOTTOM)
+
+    def y_of(value: float) -> float:
+        at = (math.log10(max(value, shown[0][0])) - low) / (top - low)
+        return y_bottom - min(at, 1.0) * (y_bottom - y_top)
+
+    parts = [
+        f'<line class="grid" x1="{_LEFT}" x2="{WIDTH - _RIGHT}" y1="{y_of(v):.1f}" '
+        f'y2="{y_of(v):.1f}"/><text class="tick" x="{_LEFT - 4}" y="{y_of(v) + 4:.1f}" '
+        f'text-anchor="end">{escape(label)}</text>'
+        for v, label in shown
+    ]
+    parts.append(
+        f'<line class="axis" x1="{_LEFT}" x2="{WIDTH - _RIGHT}" y1="{y_bottom}" y2="{y_bottom}"/>'
+    )
+    return y_of, parts
 
 
 def hbars(labels: Sequence[str], series: Sequence[Series], *, title: str, summary: str) -> str:
     """Horizontal bars, one group per label (a person), one thin bar per series."""
-    row = 8 * len(series) + 8
+    bar, gap = 9, 3
+    row = (bar + gap) * len(series) + 8
     height = _TOP + row * max(len(labels), 1) + 4
     left = 150
     high = max((v or 0 for s in series for v in s.values), default=0)
@@ -225,17 +275,17 @@ def hbars(labels: Sequence[str], series: Sequence[Series], *, title: str, summar
         y = _TOP + row * i
         shown = label if len(label) <= 24 else label[:23] + "…"
         body.append(
-            f'<text class="tick" x="{left - 6}" y="{y + row / 2 + 3:.1f}" text-anchor="end">'
+            f'<text class="tick" x="{left - 6}" y="{y + row / 2:.1f}" text-anchor="end">'
             f"{escape(shown)}</text>"
         )
         for k, s in enumerate(series):
             value = s.values[i] or 0
-            bar_y = y + 4 + 8 * k
+            bar_y = y + 4 + (bar + gap) * k
             body.append(
                 f'<rect class="s-{s.key}" x="{left}" y="{bar_y}" width="{value * scale:.2f}" '
-                f'height="6"><title>{escape(label)}: {_number(value)} {escape(s.name)}'
+                f'height="{bar}"><title>{escape(label)}: {_number(value)} {escape(s.name)}'
                 "</title></rect>"
-                f'<text class="tick" x="{left + value * scale + 4:.1f}" y="{bar_y + 6}">'
+                f'<text class="value" x="{left + value * scale + 4:.1f}" y="{bar_y + bar - 1}">'
                 f"{_number(value)}</text>"
             )
     body.append(f'<line class="axis" x1="{left}" x2="{left}" y1="{_TOP}" y2="{height - 4}"/>')

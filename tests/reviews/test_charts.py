@@ -26,12 +26,16 @@ def test_nice_ticks_are_round_and_cover_the_top():
     assert charts.nice_ticks(100) == [0, 25, 50, 75, 100]
     assert charts.nice_ticks(0.9) == [0, 0.25, 0.5, 0.75, 1.0]
     assert charts.nice_ticks(0) == [0, 1]
+    assert charts.nice_ticks(1, whole=True) == [0, 1]  # counts: no quarter patches
     assert charts.nice_ticks(3188)[-1] >= 3188
 
 
 def test_year_ticks_mark_where_years_begin():
     labels = ["2023-12-25", "2024-01-01", "2024-01-08", "2025-01-06"]
     assert charts.year_ticks(labels) == [(0, "2023"), (1, "2024"), (3, "2025")]
+    # A first label just before a new year would print on top of it.
+    weeks = ["2023-12-25"] + [f"2024-{m:02}-01" for m in range(1, 13)] * 2
+    assert charts.year_ticks(weeks)[0] == (1, "2024")
     many = [f"{y}-01" for y in range(2000, 2020)]
     assert len(charts.year_ticks(many, most=8)) <= 8
 
@@ -103,3 +107,25 @@ def test_weekly_fills_gaps_and_carries_the_open_queue():
         100.0,
     )
     assert measures.weekly([]) == ()
+
+
+def test_lines_on_a_log_scale_put_each_tick_where_its_value_lies():
+    ticks = ((1, "1h"), (24, "1d"), (168, "1w"), (720, "30d"))
+    svg = charts.lines(
+        ["m1", "m2", "m3"],
+        [Series("median", "median", (0.1, 24.0, 100.0))],
+        title="t",
+        summary="s",
+        log_ticks=ticks,
+    )
+    root = _parse(svg)
+    labels = {
+        t.text: float(t.get("y")) - 4
+        for t in root.iter(f"{SVG}text")
+        if t.text in dict((b, a) for a, b in ticks)
+    }
+    # Up to the first tick above the highest value (100 h): 1h, 1d, 1w; not 30d.
+    assert set(labels) == {"1h", "1d", "1w"}
+    points = [p.split()[1] for p in next(root.iter(f"{SVG}path")).get("d").split("L")]
+    # 0.1 h sits on the lowest tick; 24 h on the 1d line.
+    assert abs(float(points[0]) - labels["1h"]) < 0.2 and abs(float(points[1]) - labels["1d"]) < 0.2
