@@ -12,20 +12,38 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
-__all__ = ["ACTION_REQUIRED", "ALL_STATES", "ORDERINGS", "PatchListQuery", "parse_list_query"]
+__all__ = [
+    "ACTION_REQUIRED",
+    "ACTIVITY_CHOICES",
+    "ALL_STATES",
+    "ORDERINGS",
+    "PatchListQuery",
+    "parse_list_query",
+]
 
 ACTION_REQUIRED = ""  # the default view: open states, not archived
 ALL_STATES = "*"
 ARCHIVED_CHOICES = ("false", "true", "both")
+# Whose turn (reviews.turns); "" is anyone's.
+TURN_CHOICES = ("maintainer", "submitter", "nobody")
+REPLIED_CHOICES = ("no", "yes")  # by someone other than the submitter
+TRAILER_CHOICES = ("none", "reviewed")  # no Acked-by/Reviewed-by; at least one
+# Last activity: "7d" within a week ... "90d+" quiet for ninety days or more.
+ACTIVITY_CHOICES = {"7d": 7, "30d": 30, "90d+": -90, "365d+": -365}
 
-# Public sort key -> model fields (the id breaks ties for stable pages).
+# Public sort key -> model fields (the id breaks ties for stable pages). A
+# field marked "+" keeps its direction when the order is reversed: a series'
+# patches read 1..n whichever way the series are sorted.
 ORDERINGS: dict[str, tuple[str, ...]] = {
-    "date": ("date", "id"),
+    "date": ("series_date", "series_id", "+number", "id"),
     "name": ("name", "id"),
     "submitter": ("submitter__name", "submitter__email", "id"),
     "delegate": ("delegate__username", "id"),
     "state": ("state__ordering", "id"),
-    "series": ("series__name", "number", "id"),
+    "series": ("series__name", "series_id", "+number", "id"),
+    "activity": ("last_activity", "id"),
+    "waiting": ("waiting_since", "id"),
+    "replies": ("replies", "id"),
 }
 DEFAULT_ORDER = "-date"
 
@@ -40,6 +58,11 @@ class PatchListQuery:
     since: dt.date | None = None
     until: dt.date | None = None
     q: str = ""
+    turn: str = ""
+    replied: str = ""
+    trailers: str = ""
+    waiting: int | None = None  # more than this many days
+    activity: str = ""
     order: str = DEFAULT_ORDER
     page: int = 1
 
@@ -47,7 +70,7 @@ class PatchListQuery:
     def order_fields(self) -> tuple[str, ...]:
         descending = self.order.startswith("-")
         fields = ORDERINGS[self.order.lstrip("-")]
-        return tuple(f"-{f}" if descending else f for f in fields)
+        return tuple(f[1:] if f.startswith("+") else f"-{f}" if descending else f for f in fields)
 
     def params(self, **changes: object) -> str:
         """The query string for this view with ``changes`` applied (page reset)."""
@@ -87,6 +110,16 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
+def _choice(value: str | None, choices: tuple[str, ...]) -> str:
+    return value if value in choices else ""
+
+
+def _days(value: str | None) -> int | None:
+    days = _int(value)
+    # beyond a century is a typo, and would overflow the date arithmetic
+    return days if days is not None and 0 < days <= 36500 else None
+
+
 def parse_list_query(params: Mapping[str, str]) -> PatchListQuery:
     order = params.get("order") or DEFAULT_ORDER
     if order.lstrip("-") not in ORDERINGS:
@@ -101,6 +134,11 @@ def parse_list_query(params: Mapping[str, str]) -> PatchListQuery:
         since=_date(params.get("since")),
         until=_date(params.get("until")),
         q=_text(params.get("q"), 200),
+        turn=_choice(params.get("turn"), TURN_CHOICES),
+        replied=_choice(params.get("replied"), REPLIED_CHOICES),
+        trailers=_choice(params.get("trailers"), TRAILER_CHOICES),
+        waiting=_days(params.get("waiting")),
+        activity=_choice(params.get("activity"), tuple(ACTIVITY_CHOICES)),
         order=order,
         page=max(_int(params.get("page")) or 1, 1),
     )

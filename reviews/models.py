@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils import timezone
 
 from archive.models import MailingList, Message, MessageList, Person
-from reviews.listing import ACTION_REQUIRED, ALL_STATES, PatchListQuery
+from reviews.listing import ACTION_REQUIRED, ACTIVITY_CHOICES, ALL_STATES, PatchListQuery
 
 
 class ProjectQuerySet(models.QuerySet["Project"]):
@@ -148,6 +150,38 @@ class TurnFields(models.Model):
         abstract = True
 
 
+class SeriesQuerySet(models.QuerySet["Series"]):
+    """The queues of ``/user/queue/``: series waiting on someone, oldest wait first."""
+
+    def _for(self, user) -> SeriesQuerySet:  # type: ignore[no-untyped-def]
+        """In a project ``user`` maintains and delegated to nobody else, or delegated to them."""
+        patches = Patch.objects.filter(series_id=models.OuterRef("pk"), delegate__isnull=False)
+        mine = user.maintained_projects.values("id")
+        return self.filter(
+            (models.Q(project_id__in=mine) & ~models.Exists(patches.exclude(delegate=user)))
+            | models.Exists(patches.filter(delegate=user))
+        )
+
+    def waiting_on(self, user) -> SeriesQuerySet:  # type: ignore[no-untyped-def]
+        """The maintainer's move, and that maintainer is ``user``."""
+        return self.filter(turn=TurnChoice.MAINTAINER, received_total__gt=0)._for(user)
+
+    def waiting_on_submitters_of(self, user) -> SeriesQuerySet:  # type: ignore[no-untyped-def]
+        """``user``'s series (as a maintainer or delegate) whose submitter has the move."""
+        return self.filter(turn=TurnChoice.SUBMITTER, received_total__gt=0)._for(user)
+
+    def submitted_by(self, user) -> SeriesQuerySet:  # type: ignore[no-untyped-def]
+        """Open series posted from ``user``'s address, whoever has the move."""
+        if not user.email:
+            return self.none()
+        return self.filter(submitter__email__iexact=user.email, received_total__gt=0).exclude(
+            turn=TurnChoice.NOBODY
+        )
+
+    def oldest_wait_first(self) -> SeriesQuerySet:
+        return self.order_by(models.F("waiting_since").asc(nulls_last=True), "id")
+
+
 class Series(TurnFields):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="series")
     name = models.TextField(blank=True)
@@ -177,6 +211,8 @@ class Series(TurnFields):
     acked = models.PositiveIntegerField(default=0)
     reviewed = models.PositiveIntegerField(default=0)
     tested = models.PositiveIntegerField(default=0)
+
+    objects = SeriesQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "series"
@@ -287,13 +323,35 @@ class PatchQuerySet(models.QuerySet["Patch"]):
             "name__icontains": query.q or None,
         }
         qs = qs.filter(**{k: v for k, v in filters.items() if v is not None})
-        return qs.order_by(*query.order_fields)
+        return qs.waiting_as(query).order_by(*query.order_fields)
+
+    def waiting_as(self, query: PatchListQuery) -> PatchQuerySet:
+        """The list's review filters: whose turn, replies, trailers, wait, activity."""
+        qs = self.filter(turn=query.turn) if query.turn else self
+        if query.replied:
+            qs = qs.filter(first_reply__isnull=query.replied == "no")
+        if query.trailers == "none":
+            qs = qs.filter(acked=0, reviewed=0)
+        elif query.trailers == "reviewed":
+            qs = qs.filter(models.Q(acked__gt=0) | models.Q(reviewed__gt=0))
+        now = timezone.now()
+        if query.waiting:
+            qs = qs.exclude(turn="nobody").filter(
+                waiting_since__lt=now - dt.timedelta(days=query.waiting)
+            )
+        days = ACTIVITY_CHOICES.get(query.activity)
+        if days is not None and days > 0:
+            qs = qs.filter(last_activity__gte=now - dt.timedelta(days=days))
+        elif days is not None:
+            qs = qs.filter(last_activity__lt=now + dt.timedelta(days=days))
+        return qs
 
 
 _LIST_FIELDS = (
     "name", "number", "date", "archived", "acked", "reviewed", "tested", "project_id",
     "project__link_name", "project__mailing_list__name", "submitter_id", "delegate_id",
     "series_id", "state__name", "state__slug", "message__msgid",
+    "turn", "turn_reason", "waiting_since", "replies", "last_activity",
 )  # fmt: skip
 
 

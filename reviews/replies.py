@@ -44,7 +44,7 @@ _NAK_RE = re.compile(r"^\s*(?:nack(?:ed)?|nak)(?:-by)?\b", re.IGNORECASE | re.MU
 _APPLIED_RE = re.compile(
     r"^\s*(?:thanks[,!.]?\s+)?(?:i(?:'ve| have)?\s+)?(?:now\s+)?"
     r"(?:applied|queued|pushed|picked(?: it)? up)"
-    r"(?:\s+(?:to|for|into|in)\b[^?]*|[\s.,!]*(?:thanks?[^?]*|thank you[^?]*)?)$",
+    r"(?:[ \t]+(?:to|for|into|in)\b[^?\n]*|[ \t.,!]*(?:thanks?[^?\n]*|thank you[^?\n]*)?)$",
     re.IGNORECASE | re.MULTILINE,
 )
 _PROMISE_RE = re.compile(

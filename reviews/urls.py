@@ -10,7 +10,7 @@ from django.urls import include, path, re_path
 from archive.converters import MSGID_GROUP
 from reviews import views
 from reviews.feeds import ProjectEventsFeed
-from reviews.pages import actions, bundles, events, health, profile
+from reviews.pages import actions, bundles, events, health, profile, queue
 
 _MSGID = MSGID_GROUP + r"(?<!/mbox)(?<!/raw)"
 # segment: one path segment without NUL (archive/converters.py).
@@ -36,6 +36,7 @@ urlpatterns = [
     # Maintainer workflow (issue 5): pages, and form posts that go through services.
     path("user/", profile.profile, name="profile"),
     path("user/token/", profile.regenerate_token, name="token-regenerate"),
+    path("user/queue/", queue.queue, name="queue"),
     path("project/<slug:link_name>/events/", events.events, name="project-events"),
     path("project/<slug:link_name>/health/", health.health, name="project-health"),
     path("project/<slug:link_name>/health.json", health.health_json, name="project-health-json"),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from archive.models import Person
 from reviews.checks import check_state_expression
@@ -17,7 +18,7 @@ from reviews.models import Patch, Project, State
 
 PER_PAGE = 50
 # Bump when reviews/_patch_rows.html changes: cached rows are keyed on it.
-RENDER_VERSION = 2
+RENDER_VERSION = 4
 
 
 @dataclass
@@ -28,6 +29,16 @@ class PatchListPage:
     states: list[State]
     delegates: list
     submitter: Person | None
+
+    @property
+    def show_delegate(self) -> bool:
+        """The Delegate column, only when a patch in view has one (or it is filtered on)."""
+        return bool(self.query.delegate) or any(p.delegate_id for p in self.page.object_list)
+
+    @property
+    def show_checks(self) -> bool:
+        """The Checks column, only when a patch in view has a check."""
+        return any(p.check_state for p in self.page.object_list)
 
     @property
     def rows_key(self) -> str:
@@ -55,10 +66,12 @@ def _rows_shown(patches: list[Patch], query: PatchListQuery) -> tuple:
             (p.series.id, p.series.name, p.series.version) if p.series else None,
             (p.submitter_id, p.submitter.name, p.submitter.email) if p.submitter else None,
             p.delegate.username if p.delegate else None,
+            p.turn, p.turn_reason, p.waiting_since, p.replies, p.last_activity,
         )
         for p in patches
     )  # fmt: skip
-    return RENDER_VERSION, query.params(), rows
+    # the day matters: the rows say how long each patch has waited
+    return RENDER_VERSION, query.params(), timezone.localdate(), rows
 
 
 def patch_list_page(link_name: str, query: PatchListQuery) -> PatchListPage:

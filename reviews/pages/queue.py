@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""My queue (``/user/queue/``): the series that wait on me, and why, oldest wait first.
+
+Three tabs: waiting on me (the maintainer's move in my projects, or
+delegated to me), waiting on others (the submitter's move there) and mine as
+a submitter (posted from my account's address). Whose turn and its reason
+are stored (``reviews.turnstore``), so each tab is a count and one page of
+rows, whatever the size of the archive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from reviews.models import Series, SeriesQuerySet
+from reviews.templatetags.turns import waited_days
+from reviews.turns import Whose, describe
+
+__all__ = ["queue"]
+
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Tab:
+    slug: str
+    label: str
+    # Whose side the reader is on, per turn, to say "waiting for you".
+    viewer: dict[str, str]
+    empty: str
+
+
+TABS = (
+    Tab("", "Waiting on me", {"maintainer": "maintainer"},
+        "Nothing waits on you: no open series in your projects, or delegated to you, "
+        "has the next move with you."),
+    Tab("others", "Waiting on others", {},
+        "No series of yours waits on its submitter."),
+    Tab("submitted", "Mine as a submitter", {"submitter": "submitter"},
+        "No open series was posted from your account's address."),
+)  # fmt: skip
+_BY_SLUG = {tab.slug: tab for tab in TABS}
+
+
+def _rows(user, tab: Tab) -> SeriesQuerySet:  # type: ignore[no-untyped-def]
+    series = Series.objects.all()
+    if tab.slug == "others":
+        return series.waiting_on_submitters_of(user)
+    if tab.slug == "submitted":
+        return series.submitted_by(user)
+    return series.waiting_on(user)
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    series: Series
+    why: str  # "2 Reviewed-by, waiting for you 12 days"
+    age: int | None  # days since it was posted
+
+
+@dataclass
+class QueuePage:
+    tab: Tab
+    page: Page
+    items: list[QueueItem]
+    counts: list[tuple[Tab, int]]
+
+
+def _item(series: Series, tab: Tab, now: dt.datetime) -> QueueItem:
+    viewer = tab.viewer.get(series.turn)
+    why = describe(
+        series.turn_reason,
+        acked=series.acked,
+        reviewed=series.reviewed,
+        days=waited_days(series.waiting_since, now),
+        viewer_is=Whose(viewer) if viewer else None,
+    )
+    return QueueItem(series, why, waited_days(series.date, now))
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    tab = _BY_SLUG.get(request.GET.get("tab", ""), TABS[0])
+    counts = [(t, _rows(user, t).count()) for t in TABS]
+    rows = (
+        _rows(user, tab)
+        .oldest_wait_first()
+        .select_related("project", "submitter")
+        .only(
+            "name", "version", "total", "received_total", "date", "turn", "turn_reason",
+            "waiting_since", "replies", "last_activity", "acked", "reviewed", "tested",
+            "project__link_name", "project__name", "submitter__name", "submitter__email",
+        )
+    )  # fmt: skip
+    paginator = Paginator(rows, PER_PAGE)
+    # the count is known: the paginator need not ask again
+    paginator.count = dict((t.slug, n) for t, n in counts)[tab.slug]  # type: ignore[misc]
+    page = paginator.get_page(request.GET.get("page"))
+    now = timezone.now()
+    items = [_item(series, tab, now) for series in page.object_list]
+    view = QueuePage(tab=tab, page=page, items=items, counts=counts)
+    return render(request, "reviews/queue.html", {"view": view})

@@ -1,0 +1,164 @@
+"""My queue and the patch list's review filters: what they show, and their fixed query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from tests.reviews.test_turns import DATA
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def many_series(db):
+    """``make(n)``: n one-patch series in project "q", every other one reviewed, mo maintains it.
+
+    Patch dates run back a day each; half the patches have a reply asking
+    a question. Turns are computed by ``reviews.turnstore`` as ingest does.
+    """
+    from django.contrib.auth import get_user_model
+
+    from archive.models import MailingList, Message, MessageList, Person
+    from reviews import turnstore
+    from reviews.models import Comment, Patch, Project, Series
+    from reviews.replies import Cue
+    from reviews.states import state
+
+    def make(n: int):
+        mlist = MailingList.objects.create(list_id="q.example.org", name="q")
+        project = Project.objects.create(
+            mailing_list=mlist, name="Queue", link_name="q", list_id="q.example.org"
+        )
+        mo = get_user_model().objects.create_user("mo", "mo@example.org", "pw")
+        project.maintainers.add(mo)
+        sam = Person.objects.create(name="Sam", email="sam@example.org")
+        rita = Person.objects.create(name="Rita", email="rita@example.org")
+        now = timezone.now()
+        series = Series.objects.bulk_create(
+            Series(project=project, name=f"rtc: fix {i}", total=1, received_total=1,
+                   submitter=sam, date=now - dt.timedelta(days=i + 1))
+            for i in range(n)
+        )  # fmt: skip
+        mails = Message.objects.bulk_create(
+            Message(msgid=f"q{i}@x", subject=f"[PATCH] rtc: fix {i}", author=sam,
+                    date=s.date, body="x")
+            for i, s in enumerate(series)
+        )  # fmt: skip
+        replies = Message.objects.bulk_create(
+            Message(msgid=f"qr{i}@x", subject="Re", author=rita, parent=mails[i],
+                    date=series[i].date + dt.timedelta(hours=1), body="> x\n\nWhy?\n")
+            for i in range(0, n, 2)
+        )  # fmt: skip
+        MessageList.objects.bulk_create(
+            MessageList(message=m, mailing_list=mlist) for m in mails + replies
+        )
+        new = state("new")
+        patches = Patch.objects.bulk_create(
+            Patch(project=project, message=m, name=f"[PATCH] rtc: fix {i}", submitter=sam,
+                  date=m.date, state=new, series=s, number=1, reviewed=i % 2)
+            for i, (m, s) in enumerate(zip(mails, series, strict=True))
+        )  # fmt: skip
+        Comment.objects.bulk_create(
+            Comment(message=r, patch=patches[i * 2], cues=int(Cue.QUESTION | Cue.ANSWER))
+            for i, r in enumerate(replies)
+        )
+        turnstore.refresh_patches([p.id for p in patches])
+        return mo
+
+    return make
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_queue_needs_a_login(client):
+    response = client.get("/user/queue/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_queue_says_why_each_series_waits(client, many_series):
+    mo = many_series(6)
+    client.force_login(mo)
+    html = client.get("/user/queue/").content.decode()
+    text = _text(html)
+    # odd ones: reviewed, waiting since they were posted; oldest wait first
+    assert text.index("rtc: fix 5") < text.index("rtc: fix 3") < text.index("rtc: fix 1")
+    assert "1 Reviewed-by, waiting for you 6 days" in text
+    assert "rtc: fix 0" not in text  # asked a question: the submitter's move
+    assert 'href="/user/queue/"' in html  # the header links here
+    assert "Waiting on me 3" in text and "Waiting on others 3" in text
+    others = _text(client.get("/user/queue/?tab=others").content.decode())
+    assert "A reviewer asked a question, waiting for the submitter 2 days" in others
+    assert "rtc: fix 1" not in others
+
+
+def test_queue_as_a_submitter_and_delegates(client, many_series):
+    from django.contrib.auth import get_user_model
+
+    from reviews.models import Patch
+
+    mo = many_series(4)
+    sam = get_user_model().objects.create_user("sam", "SAM@example.org", "pw")
+    client.force_login(sam)
+    mine = _text(client.get("/user/queue/?tab=submitted").content.decode())
+    assert "Mine as a submitter 4" in mine
+    assert "A reviewer asked a question, waiting for you" in mine
+    assert "Nothing waits on you" in mine or "Waiting on me 0" in mine
+    # delegated to sam: it waits on sam, and no longer on mo
+    Patch.objects.filter(name="[PATCH] rtc: fix 1").update(delegate=sam)
+    assert "rtc: fix 1" in _text(client.get("/user/queue/").content.decode())
+    client.force_login(mo)
+    assert "rtc: fix 1" not in _text(client.get("/user/queue/").content.decode())
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_queue_queries(client, many_series, django_assert_max_num_queries, n):
+    mo = many_series(n)
+    client.force_login(mo)
+    for tab in ("", "others", "submitted"):
+        # session, user, three tab counts, one page of series with project and submitter
+        with django_assert_max_num_queries(6):
+            assert client.get(f"/user/queue/?tab={tab}&page=2").status_code == 200
+
+
+def test_patch_list_review_filters(client, many_series):
+    many_series(8)
+
+    def rows(query: str) -> list[str]:
+        html = client.get(f"/project/q/list/?{query}").content.decode()
+        return re.findall(r"\[PATCH\] rtc: fix (\d+)</bdi>", html)
+
+    assert sorted(rows("turn=submitter"), key=int) == ["0", "2", "4", "6"]
+    assert sorted(rows("replied=no"), key=int) == ["1", "3", "5", "7"]
+    assert sorted(rows("trailers=reviewed"), key=int) == ["1", "3", "5", "7"]
+    assert sorted(rows("trailers=none&turn=maintainer"), key=int) == []
+    assert sorted(rows("waiting=5"), key=int) == ["5", "6", "7"]
+    assert rows("order=waiting&turn=maintainer") == ["7", "5", "3", "1"]
+    assert sorted(rows("activity=7d"), key=int) == ["0", "1", "2", "3", "4", "5", "6"]
+    assert sorted(rows("activity=90d%2B"), key=int) == []
+    assert rows("waiting=zero&turn=everyone") == rows("")  # bad values are ignored
+    html = client.get("/project/q/list/?turn=maintainer").content.decode()
+    # nothing delegated and no checks: those columns are left out
+    assert "order=delegate" not in html and "<th>Checks</th>" not in html
+    assert 'class="turn turn-maintainer" title="1 Reviewed-by, waiting for the maintainer' in html
+
+
+def test_a_series_lists_in_order(ingest_file, client):
+    ingest_file(DATA / "series-mixed.mbox")
+    for order in ("", "?order=date", "?order=-series", "?order=series"):
+        html = client.get(f"/project/linux-rtc/list/{order}").content.decode()
+        assert html.index("[1/2]") < html.index("[2/2]"), order
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_filtered_patch_list_queries(client, many_series, django_assert_max_num_queries, n):
+    many_series(n)
+    for query in ("turn=maintainer&trailers=reviewed", "replied=no&waiting=3&order=-activity"):
+        # project, count, page, submitters, delegates, series, delegate choices, states
+        with django_assert_max_num_queries(9):
+            assert client.get(f"/project/q/list/?{query}").status_code == 200
