@@ -173,6 +173,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Where collectstatic puts files for whitenoise to serve (make serve).
 STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / ".data" / "static"
 
+# Notification mails (manage.py notify) link to pages at this address.
+THREADWORK_BASE_URL = os.environ.get("THREADWORK_BASE_URL", "http://localhost:8000")
+
 # Ingestion: mail above this many bytes is quarantined, never dropped.
 THREADWORK_MAX_MESSAGE_BYTES = int(os.environ.get("THREADWORK_MAX_MESSAGE_BYTES", 50 * 1024 * 1024))
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from reviews.carry import AnsweredLine, AnswerStatus, line_fates
-from reviews.models import Patch
+from reviews.models import Comment, Patch, Trailer
 from reviews.pages.answers import inline_answers
 from reviews.pages.common import TrailerView, collected_trailers, discussion
 from reviews.pages.revisions import RevisionLink
@@ -48,27 +48,47 @@ class CarriedReview:
     trailers: tuple[TrailerView, ...]
 
 
-def _previous(revision_links: Sequence[RevisionLink]) -> RevisionLink | None:
-    """The revision right before the current one, when it has a matching patch."""
+def _earlier(revision_links: Sequence[RevisionLink]) -> list[RevisionLink]:
+    """Earlier revisions with a matching patch, the latest first."""
     at = next((i for i, r in enumerate(revision_links) if r.current), 0)
-    before = revision_links[at - 1] if at > 0 else None
-    return before if before is not None and before.patch_msgid else None
+    return [r for r in reversed(revision_links[:at]) if r.patch_msgid]
+
+
+def _reviewed(patch: Patch, links: Sequence[RevisionLink]) -> tuple[RevisionLink, Patch] | None:
+    """The latest earlier revision whose matching patch was answered or given
+    trailers in replies, else the one right before (one query).
+
+    A RESEND, or a revision nobody replied to, carries nothing of its own:
+    the review a reader wants to check against is the last one given.
+    """
+    if not links:
+        return None
+    replies = Comment.objects.filter(patch_id=OuterRef("id"))
+    found = {
+        p.message.msgid: p
+        for p in Patch.objects.filter(
+            project_id=patch.project_id, message__msgid__in=[r.patch_msgid for r in links]
+        )
+        .select_related("message")
+        .only("id", "diff", "patchid", "message_id", "message__msgid")
+        .annotate(
+            has_review=Exists(replies.exclude(anchors=[]))
+            | Exists(Trailer.objects.filter(message_id__in=replies.values("message_id")))
+        )
+    }
+    present = [(r, found[r.patch_msgid]) for r in links if r.patch_msgid in found]
+    return next((lp for lp in present if lp[1].has_review), present[0] if present else None)
 
 
 def carried_review(
     patch: Patch, revision_links: Sequence[RevisionLink], list_name: str
 ) -> CarriedReview | None:
-    """The previous revision's review of this patch (three queries; none without one)."""
-    link = _previous(revision_links)
-    if link is None:
+    """The last review given to an earlier revision of this patch (three queries; none
+    without an earlier revision)."""
+    chosen = _reviewed(patch, _earlier(revision_links))
+    if chosen is None:
         return None
-    previous = (
-        Patch.objects.filter(project_id=patch.project_id, message__msgid=link.patch_msgid)
-        .only("id", "diff", "patchid", "message_id")
-        .first()
-    )
-    if previous is None:
-        return None
+    link, previous = chosen
     comments = discussion(Q(patch_id=previous.id), list_name, patch_id=previous.id)
     trailers = collected_trailers(None, [Q(patch_id=previous.id)], list_name)
     return CarriedReview(

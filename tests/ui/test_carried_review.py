@@ -71,3 +71,17 @@ def test_series_page_marks_each_patch_since_the_previous_revision(client, posted
 def test_a_first_revision_carries_nothing(client, posted):
     html = client.get(f"{BASE}/patch/demo-v1-2@example.org/").content.decode()
     assert 'id="carried-h"' not in html and "Carried from" not in html
+
+
+def test_a_resend_carries_the_last_review_given_not_the_unanswered_revision(client, ingest_file):
+    from tests.ui.test_revision_pages import REVISIONS
+
+    for name in ("demo-rtc.v1.mbox", "demo-rtc.v2.mbox", "demo-rtc.v2-resend.mbox"):
+        ingest_file(REVISIONS / name)
+    # Nobody answered v2; its RESEND shows v1's review, measured against itself.
+    html = client.get(f"{BASE}/patch/demo-rv2-2@example.org/").content.decode()
+    assert f'href="{BASE}/patch/demo-v1-2@example.org/"' in html
+    assert set(_answers(html)) == {"addressed", "open", "gone"}
+    # 1/3 is the same patch in all three: v1's Reviewed-by is carried to the RESEND.
+    resent = client.get(f"{BASE}/patch/demo-rv2-1@example.org/").content.decode()
+    assert "Reviewed-by" in resent and f'href="{BASE}/patch/demo-v1-1@example.org/"' in resent
