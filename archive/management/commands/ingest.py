@@ -18,6 +18,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from archive.ingest import DatabaseUnavailable, IngestSummary, ingest
 from archive.lists import resolve_list
 from archive.sources import RawMail, SourceError, estimate_count, iter_source
+from archive.tablestats import refresh_after_import
 from archive.watch import watch
 
 
@@ -87,6 +88,9 @@ class Command(BaseCommand):
                 "command again to finish — nothing will be duplicated."
             ) from exc
         self._report(summary)
+        refresh = refresh_after_import(summary.new)
+        if refresh is not None:
+            self.stdout.write(refresh.line())
 
     def _watch(self, maildir: Path, interval: float, once: bool, list_override) -> None:
         if not (maildir / "new").is_dir():

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from archive.models import MailingList, Message
 from archive.processors import message_processors
 from archive.searchindex import rebuild_search
+from archive.tablestats import refresh_after_import
 
 
 class Command(BaseCommand):
@@ -35,3 +36,6 @@ class Command(BaseCommand):
             for line in processor.rebuild(list_ids):
                 self.stdout.write(line)
             self.stdout.write(f"rebuilt {processor.name}")
+        refresh = refresh_after_import(count)
+        if refresh is not None:
+            self.stdout.write(refresh.line())

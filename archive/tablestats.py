@@ -1,0 +1,64 @@
+"""Fresh planner statistics after a large import.
+
+Autovacuum analyses a table once a fifth of it changed and then only after
+its nap, so right after importing an archive the planner still believes the
+tables are a fraction of their size: on a 95k-message list the patch list
+took 85 ms until a manual ``ANALYZE`` brought it to 50. A large ingest
+therefore analyses, itself, every table it changed a good share of.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.db import connection
+
+# Below this many new messages autovacuum keeps up on its own, and a mail
+# piped in by an MTA must not pay for statistics.
+MIN_NEW_MESSAGES = 5000
+# A table is re-analysed once this share of its rows changed since its last
+# ANALYZE (autovacuum's default threshold is 0.2 plus 50 rows).
+MIN_CHANGED_SHARE = 0.1
+MIN_CHANGED_ROWS = 1000
+
+_STALE_TABLES = """
+    SELECT format('%%I.%%I', schemaname, relname)
+    FROM pg_stat_user_tables
+    WHERE n_mod_since_analyze >= greatest(%s, %s * n_live_tup)
+    ORDER BY n_live_tup DESC
+"""
+
+
+@dataclass(frozen=True)
+class Refresh:
+    tables: tuple[str, ...]
+    seconds: float
+
+    def line(self) -> str:
+        return f"planner statistics refreshed for {len(self.tables)} tables in {self.seconds:.1f} s"
+
+
+def stale_tables() -> list[str]:
+    """Tables whose statistics miss a good share of their rows."""
+    with connection.cursor() as cursor:
+        # This session's own counts reach pg_stat only once it goes idle, and
+        # at most once a second unless asked; a writer that wrote in this
+        # session (one worker) would otherwise see its tables as untouched.
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+    with connection.cursor() as cursor:
+        cursor.execute(_STALE_TABLES, [MIN_CHANGED_ROWS, MIN_CHANGED_SHARE])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def refresh_after_import(new_messages: int) -> Refresh | None:
+    """ANALYZE what a large import changed; None when the import was small."""
+    if new_messages < MIN_NEW_MESSAGES:
+        return None
+    start = time.perf_counter()
+    tables = stale_tables()
+    if tables:
+        with connection.cursor() as cursor:
+            # The names come from the catalogue, quoted by format('%I').
+            cursor.execute("ANALYZE " + ", ".join(tables))
+    return Refresh(tuple(tables), time.perf_counter() - start)

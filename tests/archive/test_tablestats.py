@@ -1,0 +1,56 @@
+"""A large import leaves the planner's statistics fresh (archive/tablestats.py)."""
+
+from __future__ import annotations
+
+import io
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from archive import tablestats
+
+
+def _mbox(path: Path, count: int) -> Path:
+    with path.open("wb") as out:
+        for n in range(count):
+            mail = EmailMessage()
+            mail["From"] = f"Sender {n % 7} <sender{n % 7}@example.org>"
+            mail["To"] = "list@example.org"
+            mail["Subject"] = f"statistics scenario message {n}"
+            mail["Date"] = "Tue, 01 Dec 2026 10:00:00 +0000"
+            mail["Message-ID"] = f"<stats-{n}@example.org>"
+            mail.set_content(f"Body {n}\n")
+            out.write(b"From sender@example.org Tue Dec  1 10:00:00 2026\n")
+            out.write(mail.as_bytes().replace(b"\nFrom ", b"\n>From ") + b"\n")
+    return path
+
+
+def _analysed_message_rows() -> int | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'archive_message'")
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_large_import_analyses_the_tables_it_filled(tmp_path, monkeypatch):
+    monkeypatch.setattr(tablestats, "MIN_NEW_MESSAGES", 40)
+    monkeypatch.setattr(tablestats, "MIN_CHANGED_ROWS", 20)
+    out = io.StringIO()
+    call_command("ingest", str(_mbox(tmp_path / "a.mbox", 60)), "--list", "stats", "--workers", "1",
+                 stdout=out, stderr=io.StringIO())  # fmt: skip
+    assert "planner statistics refreshed for" in out.getvalue()
+    # ANALYZE is what sets reltuples; a never-analysed table reads -1.
+    assert _analysed_message_rows() == 60
+    assert "archive.archive_message" not in tablestats.stale_tables()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_small_import_leaves_statistics_to_autovacuum(tmp_path):
+    out = io.StringIO()
+    call_command("ingest", str(_mbox(tmp_path / "b.mbox", 30)), "--list", "stats", "--workers", "1",
+                 stdout=out, stderr=io.StringIO())  # fmt: skip
+    assert "planner statistics" not in out.getvalue()
+    assert _analysed_message_rows() == -1
