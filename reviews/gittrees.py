@@ -68,7 +68,9 @@ class Commit:
         return found.group(1) if found else None
 
 
-def _run(repo: str | Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+def _run(
+    repo: str | Path, *args: str, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C", "GIT_PAGER": "cat"}
     return subprocess.run(
         ["git", "-C", str(repo), *_DIFF_CONFIG, *args],

@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from io import StringIO
 from pathlib import Path
 
+from django.core.management import call_command
+
+from reviews.models import Patch, Project
 from tests.conftest import DATA
 from tests.gitrepo import client_env
 
 LANDING = DATA / "landing"
 MBOX = LANDING / "demo-two-series.mbox"
 MAINTAINER = ("Mae Tainer", "mae@example.com")
+# Mail order in the fixture: 0 cover, 1-4 Alice's series A, then Bob's two patches.
+A1, A2, A3, A4, B1, B2 = range(1, 7)
 
 
 class MaintainerTree:
@@ -67,3 +73,20 @@ class MaintainerTree:
         text = file.read_text()
         assert old in text, f"{old!r} is not in {path}"
         file.write_text(text.replace(old, new, 1))
+
+
+def patch(number: int, *, bob: bool = False) -> Patch:
+    """Alice's patch ``number`` of 4, or Bob's of 2."""
+    email = "bob@example.net" if bob else "alice@example.org"
+    return Patch.objects.select_related("state").get(number=number, submitter__email=email)
+
+
+def track(project: Project) -> str:
+    out = StringIO()
+    call_command("track-git", "--project", project.link_name, stdout=out)
+    return out.getvalue()
+
+
+def follow(project: Project, tree: MaintainerTree, branch: str, means: str) -> None:
+    call_command("track-git", "--project", project.link_name, "--add-tree", str(tree.path),
+                 "--branch", branch, "--means", means, stdout=StringIO())  # fmt: skip

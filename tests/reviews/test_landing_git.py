@@ -9,45 +9,23 @@ non-matches alike.
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
 from reviews import services
-from reviews.models import Event, GitBranch, Landing, Patch, Project, State, StateOrigin
-from tests.landingrepo import MBOX, MaintainerTree
+from reviews.models import Event, GitBranch, Landing, Project, State, StateOrigin
+from tests.landingrepo import A1, A2, A3, A4, B1, B2, MBOX, MaintainerTree, follow, patch, track
 
 pytestmark = pytest.mark.django_db
 
 RTC = "drivers/rtc/rtc-demo.c"
 MAE = "Mae Tainer <mae@example.com>"
-ALICE = "Alice Coder <alice@example.org>"
-# Mail order in the fixture: 0 cover, 1-4 Alice's series A, 5-6 Bob's series B.
-A1, A2, A3, A4, B1, B2 = range(1, 7)
 
 
 @pytest.fixture
 def project(ingest_file) -> Project:
     ingest_file(MBOX, "linux-rtc")
     return Project.objects.get()
-
-
-def patch(number: int, *, bob: bool = False) -> Patch:
-    email = "bob@example.net" if bob else "alice@example.org"
-    return Patch.objects.select_related("state").get(number=number, submitter__email=email)
-
-
-def track(project: Project) -> str:
-    out = StringIO()
-    call_command("track-git", "--project", project.link_name, stdout=out)
-    return out.getvalue()
-
-
-def follow(project: Project, tree: MaintainerTree, branch: str, means: str) -> None:
-    call_command("track-git", "--project", project.link_name, "--add-tree", str(tree.path),
-                 "--branch", branch, "--means", means, stdout=StringIO())  # fmt: skip
 
 
 def apply_edited(tree: MaintainerTree) -> dict[str, str]:
