@@ -11,6 +11,7 @@ from archive.converters import MSGID_GROUP
 from reviews import views
 from reviews.feeds import ProjectEventsFeed
 from reviews.pages import actions, bundles, events, health, profile, queue
+from reviews.pages.notices import opt_out
 
 _MSGID = MSGID_GROUP + r"(?<!/mbox)(?<!/raw)"
 # segment: one path segment without NUL (archive/converters.py).
@@ -36,6 +37,7 @@ urlpatterns = [
     # Maintainer workflow (issue 5): pages, and form posts that go through services.
     path("user/", profile.profile, name="profile"),
     path("user/token/", profile.regenerate_token, name="token-regenerate"),
+    path("notifications/opt-out/<str:token>/", opt_out, name="notifications-opt-out"),
     path("user/queue/", queue.queue, name="queue"),
     path("project/<slug:link_name>/events/", events.events, name="project-events"),
     path("project/<slug:link_name>/health/", health.health, name="project-health"),
