@@ -62,6 +62,9 @@ def measure() -> list[dict]:
         except Exception as exc:  # one broken page must not stop the benchmark
             rows.append({"name": f"{case.name} (failed: {exc!r:.80})", "n": 0, "p50": 0.0,
                          "p99": 0.0, "target": case.target})  # fmt: skip
+    from tests.bench import review
+
+    rows += review.measure()  # #16's pages cold and warm, in-process and over HTTP
     return rows
 
 
