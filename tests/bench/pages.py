@@ -23,6 +23,11 @@ class Case:
     target: str  # "p50 / p99" in ms, from the issues
     urls: Callable[[], list[str]]
     method: str = "get"
+    # Requested by a maintainer of the project who also submits (My queue), not anonymously.
+    as_maintainer: bool = False
+    # Run before each request, untimed: e.g. empty the cache to time the cold path.
+    before: Callable[[], None] | None = None
+    requests: int = REQUESTS
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -36,8 +41,10 @@ def timed(case: Case, client: Client) -> dict:
         return {"name": f"{case.name} (nothing to request)", "n": 0, "p50": 0.0, "p99": 0.0,
                 "target": case.target}  # fmt: skip
     samples = []
-    for i in range(REQUESTS):
+    for i in range(case.requests):
         url = urls[i % len(urls)]
+        if case.before is not None:
+            case.before()
         start = time.perf_counter()
         response = client.post(url, {"x": "m"}) if case.method == "post" else client.get(url)
         # A streamed body (mbox downloads) is produced while it is read: time that too.
@@ -47,7 +54,7 @@ def timed(case: Case, client: Client) -> dict:
             return {"name": f"{case.name} (HTTP {response.status_code} at {url})", "n": i + 1,
                     "p50": 0.0, "p99": 0.0, "target": case.target}  # fmt: skip
     p50, p99 = _percentiles(samples)
-    return {"name": case.name, "n": REQUESTS, "p50": p50, "p99": p99, "target": case.target}
+    return {"name": case.name, "n": case.requests, "p50": p50, "p99": p99, "target": case.target}
 
 
 def measure() -> list[dict]:
@@ -58,7 +65,7 @@ def measure() -> list[dict]:
     rows = []
     for case in cases():
         try:
-            rows.append(timed(case, client))
+            rows.append(timed(case, _maintainer_client() if case.as_maintainer else client))
         except Exception as exc:  # one broken page must not stop the benchmark
             rows.append({"name": f"{case.name} (failed: {exc!r:.80})", "n": 0, "p50": 0.0,
                          "p99": 0.0, "target": case.target})  # fmt: skip
@@ -66,6 +73,33 @@ def measure() -> list[dict]:
 
     rows += review.measure()  # #16's pages cold and warm, in-process and over HTTP
     return rows
+
+
+def _forget_pages() -> None:
+    """Empty the page cache, as a new stamp does after any change (the cold path)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def _maintainer_client() -> Client:
+    """A client logged in as a maintainer of every project, with the address of the
+    busiest submitter, so that each tab of My queue has rows."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count
+
+    from archive.models import Person
+    from reviews.models import Project
+
+    busiest = Person.objects.annotate(n=Count("series")).order_by("-n").first()
+    user, _ = get_user_model().objects.get_or_create(username="bench-maintainer")
+    user.email = busiest.email if busiest else ""
+    user.save(update_fields=["email"])
+    for project in Project.objects.all():
+        project.maintainers.add(user)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    return client
 
 
 def _revision_pairs(ids: list[int]) -> list:
@@ -150,6 +184,39 @@ def cases() -> list[Case]:
         Case("interdiff page (#16)", "25 / 80", lambda: _interdiff_urls(revision_pairs())),
         Case("series compare page (#16)", "25 / 80", lambda: _compare_urls(revision_pairs())),
         Case("patch list (action required)", "40 / 100", lambda: [f"/project/{link}/list/"]),
+        Case(
+            "patch list, review filters (#17)",
+            "20 / 60",
+            lambda: [
+                f"/project/{link}/list/?{q}"
+                for q in (
+                    "turn=maintainer&trailers=reviewed",
+                    "turn=submitter&waiting=30",
+                    "replied=no&order=waiting",
+                    "state=*&activity=365d%2B&page=2",
+                )
+            ],
+        ),
+        Case(
+            "My queue (#17)",
+            "20 / 60",
+            lambda: [
+                "/user/queue/",
+                "/user/queue/?tab=others",
+                "/user/queue/?tab=submitted",
+                "/user/queue/?page=2",
+            ],
+            as_maintainer=True,
+        ),
+        Case("review health page (#17)", "50 / 150", lambda: [f"/project/{link}/health/"]),
+        Case("review health JSON (#17)", "50 / 150", lambda: [f"/project/{link}/health.json"]),
+        Case(
+            "review health page, recomputed after a change (#17)",
+            "-",
+            lambda: [f"/project/{link}/health/"],
+            before=_forget_pages,
+            requests=20,
+        ),
         Case(
             "patch list, all states, page 3",
             "40 / 100",
