@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The review-health page costs the same number of queries at 10 and at 1,000 patches."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_health_queries_do_not_grow_with_the_patches(make_patches, client, n):
+    make_patches(n)
+    counts = []
+    for url in ("/project/test/health/", "/project/test/health/", "/project/test/health.json"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    # Cold: the project with its stamp, then four measures; warm: the project only.
+    assert counts == [5, 1, 1]
+    data = client.get("/project/test/health.json").json()
+    # Each patch has one reply from the reviewer, 30 seconds after it.
+    assert sum(m["answered"] for m in data["first_reply"]) == n
+    assert data["reviewers"]["people"][0]["replies"] == n
+    assert data["reviewers"]["people"][0]["reviewed_by"] == n
