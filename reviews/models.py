@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from archive.models import MailingList, Message, MessageList, Person
+from reviews.eventfilters import ANY_PERSON, NO_PERSON, EventQuery
 from reviews.listing import ACTION_REQUIRED, ACTIVITY_CHOICES, ALL_STATES, PatchListQuery
 
 
@@ -486,10 +487,59 @@ class EventCategory(models.TextChoices):
     TOKEN_REGENERATED = "token-regenerated"
 
 
+class ChangeSet(models.Model):
+    """One bulk or series-wide change a person confirmed: its Events, undone together.
+
+    The Events of the change hold each patch's values before and after
+    (``reviews.services.changes``); undoing writes a new ChangeSet of the
+    opposite Events and marks this one ``undone_by`` it.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="change_sets")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    date = models.DateTimeField()
+    # What it did, in the words of its confirmation ("State → Rejected; archived").
+    description = models.CharField(max_length=300)
+    patches = models.PositiveIntegerField(help_text="How many patches it changed.")
+    undone_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="undoes"
+    )
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["project", "-date"], name="changeset_latest")]
+
+    def __str__(self) -> str:
+        return f"change {self.pk}: {self.description}"
+
+
 class EventQuerySet(models.QuerySet["Event"]):
     def public(self) -> EventQuerySet:
         """Events about a project's patches, series and covers: what lists and feeds show."""
         return self.filter(project__isnull=False)
+
+    def matching(self, query: EventQuery) -> EventQuerySet:
+        """Events as the events page's filters (but the project) select them, newest first."""
+        qs = self
+        if query.category:
+            qs = qs.filter(category=query.category)
+        if query.person == ANY_PERSON:
+            qs = qs.filter(actor__isnull=False)
+        elif query.person == NO_PERSON:
+            qs = qs.filter(actor__isnull=True)
+        elif query.person_id is not None:
+            qs = qs.filter(actor_id=query.person_id)
+        # Whole UTC days, compared on the column itself so its index serves.
+        if query.since:
+            qs = qs.filter(date__gte=dt.datetime.combine(query.since, dt.time(), dt.UTC))
+        if query.until:
+            day_after = query.until + dt.timedelta(days=1)
+            qs = qs.filter(date__lt=dt.datetime.combine(day_after, dt.time(), dt.UTC))
+        if query.change:
+            qs = qs.filter(change_set_id=query.change)
+        return qs.order_by("-date", "-id")
 
 
 class Event(models.Model):
@@ -512,11 +562,24 @@ class Event(models.Model):
         Cover, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
     )
     payload = models.JSONField(default=dict, blank=True)
+    # Set on the Events of a bulk or series-wide change, which are undone together.
+    change_set = models.ForeignKey(
+        ChangeSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
 
     objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "-id"]
+        # The events page: a project's newest, of one category, or by people.
+        indexes = [
+            models.Index(fields=["project", "-date", "-id"], name="event_project_date"),
+            models.Index(fields=["project", "category", "-date"], name="event_project_category"),
+            models.Index(
+                fields=["project", "actor"], name="event_project_actor",
+                condition=models.Q(actor__isnull=False),
+            ),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.category} at {self.date:%Y-%m-%d %H:%M}"

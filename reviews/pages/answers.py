@@ -4,26 +4,66 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
+from reviews import links
+from reviews.anchors import Anchor
+from reviews.comment_anchors import anchors_of
+from reviews.models import Comment
 from reviews.pages.common import CommentView
 from reviews.rendering.answers import InlineAnswer, LineKey, answer_rows
 
-__all__ = ["inline_answer_rows", "inline_answers"]
+__all__ = ["AnsweredReply", "answered_replies", "inline_answer_rows", "inline_answers"]
 
 
-def inline_answers(comments: Sequence[CommentView]) -> dict[LineKey, list[InlineAnswer]]:
+@dataclass(frozen=True)
+class AnsweredReply:
+    """What the answers of one reply need: who, when, where, and its anchors."""
+
+    author: str
+    date: datetime | None
+    url: str
+    anchors: tuple[Anchor, ...]
+
+    @classmethod
+    def of(cls, comment: CommentView) -> AnsweredReply:
+        author = comment.message.author
+        name = author.display_name if author else ""
+        return cls(name, comment.message.date, comment.url, comment.anchors)
+
+
+def answered_replies(patch_id: int, list_name: str) -> list[AnsweredReply]:
+    """The replies to a patch that anchored answers, in date order (one query).
+
+    Neither their bodies nor their HTML: what carried review needs, and only that.
+    """
+    rows = (
+        Comment.objects.filter(patch_id=patch_id, message__is_ghost=False)
+        .exclude(anchors=[])
+        .order_by("message__date", "message_id")
+        .values_list(
+            "anchors", "message__msgid", "message__date", "message__author__name",
+            "message__author__email",
+        )
+    )  # fmt: skip
+    return [
+        AnsweredReply(name or email or "", date, links.message_url(list_name, msgid), anchors_of(a))
+        for a, msgid, date, name, email in rows
+    ]
+
+
+def inline_answers(replies: Sequence[AnsweredReply]) -> dict[LineKey, list[InlineAnswer]]:
     """Answers by the diff line they answer, lines in diff order, answers in date order.
 
     The anchors were found when each reply was stored (``reviews.comment_anchors``):
     a page anchors nothing itself.
     """
     found: dict[LineKey, tuple[int, list[InlineAnswer]]] = {}
-    for comment in comments:
-        message = comment.message
-        author = message.author.display_name if message.author else ""
-        for anchor in comment.anchors:
+    for reply in replies:
+        for anchor in reply.anchors:
             key = (anchor.path, anchor.old_line, anchor.new_line)
-            answer = InlineAnswer(author or "(unknown)", message.date, comment.url, anchor.text)
+            answer = InlineAnswer(reply.author or "(unknown)", reply.date, reply.url, anchor.text)
             found.setdefault(key, (anchor.position, []))[1].append(answer)
     ordered = sorted(found.items(), key=lambda item: item[1][0])
     return {key: answers for key, (_, answers) in ordered}
@@ -31,4 +71,4 @@ def inline_answers(comments: Sequence[CommentView]) -> dict[LineKey, list[Inline
 
 def inline_answer_rows(comments: Sequence[CommentView]) -> dict[LineKey, str]:
     """The HTML rows to show under answered lines (see ``reviews.rendering.answers``)."""
-    return answer_rows(inline_answers(comments))
+    return answer_rows(inline_answers([AnsweredReply.of(c) for c in comments]))

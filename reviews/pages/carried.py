@@ -17,8 +17,8 @@ from django.db.models import Exists, OuterRef, Q
 
 from reviews.carry import AnsweredLine, AnswerStatus, line_fates
 from reviews.models import Comment, Patch, Trailer
-from reviews.pages.answers import inline_answers
-from reviews.pages.common import TrailerView, collected_trailers, discussion
+from reviews.pages.answers import answered_replies, inline_answers
+from reviews.pages.common import TrailerView, collected_trailers
 from reviews.pages.revisions import RevisionLink
 from reviews.rendering.answers import InlineAnswer, LineKey
 
@@ -89,14 +89,15 @@ def carried_review(
     if chosen is None:
         return None
     link, previous = chosen
-    comments = discussion(Q(patch_id=previous.id), list_name, patch_id=previous.id)
     trailers = collected_trailers(None, [Q(patch_id=previous.id)], list_name)
     return CarriedReview(
         name=link.name,
         patch_url=link.url,
         interdiff_url=link.interdiff_url,
         applied=bool(patch.patchid) and previous.patchid == patch.patchid,
-        answers=_answers(previous.diff, patch.diff, inline_answers(comments)),
+        answers=_answers(
+            previous.diff, patch.diff, inline_answers(answered_replies(previous.id, list_name))
+        ),
         trailers=tuple(trailers),
     )
 
