@@ -7,6 +7,7 @@ each touched thread's comments, counts and series totals from what is stored.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from django.db import connection
 
@@ -122,10 +123,12 @@ def refresh_series(series_ids: Sequence[int], quiet: frozenset[int] = frozenset(
                     -- without a cover letter a series is named after its first patch
                     -- by number, not the first to arrive: the same in any order
                     (array_agg(nullif(title, '') ORDER BY number NULLS LAST, date, id))[1]
-                        AS first_title
+                        AS first_title,
+                    -- the mail that completes a series: its total-th patch by date
+                    array_agg(date ORDER BY date, id) FILTER (WHERE date IS NOT NULL) AS dates
                 FROM reviews_patch WHERE series_id = ANY(%(ids)s) GROUP BY series_id
             ), agg AS (
-                SELECT s.id, coalesce(p.received, 0) AS received, p.first, p.first_title,
+                SELECT s.id, coalesce(p.received, 0) AS received, p.first, p.first_title, p.dates,
                        regexp_replace(c.name, '^\\[[^]]*\\] ', '') AS cover_title,
                        c.message_id AS cover_msg
                 FROM reviews_series s LEFT JOIN patches p ON p.series_id = s.id
@@ -133,6 +136,7 @@ def refresh_series(series_ids: Sequence[int], quiet: frozenset[int] = frozenset(
                 WHERE s.id = ANY(%(ids)s)
             ), new AS (
                 SELECT s.id, agg.received, s.received_total AS old_received, s.total,
+                    agg.dates[greatest(s.total, 1)] AS completed,
                     LEAST(s.date, agg.first) AS date,
                     coalesce(agg.cover_title, agg.first_title, s.title) AS title,
                     CASE WHEN s.name_locked THEN s.name
@@ -150,17 +154,22 @@ def refresh_series(series_ids: Sequence[int], quiet: frozenset[int] = frozenset(
             FROM new
             WHERE s.id = new.id AND (s.received_total, s.date, s.title, s.name, s.change_id)
                 IS DISTINCT FROM (new.received, new.date, new.title, new.name, new.change_id)
-            RETURNING s.id, s.project_id, new.old_received < new.total AND new.received >= new.total
+            RETURNING s.id, s.project_id,
+                new.old_received < new.total AND new.received >= new.total, new.completed
             """,
             {"ids": list(series_ids)},
         )
         # sorted: RETURNING comes in no set order, and event ids should not depend on it
         completed = sorted(
-            (sid, pid) for sid, pid, done in cursor.fetchall() if done and sid not in quiet
+            (sid, pid, when)
+            for sid, pid, done, when in cursor.fetchall()
+            if done and sid not in quiet
         )
     events.record(
-        events.event_for(EventCategory.SERIES_COMPLETED, project_id=pid, series_id=sid, series=sid)
-        for sid, pid in completed
+        events.event_for(
+            EventCategory.SERIES_COMPLETED, project_id=pid, series_id=sid, date=when, series=sid
+        )
+        for sid, pid, when in completed
     )
 
 
@@ -226,7 +235,7 @@ WITH s AS (
         AND op.project_id = np.project_id AND op.title = np.title AND op.series_id IS NOT NULL
 )
 SELECT DISTINCT ON (s.id) s.id, prev.id, coalesce(prev.lineage_id, prev.id), s.previous_id,
-    s.lineage_id
+    s.lineage_id, s.date
 FROM s JOIN candidates c ON c.id = s.id JOIN reviews_series prev ON prev.id = c.prev
 WHERE prev.id <> s.id AND prev.version < s.version
     -- posted later, it cannot be the one revised; without this the link (and
@@ -305,13 +314,24 @@ def link_revisions(series_ids: Sequence[int], *, protect_upto: int = 0) -> None:
         relink = sorted({row[0] for row in cursor.fetchall()})
         cursor.execute(_PREVIOUS_SQL, {"ids": list(series_ids), "relink": relink})
         links = [row for row in cursor.fetchall() if row[1] != row[3]]
-        # The lineages relinked series leave (their lineage before the new link).
-        left = sorted({lk[4] for lk in links if lk[3] is not None and lk[4] is not None})
+        left = _left_lineages(links)
         lineages = _link(cursor, [lk[:3] for lk in links]) if links else []
     supersede.supersede_replaced(lineages, protect_upto=protect_upto)
     # Patches arriving after a later revision replaced their series.
     supersede.supersede_late_arrivals(series_ids, protect_upto=protect_upto)
-    supersede.undo_stranded(left, protect_upto=protect_upto)
+    supersede.undo_stranded(sorted(left), protect_upto=protect_upto, dates=left)
+
+
+def _left_lineages(links: list[tuple]) -> dict[int, datetime | None]:
+    """The lineages relinked series leave (their lineage before the new link), each
+    with the date of the latest series that left it: undoing is dated by that mail."""
+    left: dict[int, datetime | None] = {}
+    for _, _, _, previous, lineage, date in links:
+        if previous is None or lineage is None:
+            continue
+        known = left.get(lineage)
+        left[lineage] = max(known, date) if known and date else known or date
+    return left
 
 
 def _link(cursor, links: list[tuple[int, int, int]]) -> list[int]:

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.http import QueryDict
 
+from reviews.listing import parse_list_query
 from reviews.models import Bundle, Patch, Project, State
+from reviews.services.changes import UNSET, Changes
 
 __all__ = [
     "BulkPatchForm",
@@ -16,6 +20,7 @@ __all__ = [
     "PatchForm",
     "PatchStateForm",
     "SeriesStateForm",
+    "selection_digest",
 ]
 
 NO_CHANGE = ""
@@ -64,15 +69,30 @@ class PatchForm(PatchStateForm):
 
 
 class SeriesStateForm(forms.Form):
-    state = _states()
+    """A state for every patch of a series; none is chosen until the maintainer picks one."""
+
+    state = forms.ModelChoiceField(
+        State.objects.all(), to_field_name="slug", empty_label="— choose a state —",
+        error_messages={"required": "Choose the state to set first."},
+    )  # fmt: skip
+    selection = forms.CharField(required=False, max_length=64)
+
+
+MATCHING = "matching"
 
 
 class BulkPatchForm(forms.Form):
-    """Changes to the selected rows of a patch list; empty choices change nothing."""
+    """Changes to the selected rows of a patch list, or to every patch its filters match.
 
-    patch = forms.TypedMultipleChoiceField(coerce=int, choices=(), error_messages={
-        "required": "Select at least one patch first.",
-    })  # fmt: skip
+    Empty choices change nothing. ``patch_ids`` holds the patches chosen, and
+    ``selection`` a digest of them: the confirmation carries it back, so what
+    is changed is what was named, even if the filters match others by then.
+    """
+
+    patch = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=False)
+    scope = forms.ChoiceField(choices=[("", "selected"), (MATCHING, "matching")], required=False)
+    filter = forms.CharField(required=False, max_length=2000)
+    selection = forms.CharField(required=False, max_length=64)
     state = forms.ModelChoiceField(
         State.objects.all(), required=False, to_field_name="slug", empty_label="— no change —"
     )
@@ -82,6 +102,7 @@ class BulkPatchForm(forms.Form):
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.project = project
+        self.patch_ids: list[int] = []
         self.maintainers = list(maintainers_of(project))
         self.fields["delegate"].choices = [
             (NO_CHANGE, "— no change —"), ("none", "nobody"),
@@ -90,26 +111,43 @@ class BulkPatchForm(forms.Form):
         ids = self.data.getlist("patch") if hasattr(self.data, "getlist") else []
         self.fields["patch"].choices = [(i, i) for i in ids]
 
-    def clean_patch(self) -> list[Patch]:
-        ids = self.cleaned_data["patch"]
-        patches = list(Patch.objects.filter(project=self.project, id__in=ids).order_by("id"))
-        if len(patches) != len(set(ids)):
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("scope") == MATCHING:
+            query = parse_list_query(QueryDict(data.get("filter") or ""))
+            matching = Patch.objects.filter(project=self.project).matching(query)
+            self.patch_ids = sorted(matching.values_list("id", flat=True))
+            if not self.patch_ids:
+                raise forms.ValidationError("No patches match these filters any more.")
+            return data
+        ids = sorted(set(data.get("patch") or []))
+        if not ids:
+            raise forms.ValidationError("Select at least one patch first.")
+        found = Patch.objects.filter(project=self.project, id__in=ids).count()
+        if found != len(ids):
             raise forms.ValidationError("Some selected patches are not in this project.")
-        return patches
+        self.patch_ids = ids
+        return data
 
-    def changes(self) -> dict[str, Any]:
-        """``update_patch`` keyword arguments for the chosen changes."""
+    @property
+    def matching(self) -> bool:
+        return self.cleaned_data.get("scope") == MATCHING
+
+    def changes(self) -> Changes:
+        """The chosen changes, for ``reviews.services.change_patches``."""
         data = self.cleaned_data
-        out: dict[str, Any] = {}
-        if data.get("state"):
-            out["state"] = data["state"]
-        if data.get("archived"):
-            out["archived"] = data["archived"] == "yes"
+        delegate: Any = UNSET
         if data.get("delegate") == "none":
-            out["delegate"] = None
+            delegate = None
         elif data.get("delegate"):
-            out["delegate"] = next(u for u in self.maintainers if str(u.pk) == data["delegate"])
-        return out
+            delegate = next(u for u in self.maintainers if str(u.pk) == data["delegate"])
+        archived = data["archived"] == "yes" if data.get("archived") else None
+        return Changes(state=data.get("state"), archived=archived, delegate=delegate)
+
+
+def selection_digest(ids: list[int]) -> str:
+    """A short digest of a set of patch ids: the confirmation names exactly these."""
+    return hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:32]
 
 
 class BundleForm(forms.Form):

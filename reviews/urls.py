@@ -10,7 +10,7 @@ from django.urls import include, path, re_path
 from archive.converters import MSGID_GROUP
 from reviews import views
 from reviews.feeds import ProjectEventsFeed
-from reviews.pages import actions, bundles, events, health, profile, queue
+from reviews.pages import actions, bundles, changes, events, health, profile, queue
 from reviews.pages.notices import opt_out
 
 _MSGID = MSGID_GROUP + r"(?<!/mbox)(?<!/raw)"
@@ -44,6 +44,14 @@ urlpatterns = [
     path("project/<slug:link_name>/health.json", health.health_json, name="project-health-json"),
     path("project/<slug:link_name>/events.atom", ProjectEventsFeed(), name="project-events-atom"),
     path("project/<slug:link_name>/list/bulk/", actions.bulk_update, name="patch-bulk"),
+    # Bulk and series-wide changes (issue 17): what one did, and undoing it.
+    path("project/<slug:link_name>/changes/<int:change_id>/", changes.change_detail, name="change"),
+    path(
+        "project/<slug:link_name>/changes/<int:change_id>/undo/",
+        changes.change_undo,
+        name="change-undo",
+    ),
+    path("events/", events.events, name="events"),
     path("patch/<int:patch_id>/update/", actions.patch_update, name="patch-update"),
     path("series/<int:series_id>/state/", actions.series_state, name="series-state"),
     path("bundles/add/", actions.bundle_add, name="bundle-add"),

@@ -23,11 +23,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def patch_list(request: HttpRequest, link_name: str) -> HttpResponse:
     page = patch_list_page(link_name, parse_list_query(request.GET))
-    return render(request, "reviews/patch_list.html", {"view": page})
+    # search_list: the header's search box searches the project's list (base.html).
+    context = {"view": page, "search_list": page.project.mailing_list.name}
+    return render(request, "reviews/patch_list.html", context)
 
 
 def patch_detail(request: HttpRequest, link_name: str, msgid: str) -> HttpResponse:
-    return render(request, "reviews/patch.html", {"view": patch_page(link_name, msgid)})
+    page = patch_page(link_name, msgid)
+    context = {"view": page, "search_list": page.list_name}
+    return render(request, "reviews/patch.html", context)
 
 
 def patch_interdiff(request: HttpRequest, link_name: str, msgid: str, other: str) -> HttpResponse:
@@ -53,11 +57,13 @@ def patch_by_id(request: HttpRequest, patch_id: int) -> HttpResponse:
 
 
 def cover_detail(request: HttpRequest, link_name: str, msgid: str) -> HttpResponse:
-    return render(request, "reviews/series.html", {"view": cover_page(link_name, msgid)})
+    page = cover_page(link_name, msgid)
+    return render(request, "reviews/series.html", {"view": page, "search_list": page.list_name})
 
 
 def series_detail(request: HttpRequest, link_name: str, series_id: int) -> HttpResponse:
-    return render(request, "reviews/series.html", {"view": series_page(link_name, series_id)})
+    page = series_page(link_name, series_id)
+    return render(request, "reviews/series.html", {"view": page, "search_list": page.list_name})
 
 
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:

@@ -22,7 +22,7 @@ from archive.views.common import (
     message_base,
     safe_filename,
 )
-from archive.views.render import render_body, render_thread_overview
+from archive.views.render import fill_links, links_marker, render_body, render_thread_overview
 
 _CACHE_SECONDS = 3600
 
@@ -40,6 +40,8 @@ def message_page(request: HttpRequest, list_name: str, msgid: str) -> HttpRespon
     if page is None:
         page = _message_article(list_name, browse.get_message(mlist, msgid))
         cache.set(key, page, _CACHE_SECONDS)
+    # Links to review pages change with a patch's state, not with the mail.
+    page = {**page, "article": fill_links(page["article"])}
     return render(request, "archive/message.html", page)
 
 
@@ -53,6 +55,7 @@ def _message_article(list_name: str, message) -> dict[str, str]:
         "lists": browse.message_lists(message),
         "replies": replies,
         "thread_overview": _thread_overview(list_name, message, thread),
+        "links_marker": links_marker(message.pk),
         "reply_command": reply_command(message),
     }
     return {

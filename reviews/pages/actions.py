@@ -2,7 +2,9 @@
 """Form posts of the maintainer workflow: parse, call one service, say what happened.
 
 Every view here takes POST only (GET changes nothing: 405) and is CSRF
-protected by the middleware. Anonymous users are sent to log in; anyone
+protected by the middleware. A change of many patches (bulk, a whole series)
+is asked for twice: the form's post answers with a confirmation naming it,
+whose post makes it (``reviews.pages.changes``). Anonymous users are sent to log in; anyone
 else the services refuse gets 403 and nothing changes.
 """
 
@@ -15,8 +17,16 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 
 from reviews import links, services
-from reviews.forms import BulkPatchForm, BundleForm, PatchForm, PatchStateForm, SeriesStateForm
+from reviews.forms import (
+    BulkPatchForm,
+    BundleForm,
+    PatchForm,
+    PatchStateForm,
+    SeriesStateForm,
+    selection_digest,
+)
 from reviews.models import Bundle, Patch, Project, Series
+from reviews.pages import changes as changes_pages
 from reviews.pages.bundles import bundle_url
 from reviews.pages.posting import back_to, login_first
 
@@ -76,30 +86,81 @@ def _patch_summary(before: tuple, patch: Patch) -> str:
 
 @login_first
 def series_state(request: HttpRequest, series_id: int) -> HttpResponse:
-    """Set the state of every patch of a series at once."""
+    """Set the state of every patch of a series, once the confirmation is confirmed."""
     series = get_object_or_404(Series.objects.select_related("project"), id=series_id)
     here = back_to(request, links.series_url(series.project.link_name, series.id))
     form = SeriesStateForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Nothing was changed: {_errors(form)}")
         return HttpResponseRedirect(here)
+    ids = list(Patch.objects.filter(series=series).values_list("id", flat=True))
+    if not ids:
+        messages.error(request, "Nothing was changed: this series has no patches yet.")
+        return HttpResponseRedirect(here)
     state = form.cleaned_data["state"]
+    if _confirmed(request, ids):
+        return _apply(request, here, lambda: services.set_series_state(request.user, series, state))
+    changes = services.Changes(state=state)
+    if refused := _refused(request, series.project, ids, changes):
+        messages.error(request, f"Nothing was changed: {refused}")
+        return HttpResponseRedirect(here)
+    name = series.name or f"series {series.id}"
+    return changes_pages.confirm(
+        request, project=series.project, ids=ids, changes=changes, action=request.path,
+        scope=f"every patch of “{name}” v{series.version}", cancel=here,
+        digest=selection_digest(ids), notice=_moved(request),
+    )  # fmt: skip
+
+
+def _refused(request: HttpRequest, project: Project, ids: list[int], changes) -> str:
+    """Why the change cannot be made (a delegate who is no maintainer), before asking.
+
+    Someone who may not change these patches at all gets 403 here, as later.
+    """
     try:
-        count = services.set_series_state(request.user, series, state)
+        services.check_change_patches(request.user, project, ids, changes)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return ""
+
+
+def _confirmed(request: HttpRequest, ids: list[int]) -> bool:
+    """The confirmation's post, naming these very patches."""
+    return bool(request.POST.get("confirm")) and request.POST.get("selection") == (
+        selection_digest(ids)
+    )
+
+
+def _moved(request: HttpRequest) -> str:
+    if request.POST.get("confirm"):
+        return "The patches this would change are not the ones named before: check them again."
+    return ""
+
+
+def _apply(request: HttpRequest, here: str, change) -> HttpResponse:
+    """Run a confirmed change; its page, with the undo button, comes next."""
+    try:
+        done = change()
     except ValidationError as error:
         messages.error(request, f"Nothing was changed: {' '.join(error.messages)}")
         return HttpResponseRedirect(here)
-    messages.success(request, f"State of {_patches(count)} changed to {state.name}.")
-    return HttpResponseRedirect(here)
+    if done is None:
+        messages.info(request, "Nothing to change: the patches already look like that.")
+        return HttpResponseRedirect(here)
+    messages.success(request, f"Done: {done.description} on {_patches(done.patches)}.")
+    return HttpResponseRedirect(changes_pages.change_url(done))
 
 
 def _patches(count: int) -> str:
-    return f"{count} patch" if count == 1 else f"{count} patches"
+    return f"{count:,} patch" if count == 1 else f"{count:,} patches"
 
 
 @login_first
 def bulk_update(request: HttpRequest, link_name: str) -> HttpResponse:
-    """The patch list's bulk form: the same changes on every selected patch."""
+    """The patch list's bulk form: the selected rows, or every patch the filters match.
+
+    The first post shows what would change, the confirmation's post changes it.
+    """
     project = get_object_or_404(Project, link_name=link_name)
     here = back_to(request, links.patch_list_url(project.link_name))
     form = BulkPatchForm(request.POST, project=project)
@@ -110,13 +171,21 @@ def bulk_update(request: HttpRequest, link_name: str) -> HttpResponse:
     if not changes:
         messages.error(request, "Nothing was changed: choose a state, archiving or a delegate.")
         return HttpResponseRedirect(here)
-    try:
-        count = services.update_patches(request.user, form.cleaned_data["patch"], **changes)
-    except ValidationError as error:
-        messages.error(request, f"Nothing was changed: {' '.join(error.messages)}")
+    ids = form.patch_ids
+    if _confirmed(request, ids):
+        return _apply(request, here, lambda: services.change_patches(
+            request.user, project, ids, changes))  # fmt: skip
+    if refused := _refused(request, project, ids, changes):
+        messages.error(request, f"Nothing was changed: {refused}")
         return HttpResponseRedirect(here)
-    messages.success(request, f"Updated {_patches(count)}.")
-    return HttpResponseRedirect(here)
+    scope = (
+        "every patch the list's filters match, not only those on the page"
+        if form.matching else "the patches you selected"
+    )  # fmt: skip
+    return changes_pages.confirm(
+        request, project=project, ids=ids, changes=changes, action=request.path, scope=scope,
+        cancel=here, digest=selection_digest(ids), notice=_moved(request),
+    )  # fmt: skip
 
 
 @login_first

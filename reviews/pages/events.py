@@ -1,21 +1,28 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""A project's event log, newest first: who changed what, from what to what."""
+"""The event log, newest first: who changed what, from what to what.
+
+Per project or across projects, filtered by category, person and dates in
+the query string (``reviews.eventfilters``); a fixed number of queries.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from reviews import links
-from reviews.models import Check, Event, EventCategory, Project, State
+from reviews import links, services
+from reviews.eventfilters import EventQuery, parse_event_query
+from reviews.models import ChangeSet, Check, Event, EventCategory, Project, State
 
-__all__ = ["EventRow", "event_rows", "events"]
+__all__ = ["EventRow", "event_rows", "events", "events_queryset", "recent_events"]
 
 PER_PAGE = 50
 _LABELS = {
@@ -30,6 +37,7 @@ _LABELS = {
     EventCategory.SERIES_CREATED: "series created",
     EventCategory.SERIES_COMPLETED: "series completed",
     EventCategory.COVER_CREATED: "cover letter",
+    EventCategory.SERIES_RENAMED: "series renamed",
 }
 
 
@@ -44,6 +52,8 @@ class EventRow:
     before: str
     after: str
     note: str
+    change_set_id: int | None = None
+    project: str = ""  # its link name
 
     @property
     def label(self) -> str:
@@ -57,18 +67,18 @@ class EventRow:
         return f"{self.label}{change}{note} · {self.target}"
 
 
-def _queryset(project: Project):
+def events_queryset(events: QuerySet[Event]) -> QuerySet[Event]:
+    """``events`` with what their rows show, in one query, newest first."""
     return (
-        Event.objects.filter(project=project)
-        .select_related("actor", "patch", "series", "cover")
-        .only("category", "date", "payload", "actor__username", "patch__name", "series__name",
-              "series__version", "cover__name")
+        events.select_related("actor", "patch", "series", "cover", "project")
+        .only("category", "date", "payload", "change_set_id", "actor__username", "patch__name",
+              "series__name", "series__version", "cover__name", "project__link_name")
         .annotate(patch_msgid=F("patch__message__msgid"), cover_msgid=F("cover__message__msgid"))
         .order_by("-date", "-id")
     )  # fmt: skip
 
 
-def event_rows(project: Project, events: list[Event]) -> list[EventRow]:
+def event_rows(events: list[Event]) -> list[EventRow]:
     """Rows for ``events``; three queries at most, whatever their number."""
     users: set[int | None] = set()
     checks: set[int | None] = set()
@@ -81,10 +91,10 @@ def event_rows(project: Project, events: list[Event]) -> list[EventRow]:
     names = dict(get_user_model().objects.filter(id__in=users).values_list("id", "username"))
     found = Check.objects.only("context", "state").in_bulk(checks) if checks else {}
     states = dict(State.objects.values_list("slug", "name"))
-    return [_row(project, e, names, found, states) for e in events]
+    return [_row(e, names, found, states) for e in events]
 
 
-def _row(project: Project, event: Event, users: dict, checks: dict, states: dict) -> EventRow:
+def _row(event: Event, users: dict, checks: dict, states: dict) -> EventRow:
     payload = event.payload or {}
     before = after = note = ""
     if event.category == EventCategory.PATCH_STATE_CHANGED:
@@ -101,19 +111,22 @@ def _row(project: Project, event: Event, users: dict, checks: dict, states: dict
     elif event.category == EventCategory.PATCH_COMMIT_REF_CHANGED:
         before = payload.get("previous_commit_ref") or "none"
         after = payload.get("current_commit_ref") or "none"
+    elif event.category == EventCategory.SERIES_RENAMED:
+        before, after = payload.get("previous_name") or "", payload.get("current_name") or ""
     elif event.category == EventCategory.CHECK_CREATED:
         check = checks.get(payload.get("check"))
         note = f"{check.context}: {check.state}" if check else ""
-    target, url = _target(project, event)
+    target, url = _target(event)
     return EventRow(
         id=event.id, date=event.date, category=event.category,
         actor=event.actor.username if event.actor else "", target=target, url=url,
-        before=before, after=after, note=note,
+        before=before, after=after, note=note, change_set_id=event.change_set_id,
+        project=event.project.link_name,
     )  # fmt: skip
 
 
-def _target(project: Project, event: Event) -> tuple[str, str]:
-    link = project.link_name
+def _target(event: Event) -> tuple[str, str]:
+    link = event.project.link_name
     if event.patch is not None:
         return event.patch.name, links.patch_url(link, event.patch_msgid)
     if event.cover is not None:
@@ -124,19 +137,72 @@ def _target(project: Project, event: Event) -> tuple[str, str]:
     return "", ""
 
 
+def recent_events(project: Project, limit: int) -> list[EventRow]:
+    return event_rows(list(events_queryset(Event.objects.filter(project=project))[:limit]))
+
+
 @dataclass
 class EventsPage:
-    project: Project
+    project: Project | None  # None: every project
+    query: EventQuery
     page: Page
     rows: list[EventRow]
+    projects: list[Project]
+    people: list[Any]
+    categories: list[tuple[str, str]]
+    last_change: ChangeSet | None  # the newest change set the viewer may undo
+    in_path: bool = False  # the project's own page: /project/<p>/events/
+
+    def _params(self, **changes: object) -> str:
+        # The project's own page has the project in its path, not in its links.
+        if self.in_path:
+            changes.setdefault("project", "")
+        return self.query.params(**changes)
+
+    @property
+    def previous_params(self) -> str:
+        return self._params(page=self.page.number - 1)
+
+    @property
+    def next_params(self) -> str:
+        return self._params(page=self.page.number + 1)
+
+    @property
+    def change_cleared(self) -> str:
+        return self._params(change=None)
 
 
-def recent_events(project: Project, limit: int) -> list[EventRow]:
-    return event_rows(project, list(_queryset(project)[:limit]))
-
-
-def events(request: HttpRequest, link_name: str) -> HttpResponse:
-    project = get_object_or_404(Project, link_name=link_name)
-    page = Paginator(_queryset(project), PER_PAGE).get_page(request.GET.get("page"))
-    view = EventsPage(project, page, event_rows(project, list(page.object_list)))
+def events(request: HttpRequest, link_name: str = "") -> HttpResponse:
+    """A project's events (or every project's), filtered by the query string."""
+    query = parse_event_query(request.GET, EventCategory.values, link_name)
+    project = get_object_or_404(Project, link_name=query.project) if query.project else None
+    scope = Event.objects.filter(project=project) if project else Event.objects.public()
+    paginator = Paginator(events_queryset(scope.matching(query)), PER_PAGE)
+    page = paginator.get_page(query.page)
+    acted = scope.filter(actor__isnull=False).values("actor_id")
+    view = EventsPage(
+        project=project, query=query, page=page, rows=event_rows(list(page.object_list)),
+        projects=list(Project.objects.order_by("link_name").only("link_name", "name")),
+        people=list(get_user_model().objects.filter(id__in=acted).order_by("username")
+                    .only("username")),
+        categories=[(c, _LABELS.get(c, c)) for c in EventCategory.values if c in _LABELS],
+        last_change=_last_change(request, project), in_path=bool(link_name),
+    )  # fmt: skip
     return render(request, "reviews/events.html", {"view": view})
+
+
+def _last_change(request: HttpRequest, project: Project | None) -> ChangeSet | None:
+    """The project's newest change set, if not undone and the viewer may undo it."""
+    if project is None or not request.user.is_authenticated:
+        return None
+    last = (
+        ChangeSet.objects.filter(project=project).select_related("project", "actor")
+        .order_by("-date", "-id").first()
+    )  # fmt: skip
+    if last is None or last.undone_by_id is not None:
+        return None
+    try:
+        services.check_undo(request.user, last)
+    except PermissionDenied:
+        return None
+    return last

@@ -20,6 +20,14 @@ from reviews.services.bundles import (
     remove_bundle_patch,
     update_bundle,
 )
+from reviews.services.changes import (
+    Changes,
+    Undone,
+    change_patches,
+    check_change_patches,
+    check_undo,
+    undo_change,
+)
 from reviews.services.checks import create_check
 from reviews.services.mailheaders import apply_patchwork_headers
 from reviews.services.patches import (
@@ -30,7 +38,6 @@ from reviews.services.patches import (
     set_patch_state,
     set_series_state,
     update_patch,
-    update_patches,
 )
 from reviews.services.permissions import (
     can_change_patch,
@@ -51,15 +58,20 @@ from reviews.services.supersede import (
 
 __all__ = [
     "SUPERSEDABLE",
+    "Changes",
+    "Undone",
     "add_bundle_patches",
     "add_maintainer",
     "apply_patchwork_headers",
     "can_change_patch",
     "can_change_state",
+    "change_patches",
     "check_bundle_owner",
     "check_change_patch",
+    "check_change_patches",
     "check_delegate",
     "check_maintainer",
+    "check_undo",
     "create_bundle",
     "create_check",
     "delegate_patch",
@@ -77,8 +89,8 @@ __all__ = [
     "set_series_state",
     "supersede_late_arrivals",
     "supersede_replaced",
+    "undo_change",
     "undo_stranded",
     "update_bundle",
     "update_patch",
-    "update_patches",
 ]

@@ -64,9 +64,14 @@ def event_for(
     series_id: int | None = None,
     cover_id: int | None = None,
     date: datetime | None = None,
+    change_set_id: int | None = None,
     **payload: Any,
 ) -> Event:
-    """An unsaved Event; :func:`record` writes it."""
+    """An unsaved Event; :func:`record` writes it.
+
+    ``date``: when it happened; for what ingest records, the date of the mail
+    it describes, so importing history does not bury today's changes.
+    """
     return Event(
         project_id=project_id,
         category=category,
@@ -76,6 +81,7 @@ def event_for(
         series_id=series_id,
         cover_id=cover_id,
         payload=payload,
+        change_set_id=change_set_id,
     )
 
 
@@ -99,6 +105,8 @@ class StateChange:
     previous: str
     current: str
     reason: str = ""
+    # The mail's date when ingest made the change; None: now.
+    date: datetime | None = None
 
 
 def record_state_changes(changes: Sequence[StateChange], actor: Any = None) -> list[Event]:
@@ -116,5 +124,6 @@ def _state_changed(change: StateChange, actor: Any) -> Event:
         actor=actor,
         patch_id=change.patch_id,
         series_id=change.series_id,
+        date=change.date,
         **payload,
     )

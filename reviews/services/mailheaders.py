@@ -118,6 +118,7 @@ def _record(rows: Sequence[tuple[Patch, State | None, int | None]]) -> None:
                 previous=patch.state.slug,
                 current=state.slug,
                 reason=STATE_REASON,
+                date=patch.date,  # the mail that carried the header
             )
             for patch, state, _ in rows
             if state is not None
@@ -129,6 +130,7 @@ def _record(rows: Sequence[tuple[Patch, State | None, int | None]]) -> None:
             project_id=patch.project_id,
             patch_id=patch.pk,
             series_id=patch.series_id,
+            date=patch.date,
             previous_delegate=None,
             current_delegate=delegate,
             reason=DELEGATE_REASON,

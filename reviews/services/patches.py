@@ -1,28 +1,33 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""A person's changes to patches and series: state, delegate, archived, commit, name."""
+"""A person's changes to patches and series: state, delegate, archived, commit, name.
+
+Changes of many patches at once, and undoing them, are ``reviews.services.changes``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from reviews import turnstore
-from reviews.models import EventCategory, Patch, Series, State, StateOrigin
+from reviews.models import ChangeSet, EventCategory, Patch, Series, State, StateOrigin
 from reviews.services import events
+from reviews.services.changes import Changes, change_patches, undo_change
 from reviews.services.permissions import check_change_patch, check_delegate, check_maintainer
 
 __all__ = [
+    "Changes",
+    "change_patches",
     "delegate_patch",
     "rename_series",
     "set_commit_ref",
     "set_patch_archived",
     "set_patch_state",
     "set_series_state",
+    "undo_change",
     "update_patch",
-    "update_patches",
 ]
 
 _UNSET: Any = object()
@@ -124,23 +129,17 @@ def set_commit_ref(actor: Any, patch: Patch, commit_ref: str) -> Patch:
     return update_patch(actor, patch, commit_ref=commit_ref)
 
 
-@transaction.atomic
-def update_patches(actor: Any, patches: Sequence[Patch], **changes: Any) -> int:
-    """The same changes on every patch, all or nothing: one refusal changes none.
+def set_series_state(actor: Any, series: Series, state: State) -> ChangeSet | None:
+    """Every patch of ``series`` to ``state`` (e.g. Superseded, Accepted), all or nothing.
 
-    Takes ``update_patch``'s keyword arguments; returns how many patches were given.
+    One change set, undone as a whole (``undo_change``); None when every
+    patch already has that state.
     """
-    for patch in patches:
-        update_patch(actor, patch, **changes)
-    return len(patches)
-
-
-def set_series_state(actor: Any, series: Series, state: State) -> int:
-    """Every patch of ``series`` to ``state`` (e.g. Superseded, Accepted), all or nothing."""
-    patches = list(Patch.objects.filter(series=series).order_by("number", "date", "id"))
-    if not patches:
+    ids = list(Patch.objects.filter(series=series).values_list("id", flat=True))
+    if not ids:
         raise ValidationError("This series has no patches yet.")
-    return update_patches(actor, patches, state=state)
+    what = f"series {series.name or series.pk} v{series.version}"
+    return change_patches(actor, series.project, ids, Changes(state=state), what=what)
 
 
 @transaction.atomic

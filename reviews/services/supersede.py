@@ -14,7 +14,8 @@ maintainers and earlier ingests decided stays as it was; ingest passes 0.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from django.db import connection
 
@@ -30,14 +31,16 @@ SUPERSEDED = "superseded"
 SUPERSEDABLE = ("new", "under-review", "changes-requested", "rfc")
 
 # Every statement below ends with this update of the patches its CTE ``target``
-# selects (id, before, version, series) and returns what it changed.
+# selects (id, before, version, series, the series' date) and returns what it
+# changed. The Event is dated by the mail: the later of the patch and the
+# revision that replaces it.
 _SUPERSEDE_TARGET = """
 UPDATE reviews_patch p SET state_id = %(superseded)s, state_origin = %(auto)s,
     state_before_id = p.state_id
 FROM target t JOIN reviews_state st ON st.id = t.before_id
 WHERE p.id = t.id
 RETURNING p.id, p.project_id, p.series_id, st.slug,
-    'superseded by v' || t.version || ' (series ' || t.series || ')'
+    'superseded by v' || t.version || ' (series ' || t.series || ')', greatest(p.date, t.by_date)
 """
 
 _REPLACED_SQL = (
@@ -45,12 +48,12 @@ _REPLACED_SQL = (
 WITH newest AS (
     -- each linked lineage's newest revision: what it replaces does not depend
     -- on which revision happened to be linked last
-    SELECT DISTINCT ON (r.root) r.root, n.version, n.id AS series
+    SELECT DISTINCT ON (r.root) r.root, n.version, n.id AS series, n.date
     FROM unnest(%(lineages)s::bigint[]) AS r(root)
     JOIN reviews_series n ON n.lineage_id = r.root OR n.id = r.root
     ORDER BY r.root, n.version DESC, n.date DESC NULLS LAST, n.id DESC
 ), target AS (
-    SELECT p.id, p.state_id AS before_id, n.version, n.series FROM newest n
+    SELECT p.id, p.state_id AS before_id, n.version, n.series, n.date AS by_date FROM newest n
     JOIN reviews_series o ON (o.lineage_id = n.root OR o.id = n.root) AND o.version < n.version
     JOIN reviews_project pr ON pr.id = o.project_id AND pr.auto_supersede
     JOIN reviews_patch p ON p.series_id = o.id AND p.id > %(protect)s
@@ -70,12 +73,12 @@ WITH arrived AS (
     SELECT id, version, coalesce(lineage_id, id) AS root FROM reviews_series
     WHERE id = ANY(%(ids)s)
 ), newest AS (
-    SELECT DISTINCT ON (a.id) a.id AS old, n.id, n.version
+    SELECT DISTINCT ON (a.id) a.id AS old, n.id, n.version, n.date
     FROM arrived a JOIN reviews_series n
         ON (n.lineage_id = a.root OR n.id = a.root) AND n.version > a.version
     ORDER BY a.id, n.version DESC, n.id DESC
 ), target AS (
-    SELECT p.id, p.state_id AS before_id, n.version, n.id AS series
+    SELECT p.id, p.state_id AS before_id, n.version, n.id AS series, n.date AS by_date
     FROM newest n JOIN reviews_patch p ON p.series_id = n.old AND p.id > %(protect)s
         AND p.state_origin = %(mail)s
     JOIN reviews_state st ON st.id = p.state_id AND st.slug = ANY(%(open)s)
@@ -88,13 +91,16 @@ WITH arrived AS (
 # A series moved to a closer previous revision leaves its old lineage; what
 # it superseded there, and what nothing later in that lineage supersedes now,
 # goes back to the state it had, unless someone changed it since. Otherwise
-# the states would depend on the order the revisions arrived in.
+# the states would depend on the order the revisions arrived in. The Event
+# is dated by the mail that moved the series (``dates``, one per root).
 _UNDO_SQL = """
 WITH member AS (
     SELECT id, version, coalesce(lineage_id, id) AS root FROM reviews_series
     WHERE lineage_id = ANY(%(roots)s) OR id = ANY(%(roots)s)
 ), stranded AS (
-    SELECT m.id FROM member m WHERE NOT EXISTS (
+    SELECT m.id, u.date FROM member m
+    JOIN unnest(%(roots)s::bigint[], %(dates)s::timestamptz[]) u(root, date) ON u.root = m.root
+    WHERE NOT EXISTS (
         SELECT 1 FROM reviews_series n
         WHERE (n.lineage_id = m.root OR n.id = m.root) AND n.version > m.version)
 )
@@ -102,7 +108,7 @@ UPDATE reviews_patch p SET state_id = p.state_before_id, state_before_id = NULL
 FROM stranded s, reviews_state back
 WHERE p.series_id = s.id AND p.id > %(protect)s AND p.state_id = %(superseded)s
     AND p.state_origin = %(auto)s AND back.id = p.state_before_id
-RETURNING p.id, p.project_id, p.series_id, back.slug
+RETURNING p.id, p.project_id, p.series_id, back.slug, s.date
 """
 
 
@@ -136,23 +142,35 @@ def _supersede(sql: str, params: dict[str, object], protect_upto: int) -> int:
         rows = cursor.fetchall()
     events.record_state_changes(
         [
-            events.StateChange(pid, project, series, before, SUPERSEDED, reason)
-            for pid, project, series, before, reason in rows
+            events.StateChange(pid, project, series, before, SUPERSEDED, reason, date)
+            for pid, project, series, before, reason, date in rows
         ]
     )
     turnstore.refresh_patches([row[0] for row in rows])
     return len(rows)
 
 
-def undo_stranded(roots: Sequence[int], *, protect_upto: int = 0) -> int:
-    """Undo automatic superseding in these lineages where no later revision remains."""
+def undo_stranded(
+    roots: Sequence[int],
+    *,
+    protect_upto: int = 0,
+    dates: Mapping[int, datetime | None] | None = None,
+) -> int:
+    """Undo automatic superseding in these lineages where no later revision remains.
+
+    ``dates``: for each root, the date of the mail that left it (the Events'
+    date); a root without one is dated now.
+    """
     if not roots:
         return 0
+    roots = sorted(set(roots))
+    when = dates or {}
     with connection.cursor() as cursor:
         cursor.execute(
             _UNDO_SQL,
             {
-                "roots": list(roots),
+                "roots": roots,
+                "dates": [when.get(root) for root in roots],
                 "superseded": state(SUPERSEDED).id,
                 "protect": protect_upto,
                 "auto": StateOrigin.AUTO,
@@ -162,8 +180,8 @@ def undo_stranded(roots: Sequence[int], *, protect_upto: int = 0) -> int:
     reason = "no later revision since revision links changed"
     events.record_state_changes(
         [
-            events.StateChange(pid, project, series, SUPERSEDED, back, reason)
-            for pid, project, series, back in rows
+            events.StateChange(pid, project, series, SUPERSEDED, back, reason, date)
+            for pid, project, series, back, date in rows
         ]
     )
     turnstore.refresh_patches([row[0] for row in rows])

@@ -15,7 +15,7 @@ from django import template
 from reviews import services
 from reviews.checks import latest_checks
 from reviews.forms import BulkPatchForm, BundleForm, PatchForm, PatchStateForm, SeriesStateForm
-from reviews.models import Bundle, Patch, Project, Series
+from reviews.models import Bundle, Patch, Project, Series, State
 from reviews.pages.bundles import bundle_url
 
 register = template.Library()
@@ -65,15 +65,23 @@ def series_actions(context: template.Context, series: Series, patches: list[Patc
         bool(user.email) and submitter is not None and user.email.lower() == submitter.email.lower()
     )
     if own or services.is_maintainer(user, series.project):
-        out["form"] = SeriesStateForm(initial={"state": "accepted"})
+        # No state is chosen for the maintainer: a whole series is changed on purpose.
+        out["form"] = SeriesStateForm()
+        out["states"] = list(State.objects.all())
     return out
 
 
 @register.inclusion_tag("reviews/_bulk_actions.html", takes_context=True)
-def bulk_actions(context: template.Context, project: Project) -> dict[str, Any]:
+def bulk_actions(
+    context: template.Context, project: Project, matching: int = 0, filter_query: str = ""
+) -> dict[str, Any]:
+    """The list's bulk bar; ``matching`` patches match ``filter_query`` beyond this page."""
     out = _base(context)
     user = out["user"]
     out["project"] = project
+    out["matching"] = matching
+    out["matching_text"] = f"{matching:,}"
+    out["filter_query"] = filter_query
     if not user.is_authenticated:
         return out
     if services.is_maintainer(user, project):

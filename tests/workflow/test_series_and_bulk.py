@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reviews.models import Event, Patch
+from reviews.models import ChangeSet, Event, Patch
+from tests.workflow.confirming import confirm
 from tests.workflow.conftest import login, make_accounts
 
 pytestmark = pytest.mark.django_db
@@ -30,12 +31,17 @@ def test_supersede_v1_and_accept_v2_as_a_whole(client, toy, toy_accounts):
     login(client, toy_accounts.maintainer)
     html = client.get(_series_url(project, v1)).content.decode()
     assert f'action="/series/{v1.id}/state/"' in html
-    response = client.post(f"/series/{v1.id}/state/", {"state": "superseded"})
-    assert response.status_code == 302 and response.url == _series_url(project, v1)
+    response = confirm(client, f"/series/{v1.id}/state/", {"state": "superseded"},
+                       expect="Set 2 patches to Superseded?")  # fmt: skip
+    change = ChangeSet.objects.get()
+    assert response.status_code == 302
+    assert response.url == f"/project/{project.link_name}/changes/{change.id}/"
     assert _states(v1) == ["superseded", "superseded"]
-    assert "State of 2 patches changed to Superseded." in client.get(response.url).content.decode()
+    page = client.get(response.url).content.decode()
+    assert "Done: state → Superseded (series" in page and "on 2 patches." in page
+    assert "Undo: put 2 patches back as they were" in page
 
-    client.post(f"/series/{v2.id}/state/", {"state": "accepted"})
+    confirm(client, f"/series/{v2.id}/state/", {"state": "accepted"})
     assert _states(v2) == ["accepted", "accepted"]
     events = Event.objects.filter(series=v2, category="patch-state-changed")
     assert events.count() == 2
@@ -81,23 +87,23 @@ def test_bulk_archive_from_the_list(client, toy, toy_accounts):
     html = client.get(_list(project)).content.decode()
     assert f'action="/project/{project.link_name}/list/bulk/"' in html
     assert "Update selected" in html
-    response = client.post(f"{_list(project)}bulk/", {
+    response = confirm(client, f"{_list(project)}bulk/", {
         "patch": ids, "archived": "yes", "state": "", "delegate": "", "next": _list(project),
-    })  # fmt: skip
-    assert response.status_code == 302 and response.url == _list(project)
+    }, expect="Archive 2 patches?")  # fmt: skip
+    assert response.status_code == 302
     assert set(Patch.objects.filter(id__in=ids).values_list("archived", flat=True)) == {True}
     assert not Patch.objects.filter(series=v2, archived=True).exists()
-    html = client.get(_list(project)).content.decode()
-    assert "Updated 2 patches." in html
+    html = client.get(response.url).content.decode()
+    assert "Done: archived on 2 patches." in html
 
 
 def test_bulk_state_and_delegate(client, toy, toy_accounts):
     project, _v1, v2 = toy
     ids = list(Patch.objects.filter(series=v2).values_list("id", flat=True))
     login(client, toy_accounts.maintainer)
-    client.post(f"{_list(project)}bulk/", {
+    confirm(client, f"{_list(project)}bulk/", {
         "patch": ids, "state": "under-review", "delegate": toy_accounts.maintainer.pk,
-    })  # fmt: skip
+    }, expect="Set 2 patches to Under Review and delegate them to maint?")  # fmt: skip
     rows = Patch.objects.filter(id__in=ids).values_list("state__slug", "delegate_id")
     assert set(rows) == {("under-review", toy_accounts.maintainer.pk)}
     assert Event.objects.filter(patch_id__in=ids, category="patch-delegated").count() == 2
