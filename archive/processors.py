@@ -65,3 +65,44 @@ def search_terms(analysis: dict[str, Any]) -> set[str]:
         if contribute is not None and processor.name in analysis:
             terms.update(contribute(analysis[processor.name]))
     return terms
+
+
+@dataclass(frozen=True)
+class MessageLink:
+    """A page another app keeps about a message, shown on the archive's pages.
+
+    (The review processor links a patch to its patch page and a cover letter
+    to its series page, with the state: "[v3,2/7] rtc: fix · Under Review".)
+    """
+
+    label: str
+    url: str
+    state: str = ""
+
+
+def message_links(message_ids: Sequence[int]) -> dict[int, list[MessageLink]]:
+    """What each processor links to from these messages: one query or two per processor.
+
+    Read per request, never cached with archive pages: a patch's state changes
+    without the mail changing.
+    """
+    found: dict[int, list[MessageLink]] = {}
+    if not message_ids:
+        return found
+    for processor in message_processors():
+        contribute = getattr(processor, "message_links", None)
+        if contribute is None:
+            continue
+        for message_id, links in contribute(message_ids).items():
+            found.setdefault(message_id, []).extend(links)
+    return found
+
+
+def list_links(list_id: int) -> list[MessageLink]:
+    """Pages other apps keep about a whole list (the review processor: its patch list)."""
+    found: list[MessageLink] = []
+    for processor in message_processors():
+        contribute = getattr(processor, "list_links", None)
+        if contribute is not None:
+            found.extend(contribute(list_id))
+    return found

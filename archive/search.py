@@ -5,7 +5,7 @@
 into a small tree; ``compile_query`` turns the tree into one SQL condition on
 ``archive_message``. Full-text prefixes become ``to_tsquery`` terms on one or
 both of the message's vectors (``header_search``: A subject, D sender;
-``search``: B unquoted body, C quoted body), exact prefixes become
+``search``: B unquoted prose, C quoted prose, D diff lines), exact prefixes become
 ``prefix:value`` lexemes of ``search`` (see :mod:`archive.searchterms`); the
 GIN indexes on the two vectors answer them. ``d:`` uses the date index, ``m:``
 the Message-ID index, ``l:`` the list tables. Nothing is scanned in Python.
@@ -26,8 +26,9 @@ BODY_VECTOR = '"archive_message"."search"'
 # Full-text prefixes: the weights each searches in the header vector and in
 # the body vector ("" any, None not that vector). A weight restriction makes
 # PostgreSQL recheck each candidate's vector, which for a TOASTed body vector
-# costs more than the index scan. All body text has weight B or C, so b: and
-# bare words need none; only nq: and q: pay for one.
+# costs more than the index scan. All body text has weight B (prose), C
+# (quoted prose) or D (diff lines, unstemmed: archive migration 0006), so b:
+# and bare words need none and search code too; only nq: and q: pay for one.
 TEXT_FIELDS: dict[str, tuple[str | None, str | None]] = {
     "": ("", ""),
     "s": ("A", None),
@@ -36,9 +37,14 @@ TEXT_FIELDS: dict[str, tuple[str | None, str | None]] = {
     "nq": (None, "B"),
     "q": (None, "C"),
 }
-LEXEME_PREFIXES = {"f", "t", "c", "a", "dfn", "dfa", "dfb", "patchid"}
+LEXEME_PREFIXES = {"f", "t", "c", "a", "tc", "tcf", "dfn", "dfa", "dfb", "patchid"}
 OTHER_PREFIXES = {"d", "dt", "m", "l"}
 PREFIXES = set(TEXT_FIELDS) | LEXEME_PREFIXES | OTHER_PREFIXES
+# The address prefixes each address prefix stands for.
+ADDRESS_PREFIXES = {"a": ("f", "t", "c"), "tcf": ("f", "t", "c"), "tc": ("t", "c")}
+# public-inbox prefixes Threadwork does not index: named, not mistaken for typos.
+UNSUPPORTED_PREFIXES = {"n", "dfhh", "dfctx", "dfpre", "dfpost", "dfblob", "rt", "z"}
+HELP_HINT = "The search help lists every prefix, with examples."
 KEYWORDS = {"AND", "OR", "NOT"}
 # Brackets and NOTs nest at most this deep: the parser and the compiler
 # recurse once per level, and 500 levels overflowed Python's stack.
@@ -46,7 +52,7 @@ MAX_DEPTH = 50
 
 
 class QueryError(ValueError):
-    """The query cannot be understood; the message is shown to the user."""
+    """The query cannot be run; the message, a sentence or two, is shown to the user."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,7 @@ _TOKEN_RE = re.compile(
         (?P<open>\() | (?P<close>\)) |
         (?P<neg>-(?=[\w"]))?
         (?:(?P<prefix>[a-z]+):)?
-        (?:"(?P<quoted>[^"]*)"?|(?P<word>[^\s()"]+))
+        (?:"(?P<quoted>[^"]*)(?P<closed>")?|(?P<word>[^\s()"]+))
     )""",
     re.X,
 )
@@ -88,14 +94,17 @@ def parse_query(text: str) -> Node:
     """Parse a query; raises :class:`QueryError` on an empty, unbalanced or too deep one."""
     if "\x00" in text:
         # PostgreSQL text cannot hold it, and no indexed text contains one.
-        raise QueryError("a query cannot contain a NUL character")
+        raise QueryError("A query cannot contain a NUL character.")
     parser = _Parser(_tokens(text))
     node = parser.parse_or()
     if parser.peek() is not None:
-        raise QueryError("unbalanced parentheses")
+        raise QueryError(_UNBALANCED)
     if node is None:
-        raise QueryError("empty query")
+        raise QueryError("The query has nothing to search for.")
     return node
+
+
+_UNBALANCED = "The query's parentheses do not pair up: each ( needs a ) after it."
 
 
 def _tokens(text: str) -> list[object]:
@@ -104,26 +113,55 @@ def _tokens(text: str) -> list[object]:
     while pos < len(text):
         match = _TOKEN_RE.match(text, pos)
         if not match or match.end() == pos:
-            raise QueryError(f"cannot read the query near {text[pos : pos + 20]!r}")
+            raise QueryError(f"Cannot read the query near {text[pos : pos + 20]!r}.")
         pos = match.end()
         if match["open"] or match["close"]:
             tokens.append(match["open"] or match["close"])
             continue
-        prefix = match["prefix"] or ""
-        if prefix not in PREFIXES:  # "http://x" or "foo:bar": a plain word
-            word = f"{prefix}:{match['word'] or match['quoted'] or ''}"
-            term = Term("", word)
-        elif match["quoted"] is not None:
-            term = Term(prefix, match["quoted"])
-        else:
-            word = match["word"]
-            if not prefix and word in KEYWORDS:
-                tokens.append(word)
-                continue
-            star = word.endswith("*") and len(word) > 1
-            term = Term(prefix, word.rstrip("*") if star else word, wildcard=star)
-        tokens.append(Not(term) if match["neg"] else term)
+        token = _token(match)
+        if token is not None:
+            tokens.append(token)
     return tokens
+
+
+def _token(match: re.Match[str]) -> object | None:
+    """A term (negated by a leading ``-``), a keyword, or None for a lone URL scheme."""
+    prefix = match["prefix"] or ""
+    if match["quoted"] is not None and not match["closed"]:
+        raise QueryError(
+            f'The quote before "{match["quoted"][:30]}" is never closed: '
+            'put phrases between two double quotes, as in s:"alarm irq".'
+        )
+    word = match["word"]
+    if prefix and prefix not in PREFIXES:
+        if word is not None and word.startswith("//"):  # http://x: a plain word
+            return Term("", f"{prefix}:{word}")
+        raise QueryError(_unknown_prefix(prefix))
+    if match["quoted"] is not None:
+        term = Term(prefix, match["quoted"])
+    elif not prefix and word in KEYWORDS:
+        return word
+    else:
+        _check_word(word)
+        star = word.endswith("*") and len(word) > 1
+        term = Term(prefix, word.rstrip("*") if star else word, wildcard=star)
+    return Not(term) if match["neg"] else term
+
+
+def _check_word(word: str) -> None:
+    """``s:`` with nothing after it reads as the word "s:": say what is missing."""
+    if word.endswith(":") and word[:-1] in PREFIXES and word[:-1]:
+        raise QueryError(
+            f"The prefix {word} needs something to search for right after it, "
+            f'with no space: {word}word or {word}"some words".'
+        )
+
+
+def _unknown_prefix(prefix: str) -> str:
+    if prefix in UNSUPPORTED_PREFIXES:
+        return f"public-inbox's {prefix}: prefix is not supported here. {HELP_HINT}"
+    known = " ".join(f"{p}:" for p in sorted(PREFIXES - {""}))
+    return f"{prefix}: is not a search prefix. The prefixes are {known}. {HELP_HINT}"
 
 
 class _Parser:
@@ -163,7 +201,7 @@ class _Parser:
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:
-                raise QueryError(f"brackets and NOTs nest more than {MAX_DEPTH} deep")
+                raise QueryError(f"Brackets and NOTs nest more than {MAX_DEPTH} deep.")
             return self._unary(self.take())
         finally:
             self.depth -= 1
@@ -177,11 +215,11 @@ class _Parser:
         if token == "(":
             inner = self.parse_or()
             if self.peek() != ")":
-                raise QueryError("unbalanced parentheses")
+                raise QueryError(_UNBALANCED)
             self.take()
             return inner
         if token == ")":
-            raise QueryError("unbalanced parentheses")
+            raise QueryError(_UNBALANCED)
         return token  # type: ignore[return-value]
 
 
@@ -214,7 +252,7 @@ def parse_date_range(text: str, now: datetime) -> tuple[datetime | None, datetim
     except QueryError:
         raise
     except (OverflowError, ValueError):
-        raise QueryError(f"the date {text!r} is out of range") from None
+        raise QueryError(f"The date {text!r} is out of range.") from None
 
 
 def _date_range(text: str, now: datetime) -> tuple[datetime | None, datetime | None]:
@@ -252,7 +290,10 @@ def _parse_date(text: str, now: datetime) -> datetime:
             return datetime.strptime(text, fmt).replace(tzinfo=UTC)
         except ValueError:
             continue
-    raise QueryError(f"cannot read the date {text!r}")
+    raise QueryError(
+        f"Cannot read the date {text!r}: write 20240131, 2024-01-31, 202401, 2024,"
+        " 2.weeks.ago, yesterday or today, and ranges as 20240101..20240201."
+    )
 
 
 # --- compiling -----------------------------------------------------------
@@ -430,9 +471,17 @@ def _text_parts(term: Term) -> list[_Frag]:
     parts = []
     if header_weights is not None:
         parts.append(_words_query(words, term.wildcard, header_weights, HEADER_VECTOR))
-    if body_weights is not None:
+    if body_weights == "":
+        parts.append(_body_query(words, term.wildcard))
+    elif body_weights is not None:
         parts.append(_words_query(words, term.wildcard, body_weights, BODY_VECTOR))
     return parts
+
+
+def _body_query(words: list[str], wildcard: bool) -> _Frag:
+    """The words in the whole body: prose (stemmed) or code (diff lines, indexed unstemmed)."""
+    # A SQL function of archive migration 0006: english || simple, once if equal.
+    return _Frag("threadwork_body_query(%s)", _words_query(words, wildcard, "").params, BODY_VECTOR)
 
 
 def _words_query(
@@ -447,16 +496,17 @@ def _words_query(
 def _lexeme_term(term: Term) -> _Frag:
     from archive.searchterms import word_tokens
 
-    prefixes = ("f", "t", "c") if term.prefix == "a" else (term.prefix,)
+    prefixes = ADDRESS_PREFIXES.get(term.prefix, (term.prefix,))
     value = term.text.strip().lower()
-    if (term.prefix in ("f", "t", "c", "a") and "@" in value) or term.prefix in ("dfn", "patchid"):
+    addressed = term.prefix in ("f", "t", "c") or term.prefix in ADDRESS_PREFIXES
+    if (addressed and "@" in value) or term.prefix in ("dfn", "patchid"):
         values = [value.strip("<>")]
     else:
         values = word_tokens(value)
     if not values:
         return _Frag("''::tsquery", (), BODY_VECTOR)
     star = ":*" if term.wildcard else ""
-    # Within one value: every word; across a:'s prefixes: any of them.
+    # Within one value: every word; across a:'s (tc:'s, tcf:'s) prefixes: any of them.
     per_prefix = [" & ".join(f"{_quote(f'{p}:{v}')}{star}" for v in values) for p in prefixes]
     text = " | ".join(f"({q})" for q in per_prefix)
     return _Frag("%s::tsquery", (text,), BODY_VECTOR)

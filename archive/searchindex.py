@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Fill the two GIN-indexed tsvectors of a message, behind every search prefix.
 
-``Message.search`` holds the body: weight B unquoted text, C quoted text, and
+``Message.search`` holds the body and its text attachments: weight B unquoted
+prose, C quoted prose (both stemmed), D diff lines (unstemmed), and
 the exact-match prefixes (``f:``, ``t:``, ``c:``, ``dfn:``, ``dfa:``, ``dfb:``,
 ``patchid:``) as lexemes ``prefix:value`` computed by
 :mod:`archive.searchterms`. ``Message.header_search`` holds the subject
@@ -16,16 +17,18 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 
 from archive.parsing import ParsedMessage
-from archive.searchterms import split_quoted
+from archive.searchterms import BodyText, split_body
 
 # The vectors are the SQL functions threadwork_search_vector and
-# threadwork_header_vector (migration archive 0005), shared with ingest.
+# threadwork_header_vector (migrations archive 0005, 0006), shared with ingest.
 _UPDATE_SQL = """
 UPDATE archive_message m SET
-    search = threadwork_search_vector(u.unquoted, u.quoted, string_to_array(u.terms, ' ')),
+    search = threadwork_search_vector(
+        u.unquoted, u.quoted, u.code, string_to_array(u.terms, ' ')),
     header_search = threadwork_header_vector(m.subject, coalesce(
         (SELECT p.name || ' ' || p.email FROM archive_person p WHERE p.id = m.author_id), ''))
-FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS u(id, terms, unquoted, quoted)
+FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])
+    AS u(id, terms, unquoted, quoted, code)
 WHERE m.id = u.id
 """
 
@@ -35,16 +38,21 @@ def index_messages(cursor, parsed_by_id: dict[int, ParsedMessage]) -> None:
     if not parsed_by_id:
         return
     ids = list(parsed_by_id)
-    halves = [split_quoted(_clean(parsed_by_id[i].body)) for i in ids]
+    texts = [_body_text(parsed_by_id[i]) for i in ids]
     cursor.execute(
         _UPDATE_SQL,
         [
             ids,
             [_clean(" ".join(parsed_by_id[i].search_terms)) for i in ids],
-            [h[0] for h in halves],
-            [h[1] for h in halves],
+            [t.unquoted for t in texts],
+            [t.quoted for t in texts],
+            [t.code for t in texts],
         ],
     )
+
+
+def _body_text(parsed: ParsedMessage) -> BodyText:
+    return split_body(_clean(parsed.body), (a.text for a in parsed.attachments if a.text))
 
 
 def _clean(text: str) -> str:

@@ -14,8 +14,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-__all__ = ["address_tokens", "header_addresses", "message_terms", "split_quoted", "word_tokens"]
+__all__ = [
+    "BodyText",
+    "address_tokens",
+    "header_addresses",
+    "message_terms",
+    "split_body",
+    "word_tokens",
+]
 
 MAX_TERM = 200  # characters; longer values are not worth an index entry
 MAX_DIFF_WORDS = 3000  # distinct dfa:/dfb: words kept per message
@@ -33,24 +41,53 @@ _DIFF_LINE = re.compile(
 )
 
 
-def split_quoted(body: str) -> tuple[str, str]:
-    """(unquoted, quoted) prose of a body, for ``nq:``/``b:`` and ``q:`` full text.
+# Text beyond this many characters (prose or code, of the body and its text
+# attachments together) is not worth indexing, and would only slow ingest.
+MAX_BODY_TEXT = 400_000
 
-    Diff lines are left out (quoted ones too): ``dfa:``/``dfb:``/``dfn:`` index
-    them exactly, and stemming code would only make every vector huge. Prose
-    after a diff (b4's ``change-id:``, a reply below a quoted hunk) stays.
+
+@dataclass(frozen=True)
+class BodyText:
+    """What the body vector indexes: prose by quoting, and code (diff lines)."""
+
+    unquoted: str  # nq:, stemmed
+    quoted: str  # q:, stemmed
+    code: str  # diff lines, quoted or not: b: and bare words only, unstemmed
+
+
+def split_body(body: str, attachment_texts: Iterable[str] = ()) -> BodyText:
+    """A body and its text attachments as prose (unquoted, quoted) and code.
+
+    Everything is searched by ``b:`` and bare words, as in public-inbox. Diff
+    lines (``+``/``-``/context/hunk headers, quoted ones too) are code: they
+    are indexed without stemming and kept out of ``nq:``/``q:``. Prose after a
+    diff (b4's ``change-id:``, a reply below a quoted hunk) stays prose.
     """
-    match = _DIFF_START.search(body)
-    if match:
-        tail = [ln for ln in body[match.start() :].split("\n") if not _DIFF_LINE.match(ln)]
-        body = body[: match.start()] + "\n".join(tail)
-    if "\n>" not in body and not body.startswith(">"):
-        return body, ""
     unquoted: list[str] = []
     quoted: list[str] = []
-    for line in body.split("\n"):
+    code: list[str] = []
+    budget = MAX_BODY_TEXT
+    for text in (body, *attachment_texts):
+        if budget <= 0:
+            break
+        text = text[:budget]
+        budget -= len(text)
+        _split_text(text, unquoted, quoted, code)
+    return BodyText("\n".join(unquoted), "\n".join(quoted), "\n".join(code))
+
+
+def _split_text(text: str, unquoted: list[str], quoted: list[str], code: list[str]) -> None:
+    match = _DIFF_START.search(text)
+    if match:
+        prose: list[str] = []
+        for line in text[match.start() :].split("\n"):
+            (code if _DIFF_LINE.match(line) else prose).append(line)
+        text = text[: match.start()] + "\n".join(prose)
+    if "\n>" not in text and not text.startswith(">"):
+        unquoted.append(text)
+        return
+    for line in text.split("\n"):
         (quoted if line.startswith(">") else unquoted).append(line)
-    return "\n".join(unquoted), "\n".join(quoted)
 
 
 def word_tokens(text: str) -> list[str]:

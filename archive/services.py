@@ -25,7 +25,7 @@ from archive.incoming import (
 from archive.lists import ensure_lists
 from archive.models import QuarantinedMail
 from archive.processors import StoredMessage, message_processors
-from archive.searchterms import split_quoted
+from archive.searchterms import split_body
 
 # One ingest batch threads at a time, across processes: threading decisions
 # read and then write shared rows (ghosts, thread ids).
@@ -40,7 +40,8 @@ _STAGE = (
     ("date", "timestamptz"), ("utc_offset", "smallint"), ("in_reply_to", "text"),
     ("refs", "text"), ("to_", "text"), ("cc", "text"), ("headers", "jsonb"), ("body", "text"),
     ("html_only", "boolean"), ("sha256", "text"), ("size", "integer"), ("raw", "bytea"),
-    ("author_name", "text"), ("unquoted", "text"), ("quoted", "text"), ("terms", "text"),
+    ("author_name", "text"), ("unquoted", "text"), ("quoted", "text"), ("code", "text"),
+    ("terms", "text"),
 )  # fmt: skip
 
 
@@ -176,14 +177,14 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> None:
         for item in todo:
             p = item.parsed
             body = _clean(p.body)
-            unquoted, quoted = split_quoted(body)
+            text = split_body(body, (a.text for a in p.attachments if a.text))
             copy.write_row(
                 (
                     p.msgid, p.synthetic_msgid, _clean(p.subject), p.from_email or None,
                     p.date, p.utc_offset, p.in_reply_to or "", _clean(" ".join(p.references)),
                     _clean(p.to), _clean(p.cc), _as_json(p.headers_json), body,
-                    p.html_only, p.sha256, p.size, item.raw, _clean(p.from_name), unquoted,
-                    quoted, _clean(" ".join(p.search_terms)),
+                    p.html_only, p.sha256, p.size, item.raw, _clean(p.from_name), text.unquoted,
+                    text.quoted, text.code, _clean(" ".join(p.search_terms)),
                 )
             )  # fmt: skip
     # The costliest part of storing mail, done before the lock so that it
@@ -191,7 +192,7 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> None:
     cursor.execute(
         """
         UPDATE ingest_stage SET
-            vec = threadwork_search_vector(unquoted, quoted, string_to_array(terms, ' ')),
+            vec = threadwork_search_vector(unquoted, quoted, code, string_to_array(terms, ' ')),
             -- recipients are searched by their exact t:/c: terms
             header_vec = threadwork_header_vector(
                 subject, coalesce(author_name, '') || ' ' || coalesce(author_email, ''))

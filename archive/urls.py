@@ -21,6 +21,8 @@ urlpatterns = [
     path("search/", views.search_alias, name="search"),
     path("<segment:list_name>/", views.list_index, name="list"),
     path("<segment:list_name>/new.atom", views.list_feed, name="list-feed"),
+    # Where lore keeps its search help; before the Message-ID routes it would match.
+    path("<segment:list_name>/_/text/help/", views.search_help, name="search-help"),
     path(f"{_M}/raw", views.message_raw, name="raw"),
     path(f"{_M}/t.mbox.gz", views.thread_mbox, {"compress": True}, name="thread-mbox-gz"),
     path(f"{_M}/t.mbox", views.thread_mbox, {"compress": False}, name="thread-mbox"),

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from archive.processors import StoredMessage
+from archive.processors import MessageLink, StoredMessage
 from reviews.analysis import MailAnalysis, analyze_message
+from reviews.archive_links import list_links, message_links
 from reviews.ingest import REVIEWS, record_batch
 from reviews.rebuild import rebuild_reviews
 
@@ -19,6 +20,12 @@ class ReviewProcessor:
 
     def search_terms(self, analysis: MailAnalysis) -> tuple[str, ...]:
         return (f"patchid:{analysis.patchid}",) if analysis.patchid else ()
+
+    def message_links(self, message_ids: Sequence[int]) -> dict[int, list[MessageLink]]:
+        return message_links(message_ids)
+
+    def list_links(self, list_id: int) -> list[MessageLink]:
+        return list_links(list_id)
 
     def apply(self, stored: Sequence[StoredMessage]) -> None:
         record_batch(stored)

@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from archive import browse, searchmbox
+from archive import browse, processors, searchmbox
 from archive.feeds import atom_feed
 from archive.mbox import gzip_chunks
 from archive.models import Message
@@ -70,9 +70,14 @@ def list_index(request: HttpRequest, list_name: str) -> HttpResponse:
     for thread in threads:
         root = thread.root
         thread.base = f"/{list_name}/{msgid_path(root.msgid)}/" if root else ""
-    return render(
-        request, "archive/list.html", {"list_name": list_name, "mlist": mlist, "threads": threads}
-    )
+    listing: dict[str, object] = {
+        "list_name": list_name,
+        "mlist": mlist,
+        "threads": threads,
+        # The list's pages in other apps (its patch list), through the processor hook.
+        "list_links": processors.list_links(mlist.pk) if mlist is not None else [],
+    }
+    return render(request, "archive/list.html", listing)
 
 
 def _maybe_message(name: str) -> HttpResponse:
@@ -118,7 +123,10 @@ def _search_mbox(request: HttpRequest, mlist) -> HttpResponse:
     try:
         compiled = browse.compile_text(request.GET.get("q", ""))
     except QueryError as exc:
-        return HttpResponse(f"bad query: {exc}\n", status=400, content_type="text/plain")
+        # The sentence the results page shows (templates/archive/search.html).
+        return HttpResponse(
+            f"Cannot search: {exc}\n", status=400, content_type="text/plain; charset=utf-8"
+        )
     anonymous = not request.user.is_authenticated
     # A slot before any work, so that a refusal costs next to nothing.
     slot = slots.take(settings.THREADWORK_SEARCH_MBOX_CONCURRENT) if anonymous else None

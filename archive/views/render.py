@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from archive.browse import MARK_END, MARK_START
 from archive.invisible import CODE, PROSE, escape_visible
 from archive.msgids import msgid_path
+from archive.processors import message_links
 
 _DIFF_START = ("diff --git ", "--- a/", "+++ b/", "@@ ")
 
@@ -27,10 +28,10 @@ def render_body(text: str) -> SafeString:
     for line in text.split("\n"):
         if line.startswith(_DIFF_START):
             in_diff = True
+        if in_diff and line.startswith("-- ") and line.rstrip() == "--":
+            in_diff = False  # the signature separator ends the diff; it is no removed line
         escaped = escape_visible(line, CODE if in_diff else PROSE)
         cls = _line_class(line, in_diff)
-        if line.startswith("-- ") and line.rstrip() == "--":
-            in_diff = False
         out.append(f'<span class="{cls}">{escaped}</span>' if cls else escaped)
     return mark_safe("\n".join(out))  # every piece above is escaped
 
@@ -55,33 +56,53 @@ def _line_class(line: str, in_diff: bool) -> str:
 def render_thread_overview(list_name: str, current_id: int, entries: list) -> SafeString:
     """The thread tree under a message (``browse.ThreadEntry`` list), the current one in bold.
 
-    Built with f-strings rather than a template: a 100-message thread took
-    15 ms through Django's template engine, the largest part of showing a
-    message for the first time.
+    As on lore, a reply whose subject only repeats its parent's ("Re: " and
+    all) shows its sender alone: the subject lines left are the ones that say
+    something new. Built with f-strings rather than a template: a 100-message
+    thread took 15 ms through Django's template engine, the largest part of
+    showing a message for the first time.
     """
     if not entries:
         return mark_safe("")
-    esc = html.escape
+    subjects = {e.message.pk: _bare_subject(e.message.subject) for e in entries}
     items = []
     for entry in entries:
         m = entry.message
-        if m.is_ghost:
-            text = f'<span class="ghost">[not archived] &lt;{esc(m.msgid)}&gt;</span>'
-        else:
-            subject = f"<bdi>{esc(m.subject or '(no subject)')}</bdi>"
-            if m.pk == current_id:
-                text = f"<b>{subject}</b>"
-            else:
-                href = f"/{esc(list_name)}/{esc(msgid_path(m.msgid))}/"
-                text = f'<a href="{href}">{subject}</a>'
-            text += f" <bdi>{esc(m.author.display_name)}</bdi>" if m.author else " "
+        repeats = bool(m.parent_id) and subjects.get(m.parent_id) == subjects[m.pk]
         when = m.date.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if m.date else ""
+        text = _overview_line(list_name, current_id, m, repeats and not m.is_ghost)
         items.append(f'<li class="depth-{min(entry.depth, 12)}">{text} <time>{when}</time></li>')
     return mark_safe(  # every piece above is escaped
         '<section class="pi-thread-overview">\n<h2>Thread overview</h2>\n<ul class="pi-tree">\n'
         + "\n".join(items)
         + "\n</ul>\n</section>\n"
     )
+
+
+def _overview_line(list_name: str, current_id: int, m, repeats: bool) -> str:
+    esc = html.escape
+    if m.is_ghost:
+        return f'<span class="ghost">[not archived] &lt;{esc(m.msgid)}&gt;</span>'
+    author = f"<bdi>{esc(m.author.display_name)}</bdi>" if m.author else ""
+    if repeats:  # the sender stands for the message
+        label, after = author or "(no sender)", ""
+    else:
+        label = f"<bdi>{esc(m.subject or '(no subject)')}</bdi>"
+        after = f" {author}" if author else " "
+    if m.pk == current_id:
+        return f"<b>{label}</b>{after}"
+    href = f"/{esc(list_name)}/{esc(msgid_path(m.msgid))}/"
+    title = f' title="{esc(m.subject)}"' if repeats and m.subject else ""
+    return f'<a href="{href}"{title}>{label}</a>{after}'
+
+
+# "Re: ", "RE: ", "Aw: ", "Fwd: " (repeated, with a count like "Re[2]:") before a subject.
+_REPLY_PREFIX_RE = re.compile(r"^(?:\s*(?:re|aw|sv|fwd?)\s*(?:\[\d+\])?\s*:)+\s*", re.I)
+
+
+def _bare_subject(subject: str | None) -> str:
+    """A subject without reply prefixes, case or runs of space, to compare with its parent's."""
+    return " ".join(_REPLY_PREFIX_RE.sub("", subject or "").split()).lower()
 
 
 _MARK_RE = re.compile(re.escape(MARK_START) + "(.*?)" + re.escape(MARK_END), re.S)
@@ -103,3 +124,31 @@ def render_snippet(snippet: str | None) -> SafeString:
         last = match.end()
     out.append(escape_visible(snippet[last:], PROSE))
     return mark_safe("".join(out))  # every piece above is escaped
+
+
+# Where a message's links to other apps' pages go (archive.processors.message_links):
+# filled in per request, after the page comes out of the cache.
+_LINKS_RE = re.compile(r"<!--tw:links:(\d+)-->")
+
+
+def links_marker(message_id: int) -> SafeString:
+    return mark_safe(f"<!--tw:links:{int(message_id)}-->")
+
+
+def fill_links(page: str) -> SafeString:
+    """``page`` with each links marker replaced by its message's links (one lookup for all)."""
+    ids = [int(i) for i in _LINKS_RE.findall(page)]
+    found = message_links(ids) if ids else {}
+    return mark_safe(  # the page was safe; the links are escaped below
+        _LINKS_RE.sub(lambda m: _links_html(found.get(int(m.group(1)), [])), page)
+    )
+
+
+def _links_html(links: list) -> str:
+    esc = html.escape
+    items = [
+        f'<a href="{esc(link.url)}"><bdi>{esc(link.label)}</bdi></a>'
+        + (f' · <span class="pi-state">{esc(link.state)}</span>' if link.state else "")
+        for link in links
+    ]
+    return f'<p class="pi-review">{"<br>".join(items)}</p>' if items else ""

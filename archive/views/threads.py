@@ -13,7 +13,7 @@ from archive.feeds import atom_feed
 from archive.mbox import mboxrd
 from archive.models import Message, Thread
 from archive.views.common import Elsewhere, find_message, message_base, safe_filename
-from archive.views.render import render_body
+from archive.views.render import fill_links, links_marker, render_body
 from throttle.limits import anonymous_limit
 
 
@@ -60,6 +60,7 @@ def _thread_page(request: HttpRequest, list_name: str, msgid: str, nested: bool)
                 "base": message_base(list_name, e.message.msgid),
                 "body": render_body(e.message.body) if not e.message.is_ghost else "",
                 "indent": min(e.depth, 12) if nested else 0,
+                "links": links_marker(e.message.pk) if not e.message.is_ghost else "",
             }
             for e in entries
             if nested or not e.message.is_ghost
@@ -74,7 +75,7 @@ def _thread_page(request: HttpRequest, list_name: str, msgid: str, nested: bool)
         }
         html = render_to_string("archive/thread.html", context, request=None)
         cache.set(key, html, 3600)
-    return HttpResponse(html)
+    return HttpResponse(fill_links(html))  # review links: per request, never cached
 
 
 @require_safe

@@ -36,6 +36,6 @@ def home_projects() -> list[Project]:
     key = f"reviews:home:{db.alias}:{stamp}:{links}:{projects_digest}"
     projects = cache.get(key)
     if projects is None:
-        projects = list(Project.objects.with_counts())
+        projects = list(Project.objects.with_counts().select_related("mailing_list"))
         cache.set(key, projects, _CACHE_SECONDS)
     return projects

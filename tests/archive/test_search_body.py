@@ -1,0 +1,109 @@
+"""b: and bare words search the whole body, as in public-inbox: diffs and text attachments too.
+
+Fixtures: tests/data/search/body/ (a patch sent as an attachment, a reply quoting a
+hunk) and tests/data/search/patch-rtc-cmos.eml (an inline patch).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from archive.browse import compile_text, matching
+from archive.models import Message
+from archive.searchindex import rebuild_search
+from archive.searchterms import split_body
+from tests.conftest import DATA
+
+SEARCH = DATA / "search"
+INLINE = "20240110-alarm-1@example.org"
+ATTACHED = "attached-1@example.org"
+QUOTING = "quoting-1@example.org"
+
+
+@pytest.fixture
+def mail(ingest_file) -> None:
+    ingest_file(SEARCH / "patch-rtc-cmos.eml")
+    for path in sorted((SEARCH / "body").glob("*.eml")):
+        ingest_file(path)
+
+
+def found(query: str) -> set[str]:
+    return set(matching(compile_text(query), None).values_list("msgid", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Inline diff: removed, added and hunk-header words.
+        ("b:legacy_probe", {INLINE}),
+        ("b:spin_lock_irq", {INLINE}),
+        ("cmos_write_alarm", {INLINE}),
+        ("b:cmos_set_alarm", {INLINE}),
+        # A patch attached as text/x-patch, and a text attachment's prose.
+        ("b:devm_frobnicate_widget", {ATTACHED}),
+        ("b:quux_widget_ops", {ATTACHED}),
+        ("b:quux_probe", {ATTACHED, QUOTING}),  # a context line, and a quoted one
+        ("b:pomegranate", {ATTACHED}),
+        ("pomegranate", {ATTACHED}),
+        # A quoted hunk counts as body too.
+        ("b:devm_register_gizmo", {QUOTING}),
+        ("b:quux_class_ops", {QUOTING}),
+        # Code words are not stemmed: "ops" in code is found as written...
+        ("b:ops", {ATTACHED, QUOTING}),
+        # ...and by its stem "op" too, as the prose side stems the query.
+        ('b:"quux_widget_ops"', {ATTACHED}),
+        ('b:"struct device"', {ATTACHED, QUOTING, INLINE}),
+        ('b:"device struct"', set()),
+        ("b:devm_frob*", {ATTACHED}),
+        # nq: and q: stay prose: diff lines are neither.
+        ("nq:legacy_probe", set()),
+        ("q:devm_register_gizmo", set()),
+        ("nq:managed", {QUOTING}),
+        ("nq:pomegranate", {ATTACHED}),
+        # The exact diff prefixes are unchanged.
+        ("dfb:devm_frobnicate_widget", {ATTACHED}),
+        ("dfb:devm_register_gizmo", set()),
+        # The signature after a diff is prose.
+        ("nq:rex", {QUOTING}),
+    ],
+)
+def test_whole_body(mail, query: str, expected: set[str]) -> None:
+    assert found(query) == expected
+
+
+def test_split_body_keeps_code_apart() -> None:
+    body = "Prose first.\n> quoted prose\ndiff --git a/x b/x\n+added_word\n-- \nsig\n"
+    text = split_body(body, ["log line\n--- a/y\n+++ b/y\n@@ -1 +1 @@\n-removed_word\n"])
+    assert "added_word" in text.code and "removed_word" in text.code
+    assert "Prose first." in text.unquoted and "log line" in text.unquoted
+    assert "quoted prose" in text.quoted
+    assert "added_word" not in text.unquoted + text.quoted
+
+
+def _vectors() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT msgid, search::text FROM archive_message WHERE NOT is_ghost ORDER BY msgid"
+        )
+        return dict(cursor.fetchall())
+
+
+def test_reparse_rebuilds_the_same_vectors(mail) -> None:
+    """rebuild_search (manage.py reparse) computes what ingest did, code included."""
+    before = _vectors()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE archive_message SET search = NULL")
+    assert found("b:devm_frobnicate_widget") == set()
+    assert rebuild_search() == Message.objects.real().count()
+    assert _vectors() == before
+    assert found("b:devm_frobnicate_widget") == {ATTACHED}
+
+
+def test_a_word_both_configurations_keep_is_asked_once(mail) -> None:
+    """'regmap' | 'regmap' doubled the planner's estimate into a sequential scan."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT threadwork_body_query(%s)::text", ["'regmap'"])
+        assert cursor.fetchone()[0] == "'regmap'"
+        cursor.execute("SELECT threadwork_body_query(%s)::text", ["'ops'"])
+        assert cursor.fetchone()[0] == "'op' | 'ops'"
