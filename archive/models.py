@@ -6,6 +6,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import Subquery
+from django.db.models.functions import Coalesce
 
 
 class MailingList(models.Model):
@@ -22,12 +24,52 @@ class MailingList(models.Model):
         return self.name
 
 
+class AliasOrigin(models.TextChoices):
+    """Who said that two addresses are one person (archive/people.py)."""
+
+    MAILMAP = "mailmap", "a mailmap file"
+    ADMIN = "admin", "an administrator"
+
+
+class PersonQuerySet(models.QuerySet["Person"]):
+    def identities(self) -> PersonQuerySet:
+        """People as pages and the API list them: one row per person, aliases left out."""
+        return self.filter(canonical__isnull=True)
+
+    def same_person_as(self, person_id: int) -> PersonQuerySet:
+        """Every address of the person behind ``person_id`` (itself an alias or not)."""
+        root = (
+            Person.objects.filter(id=person_id)
+            .annotate(root=Coalesce("canonical_id", "id"))
+            .values("root")[:1]
+        )
+        return self.filter(models.Q(id=Subquery(root)) | models.Q(canonical_id=Subquery(root)))
+
+
 class Person(models.Model):
+    """One address mail came from. Several addresses of one person point to
+    one of them, their ``canonical`` row; only archive/people.py sets it."""
+
     name = models.CharField(max_length=255, blank=True)
     email = models.CharField(max_length=254, unique=True)
+    canonical = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="aliases",
+        help_text="The address this one is merged into: pages and the API show that one.",
+    )  # fmt: skip
+    # A default in the database too: ingest inserts people in raw SQL (services.py).
+    alias_origin = models.CharField(
+        max_length=8, choices=AliasOrigin.choices, blank=True, default="", db_default=""
+    )
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "people"
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(canonical=models.F("id")), name="person_not_own_alias"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>" if self.name else self.email
@@ -35,6 +77,16 @@ class Person(models.Model):
     @property
     def display_name(self) -> str:
         return self.name or self.email
+
+    @property
+    def identity_id(self) -> int:
+        """The id pages link to and the API shows: the canonical row's, or this one's."""
+        return self.canonical_id or self.id
+
+    @property
+    def identity(self) -> Person:
+        """The row shown for this address (load ``canonical`` with the row to save a query)."""
+        return self.canonical if self.canonical_id else self  # type: ignore[return-value]
 
 
 class ThreadQuerySet(models.QuerySet["Thread"]):

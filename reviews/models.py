@@ -293,7 +293,13 @@ class PatchQuerySet(models.QuerySet["Patch"]):
             self.select_related("state", "message", "project__mailing_list")
             .only(*_LIST_FIELDS)
             .prefetch_related(
-                models.Prefetch("submitter", Person.objects.only("name", "email")),
+                # With the address it is merged into, if any: rows show that one.
+                models.Prefetch(
+                    "submitter",
+                    Person.objects.select_related("canonical").only(
+                        "name", "email", "canonical__name", "canonical__email"
+                    ),
+                ),
                 models.Prefetch("delegate", _user_model().objects.only("username")),
                 models.Prefetch("series", Series.objects.only("name", "version", "total")),
             )
@@ -315,8 +321,10 @@ class PatchQuerySet(models.QuerySet["Patch"]):
             qs = qs.filter(state__slug=query.state)
         if query.archived != "both":
             qs = qs.filter(archived=query.archived == "true")
+        if query.submitter is not None:
+            # Every address of the person (archive/people.py merges them).
+            qs = qs.filter(submitter__in=Person.objects.same_person_as(query.submitter))
         filters = {
-            "submitter_id": query.submitter,
             "delegate_id": query.delegate,
             "series_id": query.series,
             "date__date__gte": query.since,

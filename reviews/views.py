@@ -13,7 +13,7 @@ from reviews.pages.home import home_projects
 from reviews.pages.interdiff import interdiff_page
 from reviews.pages.patch import patch_page
 from reviews.pages.patch_list import patch_list_page
-from reviews.pages.person import person_page
+from reviews.pages.person import person_identity, person_page
 from reviews.pages.series import cover_page, series_page
 
 
@@ -67,4 +67,12 @@ def series_detail(request: HttpRequest, link_name: str, series_id: int) -> HttpR
 
 
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
-    return render(request, "reviews/person.html", {"view": person_page(person_id)})
+    person = person_identity(person_id)
+    if person.id != person_id:
+        # An address merged into another: the person's page is under that one's id.
+        query = f"?{request.GET.urlencode()}" if request.GET else ""
+        return redirect(links.person_url(person.id) + query)
+    page = person_page(
+        person, patches_page=request.GET.get("patches"), given_page=request.GET.get("reviews")
+    )
+    return render(request, "reviews/person.html", {"view": page})

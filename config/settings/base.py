@@ -178,6 +178,9 @@ THREADWORK_BASE_URL = os.environ.get("THREADWORK_BASE_URL", "http://localhost:80
 
 # Ingestion: mail above this many bytes is quarantined, never dropped.
 THREADWORK_MAX_MESSAGE_BYTES = int(os.environ.get("THREADWORK_MAX_MESSAGE_BYTES", 50 * 1024 * 1024))
+# A file in git's .mailmap format that `manage.py mailmap` reads when named no
+# file: the addresses it pairs are shown as one person (archive/people.py).
+THREADWORK_MAILMAP = os.environ.get("THREADWORK_MAILMAP", "")
 
 # The reverse proxy's own addresses: from these, the client is the last address
 # of X-Forwarded-For (for the login lockout and the limits below).

@@ -74,6 +74,11 @@ class PersonSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
     email = serializers.CharField(read_only=True)
 
+    def to_representation(self, instance: Any) -> Any:
+        # An address merged into another is shown as that one, as on every
+        # page (archive/people.py); views load ``canonical`` with the row.
+        return super().to_representation(instance.identity)
+
     def get_url(self, person: Any) -> str:
         return links_of(self).resource("people", person.id)
 

@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils.text import slugify
 from django_filters.widgets import QueryArrayWidget
 
@@ -82,6 +83,25 @@ def _by_key(prefix: str, key: str, transform: Callable[[str], str] = str) -> Cal
     return method
 
 
+def _by_person(queryset: QuerySet, name: str, values: Sequence[str]) -> QuerySet:
+    """``submitter``: people by id or address, each with every address merged with it."""
+    ids = [int(v) for v in values if v.isdecimal()]
+    emails = [v.lower() for v in values if not v.isdecimal()]
+    named = Person.objects.filter(Q(id__in=ids) | Q(email__in=emails))
+    roots = named.annotate(root=Coalesce("canonical_id", "id")).values("root")
+    people = Person.objects.filter(Q(id__in=roots) | Q(canonical_id__in=roots))
+    # Ids first, as _by_key does: a plain list plans better than a join.
+    return queryset.filter(submitter_id__in=sorted(people.values_list("id", flat=True)))
+
+
+def _person_search(queryset: QuerySet, name: str, value: str) -> QuerySet:
+    """``q`` on people: every word in the name or address of one of the person's addresses."""
+    for word in value.split():
+        rows = Person.objects.filter(Q(name__icontains=word) | Q(email__icontains=word))
+        queryset = queryset.filter(id__in=rows.values(root=Coalesce("canonical_id", "id")))
+    return queryset
+
+
 def _search(*fields: str) -> Callable:
     """``q``: every word in one of ``fields``."""
 
@@ -130,7 +150,7 @@ class ProjectFilterSet(django_filters.FilterSet):
 
 
 class PersonFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method=_search("name", "email"))
+    q = django_filters.CharFilter(method=_person_search)
     # git-pw adds project= to every list; people are not per project.
     project = django_filters.CharFilter(method=_ignore)
 
@@ -151,7 +171,7 @@ class UserFilterSet(django_filters.FilterSet):
 class PatchFilterSet(_Dated):
     project = _project_filter()
     state = ListFilter(method=_by_key("state", "slug", _state_slug))
-    submitter = ListFilter(method=_by_key("submitter", "email"))
+    submitter = ListFilter(method=_by_person)
     delegate = ListFilter(method=_by_key("delegate", "username"))
     series = ListFilter(method=_by_key("series", "pk"))
     archived = django_filters.CharFilter(method=_boolean)
@@ -167,7 +187,7 @@ class PatchFilterSet(_Dated):
 class CoverFilterSet(_Dated):
     project = _project_filter()
     series = ListFilter(method=_by_key("series", "pk"))
-    submitter = ListFilter(method=_by_key("submitter", "email"))
+    submitter = ListFilter(method=_by_person)
     msgid = django_filters.CharFilter(method=_msgid)
     q = django_filters.CharFilter(method=_search("name"))
 
@@ -178,7 +198,7 @@ class CoverFilterSet(_Dated):
 
 class SeriesFilterSet(_Dated):
     project = _project_filter()
-    submitter = ListFilter(method=_by_key("submitter", "email"))
+    submitter = ListFilter(method=_by_person)
     q = django_filters.CharFilter(method=_search("name"))
 
     class Meta:

@@ -76,7 +76,8 @@ class _People(ApiView):
     filterset_class = filters.PersonFilterSet
     ordering_fields = ["id", "name", "email"]
     ordering = ["id"]
-    queryset = Person.objects.order_by("id")
+    # One row per person: addresses merged into another are found through it.
+    queryset = Person.objects.identities().order_by("id")
 
 
 class PersonList(_People, generics.ListAPIView):
@@ -84,7 +85,8 @@ class PersonList(_People, generics.ListAPIView):
 
 
 class PersonDetail(_People, generics.RetrieveAPIView):
-    pass
+    # By any of the person's addresses' ids: a merged one answers as the person.
+    queryset = Person.objects.select_related("canonical").order_by("id")
 
 
 class _Users(ApiView):
@@ -114,7 +116,7 @@ def _patches() -> QuerySet:
     # far more than running the query), so the Message-ID is a subquery and
     # the delegate, often absent, is prefetched.
     return (
-        Patch.objects.select_related("project", "state", "submitter", "series")
+        Patch.objects.select_related("project", "state", "submitter__canonical", "series")
         .annotate(msgid=_msgid())
         .prefetch_related(
             "delegate",
@@ -160,7 +162,7 @@ class PatchDetail(ApiView, generics.RetrieveAPIView):
 
 
 def _covers() -> QuerySet:
-    return Cover.objects.select_related("project", "submitter", "series").annotate(
+    return Cover.objects.select_related("project", "submitter__canonical", "series").annotate(
         msgid=F("message__msgid")
     )
 
@@ -201,7 +203,7 @@ class _Series(ApiView):
             .order_by("number", "date", "id")
         )
         return (
-            Series.objects.select_related("project", "submitter", "cover__message")
+            Series.objects.select_related("project", "submitter__canonical", "cover__message")
             .defer(*(f"cover__message__{f}" for f in _BIG_MESSAGE_FIELDS))
             .prefetch_related(Prefetch("patches", queryset=patches))
         )
@@ -234,7 +236,7 @@ class _Comments(ApiView):
         key = "patch" if self.owner_kind == "patches" else "cover"
         return (
             Comment.objects.filter(**{key: owner})
-            .select_related("message__author")
+            .select_related("message__author__canonical")
             .defer(*(f"message__{f}" for f in SEARCH_VECTORS))
             .order_by("message__date", "id")
         )

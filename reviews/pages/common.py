@@ -60,7 +60,15 @@ def discussion(comments: Q, list_name: str, patch_id: int | None = None) -> list
             id__in=Comment.objects.filter(comments).values("message_id"), is_ghost=False
         )
         .select_related("author")
-        .only("msgid", "subject", "date", "body", "author__name", "author__email")
+        .only(
+            "msgid",
+            "subject",
+            "date",
+            "body",
+            "author__name",
+            "author__email",
+            "author__canonical_id",
+        )
         .order_by("date", "id")
     )
     if patch_id is not None:

@@ -11,6 +11,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils.safestring import SafeString
 
+from archive.models import Person
 from reviews import links
 from reviews.changelog import patch_notes
 from reviews.checks import check_state_expression
@@ -102,7 +103,8 @@ def _patch_queryset():
     return (
         Patch.objects.select_related("project__mailing_list", "message", "state")
         .prefetch_related(
-            "submitter", "delegate", "series",
+            Prefetch("submitter", Person.objects.select_related("canonical")),
+            "delegate", "series",
             Prefetch("series__cover", Cover.objects.select_related("message").defer(
                 *light_message_fields("message__"))),
         )

@@ -64,7 +64,9 @@ def _rows_shown(patches: list[Patch], query: PatchListQuery) -> tuple:
             p.id, p.name, p.archived, p.project.link_name, p.message.msgid, p.date,
             p.acked, p.reviewed, p.tested, p.state.slug, p.state.name, p.check_state,
             (p.series.id, p.series.name, p.series.version) if p.series else None,
-            (p.submitter_id, p.submitter.name, p.submitter.email) if p.submitter else None,
+            (p.submitter.identity_id, p.submitter.identity.name, p.submitter.identity.email)
+            if p.submitter
+            else None,
             p.delegate.username if p.delegate else None,
             p.turn, p.turn_reason, p.waiting_since, p.replies, p.last_activity,
         )
@@ -88,12 +90,16 @@ def patch_list_page(link_name: str, query: PatchListQuery) -> PatchListPage:
         .order_by("username")
         .only("username")
     )
-    submitter = Person.objects.filter(id=query.submitter).first() if query.submitter else None
+    submitter = (
+        Person.objects.select_related("canonical").filter(id=query.submitter).first()
+        if query.submitter
+        else None
+    )
     return PatchListPage(
         project=project,
         query=query,
         page=page,
         states=list(State.objects.all()),
         delegates=delegates,
-        submitter=submitter,
+        submitter=submitter.identity if submitter else None,
     )

@@ -1,19 +1,21 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""The person page: patches someone submitted and the reviews they gave."""
+"""The person page: every address of one person, the patches they submitted and
+the reviews they gave, each list paginated (archive/people.py merges addresses)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
+from django.db.models import Count
 from django.shortcuts import get_object_or_404
 
-from archive.models import Person
+from archive.models import Message, Person
 from reviews import links
 from reviews.models import Comment, Patch, Trailer
 from reviews.pages.common import REVIEW_KINDS
 
-PATCH_LIMIT = 100
-TRAILER_LIMIT = 200
+PER_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -25,36 +27,63 @@ class GivenTrailer:
     target_url: str
 
 
+@dataclass(frozen=True)
+class Address:
+    email: str
+    name: str
+    messages: int
+
+
 @dataclass
 class PersonPage:
     person: Person
-    patches: list[Patch]
-    given: list[GivenTrailer]
-    more_patches: bool
+    addresses: list[Address]
+    patches: Page
+    given: Page
+    given_rows: list[GivenTrailer]
+
+    @property
+    def mail_query(self) -> str:
+        """The search for mail from any of the person's addresses."""
+        return " OR ".join(f"f:{a.email}" for a in self.addresses)
 
 
-def person_page(person_id: int) -> PersonPage:
-    person = get_object_or_404(Person, id=person_id)
-    patches = list(
-        Patch.objects.filter(submitter=person)
-        .for_list()
-        .order_by("-date", "-id")[: PATCH_LIMIT + 1]
+def person_identity(person_id: int) -> Person:
+    """The person ``person_id`` is shown as: itself, or the address it is merged into."""
+    person = get_object_or_404(Person.objects.select_related("canonical"), id=person_id)
+    return person.identity
+
+
+def person_page(person: Person, *, patches_page: str | None, given_page: str | None) -> PersonPage:
+    """``person`` must be an identity (see :func:`person_identity`)."""
+    people = list(Person.objects.same_person_as(person.id).order_by("email"))
+    ids = [p.id for p in people]
+    mail = dict(
+        Message.objects.filter(author_id__in=ids)
+        .values("author_id")
+        .annotate(n=Count("id"))
+        .values_list("author_id", "n")
     )
-    return PersonPage(
-        person=person,
-        patches=patches[:PATCH_LIMIT],
-        given=_given(person),
-        more_patches=len(patches) > PATCH_LIMIT,
-    )
-
-
-def _given(person: Person) -> list[GivenTrailer]:
-    trailers = list(
-        Trailer.objects.filter(email__iexact=person.email, kind__in=REVIEW_KINDS)
+    # The shown address first, then the others by how much mail came from them.
+    people.sort(key=lambda p: (p.id != person.id, -mail.get(p.id, 0), p.email))
+    patches = Patch.objects.filter(submitter_id__in=ids).for_list().order_by("-date", "-id")
+    trailers = (
+        Trailer.objects.filter(email__in=[p.email for p in people], kind__in=REVIEW_KINDS)
         .select_related("message")
         .only("kind", "message__msgid", "message__date")
-        .order_by("-message__date", "-id")[:TRAILER_LIMIT]
+        .order_by("-message__date", "-id")
     )
+    given = Paginator(trailers, PER_PAGE).get_page(given_page)
+    return PersonPage(
+        person=person,
+        addresses=[Address(p.email, p.name, mail.get(p.id, 0)) for p in people],
+        patches=Paginator(patches, PER_PAGE).get_page(patches_page),
+        given=given,
+        given_rows=_given(list(given.object_list)),
+    )
+
+
+def _given(trailers: list[Trailer]) -> list[GivenTrailer]:
     targets = _targets({t.message_id for t in trailers})
     given = []
     for t in trailers:

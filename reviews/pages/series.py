@@ -59,7 +59,10 @@ class SeriesPage:
 def series_page(link_name: str, series_id: int) -> SeriesPage:
     series = (
         Series.objects.select_related(
-            "project__mailing_list", "submitter", "cover__message", "cover__submitter"
+            "project__mailing_list",
+            "submitter__canonical",
+            "cover__message",
+            "cover__submitter__canonical",
         )
         .filter(project__link_name=link_name, id=series_id)
         .first()
@@ -74,7 +77,10 @@ def cover_page(link_name: str, msgid: str) -> SeriesPage:
     candidates = [msgid] + ([unquote(msgid)] if "%" in msgid else [])
     cover = (
         Cover.objects.select_related(
-            "project__mailing_list", "submitter", "message", "series__submitter"
+            "project__mailing_list",
+            "submitter__canonical",
+            "message",
+            "series__submitter__canonical",
         )
         .filter(project__link_name=link_name, message__msgid__in=candidates)
         .first()

@@ -35,7 +35,8 @@ def series_mbox_url(series) -> str:
 
 @register.filter
 def person_url(person) -> str:
-    return links.person_url(person.id) if person is not None else ""
+    # A merged address links to the person it belongs to (no query: the id is on the row).
+    return links.person_url(person.identity_id) if person is not None else ""
 
 
 @register.filter
