@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from reviews.quotes import QuotedLine, is_gap, reply_parts
 from reviews.rendering.diff import parse_diff
@@ -35,8 +36,9 @@ _MIN_ALONE = 2
 _DIFF_STARTS = ("+", "-", " ", "\t")
 
 
-@dataclass(frozen=True)
-class DiffLine:
+class DiffLine(NamedTuple):
+    """One line of a diff (a named tuple: a diff has thousands, made at ingest)."""
+
     path: str
     kind: str  # "add", "del", "ctx", or "head" for file and hunk headers
     old_line: int | None
@@ -78,21 +80,25 @@ def line_key(raw: str) -> str:
 def index_diff(diff: str) -> DiffIndex:
     """Every line of ``diff`` with its file and line numbers, and where each key occurs."""
     lines: list[DiffLine] = []
-    signs = {"add": "+", "del": "-", "ctx": " "}
+    append = lines.append  # the loop below runs for every line of every patch at ingest
     for file in parse_diff(diff):
         path = file.path
         lines.extend(DiffLine(path, "head", None, None, line_key(h)) for h in file.headers)
         for hunk in file.hunks:
-            lines.append(DiffLine(path, "head", None, None, line_key(hunk.header)))
+            append(DiffLine(path, "head", None, None, line_key(hunk.header)))
             old, new = hunk.old_start, hunk.new_start
             for kind, text in hunk.lines:
-                if kind not in signs:
-                    continue
-                old_no = old if kind != "add" else None
-                new_no = new if kind != "del" else None
-                old += kind != "add"
-                new += kind != "del"
-                lines.append(DiffLine(path, kind, old_no, new_no, line_key(signs[kind] + text)))
+                if kind == "add":
+                    append(DiffLine(path, kind, None, new, "+" + "".join(text.split())))
+                    new += 1
+                elif kind == "del":
+                    append(DiffLine(path, kind, old, None, "-" + "".join(text.split())))
+                    old += 1
+                elif kind == "ctx":
+                    # as line_key(" " + text): a context line's key keeps no sign
+                    append(DiffLine(path, kind, old, new, " " + "".join(text.split())))
+                    old += 1
+                    new += 1
     positions: dict[str, list[int]] = {}
     for i, line in enumerate(lines):
         positions.setdefault(line.key, []).append(i)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from reviews.trailers import KNOWN_KINDS
 
@@ -46,8 +47,9 @@ _PING_RE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class QuotedLine:
+class QuotedLine(NamedTuple):
+    """One quoted line (a named tuple: a reply quoting a patch has hundreds)."""
+
     depth: int  # how many ">" (1 for a quote of the mail replied to; 0 for a cut)
     text: str  # the line without its quote markers
 
