@@ -1,11 +1,25 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Whose turn (issue 17): stored on patches and series, with the cues of each reply.
 
-Rows that exist before this migration hold the defaults until
-``manage.py reparse`` (or the next change to each patch) computes them.
+Existing rows are filled here by the same code ingest and reparse run.
 """
 
-from django.db import migrations, models
+from django.db import connection, migrations, models
+
+
+def fill_turns(apps, schema_editor):
+    # The pure rules and plain SQL: what ingest and reparse run too.
+    from reviews.turnstore import refresh_threads
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT m.thread_id FROM reviews_patch p "
+            "JOIN archive_message m ON m.id = p.message_id "
+            "WHERE m.thread_id IS NOT NULL ORDER BY 1"
+        )
+        threads = [row[0] for row in cursor.fetchall()]
+    for start in range(0, len(threads), 2000):
+        refresh_threads(threads[start : start + 2000], again=True)
 
 
 class Migration(migrations.Migration):
@@ -159,4 +173,5 @@ class Migration(migrations.Migration):
             model_name="series",
             index=models.Index(fields=["project", "turn", "waiting_since"], name="series_turn"),
         ),
+        migrations.RunPython(fill_turns, migrations.RunPython.noop),
     ]
