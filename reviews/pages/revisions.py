@@ -9,8 +9,11 @@ only for the patches the first two pairing passes leave unpaired.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from django.core.cache import cache
 
 from reviews import links
 from reviews.models import Patch, Series
@@ -26,6 +29,11 @@ __all__ = [
     "patch_links",
     "series_links",
 ]
+
+
+# Bump when reviews.pairing pairs differently.
+PAIRS_VERSION = 1
+PAIRS_TIMEOUT = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -110,10 +118,24 @@ def load_diffs(ids: Iterable[int]) -> dict[int, str]:
 
 
 def pair_fully(old: Sequence[RevisionPatch], new: Sequence[RevisionPatch]) -> tuple[Pair, ...]:
-    """Pairs of two revisions; diffs read (one query) only when patches stay unpaired."""
+    """Pairs of two revisions; diffs read (one query) only when patches stay unpaired.
+
+    Cached under what pairing reads of both sides (each patch's id, patch-id
+    and title; a diff never changes under its id), so the key changes exactly
+    when the answer can: a patch arriving late, or a rebuild that reads a
+    patch differently. Nothing else, no change stamp, can make it stale.
+    """
+    what = repr([(p.id, p.patchid, p.title) for p in (*old, *new)] + [len(old)])
+    key = f"tw:pairs:{PAIRS_VERSION}:{hashlib.blake2b(what.encode(), digest_size=12).hexdigest()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
     pairs = pair_revisions(old, new)
     lonely = _unpaired(pairs)
-    return pair_revisions(old, new, load_diffs(lonely)) if lonely else pairs
+    if lonely:
+        pairs = pair_revisions(old, new, load_diffs(lonely))
+    cache.set(key, pairs, PAIRS_TIMEOUT)
+    return pairs
 
 
 def _pairs_with(line: Lineage, patch_id: int, series_id: int) -> dict[int, tuple[Pair, ...]]:

@@ -129,3 +129,26 @@ def test_patch_and_series_pages_with_revisions_have_fixed_query_counts(
     # diffs of the patches left unpaired (v1's debug prints, v2's wakeup)
     with django_assert_max_num_queries(7):
         assert client.get(f"{BASE}/series/{v2}/").status_code == 200
+
+
+def test_pairing_is_cached_until_what_it_reads_of_either_revision_changes(posted, monkeypatch):
+    import dataclasses
+
+    from reviews.models import Series
+    from reviews.pages import revisions as rev
+
+    series = Series.objects.get(id=_series_id("demo-v2-0@example.org"))
+    line = rev.lineage(series.revisions())
+    old, new = line.patches[line.previous(series.id).id], line.patches[series.id]
+    first = rev.pair_fully(old, new)
+    assert [p.kind.value for p in first]  # paired once, for real
+
+    def no_pairing(*args, **kwargs):
+        raise AssertionError("paired again")
+
+    monkeypatch.setattr(rev, "pair_revisions", no_pairing)
+    assert rev.pair_fully(old, new) == first  # the series page of v2 again: from the cache
+    # A rebuild reading v2's first patch differently (another patch-id) pairs again.
+    changed = (dataclasses.replace(new[0], patchid="0" * 40), *new[1:])
+    with pytest.raises(AssertionError, match="paired again"):
+        rev.pair_fully(old, changed)
