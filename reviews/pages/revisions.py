@@ -10,8 +10,9 @@ only for the patches the first two pairing passes leave unpaired.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 from django.core.cache import cache
 
@@ -30,6 +31,8 @@ __all__ = [
     "series_links",
 ]
 
+
+T = TypeVar("T")
 
 # Bump when reviews.pairing pairs differently.
 PAIRS_VERSION = 1
@@ -125,29 +128,47 @@ def pair_fully(old: Sequence[RevisionPatch], new: Sequence[RevisionPatch]) -> tu
     when the answer can: a patch arriving late, or a rebuild that reads a
     patch differently. Nothing else, no change stamp, can make it stale.
     """
-    what = repr([(p.id, p.patchid, p.title) for p in (*old, *new)] + [len(old)])
+
+    def pair() -> tuple[Pair, ...]:
+        pairs = pair_revisions(old, new)
+        lonely = _unpaired(pairs)
+        return pair_revisions(old, new, load_diffs(lonely)) if lonely else pairs
+
+    return _cached(_read_by_pairing([old, new]), pair)
+
+
+def _read_by_pairing(sides: Iterable[Sequence[RevisionPatch]]) -> str:
+    """What pairing reads of each side, as text for a cache key."""
+    return repr([[(p.id, p.patchid, p.title) for p in side] for side in sides])
+
+
+def _cached(what: str, compute: Callable[[], T]) -> T:
     key = f"tw:pairs:{PAIRS_VERSION}:{hashlib.blake2b(what.encode(), digest_size=12).hexdigest()}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    pairs = pair_revisions(old, new)
-    lonely = _unpaired(pairs)
-    if lonely:
-        pairs = pair_revisions(old, new, load_diffs(lonely))
-    cache.set(key, pairs, PAIRS_TIMEOUT)
-    return pairs
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, PAIRS_TIMEOUT)
+    return cast(T, found)
 
 
 def _pairs_with(line: Lineage, patch_id: int, series_id: int) -> dict[int, tuple[Pair, ...]]:
-    """Each revision paired with ``series_id``; diffs read only where ``patch_id`` is alone."""
+    """Each revision paired with ``series_id``; diffs read only where ``patch_id`` is alone.
+
+    Cached like ``pair_fully``, under what pairing reads of the whole lineage.
+    """
     own = line.patches.get(series_id, ())
-    pairs = {s.id: pair_revisions(line.patches[s.id], own) for s in line.revisions}
-    lonely = [s for s, ps in pairs.items() if s != series_id and partner(ps, patch_id) is None]
-    if lonely:
-        diffs = load_diffs(set().union(*(_unpaired(pairs[s]) for s in lonely)) | {patch_id})
-        for s in lonely:
-            pairs[s] = pair_revisions(line.patches[s], own, diffs)
-    return pairs
+
+    def pair() -> dict[int, tuple[Pair, ...]]:
+        pairs = {s.id: pair_revisions(line.patches[s.id], own) for s in line.revisions}
+        lonely = [s for s, ps in pairs.items() if s != series_id and partner(ps, patch_id) is None]
+        if lonely:
+            diffs = load_diffs(set().union(*(_unpaired(pairs[s]) for s in lonely)) | {patch_id})
+            for s in lonely:
+                pairs[s] = pair_revisions(line.patches[s], own, diffs)
+        return pairs
+
+    sides = [line.patches.get(s.id, ()) for s in line.revisions]
+    return _cached(f"{patch_id}:{series_id}:{_read_by_pairing(sides)}", pair)
 
 
 def patch_links(line: Lineage, patch_id: int, series_id: int, link_name: str) -> list[RevisionLink]:

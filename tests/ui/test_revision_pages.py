@@ -152,3 +152,26 @@ def test_pairing_is_cached_until_what_it_reads_of_either_revision_changes(posted
     changed = (dataclasses.replace(new[0], patchid="0" * 40), *new[1:])
     with pytest.raises(AssertionError, match="paired again"):
         rev.pair_fully(old, changed)
+
+
+def test_a_patch_pages_revision_links_survive_new_mail_without_pairing_again(
+    client, posted, monkeypatch, ingest_file, tmp_path
+):
+    from reviews.pages import revisions as rev
+
+    first = client.get(f"{BASE}/patch/{V2_ALARM}/").content.decode()
+
+    def no_pairing(*args, **kwargs):
+        raise AssertionError("paired again")
+
+    monkeypatch.setattr(rev, "pair_revisions", no_pairing)
+    # New mail elsewhere moves the change stamp: the page is built again, not its pairing.
+    other = tmp_path / "other.mbox"
+    other.write_text(
+        "From x@example.org Mon Jan  1 00:00:00 2024\nFrom: X <x@example.org>\n"
+        "To: linux-rtc@vger.kernel.org\nSubject: unrelated\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n"
+        "Message-ID: <unrelated@example.org>\nList-Id: <linux-rtc.vger.kernel.org>\n\nhello\n"
+    )
+    ingest_file(other)
+    again = client.get(f"{BASE}/patch/{V2_ALARM}/").content.decode()
+    assert 'class="changes-since"' in first and 'class="changes-since"' in again
