@@ -56,3 +56,16 @@
   });
   document.querySelectorAll("section.discussion").forEach(setUpQuoteToggle);
 })();
+
+// Phones: blocks marked "filters-fold" (the patch list's filters) start folded,
+// so the first screen shows patches; wider screens always show them open.
+(function () {
+  var narrow = window.matchMedia("(max-width: 700px)");
+  var sync = function () {
+    document.querySelectorAll("details.filters-fold").forEach(function (d) {
+      d.open = !narrow.matches;
+    });
+  };
+  sync();
+  narrow.addEventListener("change", sync);
+})();

@@ -117,6 +117,7 @@ def _archive_fetches(h: Hostile) -> Iterator[Fetch]:
     yield Fetch(f"/{name}/?q=alert", HTML)
     yield Fetch(f"/{name}/?{urlencode({'q': 's:script', 'x': 'm'})}", GZIP, method="post")
     yield Fetch(f"/search/?{urlencode({'q': SEARCH})}", REDIRECT)
+    yield Fetch("/favicon.ico", REDIRECT)
     yield Fetch(f"/{name}/new.atom", XML)
     yield Fetch("/all/new.atom", XML)
     for message in h.messages:

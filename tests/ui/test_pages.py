@@ -14,7 +14,7 @@ XSS = "<script>alert(1)</script>"
 def test_home_lists_projects_with_counts(client, seed):
     html = client.get("/").content.decode()
     assert 'href="/project/linux-mm/list/"' in html
-    assert '<td class="num">13</td>' in html  # messages
+    assert '<td class="num" data-label="Messages">13</td>' in html
 
 
 def test_patch_list_defaults_to_action_required(client, seed):
