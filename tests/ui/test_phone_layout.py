@@ -144,3 +144,17 @@ def test_wide_screens_show_the_filters_open(pages, live_server, browser) -> None
     assert page.locator("form.filters select[name=state]").is_visible()
     assert not page.locator("details.filters-fold > summary").is_visible()
     assert errors == []
+
+
+def test_admin_pages_ask_for_nothing_that_is_missing(pages, live_server, browser) -> None:
+    """The admin names our icon; nothing it loads (icon included) answers 404."""
+    errors: list[str] = []
+    page = new_page(browser, errors, width=PHONE)
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    page.goto(live_server.url + "/admin/login/")
+    page.wait_for_load_state("networkidle")
+    icon = page.evaluate("document.querySelector('link[rel=icon]').href")
+    assert icon.endswith("/static/favicon.svg")
+    assert page.request.get(live_server.url + "/favicon.ico").status == 200  # via the redirect
+    assert failed == [] and errors == []
