@@ -6,7 +6,9 @@ reply bodies and patch diffs it needs and writes ``Comment.anchors``. A
 reply's body and its patch's diff never change once stored, so the anchors
 are computed when the comment is made (``reviews.derived.refresh_comments``)
 and again only by a rebuild (``reviews.rebuild``), which may parse diffs
-differently. Pages and the API read the stored rows and anchor nothing.
+differently. Pages and the API read the stored rows and anchor nothing;
+after a change to how ``reviews.anchors`` places answers, ``manage.py
+reparse`` stores every reply's anchors again.
 """
 
 from __future__ import annotations
