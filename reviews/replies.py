@@ -11,6 +11,7 @@ a person would make at a glance, not an understanding of the text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import IntFlag
 
 from reviews.quotes import reply_parts
@@ -29,11 +30,15 @@ class Cue(IntFlag):
     PROMISE = 8  # "I'll send a v2", "will fix"
     QUESTION = 16  # a question mark in what the sender wrote
     REQUEST = 32  # "please", "should", "could you", "instead", ...
-    ANSWER = 64  # the sender wrote something under a quote of the mail
+    # The sender wrote something under a quote of the mail; read only when
+    # none of the cues above is there (they decide without it).
+    ANSWER = 64
 
 
 _APPROVING = frozenset({"Reviewed-by", "Acked-by", "Tested-by", "Reviewed-and-tested-by",
                         "Acked-and-tested-by", "Tested-and-acked-by"})  # fmt: skip
+# Cues that settle what a reviewer's reply means, ANSWER or not.
+_DECISIVE = Cue.APPROVAL | Cue.NAK | Cue.APPLIED | Cue.QUESTION | Cue.REQUEST
 _QUOTED_RE = re.compile(r"^[ \t]{0,2}>")
 _ATTRIBUTION_RE = re.compile(r"(?:wrote|writes|said)\s*:\s*$", re.IGNORECASE)
 _TRAILER_LINE_RE = re.compile(r"^\s*[A-Za-z][A-Za-z-]*-by:\s", re.IGNORECASE)
@@ -67,7 +72,7 @@ def _own_lines(body: str) -> list[str]:
     for line in body.replace("\r\n", "\n").split("\n"):
         if line in _SIGNATURE or line.rstrip() == "--":
             break
-        if _QUOTED_RE.match(line) or _ATTRIBUTION_RE.search(line):
+        if _QUOTED_RE.match(line) or (line.rstrip().endswith(":") and _ATTRIBUTION_RE.search(line)):
             continue
         if _TRAILER_LINE_RE.match(line):
             continue
@@ -75,10 +80,16 @@ def _own_lines(body: str) -> list[str]:
     return own
 
 
-def read_reply(body: str) -> Cue:
-    """The cues of one reply's body (see ``docs/review-turns.md`` for each rule)."""
+def read_reply(body: str, trailer_kinds: Iterable[str] | None = None) -> Cue:
+    """The cues of one reply's body (see ``docs/review-turns.md`` for each rule).
+
+    ``trailer_kinds``: the kinds of the trailers found in it, when they are
+    already known (ingest stores them); else they are read from ``body``.
+    """
     cues = Cue.NONE
-    kinds = {t.kind for t in extract_trailers(body, from_reply=True)}
+    if trailer_kinds is None:
+        trailer_kinds = (t.kind for t in extract_trailers(body, from_reply=True))
+    kinds = set(trailer_kinds)
     if kinds & _APPROVING:
         cues |= Cue.APPROVAL
     own = "\n".join(_own_lines(body))
@@ -93,6 +104,11 @@ def read_reply(body: str) -> Cue:
         cues |= Cue.QUESTION
     if _REQUEST_RE.search(text):
         cues |= Cue.REQUEST
-    if any(part.answer for part in reply_parts(body)):
+    # Costlier to read, and only needed when nothing above decides (see the rules).
+    if not cues & _DECISIVE and len(own) < len(body) and _answers_a_quote(body):
         cues |= Cue.ANSWER
     return cues
+
+
+def _answers_a_quote(body: str) -> bool:
+    return any(part.answer for part in reply_parts(body))

@@ -23,10 +23,14 @@ __all__ = ["read_cues", "refresh_patches", "refresh_series", "refresh_threads"]
 
 _CHUNK = 5000
 
-# Replies whose cues are still unread (or all, when read ``again``).
+# Replies whose cues are still unread (or all, when read ``again``), with the
+# kinds of the trailers ingest found in them.
 _UNREAD_SQL = """
-SELECT DISTINCT m.id, m.body FROM reviews_comment c JOIN archive_message m ON m.id = c.message_id
-WHERE m.thread_id = ANY(%(threads)s) AND (c.cues IS NULL OR %(again)s)
+SELECT m.id, m.body, coalesce(
+    (SELECT array_agg(t.kind) FROM reviews_trailer t WHERE t.message_id = m.id), '{}')
+FROM archive_message m WHERE m.id IN (
+    SELECT c.message_id FROM reviews_comment c JOIN archive_message cm ON cm.id = c.message_id
+    WHERE cm.thread_id = ANY(%(threads)s) AND (c.cues IS NULL OR %(again)s))
 """
 
 _CUES_SQL = """
@@ -41,7 +45,7 @@ def read_cues(thread_ids: Sequence[int], *, again: bool = False) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(_UNREAD_SQL, {"threads": list(thread_ids), "again": again})
-        read = [(mid, int(read_reply(body or ""))) for mid, body in cursor.fetchall()]
+        read = [(mid, int(read_reply(body or "", kinds))) for mid, body, kinds in cursor.fetchall()]
         if read:
             cursor.execute(_CUES_SQL, [[r[0] for r in read], [r[1] for r in read]])
 

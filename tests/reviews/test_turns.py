@@ -18,8 +18,12 @@ DAY = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     ("body", "has", "lacks"),
     [
         ("> +int b = 2;\n\nReviewed-by: R <r@x.org>\n", Cue.APPROVAL, Cue.QUESTION),
-        ("On Mon, S wrote:\n> +int b;\n\nWhy not 3?\n", Cue.QUESTION | Cue.ANSWER, Cue.APPROVAL),
-        ("> +int b;\n\nThis needs a comment.\n", Cue.ANSWER | Cue.REQUEST, Cue.QUESTION),
+        ("On Mon, S wrote:\n> +int b;\n\nWhy not 3?\n", Cue.QUESTION, Cue.APPROVAL),
+        ("> +int b;\n\nThis needs a comment.\n", Cue.REQUEST, Cue.QUESTION),
+        # an answer under a quote, in words no other rule knows
+        ("On Mon, S wrote:\n> +int b;\n\nThe old value was fine.\n", Cue.ANSWER, Cue.QUESTION),
+        # a closing under a quote answers nothing
+        ("> +int b;\n\nThanks,\nRita\n", Cue.NONE, Cue.ANSWER),
         ("Applied, thanks!\n", Cue.APPLIED, Cue.REQUEST),
         ("Thanks, applied to rtc-next.\n", Cue.APPLIED, Cue.QUESTION),
         ("> x\n\nNAK, this is ABI.\n", Cue.NAK, Cue.APPROVAL),
