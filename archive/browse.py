@@ -51,6 +51,20 @@ def get_message(mlist: MailingList | None, msgid: str) -> Message:
         .defer(*_UNSHOWN, *(f"parent__{name}" for name in (*_UNSHOWN, "body", "to", "cc")))
         .annotate(list_names=_list_names())
     )
+    return _one(qs, mlist, msgid)
+
+
+def locate_message(mlist: MailingList | None, msgid: str) -> Message:
+    """A real message by Message-ID with its thread, and nothing else of it loaded.
+
+    For the routes that only need to know which thread (or raw mail) a URL
+    names: the body and addresses of a long message are not read for them.
+    """
+    qs = Message.objects.real().select_related("thread").only("id", "msgid", "subject", "thread")
+    return _one(qs, mlist, msgid)
+
+
+def _one(qs: QuerySet[Message], mlist: MailingList | None, msgid: str) -> Message:
     if mlist is not None:
         qs = qs.filter(lists=mlist)
     message = qs.filter(msgid=msgid.strip().strip("<>")).first()
@@ -115,13 +129,18 @@ class ThreadEntry:
     depth: int
 
 
-def thread_tree(thread_id: int) -> list[ThreadEntry]:
-    """Every message of a thread in reply order, ghosts included (one query)."""
+def thread_tree(thread_id: int, bodies: bool = True) -> list[ThreadEntry]:
+    """Every message of a thread in reply order, ghosts included (one query).
+
+    Without ``bodies`` the bodies and addresses are not read: an outline of a
+    long thread then costs a tenth of the bytes.
+    """
+    unshown = _UNSHOWN if bodies else (*_UNSHOWN, "body", "to", "cc")
     rows = list(
         Message.objects.filter(thread_id=thread_id)
         .select_related("author")
         .order_by("date", "id")
-        .defer(*_UNSHOWN)
+        .defer(*unshown)
     )
     children: dict[int | None, list[Message]] = {}
     ids = {m.id for m in rows}
@@ -142,16 +161,20 @@ def thread_tree(thread_id: int) -> list[ThreadEntry]:
 
 
 def replies_and_thread(message: Message) -> tuple[list[Message], list[ThreadEntry]]:
-    """``replies(message)`` and its thread's tree, cached until the thread changes."""
-    thread = message.thread
-    if thread is None:
+    """The real replies to ``message``, oldest first, and its thread's outline.
+
+    One query: the replies are read off the outline. Nothing is cached here:
+    the message page caches the article built from both, under a key that
+    changes with the thread, so a second cache of these rows would only be
+    written, pickled, for every first view and never read.
+    """
+    if message.thread_id is None:
         return replies(message), []
-    key = thread_cache_key(thread, f"around:{message.pk}")
-    found = cache.get(key)
-    if found is None:
-        found = (replies(message), thread_tree(thread.pk))
-        cache.set(key, found, _CACHE_SECONDS)
-    return found
+    outline = thread_tree(message.thread_id, bodies=False)
+    found = [e.message for e in outline if e.message.parent_id == message.pk]
+    found = [m for m in found if not m.is_ghost]
+    found.sort(key=lambda m: (m.date is None, m.date))
+    return found, outline
 
 
 def thread_messages(thread_id: int) -> list[Message]:
@@ -170,14 +193,24 @@ def thread_cache_key(thread: Thread, kind: str) -> str:
     return f"archive:thread:{RENDER_VERSION}:{thread.pk}:{thread.message_count}:{stamp}:{kind}"
 
 
+# Ids in thread order first, then each raw mail by its key: joined plainly, the
+# planner reads the whole raw-mail table for threads of some fifty messages.
+_THREAD_RAWS_SQL = f"""
+SELECT r.data
+FROM unnest(ARRAY(
+    SELECT id FROM {Message._meta.db_table}
+    WHERE thread_id = %s AND NOT is_ghost ORDER BY date, id
+)) WITH ORDINALITY AS t(id, n)
+JOIN {RawMail._meta.db_table} r ON r.message_id = t.id
+ORDER BY t.n
+"""
+
+
 def thread_mbox_raws(thread_id: int) -> list[bytes]:
     """Raw bytes of every real message of a thread, oldest first (one query)."""
-    rows = (
-        RawMail.objects.filter(message__thread_id=thread_id, message__is_ghost=False)
-        .order_by("message__date", "message_id")
-        .values_list("data", flat=True)
-    )
-    return [bytes(data) for data in rows]
+    with read_connection(RawMail).cursor() as cursor:
+        cursor.execute(_THREAD_RAWS_SQL, [thread_id])
+        return [bytes(row[0]) for row in cursor.fetchall()]
 
 
 def cached_thread_gzip(thread: Thread) -> bytes:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.encoding import escape_uri_path
 
-from archive.browse import ALL, get_message
+from archive.browse import ALL, locate_message
 from archive.models import MailingList, Message
 from archive.msgids import msgid_path
 
@@ -29,8 +29,9 @@ def find_list(request: HttpRequest, list_name: str) -> MailingList | None:
 
 
 def find_message(request: HttpRequest, list_name: str, msgid: str) -> tuple[str, Message]:
+    """The message a URL names, with its thread (see ``browse.locate_message``)."""
     mlist = find_list(request, list_name)
-    return list_name, get_message(mlist, msgid)
+    return list_name, locate_message(mlist, msgid)
 
 
 def message_base(list_name: str, msgid: str) -> str:

@@ -66,15 +66,8 @@ def _message_article(list_name: str, message) -> dict[str, str]:
 
 
 def _thread_overview(list_name: str, message, thread) -> str:
-    """The thread tree, rendered once per thread state: big threads cost most here."""
-    if not thread:
-        return ""
-    key = browse.thread_cache_key(message.thread, f"overview:{list_name}:{message.pk}")
-    html = cache.get(key)
-    if html is None:
-        html = render_thread_overview(list_name, message.pk, thread)
-        cache.set(key, html, 3600)
-    return html
+    """The thread tree; cached only as part of the article, which changes with the thread."""
+    return render_thread_overview(list_name, message.pk, thread) if thread else ""
 
 
 def reply_command(message) -> SafeString:
