@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: install install-test run serve loadtest test fuzz bench lint format stop-db clean-db chromium
+.PHONY: install install-test run serve loadtest test fuzz bench lint format stop-db clean-db chromium public-inbox
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ chromium:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 install-test: $(VENV)/.installed-test chromium
+
+# make bench compares against Debian's public-inbox (tests/bench/anchor.py); without
+# the package (no apt here) that part is skipped, so a failed install is not fatal.
+public-inbox:
+	@command -v public-inbox-httpd >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq public-inbox >/dev/null; } \
+	  || echo "public-inbox not installed: make bench skips the side-by-side part"
 
 run: install
 	$(PY) manage.py migrate --no-input
@@ -66,7 +74,7 @@ test: install-test lint
 fuzz: install-test
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/fuzz -p no:cacheprovider --ds=config.settings.test
 
-bench: install-test
+bench: install-test public-inbox
 	$(PY) -m tests.bench
 
 # ruff, then mypy (what it checks, and how strictly, is in pyproject.toml).

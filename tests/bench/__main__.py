@@ -143,6 +143,14 @@ def main() -> None:
         "pages": pages.measure(),
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
+    # public-inbox side by side over HTTP (issue 18), on the same settled archive.
+    from tests.bench import anchor
+
+    try:
+        results["anchor"] = anchor.measure()
+    except Exception as exc:  # the anchor's failure must not cost the rest of the run
+        print(f"public-inbox part failed: {exc!r}", file=sys.stderr)
+        results["anchor"] = {"skipped": f"it failed: {exc!r:.120}"}
     # After the 17k measurements, so the growth load cannot disturb them.
     results["growth"] = growth_in_child(copies) if copies > 0 else None
     from tests.bench.concurrency import concurrent_ingest

@@ -85,9 +85,10 @@ def render(r: dict[str, Any]) -> str:
                 f"| {row['name']} | {row['n']} | {row['p50']:.1f} | {row['p99']:.1f} "
                 f"| {row['target']} |"
             )
+    doc = Path(__file__).resolve().parents[2] / "docs" / "performance.md"
+    lines += _anchor_lines(r, doc)
     if r.get("concurrency"):
         lines += ["", concurrency_section(r["concurrency"]).rstrip("\n")]
-    doc = Path(__file__).resolve().parents[2] / "docs" / "performance.md"
     if r.get("growth"):
         lines += ["", growth_section(r["growth"], r.get("pages") or [], r["counts"]).rstrip("\n")]
     elif previous := _section(doc, GROWTH_HEADING):
@@ -104,6 +105,17 @@ def render(r: dict[str, Any]) -> str:
     return _with_hand_sections("\n".join(lines) + "\n" + (f"\n{kept}" if kept else ""), doc)
 
 
+def _anchor_lines(r: dict[str, Any], doc: Path) -> list[str]:
+    """public-inbox side by side (tests/bench/anchor.py); a skipped run keeps the last numbers."""
+    from tests.bench import anchor
+
+    result = r.get("anchor")
+    previous = _section(doc, anchor.HEADING)
+    if not result or ("skipped" in result and previous):
+        return ["", previous.rstrip("\n")] if previous else []
+    return ["", anchor.section(result, r["ingest"].seconds).rstrip("\n")]
+
+
 def _with_hand_sections(text: str, doc: Path) -> str:
     """``text`` and, after it, the sections of ``doc`` written by hand, as they are."""
     written = set(re.findall(r"^## .*$", text, re.M))
@@ -116,7 +128,7 @@ def _with_hand_sections(text: str, doc: Path) -> str:
 # Headings this report writes (their numbers change from run to run).
 GENERATED_HEADINGS = (
     "## Ingest", "## What", "## Page and API latency", "## Concurrent ingest", "## Growth",
-    "## Hostile input", "## Load test",
+    "## Hostile input", "## Load test", "## Side by side",
 )  # fmt: skip
 
 
