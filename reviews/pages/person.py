@@ -10,7 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 
-from archive.models import Message, Person
+from archive.models import Person
 from reviews import links
 from reviews.models import Comment, Patch, Trailer
 from reviews.pages.common import REVIEW_KINDS
@@ -56,14 +56,11 @@ def person_identity(person_id: int) -> Person:
 
 def person_page(person: Person, *, patches_page: str | None, given_page: str | None) -> PersonPage:
     """``person`` must be an identity (see :func:`person_identity`)."""
-    people = list(Person.objects.same_person_as(person.id).order_by("email"))
-    ids = [p.id for p in people]
-    mail = dict(
-        Message.objects.filter(author_id__in=ids)
-        .values("author_id")
-        .annotate(n=Count("id"))
-        .values_list("author_id", "n")
+    people = list(
+        Person.objects.same_person_as(person.id).annotate(mail=Count("messages")).order_by("email")
     )
+    ids = [p.id for p in people]
+    mail = {p.id: p.mail for p in people}
     # The shown address first, then the others by how much mail came from them.
     people.sort(key=lambda p: (p.id != person.id, -mail.get(p.id, 0), p.email))
     patches = Patch.objects.filter(submitter_id__in=ids).for_list().order_by("-date", "-id")

@@ -40,6 +40,8 @@ def test_home_and_person_queries(client, make_patches, django_assert_max_num_que
     with django_assert_max_num_queries(1):  # unchanged archive: the stamp only
         assert client.get("/").status_code == 200
     for person in Person.objects.all():
-        # person, patches (+ submitter, delegate, series), trailers, their targets (2)
-        with django_assert_max_num_queries(8):
+        # person, their addresses with mail counts, patches counted and one page
+        # (+ submitter, delegate, series), trailers counted and one page, their
+        # targets (2)
+        with django_assert_max_num_queries(11):
             assert client.get(f"/person/{person.id}/").status_code == 200
