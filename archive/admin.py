@@ -85,7 +85,10 @@ class PersonAdmin(admin.ModelAdmin):
 
     @admin.action(description="Unmerge the selected people")
     def unmerge(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = people.unmerge_people(queryset)
+        selected = list(queryset)
+        count = people.unmerge_people(selected)
+        for person in selected:
+            self.log_change(request, person, "Unmerged.")
         self.message_user(request, f"{count} address(es) now stand alone.", messages.SUCCESS)
 
     def _merge(self, request: HttpRequest, queryset: QuerySet, *, force: bool) -> None:
@@ -98,6 +101,9 @@ class PersonAdmin(admin.ModelAdmin):
         if result.merged:
             merged = ", ".join(p.email for p in result.merged)
             self.message_user(request, f"Merged {merged} into {target}.", messages.SUCCESS)
+        # Who merged what, in each address's admin history.
+        for person in result.merged:
+            self.log_change(request, person, f"Merged into {target.email}.")
         for _, why in result.refused:
             self.message_user(request, f"Not merged: {why}.", messages.WARNING)
 

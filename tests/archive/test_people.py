@@ -216,6 +216,9 @@ def test_admin_merges_and_unmerges_through_the_service(rtc, admin_client) -> Non
     assert "Not merged: ab@example.net is named" in text
     assert _person(FREE).canonical_id == _person(BOOTLIN).id
 
+    history = admin_client.get(f"{url}{_person(FREE).id}/history/").content.decode()
+    assert f"Merged into {BOOTLIN}." in history
+
     shared = admin_client.get(url + "?shared=yes").content.decode()
     assert FREE in shared and "other@example.org" not in shared
     page = admin_client.get(f"{url}{_person(BOOTLIN).id}/change/").content.decode()
