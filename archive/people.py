@@ -110,8 +110,9 @@ def apply_mailmap(
 ) -> MailmapReport:
     """Merge what ``entries`` say, in one transaction (all of the file or none of it).
 
-    Addresses the archive has not seen yet get a row now, already merged, so
-    their first mail lands on the right person. Names given in the file
+    Paired addresses the archive has not seen yet get a row now, already
+    merged, so their first mail lands on the right person; a line that only
+    names an address renames it if it has written. Names given in the file
     become the names shown. ``prune`` unmerges addresses an earlier mailmap
     merged that this one no longer mentions.
     """
@@ -125,13 +126,15 @@ def apply_mailmap(
 
 
 def _apply_entry(entry: MailmapEntry, report: MailmapReport, *, force: bool) -> None:
-    target = _person(entry.proper_email, entry.proper_name)
-    if entry.proper_name and target.name != entry.proper_name:
-        Person.objects.filter(pk=target.pk).update(name=entry.proper_name)
-        report.renamed.append(f"{target.email}: {target.name!r} -> {entry.proper_name!r}")
-        target.name = entry.proper_name
     if not entry.merges:
+        # A name for one address: nothing to hold for mail that never came.
+        found = Person.objects.filter(email=entry.proper_email).first()
+        if found is not None and entry.proper_name:
+            _rename(found, entry.proper_name, report)
         return
+    target = _person(entry.proper_email, entry.proper_name)
+    if entry.proper_name:
+        _rename(target, entry.proper_name, report)
     other = _person(entry.commit_email, entry.commit_name)
     if entry.commit_name and not same_name(other.name, entry.commit_name):
         # gitmailmap(5): a line naming the old name maps only mail with that name.
@@ -146,6 +149,13 @@ def _apply_entry(entry: MailmapEntry, report: MailmapReport, *, force: bool) -> 
     )
     report.merged += [f"{p.email} -> {target.email}" for p in result.merged]
     report.refused += [f"line {entry.line}: {why}" for _, why in result.refused]
+
+
+def _rename(person: Person, name: str, report: MailmapReport) -> None:
+    if person.name != name:
+        Person.objects.filter(pk=person.pk).update(name=name[:255])
+        report.renamed.append(f"{person.email}: {person.name!r} -> {name!r}")
+        person.name = name
 
 
 def _person(email: str, name: str) -> Person:

@@ -177,18 +177,23 @@ def test_mailmap_command_dry_run_names_prune_and_errors(rtc, tmp_path, settings)
 
 
 def test_mailmap_proper_name_renames_and_old_name_must_match(rtc, tmp_path) -> None:
+    from archive.models import Person
+
     mailmap = tmp_path / "names.mailmap"
     mailmap.write_text(
         f"Other Dev <other@example.org>\n"
+        f"Never Seen <never@example.org>\n"
         f"Alexandre Belloni <{BOOTLIN}> A. Belloni <ab@example.net>\n"
         f"Alexandre Belloni <{BOOTLIN}> Someone Else <{FREE}>\n"
     )
     out, err = _mailmap(str(mailmap))
     assert _person("other@example.org").name == "Other Dev"
     assert "named    other@example.org: 'Other Developer' -> 'Other Dev'" in out
+    # A name for an address that never wrote makes no person.
+    assert not Person.objects.filter(email="never@example.org").exists()
     # The line names the old name: that is the file saying the names belong together.
     assert _person("ab@example.net").canonical_id == _person(BOOTLIN).id
-    assert f"line 3: {FREE} is 'Alexandre Belloni' here, not 'Someone Else'" in err
+    assert f"line 4: {FREE} is 'Alexandre Belloni' here, not 'Someone Else'" in err
     assert _person(FREE).canonical_id is None
 
 
