@@ -87,11 +87,12 @@ def changed_lines(diff: str) -> Counter[str]:
     """The added and removed lines of a diff, each with its sign, spaces collapsed."""
     found: Counter[str] = Counter()
     for line in diff.splitlines():
-        if line[:1] not in ("+", "-") or line.startswith(("+++ ", "--- ")):
+        sign = line[:1]
+        if (sign != "+" and sign != "-") or line.startswith(("+++ ", "--- ")):
             continue
-        text = _SPACE_RE.sub(" ", line[1:]).strip()
+        text = " ".join(line[1:].split())
         if text:
-            found[line[0] + text] += 1
+            found[sign + text] += 1
     return found
 
 
@@ -142,11 +143,12 @@ def _exact(commit: Commit, by_patchid: Mapping[str, Sequence[Candidate]]) -> Mat
 
 def _edited(commit: Commit, candidates: Sequence[Candidate]) -> Match | None:
     subject = normalise_subject(commit.subject)
-    lines = changed_lines(commit.diff)
+    lines: Counter[str] | None = None  # read only when some candidate has the subject
     best: tuple[float, datetime, int] | None = None
     for candidate in candidates:
         if normalise_subject(candidate.title) != subject or not _in_window(commit, candidate):
             continue
+        lines = changed_lines(commit.diff) if lines is None else lines
         score = similarity(candidate.lines, lines)
         # A commit holding all of the patch and more (another folded in) is it too.
         carried = _containment(candidate.lines, lines) >= SQUASH_CONTAINMENT

@@ -28,6 +28,7 @@ from reviews.models import (
     LandingMeaning,
     Patch,
     Project,
+    State,
     StateOrigin,
 )
 from reviews.services import events
@@ -113,14 +114,17 @@ def record_landings(
         .order_by("id")
     )
     history = []
+    accepted = state(ACCEPTED)
     for patch in patches:
-        history += _land(patch, first[patch.id], branch, summary)
+        history += _land(patch, first[patch.id], branch, accepted, summary)
     events.record(history)
     events.touch()  # the lineage shown on pages changed even when no state did
     return summary
 
 
-def _land(patch: Patch, match: Match, branch: GitBranch, summary: LandingSummary) -> list[Any]:
+def _land(
+    patch: Patch, match: Match, branch: GitBranch, accepted: State, summary: LandingSummary
+) -> list[Any]:
     """Set ``patch``'s commit_ref and state for ``match``; its Events."""
     about: dict[str, Any] = {"commit": match.commit, "branch": branch.name, "match": match.how}
     history, fields = [], []
@@ -136,7 +140,6 @@ def _land(patch: Patch, match: Match, branch: GitBranch, summary: LandingSummary
         if by_person and not patch.project.landing_overrides_person:
             summary.kept_by_person.append(patch.id)
         else:
-            accepted = state(ACCEPTED)
             history.append(_event(patch, EventCategory.PATCH_STATE_CHANGED,
                                   previous_state=patch.state.slug, current_state=ACCEPTED,
                                   reason=f"landed in {branch.name} as {match.commit[:12]}",

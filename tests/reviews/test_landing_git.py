@@ -227,3 +227,27 @@ def test_the_admin_configures_trees_and_their_branches(project, client, tmp_path
     branch = GitBranch.objects.select_related("tree").get()
     assert (branch.tree.project, branch.name, branch.means) == (project, "rtc-next", "next")
     assert client.get(f"/admin/reviews/project/{project.id}/change/").status_code == 200
+
+
+def test_an_author_writing_from_another_address_is_found_through_the_mailmap(
+    project, tmp_path
+) -> None:
+    def edited_by_corp_address(tree: MaintainerTree) -> str:
+        tree.am(A3)
+        tree.edit(RTC, "range_max = 0xffffffff;", "range_max = U32_MAX;")
+        return tree.amend("-a", "--author=Alice Coder <alice@corp.example>")
+
+    plain = MaintainerTree(tmp_path / "plain")
+    edited_by_corp_address(plain)
+    follow(project, plain, "main", "accepted")
+    track(project)
+    assert not Landing.objects.exists()  # an edited patch from a stranger's address
+
+    mapped = MaintainerTree(tmp_path / "mapped")
+    (mapped.path / ".mailmap").write_text("Alice Coder <alice@example.org> <alice@corp.example>\n")
+    mapped.commit_all("Add a mailmap")
+    commit = edited_by_corp_address(mapped)
+    follow(project, mapped, "main", "accepted")
+    track(project)
+    assert list(Landing.objects.values_list("patch", "commit", "how")) == [
+        (patch(A3).id, commit, "edited")]  # fmt: skip
