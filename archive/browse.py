@@ -25,7 +25,7 @@ PAGE_SIZE = 50
 COUNT_LIMIT = 1_000  # past this, result counts say "more than" (counting is the slow part)
 _CACHE_SECONDS = 3600
 # Bump when cached pages change (templates/archive, archive/views/render.py).
-RENDER_VERSION = 2
+RENDER_VERSION = 3
 # Results pages are keyed on the archive's stamp; the timeout bounds what a
 # rebuilt search index (same messages, new vectors) could leave stale.
 _SEARCH_CACHE_SECONDS = 600
@@ -73,18 +73,22 @@ def _one(qs: QuerySet[Message], mlist: MailingList | None, msgid: str) -> Messag
     return message
 
 
-def message_page_key(mlist: MailingList | None, msgid: str) -> str:
-    """A cache key for a message's page that changes with its thread and its lists.
+def message_page_key(list_name: str, msgid: str) -> tuple[str, int] | None:
+    """A cache key for a message's page that changes with its thread and its lists,
+    and the message's id; None when no such message is in the list named so.
 
-    One short SQL round trip, no ORM compilation: the rendered article is then
-    served from the cache (raises Http404 when no such message is in the list).
+    One short SQL round trip, no ORM compilation, the list found by its name in
+    the same statement: the rendered article is then served from the cache.
     """
     where_list = ""
     params: list[object] = [msgid.strip().strip("<>")]
-    if mlist is not None:
-        where_list = f"AND EXISTS (SELECT 1 FROM {MessageList._meta.db_table} l "
-        where_list += "WHERE l.message_id = m.id AND l.mailing_list_id = %s)"
-        params.append(mlist.pk)
+    if list_name != ALL:
+        where_list = (
+            f"AND EXISTS (SELECT 1 FROM {MessageList._meta.db_table} l "
+            f"JOIN {MailingList._meta.db_table} ml ON ml.id = l.mailing_list_id "
+            "WHERE l.message_id = m.id AND ml.name = %s)"
+        )
+        params.append(list_name)
     db = read_connection(Message)
     with db.cursor() as cursor:
         cursor.execute(
@@ -97,10 +101,20 @@ def message_page_key(mlist: MailingList | None, msgid: str) -> str:
         )
         row = cursor.fetchone()
     if row is None:
-        raise Http404("no such message")
-    where = mlist.pk if mlist is not None else ALL
+        return None
     values = ":".join(str(v) for v in row)
-    return f"archive:message:{RENDER_VERSION}:{db.alias}:{where}:{values}"
+    # The list's name, not its id: a list renamed keeps no pages under its old name.
+    return f"archive:message:{RENDER_VERSION}:{db.alias}:{list_name}:{values}", row[0]
+
+
+def message_by_id(pk: int) -> Message:
+    """``get_message`` for a message already found (``message_page_key``)."""
+    qs = (
+        Message.objects.select_related("author", "thread", "parent")
+        .defer(*_UNSHOWN, *(f"parent__{name}" for name in (*_UNSHOWN, "body", "to", "cc")))
+        .annotate(list_names=_list_names())
+    )
+    return qs.get(pk=pk)
 
 
 def message_lists(message: Message) -> list[str]:

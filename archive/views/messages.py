@@ -29,16 +29,20 @@ _CACHE_SECONDS = 3600
 
 @require_safe
 def message_page(request: HttpRequest, list_name: str, msgid: str) -> HttpResponse:
-    try:
-        mlist = find_list(request, list_name)
-    except Elsewhere as redirect:
-        return redirect.response
     # The article depends on the message, its thread and its lists only (never
     # on who is asking), so it is rendered once per thread state and cached.
-    key = browse.message_page_key(mlist, msgid)
+    # Finding the list is part of the key's query: one round trip when cached.
+    found = browse.message_page_key(list_name, msgid)
+    if found is None:
+        try:
+            find_list(request, list_name)  # /<msgid>/ (no such list) is served elsewhere
+        except Elsewhere as redirect:
+            return redirect.response
+        raise Http404("no such message")
+    key, message_id = found
     page = cache.get(key)
     if page is None:
-        page = _message_article(list_name, browse.get_message(mlist, msgid))
+        page = _message_article(list_name, browse.message_by_id(message_id))
         cache.set(key, page, _CACHE_SECONDS)
     # Links to review pages change with a patch's state, not with the mail.
     page = {**page, "article": fill_links(page["article"])}
