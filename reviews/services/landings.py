@@ -130,8 +130,8 @@ def _land(
     history, fields = [], []
     if not patch.commit_ref:
         history.append(
-            _event(patch, EventCategory.PATCH_COMMIT_REF_CHANGED, previous_commit_ref=None,
-                   current_commit_ref=match.commit, **about)
+            _event(patch, EventCategory.PATCH_COMMIT_REF_CHANGED,
+                   previous_commit_ref=patch.commit_ref, current_commit_ref=match.commit, **about)
         )  # fmt: skip
         patch.commit_ref = match.commit
         fields.append("commit_ref")

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 
 from reviews import services
 from reviews.models import Event, GitBranch, Landing, Project, State, StateOrigin
+from reviews.tracking import LOCK_CLASS
 from tests.landingrepo import A1, A2, A3, A4, B1, B2, MBOX, MaintainerTree, follow, patch, track
 
 pytestmark = pytest.mark.django_db
@@ -251,3 +252,19 @@ def test_an_author_writing_from_another_address_is_found_through_the_mailmap(
     track(project)
     assert list(Landing.objects.values_list("patch", "commit", "how")) == [
         (patch(A3).id, commit, "edited")]  # fmt: skip
+
+
+def test_a_branch_another_run_is_reading_is_skipped_then_read(project, tmp_path) -> None:
+    import psycopg
+    from django.db import connection
+
+    tree = MaintainerTree(tmp_path)
+    tree.am(A1)
+    follow(project, tree, "main", "accepted")
+    branch = GitBranch.objects.get()
+    params = connection.get_connection_params()
+    with psycopg.connect(**params, autocommit=True) as other:  # a second track-git, mid-run
+        other.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_CLASS, branch.id])
+        assert "skipped, another track-git is reading this branch" in track(project)
+        assert not Landing.objects.exists()
+    assert "1 landings (1 exact)" in track(project)
