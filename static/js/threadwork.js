@@ -57,12 +57,13 @@
   document.querySelectorAll("section.discussion").forEach(setUpQuoteToggle);
 })();
 
-// Phones: blocks marked "filters-fold" (the patch list's filters) start folded,
-// so the first screen shows patches; wider screens always show them open.
+// Phones: blocks marked "fold-on-phone" (the patch list's filters and bulk
+// actions) start folded, so the first screen shows patches; wider screens
+// always show them open.
 (function () {
   var narrow = window.matchMedia("(max-width: 700px)");
   var sync = function () {
-    document.querySelectorAll("details.filters-fold").forEach(function (d) {
+    document.querySelectorAll("details.fold-on-phone").forEach(function (d) {
       d.open = !narrow.matches;
     });
   };

@@ -102,7 +102,7 @@ def test_phone_folds_what_would_fill_the_first_screen(pages, live_server, browse
 
     # The patch list: the filters fold behind one line; the first patch is on screen.
     page.goto(live_server.url + "/project/linux-mm/list/?state=*")
-    fold = page.locator("details.filters-fold")
+    fold = page.locator("details.fold-on-phone")
     assert fold.get_attribute("open") is None
     assert not page.locator("form.filters select[name=state]").is_visible()
     assert "Any state" in fold.locator("summary").inner_text()
@@ -140,9 +140,9 @@ def test_wide_screens_show_the_filters_open(pages, live_server, browser) -> None
     errors: list[str] = []
     page = new_page(browser, errors, width=1400)
     page.goto(live_server.url + "/project/linux-mm/list/")
-    assert page.locator("details.filters-fold").get_attribute("open") is not None
+    assert page.locator("details.fold-on-phone").get_attribute("open") is not None
     assert page.locator("form.filters select[name=state]").is_visible()
-    assert not page.locator("details.filters-fold > summary").is_visible()
+    assert not page.locator("details.fold-on-phone > summary").is_visible()
     assert errors == []
 
 
@@ -158,3 +158,22 @@ def test_admin_pages_ask_for_nothing_that_is_missing(pages, live_server, browser
     assert icon.endswith("/static/favicon.svg")
     assert page.request.get(live_server.url + "/favicon.ico").status == 200  # via the redirect
     assert failed == [] and errors == []
+
+
+def test_phone_folds_a_maintainers_bulk_actions(pages, live_server, browser) -> None:
+    errors: list[str] = []
+    page = new_page(browser, errors, width=PHONE)
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("input[name=username]", "maint")
+    page.fill("input[name=password]", "pw-maint-123")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    page.goto(live_server.url + "/project/linux-mm/list/?state=*")
+    bulk = page.locator("form.bulk details.fold-on-phone")
+    assert bulk.get_attribute("open") is None
+    assert page.locator("tr.patch-row").first.bounding_box()["y"] < PHONE_HEIGHT
+    shot(page, "phone-patch-list-maintainer")
+    bulk.locator("summary").click()
+    assert page.locator(".bulk-bar select[name=state]").is_visible()
+    assert _width(page) <= PHONE
+    assert errors == []
