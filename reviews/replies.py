@@ -17,7 +17,7 @@ from enum import IntFlag
 from reviews.quotes import reply_parts
 from reviews.trailers import extract_trailers
 
-__all__ = ["Cue", "read_reply"]
+__all__ = ["Cue", "applied_numbers", "read_reply"]
 
 
 class Cue(IntFlag):
@@ -47,15 +47,42 @@ _NAK_RE = re.compile(r"^\s*(?:nack(?:ed)?|nak)(?:-by)?\b", re.IGNORECASE | re.MU
 # A line that starts by saying the patch went in, with nothing after but a
 # branch or a thanks: "Applied, thanks!", "Applied to rtc-next.", "Queued."
 _APPLIED_RE = re.compile(
-    r"^\s*(?:thanks[,!.]?\s+)?(?:i(?:'ve| have)?\s+)?(?:now\s+)?"
-    r"(?:applied|queued|pushed|picked(?: it)? up)"
-    r"(?:[ \t]+(?:to|for|into|in)\b[^?\n]*|[ \t.,!]*(?:thanks?[^?\n]*|thank you[^?\n]*)?)$",
+    # at the start of a line or of a sentence: "Seems they were lost... Applied, thanks!"
+    r"(?:^|(?<=[.!])[ \t]+)\s*(?:thanks[,!.]?\s+)?(?:i(?:'ve| have)?\s+)?"
+    # "Series applied", "All applied", "Patches 1-3 applied", "Both now queued"
+    r"(?:(?:the )?(?:whole )?(?:series|all|both|patch(?:es)?(?: [\d, &and-]+)?)\s+)?"
+    # "Squashed and applied", "Fixed up and applied"
+    r"(?:(?:squashed|quashed|folded|fixed(?: it)? up|tweaked|reworded|rebased)(?: it)? and )?"
+    r"(?:now\s+)?(?:applied|queued(?: up)?|pushed|picked(?: it)? up)"
+    # "Applied all patches in this series except ...", "Applied the series to ..."
+    r"(?:[ \t]+(?:it|them|both|all(?: patches)?|the (?:whole )?series|this series|"
+    r"(?:patch(?:es)? )?\d[\d, &and-]*)"
+    r"(?: in this series)?)?"
+    r"(?:[ \t]+(?:to|for|into|in|except)\b[^?\n]*|[ \t.,!]*(?:thanks?[^?\n]*|thank you[^?\n]*)?)$",
     re.IGNORECASE | re.MULTILINE,
 )
+# What bots and maintainers' scripts say: "This series was applied to
+# netdev/net-next.git", "The pull request ... has been merged into torvalds/linux.git".
+_MERGED_RE = re.compile(
+    r"\b(?:has been|have been|was|were) (?:applied|merged|pulled|queued) (?:to|into|in)\b",
+    re.IGNORECASE,
+)
+# An answer that only agrees or thanks asks for nothing: "That's fine with me."
+_AGREES_RE = re.compile(
+    r"^(?:(?:yes|yep|ok|okay|sure|agreed|right|indeed|definitely|great|good|nice|fine|lgtm|thanks?|"
+    r"thank you|sounds (?:good|fine|right)|works for me|fine (?:with|by) me|makes sense|"
+    r"that'?s (?:fine|ok|okay|good|great|right)(?: (?:with|by|to) me)?|"
+    r"looks (?:good|fine|right|ok)(?: to me)?|good (?:idea|point|catch)|"
+    r"(?:that|this) (?:works|makes sense))[\s!.,:)-]*)+$",
+    re.IGNORECASE,
+)
+_GREETING_RE = re.compile(r"^(?:hi|hello|hey|dear)\b[^\n]*\n?", re.IGNORECASE | re.MULTILINE)
 _PROMISE_RE = re.compile(
     r"\b(?:i'?ll|i will|will|we'?ll|going to)\s+(?:\w+\s+)?"
-    r"(?:send|post|submit|re-?spin|resend|prepare|fix|address|update|rework|do)\b"
-    r"|\b(?:in|for) (?:the )?(?:v\d+|next (?:version|revision|iteration|spin))\b",
+    r"(?:send|post|submit|re-?spin|resend|prepare|fix|address|update|rework|do|drop|change|"
+    r"remove|add|split|rebase|rename|move|use|make)\b"
+    r"|\b(?:in|for) (?:the )?(?:v\d+|next (?:version|revision|iteration|spin))\b"
+    r"|\b(?:is|are) on (?:its|it's|their) way\b",
     re.IGNORECASE,
 )
 _REQUEST_RE = re.compile(
@@ -96,7 +123,7 @@ def read_reply(body: str, trailer_kinds: Iterable[str] | None = None) -> Cue:
     text = _URL_RE.sub(" ", own)
     if _NAK_RE.search(text) or "Nacked-by" in kinds:
         cues |= Cue.NAK
-    if _APPLIED_RE.search(text):
+    if _APPLIED_RE.search(text) or _MERGED_RE.search(text):
         cues |= Cue.APPLIED
     if _PROMISE_RE.search(text):
         cues |= Cue.PROMISE
@@ -111,4 +138,24 @@ def read_reply(body: str, trailer_kinds: Iterable[str] | None = None) -> Cue:
 
 
 def _answers_a_quote(body: str) -> bool:
-    return any(part.answer for part in reply_parts(body))
+    """Whether the sender wrote something under a quote, beyond a greeting and a yes."""
+    for part in reply_parts(body):
+        for answer in part.answer:
+            text = _GREETING_RE.sub("", answer).strip()
+            if text and not _AGREES_RE.match(text):
+                return True
+    return False
+
+
+# b4's thank-you lists what it applied, one "[3/7] subject" line each.
+_LISTED_RE = re.compile(r"^\s*\[(\d+)/\d+\]\s", re.MULTILINE)
+
+
+def applied_numbers(body: str) -> frozenset[int]:
+    """The patch numbers a thank-you lists as applied ("[5/7] rtc: ..."); empty: none listed.
+
+    A reply to a cover letter that says it applied "[5/7]" applied that patch,
+    not the six others.
+    """
+    own = "\n".join(_own_lines(body))
+    return frozenset(int(n) for n in _LISTED_RE.findall(own))

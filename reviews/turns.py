@@ -69,6 +69,8 @@ class Reply:
     date: dt.datetime | None
     by_submitter: bool
     cues: Cue
+    # The patch numbers it says were applied ("[5/7] ..."); empty: not listed.
+    applied_to: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class PatchFacts:
     state_changed: dt.datetime | None  # the last state change's date, if any
     replies: Sequence[Reply] = ()  # in date order
     approvals: int = 0  # Acked-by + Reviewed-by the patch carries (A/R counts)
+    number: int | None = None  # its place in the series ("3" of [PATCH 3/7])
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ def decide(facts: PatchFacts) -> Turn:
         return settled
     turn = Turn(Whose.MAINTAINER, Reason.NO_REPLY, facts.date)
     for reply in facts.replies:
-        turn = _after(turn, reply)
+        turn = _after(turn, _for_this_patch(reply, facts.number))
         if turn.reason is Reason.APPLIED:
             return turn  # applied stays applied, whatever thanks follow
     if turn.reason in (Reason.NO_REPLY, Reason.DISCUSSED) and facts.approvals:
@@ -119,6 +122,14 @@ def _by_state(facts: PatchFacts) -> Turn | None:
     return None
 
 
+def _for_this_patch(reply: Reply, number: int | None) -> Reply:
+    """A thank-you listing other patches as applied says nothing of this one."""
+    # a patch without a number is "[1/1]" to b4
+    if reply.cues & Cue.APPLIED and reply.applied_to and (number or 1) not in reply.applied_to:
+        return replace(reply, cues=reply.cues & ~Cue.APPLIED)
+    return reply
+
+
 def _after(turn: Turn, reply: Reply) -> Turn:
     """The turn once ``reply`` is read; an unchanged turn keeps its start date."""
     if reply.by_submitter:
@@ -131,6 +142,8 @@ def _after(turn: Turn, reply: Reply) -> Turn:
 
 
 def _submitter_says(turn: Turn, cues: Cue) -> Reason | None:
+    if cues & Cue.APPLIED:
+        return Reason.APPLIED  # a maintainer applying their own patch
     if cues & Cue.PROMISE:
         return Reason.REVISION_EXPECTED
     if turn.whose is Whose.SUBMITTER and turn.reason is not Reason.REVISION_EXPECTED:

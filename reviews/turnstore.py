@@ -16,7 +16,7 @@ from datetime import datetime
 
 from django.db import connection
 
-from reviews.replies import Cue, read_reply
+from reviews.replies import Cue, applied_numbers, read_reply
 from reviews.turns import PatchFacts, Reply, decide
 
 __all__ = ["read_cues", "refresh_patches", "refresh_series", "refresh_threads"]
@@ -76,7 +76,7 @@ def refresh_threads(
 
 _FACTS_SQL = """
 SELECT p.id, p.date, st.slug, st.action_required, p.archived, p.acked + p.reviewed,
-    p.submitter_id, p.series_id, coalesce(s.date, p.date),
+    p.submitter_id, p.series_id, coalesce(s.date, p.date), p.number,
     EXISTS (SELECT 1 FROM reviews_series n WHERE n.previous_id = p.series_id),
     (SELECT max(e.date) FROM reviews_event e
         WHERE e.patch_id = p.id AND e.category = 'patch-state-changed')
@@ -86,12 +86,15 @@ WHERE p.id = ANY(%(ids)s)
 """
 
 # Replies to each patch, and to its series' cover letter (which speak for
-# every patch of the series); ``own`` tells the two apart.
+# every patch of the series); ``own`` tells the two apart. The body only of
+# a reply saying it applied something: which patches it lists.
 _REPLIES_SQL = """
-SELECT cm.patch_id, m.date, m.author_id, coalesce(cm.cues, 0), true FROM reviews_comment cm
+SELECT cm.patch_id, m.date, m.author_id, coalesce(cm.cues, 0), true,
+    CASE WHEN cm.cues & %(applied)s <> 0 THEN m.body END FROM reviews_comment cm
     JOIN archive_message m ON m.id = cm.message_id WHERE cm.patch_id = ANY(%(ids)s)
 UNION ALL
-SELECT p.id, m.date, m.author_id, coalesce(cm.cues, 0), false FROM reviews_patch p
+SELECT p.id, m.date, m.author_id, coalesce(cm.cues, 0), false,
+    CASE WHEN cm.cues & %(applied)s <> 0 THEN m.body END FROM reviews_patch p
     JOIN reviews_cover c ON c.series_id = p.series_id
     JOIN reviews_comment cm ON cm.cover_id = c.id
     JOIN archive_message m ON m.id = cm.message_id
@@ -123,7 +126,7 @@ def _refresh_chunk(ids: list[int]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(_FACTS_SQL, {"ids": ids})
         facts = cursor.fetchall()
-        cursor.execute(_REPLIES_SQL, {"ids": ids})
+        cursor.execute(_REPLIES_SQL, {"ids": ids, "applied": int(Cue.APPLIED)})
         replies: dict[int, list[tuple]] = {}
         for pid, *reply in cursor.fetchall():
             replies.setdefault(pid, []).append(tuple(reply))
@@ -136,7 +139,7 @@ def _refresh_chunk(ids: list[int]) -> None:
 def _row(fact: tuple, replies: list[tuple]) -> tuple:
     """One patch's stored columns, in ``_STORE_SQL``'s order."""
     pid, date, slug, action_required, archived, approvals, submitter, _, series_date = fact[:9]
-    replaced, state_changed = fact[9], fact[10]
+    number, replaced, state_changed = fact[9:12]
     turn = decide(
         PatchFacts(
             date=date,
@@ -146,13 +149,19 @@ def _row(fact: tuple, replies: list[tuple]) -> tuple:
             replaced=replaced,
             state_changed=state_changed,
             replies=[
-                Reply(when, author is not None and author == submitter, Cue(cues))
-                for when, author, cues, _ in replies
+                Reply(
+                    when,
+                    author is not None and author == submitter,
+                    Cue(cues),
+                    applied_numbers(body) if body else frozenset(),
+                )
+                for when, author, cues, _, body in replies
             ],
             approvals=approvals,
+            number=number,
         )
     )
-    others = [when for when, author, _, _ in replies if author != submitter and when is not None]
+    others = [r[0] for r in replies if r[1] != submitter and r[0] is not None]
     moments = [d for d in (date, state_changed, *(r[0] for r in replies)) if d is not None]
     return (
         pid,

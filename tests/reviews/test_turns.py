@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from reviews.replies import Cue, read_reply
+from reviews.replies import Cue, applied_numbers, read_reply
 from reviews.turns import PatchFacts, Reason, Reply, Whose, decide, describe
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "turns"
@@ -26,6 +27,29 @@ DAY = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
         ("> +int b;\n\nThanks,\nRita\n", Cue.NONE, Cue.ANSWER),
         ("Applied, thanks!\n", Cue.APPLIED, Cue.REQUEST),
         ("Thanks, applied to rtc-next.\n", Cue.APPLIED, Cue.QUESTION),
+        ("Series applied.\nRob\n", Cue.APPLIED, Cue.QUESTION),
+        ("All applied, thanks!\n", Cue.APPLIED, Cue.QUESTION),
+        ("Now queued up, thanks.\n", Cue.APPLIED, Cue.QUESTION),
+        ("> x\n\nSeems these got lost... Applied, thanks!\n", Cue.APPLIED, Cue.QUESTION),
+        ("> x\n\nThanks. I will drop it.\n", Cue.PROMISE, Cue.APPLIED),
+        ("> x\n\nI've squashed and applied.\n", Cue.APPLIED, Cue.QUESTION),
+        ("Applied all patches in this series except to kunit.\n", Cue.APPLIED, Cue.QUESTION),
+        # agreeing under a quote asks for nothing
+        ("> Can it go via MFD?\n\nHi,\n\nThat's fine with me.\n", Cue.NONE, Cue.ANSWER),
+        ("> x\n\nSounds good. Thanks!\n", Cue.NONE, Cue.ANSWER),
+        ("> x\n\nHi,\n\nThat's fine with me.\n\nGreetings,\n-- \nSeb\n", Cue.NONE, Cue.ANSWER),
+        ("Applied 2 and 3, thanks!\n\n[2/3] b\n[3/3] c\n", Cue.APPLIED, Cue.QUESTION),
+        ("> x\n\nv13 is on its way.\n", Cue.PROMISE, Cue.APPLIED),
+        (
+            "Hello:\n\nThis series was applied to netdev/net-next.git (main)\n",
+            Cue.APPLIED,
+            Cue.NONE,
+        ),
+        (
+            "The pull request you sent has been merged into torvalds/linux.git:\n",
+            Cue.APPLIED,
+            Cue.NONE,
+        ),
         ("> x\n\nNAK, this is ABI.\n", Cue.NAK, Cue.APPROVAL),
         ("> x\n\nRight, I'll send a v2.\n", Cue.PROMISE, Cue.APPLIED),
         ("Thanks for this!\n", Cue.NONE, Cue.ANSWER | Cue.REQUEST | Cue.QUESTION),
@@ -43,6 +67,17 @@ def test_reply_cues(body, has, lacks):
     cues = read_reply(body)
     assert cues & has == has
     assert not cues & lacks
+
+
+def test_a_thank_you_lists_what_it_applied():
+    body = "> x\n\nApplied, thanks!\n\n[1/3] rtc: one\n      commit: 0123abc\n[3/3] rtc: three\n"
+    assert applied_numbers(body) == {1, 3}
+    assert applied_numbers("Applied, thanks!\n") == frozenset()
+    listed = (2, False, Cue.APPLIED)
+    for number, whose in ((1, Whose.NOBODY), (2, Whose.MAINTAINER), (None, Whose.NOBODY)):
+        facts = _facts(listed, number=number)
+        applied = replace(facts, replies=[replace(facts.replies[0], applied_to=frozenset({1, 3}))])
+        assert decide(applied).whose is whose
 
 
 def _facts(*replies: tuple[int, bool, Cue], **kw) -> PatchFacts:
@@ -72,6 +107,8 @@ def test_rules_follow_the_conversation():
     assert (ping.reason, ping.since) == (Reason.NO_REPLY, DAY)
     # review trailers the patch carries, with nobody replying
     assert decide(_facts(approvals=2)).reason is Reason.REVIEWED
+    # a maintainer applying their own patch
+    assert decide(_facts((2, True, Cue.APPLIED))).reason is Reason.APPLIED
     # applied stays applied, whatever thanks follow
     assert decide(_facts((2, False, Cue.APPLIED), (3, True, Cue.PROMISE))).whose is Whose.NOBODY
 
@@ -121,6 +158,9 @@ SCENARIOS = [
     ("series-mixed", "p2@x", "submitter",
      "A reviewer asked a question, waiting for the submitter 17 days"),
     ("v2-carries-review", "p@x", "nobody", "Decided"),
+    ("applied-in-part", "p1@x", "nobody", "A reply says it was applied"),
+    ("applied-in-part", "p2@x", "maintainer",
+     "Replied to, nothing asked, waiting for the maintainer 15 days"),
     ("v2-carries-review", "v2@x", "maintainer",
      "1 Reviewed-by, waiting for the maintainer 11 days"),
 ]  # fmt: skip
