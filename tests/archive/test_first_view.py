@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The first view of a message page and of a thread download: few round trips,
+the same content as before (issue 18)."""
+
+from __future__ import annotations
+
+import gzip
+import importlib
+import re
+
+import pytest
+from django.apps import apps
+from django.core.cache import cache
+from django.test import Client
+
+from reviews.models import Patch, State
+from tests.conftest import DATA
+
+SERIES = DATA / "series" / "cover-letter-acked.mbox"
+REPLY = b"""From x
+From: Rae <rae@example.org>
+Subject: Re: [PATCH 1/2] lib: foo: first fix
+Date: Wed, 10 Jan 2024 12:00:00 +0000
+Message-ID: <ack-late@example.org>
+In-Reply-To: <ack-1@example.org>
+References: <ack-0@example.org> <ack-1@example.org>
+List-Id: Linux MM <linux-mm.kvack.org>
+
+Looks right.
+"""
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client(HTTP_HOST="127.0.0.1")
+
+
+@pytest.fixture
+def series(ingest_file) -> str:
+    importlib.import_module("reviews.migrations.0002_default_states").add_states(apps, None)
+    ingest_file(SERIES)
+    return "linux-mm"
+
+
+def _replies(html: str) -> list[str]:
+    section = html.split('<section class="pi-related">', 1)[1].split("</section>", 1)[0]
+    if "<p>replies:</p>" not in section:
+        return []
+    section = section.split("<p>replies:</p>", 1)[1]
+    return re.findall(r'href="/[^/]+/([^/]+)/"', section)
+
+
+def test_message_page_cold_and_warm_round_trips(
+    series: str, client: Client, django_assert_max_num_queries
+) -> None:
+    url = f"/{series}/ack-0@example.org/"
+    # The key (list found by name in it), the message, its thread's outline, review links.
+    with django_assert_max_num_queries(4):
+        cold = client.get(url).content.decode()
+    with django_assert_max_num_queries(2):  # the key, the review links
+        warm = client.get(url).content.decode()
+    assert cold == warm
+    # Replies come from the outline, oldest first; the reply to a reply is not one.
+    assert _replies(cold) == ["ack-1@example.org", "ack-2@example.org", "ack-r@example.org"]
+    assert cold.count('<li class="depth-') == 4  # the thread overview
+
+
+def test_message_page_follows_the_thread(
+    series: str, client: Client, ingest_file, tmp_path
+) -> None:
+    url = f"/{series}/ack-1@example.org/"
+    assert _replies(client.get(url).content.decode()) == []
+    (tmp_path / "late.mbox").write_bytes(REPLY)
+    ingest_file(tmp_path / "late.mbox")
+    assert _replies(client.get(url).content.decode()) == ["ack-late@example.org"]
+
+
+def test_message_page_misses(series: str, client: Client) -> None:
+    assert client.get(f"/{series}/nothing@example.org/").status_code == 404
+    assert client.get("/other-list/ack-0@example.org/").status_code in (301, 302)  # not a list
+    assert client.get("/all/ack-0@example.org/").status_code == 200
+
+
+def test_thread_mbox_in_date_order(
+    series: str, client: Client, django_assert_max_num_queries
+) -> None:
+    cache.clear()
+    with django_assert_max_num_queries(3):  # the per-address count, the message, its raw mail
+        response = client.get(f"/{series}/ack-2@example.org/t.mbox.gz")
+    text = gzip.decompress(response.content).decode()
+    ids = re.findall(r"^Message-ID: <([^>]+)>", text, re.M)
+    assert ids == ["ack-0@example.org", "ack-1@example.org", "ack-2@example.org",
+                   "ack-r@example.org"]  # fmt: skip
+
+
+def test_cover_links_its_series_with_each_state_counted(series: str, client: Client) -> None:
+    accepted = State.objects.get(slug="accepted")
+    Patch.objects.filter(message__msgid="ack-2@example.org").update(state=accepted)
+    rows = Patch.objects.filter(series__cover__message__msgid="ack-0@example.org")
+    states = sorted(rows.values_list("state__ordering", "state__name"))
+    assert len(states) == 2 and states[0] != states[1]
+    html = client.get(f"/{series}/ack-0@example.org/").content.decode()
+    found = re.search(r'<p class="pi-review">(.*?)</p>', html, re.S)
+    assert found is not None and "/series/" in found.group(1)
+    state = re.search(r'<span class="pi-state">([^<]+)</span>', found.group(1))
+    assert state is not None
+    # Two patches in two states: each counted, in the states' order.
+    assert state.group(1) == ", ".join(f"1 {name}" for _, name in states)
