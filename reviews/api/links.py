@@ -46,12 +46,18 @@ class Links:
 
     def _names(self, project_id: int) -> tuple[str, str]:
         # Projects are few (one per list): one query per request serves every row.
-        if self._projects is None:
+        if self._projects is None or project_id not in self._projects:
             from reviews.models import Project
 
             rows = Project.objects.values_list("id", "link_name", "mailing_list__name")
             self._projects = {pk: (link, lst) for pk, link, lst in rows}
         return self._projects.get(project_id, ("", ""))
+
+    def remember(self, project_id: int, link_name: str, list_name: str) -> None:
+        """A project the view has already read: its names need no query of their own."""
+        if self._projects is None:
+            self._projects = {}
+        self._projects[project_id] = (link_name, list_name)
 
     def link_name(self, project_id: int) -> str:
         return self._names(project_id)[0]

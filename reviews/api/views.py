@@ -143,9 +143,17 @@ class PatchDetail(ApiView, generics.RetrieveAPIView):
     def get_queryset(self) -> QuerySet:
         return (
             _patches()
-            .select_related("message")
+            .select_related("message", "project__mailing_list")
             .defer(*(f"message__{f}" for f in _BIG_MESSAGE_FIELDS if f != "headers"))
         )
+
+    def get_object(self) -> Any:
+        patch = super().get_object()
+        # Its project's names come with it: the links need no query of all projects.
+        project = patch.project
+        links = self.get_serializer_context()["links"]
+        links.remember(project.id, project.link_name, project.mailing_list.name)
+        return patch
 
     @extend_schema(request=writes.PatchInput, responses=serializers.PatchDetailSerializer)
     def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
