@@ -72,6 +72,9 @@ def measure() -> list[dict]:
     from tests.bench import review
 
     rows += review.measure()  # #16's pages cold and warm, in-process and over HTTP
+    from tests.bench import bulk
+
+    rows += bulk.measure()  # #17: a confirmed change of 1,000 patches and its undo
     return rows
 
 
@@ -221,6 +224,21 @@ def cases() -> list[Case]:
             "patch list, all states, page 3",
             "40 / 100",
             lambda: [f"/project/{link}/list/?state=*&page=3"],
+        ),
+        Case(
+            "events page, filtered or not (#17)",
+            "20 / 60",
+            lambda: [
+                f"/project/{link}/events/?{q}"
+                for q in (
+                    "",
+                    "page=20",
+                    "person=people",
+                    "category=series-completed",
+                    "person=threadwork&since=2024-01-01",
+                    "category=patch-state-changed",
+                )
+            ],
         ),
         Case(
             "API patches page of 30",
