@@ -26,6 +26,8 @@ _GAP_RE = re.compile(
     r"^\s*[\[<(]?\s*(?:\.{2,}|…|snip(?:ped)?|skip(?:ped)?|cut|trimmed|deleted)\s*[\])>]?\s*$",
     re.IGNORECASE,
 )
+# "[ ... snipped ... ]" and its kin are shorter than this, once stripped.
+_GAP_LONGEST = 32
 _ATTRIBUTION_RE = re.compile(
     r"(?:wrote|writes|said|schrieb|écrit|escribió|scritto)\s*:\s*$|[寫写]道\s*[:：]?\s*$",
     re.IGNORECASE,
@@ -69,7 +71,8 @@ class ReplyPart:
 
 def is_gap(text: str) -> bool:
     """Whether a quoted line marks a cut (``[...]``, ``<snip>``)."""
-    return bool(_GAP_RE.match(text))
+    # Asked of every quoted line of every reply at ingest: a cut is short.
+    return len(text.strip()) <= _GAP_LONGEST and bool(_GAP_RE.match(text))
 
 
 def _split(line: str) -> QuotedLine | None:
