@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from reviews.gittrees import Commit, parse_mailmap
 from reviews.landing import (
     Candidate,
@@ -98,3 +100,23 @@ Just A Name <bob@example.net>
         "alice@old.example.com": "alice@example.org",
         "alice@older.example.com": "alice@example.org",
     }
+
+
+def test_the_benchmarks_synthetic_base_holds_each_hunks_old_lines_in_place() -> None:
+    from tests.bench.landing_repo import Unsupported, pre_images
+
+    later = DIFF.replace("@@ -1,4 +1,4 @@", "@@ -3,3 +3,4 @@")
+    assert pre_images(later) == {
+        "drivers/rtc/rtc-x.c": [
+            "/* filler 0 */",
+            "/* filler 1 */",
+            "int a;",
+            "int b = 1;",
+            "int d;",
+        ]
+    }
+    new_file = "diff --git a/n b/n\n--- /dev/null\n+++ b/n\n@@ -0,0 +1 @@\n+x\n"
+    assert pre_images(new_file) == {"n": None}
+    renamed = DIFF.replace("+++ b/drivers/rtc/rtc-x.c", "+++ b/drivers/rtc/rtc-y.c")
+    with pytest.raises(Unsupported):  # a rename cannot be rebuilt from its hunks
+        pre_images(renamed)
