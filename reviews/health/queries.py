@@ -21,26 +21,12 @@ from reviews.models import EventCategory, Patch
 
 __all__ = ["daily_flow", "first_replies", "open_ages", "reviewers"]
 
-# Replies to a patch: those in its own thread, and those to its series' cover
-# letter (a review "for the whole series" answers each of its patches).
-_REPLIES_TO_PATCHES = """
-    SELECT c.patch_id, c.message_id FROM reviews_comment c
-        JOIN reviews_patch p ON p.id = c.patch_id WHERE p.project_id = %(project)s
-    UNION
-    SELECT p.id, c.message_id FROM reviews_comment c
-        JOIN reviews_cover cv ON cv.id = c.cover_id
-        JOIN reviews_patch p ON p.series_id = cv.series_id
-    WHERE cv.project_id = %(project)s AND p.project_id = %(project)s
-"""
+# A reply to a patch is mail in its own thread, or in its series' cover
+# letter's (a review "for the whole series" answers each of its patches), from
+# anyone but the patch's submitter (docs/review-health.md).
 
 _FLOW_SQL = f"""
-WITH p AS (
-    SELECT p.id, p.date, p.series_id, p.reviewed + p.acked > 0 AS reviewed,
-        st.slug, st.action_required AND NOT p.archived AS open,
-        st.slug = 'superseded' AND p.state_origin = 'auto' AS auto_superseded
-    FROM reviews_patch p JOIN reviews_state st ON st.id = p.state_id
-    WHERE p.project_id = %(project)s AND p.date IS NOT NULL
-), last_change AS (
+WITH last_change AS (
     -- the last time someone (or superseding) changed the state or archived it
     SELECT e.patch_id, max(e.date) AS at FROM reviews_event e
     WHERE e.project_id = %(project)s AND e.patch_id IS NOT NULL
@@ -54,15 +40,20 @@ WITH p AS (
     WHERE s.project_id = %(project)s AND n.project_id = %(project)s
     GROUP BY s.id
 ), moves AS (
-    SELECT p.date AS at, 'arrived' AS kind, p.reviewed FROM p
-    UNION ALL
-    SELECT greatest(p.date, coalesce(
-            CASE WHEN p.auto_superseded THEN nr.at END, lc.at, p.date)),
-        CASE WHEN p.slug IN ('accepted', 'rejected', 'superseded') THEN p.slug ELSE 'other' END,
-        p.reviewed
-    FROM p LEFT JOIN last_change lc ON lc.patch_id = p.id
+    -- two rows a patch, from one scan: its arrival, and its decision if it left the queue
+    SELECT m.at, m.kind, p.reviewed + p.acked > 0 AS reviewed
+    FROM reviews_patch p JOIN reviews_state st ON st.id = p.state_id
+        LEFT JOIN last_change lc ON lc.patch_id = p.id
         LEFT JOIN next_revision nr ON nr.series_id = p.series_id
-    WHERE NOT p.open
+        CROSS JOIN LATERAL (VALUES
+            (p.date, 'arrived'),
+            (CASE WHEN NOT st.action_required OR p.archived THEN greatest(p.date, coalesce(
+                CASE WHEN st.slug = 'superseded' AND p.state_origin = 'auto' THEN nr.at END,
+                lc.at, p.date)) END,
+             CASE WHEN st.slug IN ('accepted', 'rejected', 'superseded') THEN st.slug
+                ELSE 'other' END)
+        ) AS m(at, kind)
+    WHERE p.project_id = %(project)s AND p.date IS NOT NULL AND m.at IS NOT NULL
 )
 SELECT (at AT TIME ZONE 'UTC')::date AS day,
     count(*) FILTER (WHERE kind = 'arrived'),
@@ -85,18 +76,14 @@ def daily_flow(project_id: int) -> list[tuple]:
         return cursor.fetchall()
 
 
-_REPLY_SQL = f"""
-WITH reply AS ({_REPLIES_TO_PATCHES}), first AS (
-    SELECT p.id, p.date, min(m.date) AS at
-    FROM reviews_patch p
-        LEFT JOIN reply r ON r.patch_id = p.id
-        LEFT JOIN archive_message m ON m.id = r.message_id AND m.date IS NOT NULL
-            AND m.author_id IS DISTINCT FROM p.submitter_id
-    WHERE p.project_id = %(project)s AND p.date IS NOT NULL
-    GROUP BY p.id
-), waited AS (
-    SELECT date, at, extract(epoch FROM greatest(at - date, interval '0')) / 3600 AS hours
-    FROM first
+# ``Patch.first_reply`` is stored by ``reviews.turnstore`` with the definition
+# above (its thread and its cover letter's, anyone but the submitter), the one
+# the patch list's "No reply yet" filter reads too.
+_REPLY_SQL = """
+WITH waited AS (
+    SELECT date, first_reply AS at,
+        extract(epoch FROM greatest(first_reply - date, interval '0')) / 3600 AS hours
+    FROM reviews_patch WHERE project_id = %(project)s AND date IS NOT NULL
 )
 SELECT to_char(date AT TIME ZONE 'UTC', 'YYYY-MM') AS month,
     count(*),
