@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import hashlib
+
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.encoding import escape_uri_path
 
@@ -18,13 +21,24 @@ class Elsewhere(Exception):
         self.response = response
 
 
+# Lists are a handful of rows that almost never change: each is read once a
+# minute per worker rather than once a request (a round trip of every archive
+# route). Only lists that exist are kept, so a new list is served at once; a
+# renamed one answers under its old name for up to a minute.
+_LIST_SECONDS = 60
+
+
 def find_list(request: HttpRequest, list_name: str) -> MailingList | None:
     if list_name == ALL:
         return None
-    found = MailingList.objects.filter(name=list_name).first()
+    key = f"archive:list:{hashlib.sha256(list_name.encode()).hexdigest()}"
+    found = cache.get(key)
     if found is None:
-        # /<msgid>/... is served as /all/<msgid>/...
-        raise Elsewhere(HttpResponseRedirect("/all" + escape_uri_path(request.path)))
+        found = MailingList.objects.filter(name=list_name).first()
+        if found is None:
+            # /<msgid>/... is served as /all/<msgid>/...
+            raise Elsewhere(HttpResponseRedirect("/all" + escape_uri_path(request.path)))
+        cache.set(key, found, _LIST_SECONDS)
     return found
 
 
