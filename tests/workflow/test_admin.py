@@ -34,6 +34,7 @@ def test_admin_lists_and_edits_projects(admin_client) -> None:
         "web_url": "",
         "scm_url": "",
         "webscm_url": "",
+        "notify_interval": 60,  # required, as in the form the admin shows
         # auto_supersede left out: an unchecked box turns superseding off
     }
     response = admin_client.post(f"/admin/reviews/project/{project.id}/change/", form)
@@ -53,6 +54,7 @@ def test_admin_switches_trust_in_patchwork_headers(admin_client) -> None:
     form = {
         "name": project.name, "link_name": project.link_name, "list_id": project.list_id,
         "list_email": project.list_email, "web_url": "", "scm_url": "", "webscm_url": "",
+        "notify_interval": 60,
         "auto_supersede": "on", "trust_patchwork_headers": "on",
     }  # fmt: skip
     response = admin_client.post(f"/admin/reviews/project/{project.id}/change/", form)
