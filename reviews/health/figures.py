@@ -112,13 +112,13 @@ def _applied(health: Health) -> Figure:
     months = health.applied
     labels = [m.month for m in months]
     series = [
-        Series("accepted with Reviewed-by or Acked-by", "share", tuple(m.share for m in months))
+        Series("applied with Reviewed-by or Acked-by", "share", tuple(m.share for m in months))
     ]
     svg = charts.lines(
         labels, series, suffix="%", top=100,
-        title="Share of accepted patches carrying Reviewed-by or Acked-by, by month accepted",
+        title="Share of applied patches carrying Reviewed-by or Acked-by, by month applied",
         summary=f"{sum(m.with_review for m in months)} of {sum(m.applied for m in months)} "
-        "accepted patches carry a review trailer.",
+        "applied patches carry a review trailer.",
         x_ticks=charts.year_ticks(labels),
     )  # fmt: skip
     return _figure(svg, series)

@@ -68,8 +68,9 @@ class Week:
 
 @dataclass(frozen=True)
 class AppliedMonth:
-    month: str  # "2024-03", the month the patch was accepted
+    month: str  # "2024-03", the month the patch was accepted, or a reply said applied
     applied: int
+    by_mail: int  # of those, applied only by a reply's word (state still open)
     with_review: int
 
     @property
@@ -137,14 +138,14 @@ def _monday(day: date) -> date:
 
 
 def weekly(days: Sequence[tuple]) -> tuple[Week, ...]:
-    """Daily rows (day, arrived, accepted, rejected, superseded, other, accepted
-    reviewed, open after the day), sorted by day, as every week from the first
+    """Daily rows (day, arrived, accepted, rejected, superseded, other, applied by
+    mail, applied with a review, open after the day), sorted by day, as every week from the first
     to the last, weeks without a move included (open carried over)."""
     if not days:
         return ()
     sums: dict[date, list[int]] = {}
     open_at: dict[date, int] = {}
-    for day, *counts, _reviewed, open_after in days:
+    for day, *counts, _by_mail, _reviewed, open_after in days:
         week = _monday(day)
         row = sums.setdefault(week, [0, 0, 0, 0, 0])
         for i, n in enumerate(counts):
@@ -160,14 +161,16 @@ def weekly(days: Sequence[tuple]) -> tuple[Week, ...]:
 
 
 def applied_by_month(days: Sequence[tuple]) -> tuple[AppliedMonth, ...]:
-    """Accepted patches and those with a Reviewed-by or Acked-by, by month accepted."""
+    """Applied patches (Accepted, or a reply says applied) and those of them with a
+    Reviewed-by or Acked-by, by the month of the decision."""
     months: dict[str, list[int]] = {}
-    for day, _arrived, accepted, _rej, _sup, _other, reviewed, _open in days:
-        if accepted:
-            row = months.setdefault(f"{day:%Y-%m}", [0, 0])
-            row[0] += accepted
-            row[1] += reviewed
-    return tuple(AppliedMonth(m, a, r) for m, (a, r) in sorted(months.items()))
+    for day, _arrived, accepted, _rej, _sup, _other, by_mail, reviewed, _open in days:
+        if accepted or by_mail:
+            row = months.setdefault(f"{day:%Y-%m}", [0, 0, 0])
+            row[0] += accepted + by_mail
+            row[1] += by_mail
+            row[2] += reviewed
+    return tuple(AppliedMonth(m, *counts) for m, counts in sorted(months.items()))
 
 
 def reply_months(rows: Sequence[tuple]) -> tuple[ReplyMonth, ...]:
@@ -238,6 +241,7 @@ def to_json(health: Health) -> dict[str, Any]:
             {
                 "month": m.month,
                 "applied": m.applied,
+                "by_reply_only": m.by_mail,
                 "with_review": m.with_review,
                 "share_percent": m.share,
             }

@@ -51,7 +51,11 @@ WITH last_change AS (
                 CASE WHEN st.slug = 'superseded' AND p.state_origin = 'auto' THEN nr.at END,
                 lc.at, p.date)) END,
              CASE WHEN st.slug IN ('accepted', 'rejected', 'superseded') THEN st.slug
-                ELSE 'other' END)
+                ELSE 'other' END),
+            -- applied by mail: a reply says so (whose-turn read it), the state
+            -- still open; dated by that reply. It stays in the open queue.
+            (CASE WHEN p.turn_reason = 'applied' AND st.slug <> 'accepted'
+                THEN p.waiting_since END, 'applied-by-mail')
         ) AS m(at, kind)
     WHERE p.project_id = %(project)s AND p.date IS NOT NULL AND m.at IS NOT NULL
 )
@@ -61,8 +65,10 @@ SELECT (at AT TIME ZONE 'UTC')::date AS day,
     count(*) FILTER (WHERE kind = 'rejected'),
     count(*) FILTER (WHERE kind = 'superseded'),
     count(*) FILTER (WHERE kind = 'other'),
-    count(*) FILTER (WHERE kind = 'accepted' AND reviewed),
-    sum(count(*) FILTER (WHERE kind = 'arrived') - count(*) FILTER (WHERE kind <> 'arrived'))
+    count(*) FILTER (WHERE kind = 'applied-by-mail'),
+    count(*) FILTER (WHERE kind IN ('accepted', 'applied-by-mail') AND reviewed),
+    sum(count(*) FILTER (WHERE kind = 'arrived')
+        - count(*) FILTER (WHERE kind IN ('accepted', 'rejected', 'superseded', 'other')))
         OVER (ORDER BY (at AT TIME ZONE 'UTC')::date) AS open_after
 FROM moves GROUP BY 1 ORDER BY 1
 """
@@ -70,7 +76,8 @@ FROM moves GROUP BY 1 ORDER BY 1
 
 def daily_flow(project_id: int) -> list[tuple]:
     """Per UTC day with any move: arrived, accepted, rejected, superseded, other,
-    accepted with a review trailer, and patches open at the day's end."""
+    applied by mail only, applied (either way) with a review trailer, and
+    patches open at the day's end."""
     with connection.cursor() as cursor:
         cursor.execute(_FLOW_SQL, {"project": project_id})
         return cursor.fetchall()

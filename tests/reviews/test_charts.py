@@ -86,26 +86,23 @@ def test_hbars_one_group_per_person_and_a_legend():
 
 def test_weekly_fills_gaps_and_carries_the_open_queue():
     days = [
-        (dt.date(2024, 1, 1), 3, 0, 0, 0, 0, 0, 3),
-        (dt.date(2024, 1, 3), 1, 1, 0, 0, 0, 1, 3),
-        (dt.date(2024, 1, 24), 0, 0, 1, 1, 0, 0, 1),
+        (dt.date(2024, 1, 1), 3, 0, 0, 0, 0, 0, 0, 3),
+        (dt.date(2024, 1, 3), 1, 1, 0, 0, 0, 0, 1, 3),
+        (dt.date(2024, 1, 24), 0, 0, 1, 1, 0, 0, 0, 1),
+        (dt.date(2024, 2, 5), 0, 0, 0, 0, 0, 2, 1, 1),  # applied by mail, still open
     ]
     weeks = measures.weekly(days)
-    assert [w.week.isoformat() for w in weeks] == [
+    assert [w.week.isoformat() for w in weeks][:4] == [
         "2024-01-01",
         "2024-01-08",
         "2024-01-15",
         "2024-01-22",
     ]
-    assert [w.open for w in weeks] == [3, 3, 3, 1]
+    assert [w.open for w in weeks] == [3, 3, 3, 1, 1, 1]
     assert (weeks[0].arrived, weeks[0].accepted) == (4, 1)
-    (applied,) = measures.applied_by_month(days)
-    assert (applied.month, applied.applied, applied.with_review, applied.share) == (
-        "2024-01",
-        1,
-        1,
-        100.0,
-    )
+    january, february = measures.applied_by_month(days)
+    assert january == measures.AppliedMonth("2024-01", 1, 0, 1) and january.share == 100.0
+    assert february == measures.AppliedMonth("2024-02", 2, 2, 1) and february.share == 50.0
     assert measures.weekly([]) == ()
 
 

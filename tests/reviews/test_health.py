@@ -49,48 +49,54 @@ def test_first_reply_and_unanswered_by_month(project):
     january, february = health.replies
     # Alice: 6 h (her own follow-up does not count); Carol: never; Dave: 504 h.
     assert january == measures.ReplyMonth("2024-01", 3, 2, 255.0, 454.2, 3, 2)
-    # Eve's two patches answered on the cover after 24.5 and 24.48 h; Frank's two never.
-    # Frank's v2 is 13 days old at NOW: not yet counted as unanswered.
-    assert february == measures.ReplyMonth("2024-02", 4, 2, 24.5, 24.5, 3, 1)
+    # Eve's two patches answered on the cover after 24.5 and 24.48 h, Grace's after
+    # 24 h; Frank's two never. Frank's v2 and Grace's are under 14 days old at NOW.
+    assert february == measures.ReplyMonth("2024-02", 5, 3, 24.5, 24.5, 3, 1)
     assert january.unanswered_share == 66.7 and february.unanswered_share == 33.3
 
 
 def test_open_queue_ages_and_weekly_decisions(project):
     health, data = compute(project.id, NOW)
-    # Open: Dave's (48 days), Eve's two (27 days), Frank's v2 (13 days).
+    # Open: Dave's (48 days), Eve's two (27 days), Frank's v2 and Grace's (13, 12
+    # days: applied by a reply's word, but still New as the patch list shows it).
     assert dict(health.ages)["1–3 months"] == 1
     assert dict(health.ages)["2–4 weeks"] == 2
-    assert dict(health.ages)["1–2 weeks"] == 1
-    assert health.open_now == 4 == Patch.objects.filter(project=project).action_required().count()
+    assert dict(health.ages)["1–2 weeks"] == 2
+    assert health.open_now == 5 == Patch.objects.filter(project=project).action_required().count()
     weeks = {w.week.isoformat(): w for w in health.weeks}
     assert weeks["2024-01-08"].arrived == 2 and weeks["2024-01-08"].open == 2
     # v1 is superseded the week v2 was posted, whenever superseding ran.
-    assert weeks["2024-02-19"] == measures.Week(dt.date(2024, 2, 19), 1, 0, 0, 1, 0, 6)
+    assert weeks["2024-02-19"] == measures.Week(dt.date(2024, 2, 19), 2, 0, 0, 1, 0, 7)
     # The maintainer's decisions are dated when they were made: this week.
     last = health.weeks[-1]
-    assert (last.accepted, last.rejected, last.open) == (1, 1, 4)
-    assert sum(w.arrived for w in health.weeks) == 7
+    assert (last.accepted, last.rejected, last.open) == (1, 1, 5)
+    assert sum(w.arrived for w in health.weeks) == 8
     # Every week between the first and the last is there, moves or not.
     assert all(
         b.week - a.week == dt.timedelta(days=7)
         for a, b in zip(health.weeks, health.weeks[1:], strict=False)
     )
-    assert data["open_now"] == 4
+    assert data["open_now"] == 5
 
 
 def test_applied_share_and_who_reviews(project):
     health, _ = compute(project.id, NOW)
-    (month,) = health.applied
-    assert (month.applied, month.with_review, month.share) == (1, 1, 100.0)
+    # Grace's, applied by Bob's reply in February (no review); Alice's, accepted
+    # this month (with Bob's Reviewed-by).
+    by_reply, accepted = health.applied
+    assert by_reply == measures.AppliedMonth("2024-02", 1, 1, 0)
+    assert (accepted.applied, accepted.by_mail, accepted.with_review, accepted.share) == (
+        1, 0, 1, 100.0,
+    )  # fmt: skip
     people = health.reviewers
     assert [(p.name, p.replies, p.reviewed, p.acked) for p in people.people] == [
-        ("Bob Baker", 2, 1, 0),
+        ("Bob Baker", 3, 1, 0),
         ("Alice Able", 1, 0, 1),
     ]
-    # Five submitters; Alice also reviewed Eve's series. Carol's ping and
+    # Six submitters; Alice also reviewed Eve's series. Carol's ping and
     # Alice's follow-up answer their own patches and count for nobody.
-    assert (people.reviewers, people.submitters, people.submitters_reviewing) == (2, 5, 1)
-    assert people.share == 20.0
+    assert (people.reviewers, people.submitters, people.submitters_reviewing) == (2, 6, 1)
+    assert people.share == 16.7
 
 
 def _table(html: str, measure: str) -> list[list[str]]:
@@ -109,7 +115,7 @@ def _table(html: str, measure: str) -> list[list[str]]:
 def test_json_equals_the_tables(project, client):
     data = client.get(f"/project/{project.link_name}/health.json").json()
     html = client.get(f"/project/{project.link_name}/health/").content.decode()
-    assert data["project"] == project.link_name and data["open_now"] == 4
+    assert data["project"] == project.link_name and data["open_now"] == 5
 
     def cells(rows: list[dict], keys: list[str]) -> list[list[str]]:
         return [["—" if r[k] is None else str(r[k]) for k in keys] for r in reversed(rows)]
@@ -121,7 +127,7 @@ def test_json_equals_the_tables(project, client):
     assert _table(html, "first_reply") == cells(data["first_reply"], reply)
     unanswered = ["month", "patches", "unanswered", "share_percent"]
     assert _table(html, "unanswered") == cells(data["unanswered"]["months"], unanswered)
-    applied = ["month", "applied", "with_review", "share_percent"]
+    applied = ["month", "applied", "by_reply_only", "with_review", "share_percent"]
     assert _table(html, "applied_reviewed") == cells(data["applied_reviewed"], applied)
     people = ["name", "replies", "reviewed_by", "acked_by", "tested_by"]
     assert _table(html, "reviewers") == [
@@ -144,7 +150,7 @@ def test_fixed_query_counts_and_the_stamp(project, client):
     maintainer = project.maintainers.get()
     services.set_patch_state(maintainer, _patch("gamma"), state("accepted"))
     data = client.get(f"/project/{project.link_name}/health.json").json()
-    assert data["open_now"] == 3
+    assert data["open_now"] == 4
     assert data["applied_reviewed"][-1]["applied"] == 2
 
 
