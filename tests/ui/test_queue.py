@@ -95,6 +95,12 @@ def test_queue_says_why_each_series_waits(client, many_series):
     others = _text(client.get("/user/queue/?tab=others").content.decode())
     assert "A reviewer asked a question, waiting for the submitter 2 days" in others
     assert "rtc: fix 1" not in others
+    # the series page says it too
+    from reviews.models import Series
+
+    series = Series.objects.get(name="rtc: fix 5")
+    page = _text(client.get(f"/project/q/series/{series.id}/").content.decode())
+    assert "1 Reviewed-by, waiting for the maintainer 6 days" in page
 
 
 def test_queue_as_a_submitter_and_delegates(client, many_series):
