@@ -154,22 +154,29 @@ class TurnFields(models.Model):
 class SeriesQuerySet(models.QuerySet["Series"]):
     """The queues of ``/user/queue/``: series waiting on someone, oldest wait first."""
 
-    def _for(self, user) -> SeriesQuerySet:  # type: ignore[no-untyped-def]
-        """In a project ``user`` maintains and delegated to nobody else, or delegated to them."""
+    def _scope(self, user) -> tuple[models.Q, models.Q]:  # type: ignore[no-untyped-def]
+        """(waits on ``user``, waits on another maintainer), for the maintainer's move:
+        delegated to ``user``, or in a project they maintain and delegated to nobody
+        else; or there, but delegated to someone else."""
         patches = Patch.objects.filter(series_id=models.OuterRef("pk"), delegate__isnull=False)
-        mine = user.maintained_projects.values("id")
-        return self.filter(
-            (models.Q(project_id__in=mine) & ~models.Exists(patches.exclude(delegate=user)))
-            | models.Exists(patches.filter(delegate=user))
-        )
+        mine = models.Q(project_id__in=user.maintained_projects.values("id"))
+        elsewhere = models.Exists(patches.exclude(delegate=user))
+        to_them = mine & elsewhere
+        return (mine & ~elsewhere) | models.Exists(patches.filter(delegate=user)), to_them
 
     def waiting_on(self, user) -> SeriesQuerySet:  # type: ignore[no-untyped-def]
         """The maintainer's move, and that maintainer is ``user``."""
-        return self.filter(turn=TurnChoice.MAINTAINER, received_total__gt=0)._for(user)
+        on_me, _ = self._scope(user)
+        return self.filter(on_me, turn=TurnChoice.MAINTAINER, received_total__gt=0)
 
-    def waiting_on_submitters_of(self, user) -> SeriesQuerySet:  # type: ignore[no-untyped-def]
-        """``user``'s series (as a maintainer or delegate) whose submitter has the move."""
-        return self.filter(turn=TurnChoice.SUBMITTER, received_total__gt=0)._for(user)
+    def waiting_on_others_for(self, user) -> SeriesQuerySet:  # type: ignore[no-untyped-def]
+        """``user``'s series whose move is someone else's: their submitter's, or another
+        maintainer's it was delegated to."""
+        on_me, on_them = self._scope(user)
+        submitter = models.Q(turn=TurnChoice.SUBMITTER) & (on_me | on_them)
+        return self.filter(
+            submitter | (models.Q(turn=TurnChoice.MAINTAINER) & on_them), received_total__gt=0
+        )
 
     def submitted_by(self, user) -> SeriesQuerySet:  # type: ignore[no-untyped-def]
         """Open series posted from ``user``'s address, whoever has the move."""

@@ -2,8 +2,9 @@
 """My queue (``/user/queue/``): the series that wait on me, and why, oldest wait first.
 
 Three tabs: waiting on me (the maintainer's move in my projects, or
-delegated to me), waiting on others (the submitter's move there) and mine as
-a submitter (posted from my account's address). Whose turn and its reason
+delegated to me), waiting on others (the submitter's move there, or another
+maintainer's it was delegated to) and mine as a submitter (posted from my
+account's address). Whose turn and its reason
 are stored (``reviews.turnstore``), so each tab is a count and one page of
 rows, whatever the size of the archive.
 """
@@ -42,7 +43,7 @@ TABS = (
         "Nothing waits on you: no open series in your projects, or delegated to you, "
         "has the next move with you."),
     Tab("others", "Waiting on others", {},
-        "No series of yours waits on its submitter."),
+        "No series of yours waits on its submitter, or on another maintainer."),
     Tab("submitted", "Mine as a submitter", {"submitter": "submitter"},
         "No open series was posted from your account's address."),
 )  # fmt: skip
@@ -52,7 +53,7 @@ _BY_SLUG = {tab.slug: tab for tab in TABS}
 def _rows(user, tab: Tab) -> SeriesQuerySet:  # type: ignore[no-untyped-def]
     series = Series.objects.all()
     if tab.slug == "others":
-        return series.waiting_on_submitters_of(user)
+        return series.waiting_on_others_for(user)
     if tab.slug == "submitted":
         return series.submitted_by(user)
     return series.waiting_on(user)

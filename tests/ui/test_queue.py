@@ -120,6 +120,9 @@ def test_queue_as_a_submitter_and_delegates(client, many_series):
     assert "rtc: fix 1" in _text(client.get("/user/queue/").content.decode())
     client.force_login(mo)
     assert "rtc: fix 1" not in _text(client.get("/user/queue/").content.decode())
+    # ... but among what waits on others, with what the submitters must do
+    others = _text(client.get("/user/queue/?tab=others").content.decode())
+    assert "rtc: fix 1" in others and "rtc: fix 0" in others and "rtc: fix 3" not in others
 
 
 @pytest.mark.parametrize("n", [10, 1000])
