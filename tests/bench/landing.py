@@ -218,7 +218,8 @@ def write_section(text: str, doc: Path = DOC) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.landing")
     parser.add_argument("--limit", type=int, help="only the first N patches (by date)")
-    parser.add_argument("--keep", action="store_true", help="reuse the scratch database")
+    parser.add_argument("--keep", action="store_true",
+                        help="reuse the scratch database (and keep it afterwards)")  # fmt: skip
     args = parser.parse_args()
     if not CORPUS.exists():
         print(f"{CORPUS} is missing: this benchmark needs the shared corpus; skipped.")
@@ -244,6 +245,13 @@ def main() -> None:
     text = section(measure(args.limit))
     write_section(text)
     print(text)
+    if not args.keep:
+        from django.db import connections
+
+        from tests.bench.scratch import drop_databases
+
+        connections.close_all()
+        drop_databases(LANDING_DB)
 
 
 if __name__ == "__main__":
