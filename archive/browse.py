@@ -73,19 +73,30 @@ def _one(qs: QuerySet[Message], mlist: MailingList | None, msgid: str) -> Messag
     return message
 
 
-def message_page_key(list_name: str, msgid: str) -> tuple[str, int] | None:
-    """A cache key for a message's page that changes with its thread and its lists,
-    and the message's id; None when no such message is in the list named so.
+@dataclass(frozen=True)
+class PageKey:
+    """What ``message_page_key`` found: the cache key, the message, its lists' names."""
+
+    key: str
+    message_id: int
+    list_names: list[str]
+
+
+def message_page_key(list_name: str, msgid: str) -> PageKey | None:
+    """A cache key for a message's page that changes with its thread and its lists;
+    None when no such message is in the list named so.
 
     One short SQL round trip, no ORM compilation, the list found by its name in
     the same statement: the rendered article is then served from the cache.
+    The lists' names come along for a first view, which shows them.
     """
     where_list = ""
     params: list[object] = [msgid.strip().strip("<>")]
+    ml_table, l_table = MailingList._meta.db_table, MessageList._meta.db_table
     if list_name != ALL:
         where_list = (
-            f"AND EXISTS (SELECT 1 FROM {MessageList._meta.db_table} l "
-            f"JOIN {MailingList._meta.db_table} ml ON ml.id = l.mailing_list_id "
+            f"AND EXISTS (SELECT 1 FROM {l_table} l "
+            f"JOIN {ml_table} ml ON ml.id = l.mailing_list_id "
             "WHERE l.message_id = m.id AND ml.name = %s)"
         )
         params.append(list_name)
@@ -93,7 +104,10 @@ def message_page_key(list_name: str, msgid: str) -> tuple[str, int] | None:
     with db.cursor() as cursor:
         cursor.execute(
             f"SELECT m.id, t.id, t.message_count, extract(epoch FROM t.last_activity), "
-            f"(SELECT max(l.id) FROM {MessageList._meta.db_table} l WHERE l.message_id = m.id) "
+            f"(SELECT max(l.id) FROM {l_table} l WHERE l.message_id = m.id), "
+            f"ARRAY(SELECT ml.name FROM {l_table} l "
+            f"JOIN {ml_table} ml ON ml.id = l.mailing_list_id "
+            "WHERE l.message_id = m.id ORDER BY ml.name) "
             f"FROM {Message._meta.db_table} m "
             f"LEFT JOIN {Thread._meta.db_table} t ON t.id = m.thread_id "
             f"WHERE m.msgid = %s AND NOT m.is_ghost {where_list}",
@@ -102,19 +116,21 @@ def message_page_key(list_name: str, msgid: str) -> tuple[str, int] | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    values = ":".join(str(v) for v in row)
+    values = ":".join(str(v) for v in row[:5])
     # The list's name, not its id: a list renamed keeps no pages under its old name.
-    return f"archive:message:{RENDER_VERSION}:{db.alias}:{list_name}:{values}", row[0]
+    key = f"archive:message:{RENDER_VERSION}:{db.alias}:{list_name}:{values}"
+    return PageKey(key, row[0], list(row[5]))
 
 
-def message_by_id(pk: int) -> Message:
-    """``get_message`` for a message already found (``message_page_key``)."""
-    qs = (
+def message_by_id(pk: int, list_names: list[str]) -> Message:
+    """``get_message`` for a message already found (``message_page_key``), given its lists."""
+    message = (
         Message.objects.select_related("author", "thread", "parent")
         .defer(*_UNSHOWN, *(f"parent__{name}" for name in (*_UNSHOWN, "body", "to", "cc")))
-        .annotate(list_names=_list_names())
+        .get(pk=pk)
     )
-    return qs.get(pk=pk)
+    message.list_names = list_names
+    return message
 
 
 def message_lists(message: Message) -> list[str]:

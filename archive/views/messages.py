@@ -39,11 +39,11 @@ def message_page(request: HttpRequest, list_name: str, msgid: str) -> HttpRespon
         except Elsewhere as redirect:
             return redirect.response
         raise Http404("no such message")
-    key, message_id = found
-    page = cache.get(key)
+    page = cache.get(found.key)
     if page is None:
-        page = _message_article(list_name, browse.message_by_id(message_id))
-        cache.set(key, page, _CACHE_SECONDS)
+        message = browse.message_by_id(found.message_id, found.list_names)
+        page = _message_article(list_name, message)
+        cache.set(found.key, page, _CACHE_SECONDS)
     # Links to review pages change with a patch's state, not with the mail.
     page = {**page, "article": fill_links(page["article"])}
     return render(request, "archive/message.html", page)
