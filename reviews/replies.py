@@ -43,6 +43,8 @@ _QUOTED_RE = re.compile(r"^[ \t]{0,2}>")
 _ATTRIBUTION_RE = re.compile(r"(?:wrote|writes|said)\s*:\s*$", re.IGNORECASE)
 _TRAILER_LINE_RE = re.compile(r"^\s*[A-Za-z][A-Za-z-]*-by:\s", re.IGNORECASE)
 _URL_RE = re.compile(r"\bhttps?://\S+|<[^<>\s]+@[^<>\s]+>")
+# A Nacked-by line of the sender's own (trailer lines are left out of ``own``).
+_NACKED_BY_RE = re.compile(r"^[ \t]*nack(?:ed)?-by:", re.IGNORECASE | re.MULTILINE)
 _NAK_RE = re.compile(r"^\s*(?:nack(?:ed)?|nak)(?:-by)?\b", re.IGNORECASE | re.MULTILINE)
 # A line that starts by saying the patch went in, with nothing after but a
 # branch or a thanks: "Applied, thanks!", "Applied to rtc-next.", "Queued."
@@ -121,7 +123,7 @@ def read_reply(body: str, trailer_kinds: Iterable[str] | None = None) -> Cue:
         cues |= Cue.APPROVAL
     own = "\n".join(_own_lines(body))
     text = _URL_RE.sub(" ", own)
-    if _NAK_RE.search(text) or "Nacked-by" in kinds:
+    if _NAK_RE.search(text) or "Nacked-by" in kinds or _NACKED_BY_RE.search(body):
         cues |= Cue.NAK
     if _APPLIED_RE.search(text) or _MERGED_RE.search(text):
         cues |= Cue.APPLIED

@@ -51,6 +51,8 @@ DAY = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
             Cue.NONE,
         ),
         ("> x\n\nNAK, this is ABI.\n", Cue.NAK, Cue.APPROVAL),
+        ("> x\n\nNacked-by: A Reviewer <a@x.org>\n", Cue.NAK, Cue.APPROVAL),
+        ("> Nacked-by: Someone Else <s@x.org>\n\nWhy?\n", Cue.QUESTION, Cue.NAK),
         ("> x\n\nRight, I'll send a v2.\n", Cue.PROMISE, Cue.APPLIED),
         ("Thanks for this!\n", Cue.NONE, Cue.ANSWER | Cue.REQUEST | Cue.QUESTION),
         # quoted questions and links with "?" are the other person's, not the sender's
