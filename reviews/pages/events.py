@@ -177,11 +177,14 @@ def events(request: HttpRequest, link_name: str = "") -> HttpResponse:
     query = parse_event_query(request.GET, EventCategory.values, link_name)
     project = get_object_or_404(Project, link_name=query.project) if query.project else None
     scope = Event.objects.filter(project=project) if project else Event.objects.public()
-    paginator = Paginator(events_queryset(scope.matching(query)), PER_PAGE)
-    page = paginator.get_page(query.page)
+    matching = scope.matching(query)
+    # Counted without the joins the rows need; the rows are read for this page only.
+    page = Paginator(matching.only("id"), PER_PAGE).get_page(query.page)
+    first = (page.number - 1) * PER_PAGE
+    shown = events_queryset(matching)[first : first + PER_PAGE] if page.paginator.count else []
     acted = scope.filter(actor__isnull=False).values("actor_id")
     view = EventsPage(
-        project=project, query=query, page=page, rows=event_rows(list(page.object_list)),
+        project=project, query=query, page=page, rows=event_rows(list(shown)),
         projects=list(Project.objects.order_by("link_name").only("link_name", "name")),
         people=list(get_user_model().objects.filter(id__in=acted).order_by("username")
                     .only("username")),
