@@ -101,6 +101,8 @@ def test_queue_says_why_each_series_waits(client, many_series):
     series = Series.objects.get(name="rtc: fix 5")
     page = _text(client.get(f"/project/q/series/{series.id}/").content.decode())
     assert "1 Reviewed-by, waiting for the maintainer 6 days" in page
+    patch = _text(client.get("/project/q/patch/q5@x/").content.decode())
+    assert "1 Reviewed-by, waiting for the maintainer 6 days" in patch
 
 
 def test_queue_as_a_submitter_and_delegates(client, many_series):
