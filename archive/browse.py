@@ -18,6 +18,7 @@ from django.http import Http404
 
 from archive.dbrouting import read_connection
 from archive.models import SEARCH_VECTORS, MailingList, Message, MessageList, RawMail, Thread
+from archive.rawcodec import unpack
 from archive.search import Compiled, QueryError, compile_query, parse_query
 
 ALL = "all"
@@ -226,7 +227,7 @@ def thread_cache_key(thread: Thread, kind: str) -> str:
 # Ids in thread order first, then each raw mail by its key: joined plainly, the
 # planner reads the whole raw-mail table for threads of some fifty messages.
 _THREAD_RAWS_SQL = f"""
-SELECT r.data
+SELECT r.codec, r.data
 FROM unnest(ARRAY(
     SELECT id FROM {Message._meta.db_table}
     WHERE thread_id = %s AND NOT is_ghost ORDER BY date, id
@@ -240,7 +241,7 @@ def thread_mbox_raws(thread_id: int) -> list[bytes]:
     """Raw bytes of every real message of a thread, oldest first (one query)."""
     with read_connection(RawMail).cursor() as cursor:
         cursor.execute(_THREAD_RAWS_SQL, [thread_id])
-        return [bytes(row[0]) for row in cursor.fetchall()]
+        return [unpack(codec, stored) for codec, stored in cursor.fetchall()]
 
 
 def cached_thread_gzip(thread: Thread) -> bytes:
@@ -404,7 +405,7 @@ def raws_in_order(ids: list[int], chunk: int = 200) -> Iterator[bytes]:
     """Raw mail of ``ids`` in that order, fetched a chunk at a time."""
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
-        found = dict(RawMail.objects.filter(message_id__in=part).values_list("message_id", "data"))
+        found = RawMail.objects.filter(message_id__in=part).mail_by_message()
         for message_id in part:
             if message_id in found:
-                yield bytes(found[message_id])
+                yield found[message_id]

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from archive.parsing import ParsedMessage, UnparseableMessage, derived_msgid, parse_message
+from archive.rawcodec import unpack
 
 __all__ = [
     "IncomingMessage",
@@ -124,16 +125,16 @@ def _archived_content(cursor, msgids: Sequence[str]) -> dict[str, str]:
     """Content digests of archived mail by Message-ID, from its raw bytes parsed again."""
     cursor.execute(
         """
-        SELECT m.msgid, r.data FROM archive_message m
+        SELECT m.msgid, r.codec, r.data FROM archive_message m
         JOIN archive_rawmail r ON r.message_id = m.id
         WHERE m.msgid = ANY(%s) AND NOT m.is_ghost
         """,
         [list(msgids)],
     )
     found = {}
-    for msgid, data in cursor.fetchall():
+    for msgid, codec, stored in cursor.fetchall():
         try:
-            found[msgid] = parse_message(bytes(data)).content_sha256
+            found[msgid] = parse_message(unpack(codec, stored)).content_sha256
         except UnparseableMessage:  # it parsed when archived: only a parser change gets here
             found[msgid] = ""
     return found

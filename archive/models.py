@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Subquery
 from django.db.models.functions import Coalesce
 
+from archive.rawcodec import Codec, unpack
+
 
 class MailingList(models.Model):
     list_id = models.CharField(max_length=255, unique=True)
@@ -191,16 +193,44 @@ class MessageList(models.Model):
         return f"{self.message_id} in {self.mailing_list_id}"
 
 
+class RawMailQuerySet(models.QuerySet["RawMail"]):
+    def mail_by_message(self) -> dict[int, bytes]:
+        """The mail of these rows, unpacked, by message id (one query)."""
+        rows = self.values_list("message_id", "codec", "stored")
+        return {message_id: unpack(codec, stored) for message_id, codec, stored in rows}
+
+    def mail_of(self, message_id: int) -> bytes | None:
+        """The mail of one message exactly as received, or None if none is kept."""
+        return self.filter(message_id=message_id).mail_by_message().get(message_id)
+
+
 class RawMail(models.Model):
-    """The bytes exactly as received: the source every derived table is rebuilt from."""
+    """The bytes exactly as received: the source every derived table is rebuilt from.
+
+    ``stored`` holds them packed as ``codec`` says (archive/rawcodec.py); read
+    the mail through :attr:`mail` or the QuerySet methods, never ``stored``
+    itself. ``size`` and ``sha256`` are those of the mail, not of ``stored``.
+    """
 
     message = models.OneToOneField(Message, primary_key=True, on_delete=models.CASCADE)
-    data = models.BinaryField()
+    # The column keeps its first name, so SQL reading it says ``r.data``.
+    stored = models.BinaryField(db_column="data")
+    codec = models.PositiveSmallIntegerField(
+        choices=[(c.value, c.name.lower()) for c in Codec], default=Codec.NONE,
+        db_default=Codec.NONE,
+    )  # fmt: skip
     sha256 = models.CharField(max_length=64, db_index=True)
     size = models.PositiveIntegerField()
 
+    objects = RawMailQuerySet.as_manager()
+
     def __str__(self) -> str:
         return f"raw mail of {self.message_id}"
+
+    @property
+    def mail(self) -> bytes:
+        """The mail exactly as received."""
+        return unpack(self.codec, self.stored)
 
 
 class QuarantineReason(models.TextChoices):

@@ -71,10 +71,10 @@ def rebuild_search(message_ids: Iterable[int] | None = None, batch: int = 500) -
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
         parsed: dict[int, ParsedMessage] = {}
-        for message_id, data in RawMail.objects.filter(message_id__in=chunk).values_list(
-            "message_id", "data"
+        for message_id, data in (
+            RawMail.objects.filter(message_id__in=chunk).mail_by_message().items()
         ):
-            outcome = analyse_raw(bytes(data))
+            outcome = analyse_raw(data)
             if outcome.parsed is not None:
                 parsed[message_id] = outcome.parsed
         with transaction.atomic(), connection.cursor() as cursor:

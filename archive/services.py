@@ -25,6 +25,7 @@ from archive.incoming import (
 from archive.lists import ensure_lists
 from archive.models import QuarantinedMail
 from archive.processors import StoredMessage, message_processors
+from archive.rawcodec import pack
 from archive.searchterms import split_body
 
 # One ingest batch threads at a time, across processes: threading decisions
@@ -39,7 +40,8 @@ _STAGE = (
     ("synthetic_msgid", "boolean"), ("subject", "text"), ("author_email", "text"),
     ("date", "timestamptz"), ("utc_offset", "smallint"), ("in_reply_to", "text"),
     ("refs", "text"), ("to_", "text"), ("cc", "text"), ("headers", "jsonb"), ("body", "text"),
-    ("html_only", "boolean"), ("sha256", "text"), ("size", "integer"), ("raw", "bytea"),
+    ("html_only", "boolean"), ("sha256", "text"), ("size", "integer"),
+    ("raw", "bytea"), ("codec", "smallint"),  # raw mail packed (archive/rawcodec.py)
     ("author_name", "text"), ("unquoted", "text"), ("quoted", "text"), ("code", "text"),
     ("terms", "text"),
 )  # fmt: skip
@@ -176,6 +178,7 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> None:
         copy.set_types([kind for _, kind in _STAGE])
         for item in todo:
             p = item.parsed
+            codec, packed = pack(item.raw)  # raw mail is stored packed (archive/rawcodec.py)
             body = _clean(p.body)
             text = split_body(body, (a.text for a in p.attachments if a.text))
             copy.write_row(
@@ -183,8 +186,8 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> None:
                     p.msgid, p.synthetic_msgid, _clean(p.subject), p.from_email or None,
                     p.date, p.utc_offset, p.in_reply_to or "", _clean(" ".join(p.references)),
                     _clean(p.to), _clean(p.cc), _as_json(p.headers_json), body,
-                    p.html_only, p.sha256, p.size, item.raw, _clean(p.from_name), text.unquoted,
-                    text.quoted, text.code, _clean(" ".join(p.search_terms)),
+                    p.html_only, p.sha256, p.size, packed, codec, _clean(p.from_name),
+                    text.unquoted, text.quoted, text.code, _clean(" ".join(p.search_terms)),
                 )
             )  # fmt: skip
     # The costliest part of storing mail, done before the lock so that it
@@ -268,8 +271,8 @@ def _insert_messages(cursor) -> dict[str, int]:
 def _insert_raw(cursor) -> None:
     cursor.execute(
         """
-        INSERT INTO archive_rawmail (message_id, data, sha256, size)
-        SELECT pl.id, s.raw, s.sha256, s.size
+        INSERT INTO archive_rawmail (message_id, data, codec, sha256, size)
+        SELECT pl.id, s.raw, s.codec, s.sha256, s.size
         FROM ingest_stage s JOIN ingest_place pl ON pl.msgid = s.msgid
         ON CONFLICT (message_id) DO NOTHING
         """

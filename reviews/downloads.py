@@ -70,7 +70,7 @@ def patch_raw(request: HttpRequest, link_name: str, msgid: str) -> HttpResponse:
     """The mail exactly as received."""
     patch = _patch(link_name, msgid)
     raw = get_object_or_404(RawMail, message_id=patch.message_id)
-    return _attachment(bytes(raw.data), download_filename(patch.name, f"patch-{patch.id}"))
+    return _attachment(raw.mail, download_filename(patch.name, f"patch-{patch.id}"))
 
 
 @require_safe
@@ -80,7 +80,7 @@ def cover_mbox(request: HttpRequest, link_name: str, msgid: str) -> HttpResponse
         message__msgid=msgid,
     )  # fmt: skip
     raw = get_object_or_404(RawMail, message_id=cover.message_id)
-    data = mboxrd_message(bytes(raw.data))
+    data = mboxrd_message(raw.mail)
     return _attachment(data, download_filename(cover.name, f"cover-{cover.id}"))
 
 
@@ -98,7 +98,7 @@ def series_mbox(request: HttpRequest, series_id: int) -> HttpResponse:
         cover = Cover.objects.filter(series_id=series_id).first()
         raw = RawMail.objects.filter(message_id=cover.message_id).first() if cover else None
         if raw is not None:
-            data = mboxrd_message(bytes(raw.data)) + data
+            data = mboxrd_message(raw.mail) + data
     series = patches[0].series
     name = series.name if series is not None else ""
     return _attachment(data, download_filename(name, f"series-{series_id}"))

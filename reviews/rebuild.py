@@ -176,9 +176,7 @@ def _set_aside(projects: list[int], message_ids: list[int]) -> None:
 
 
 def _replay(message_ids: list[int], list_ids: Sequence[int] | None, carry: Carry) -> None:
-    raws = dict(
-        RawMail.objects.filter(message_id__in=message_ids).values_list("message_id", "data")
-    )
+    raws = RawMail.objects.filter(message_id__in=message_ids).mail_by_message()
     links: dict[int, list[int]] = {}
     for message_id, list_id in MessageList.objects.filter(message_id__in=message_ids).values_list(
         "message_id", "mailing_list_id"
@@ -188,7 +186,7 @@ def _replay(message_ids: list[int], list_ids: Sequence[int] | None, carry: Carry
     authors = dict(Message.objects.filter(id__in=message_ids).values_list("id", "author_id"))
     stored = []
     for message_id in message_ids:
-        outcome = analyse_raw(bytes(raws[message_id])) if message_id in raws else None
+        outcome = analyse_raw(raws[message_id]) if message_id in raws else None
         if outcome is None or outcome.parsed is None:
             continue
         stored.append(

@@ -1,6 +1,30 @@
-# Placeholder reserved for one piece of work so that parallel work keeps a
-# single migration chain; its owner fills in the operations.
-from django.db import migrations
+# Raw mail compressed by the application (archive/rawcodec.py), and columns
+# no query filters on left out of ANALYZE.
+from django.db import migrations, models
+
+# Each row says how its bytes are packed. The column's default is the
+# uncompressed codec, so adding it rewrites nothing: rows written before stay
+# readable as they are, and `manage.py compact` packs them later, in batches.
+#
+# ANALYZE detoasts every sampled value of a column with statistics. No query
+# filters, joins or sorts on these (search uses the tsvectors, whose
+# statistics stay), so their statistics cost seconds on a large archive and
+# inform no plan: measured on linux-rtc's archive_message, 4.6 s -> 3.2 s.
+NO_STATISTICS = [
+    ("archive_message", "body"),
+    ("archive_message", "headers"),
+    ("archive_message", '"to"'),
+    ("archive_message", "cc"),
+    ("archive_message", '"references"'),
+    ("archive_rawmail", "data"),
+]
+
+
+def _statistics(target: int) -> str:
+    return "\n".join(
+        f"ALTER TABLE {table} ALTER COLUMN {column} SET STATISTICS {target};"
+        for table, column in NO_STATISTICS
+    )
 
 
 class Migration(migrations.Migration):
@@ -8,4 +32,22 @@ class Migration(migrations.Migration):
         ("archive", "0009_first_view"),
     ]
 
-    operations: list[migrations.operations.base.Operation] = []
+    operations: list[migrations.operations.base.Operation] = [
+        # Only Python's name changes (so no reader gets packed bytes by
+        # habit); the column stays "data".
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.RenameField("rawmail", "data", "stored"),
+                migrations.AlterField("rawmail", "stored", models.BinaryField(db_column="data")),
+            ],
+        ),
+        migrations.AddField(
+            model_name="rawmail",
+            name="codec",
+            field=models.PositiveSmallIntegerField(
+                choices=[(0, "none"), (1, "zstd")], db_default=0, default=0
+            ),
+        ),
+        # -1: the server's default_statistics_target again.
+        migrations.RunSQL(_statistics(0), _statistics(-1)),
+    ]

@@ -96,10 +96,10 @@ def message_raw(request: HttpRequest, list_name: str, msgid: str) -> HttpRespons
         list_name, message = find_message(request, list_name, msgid)
     except Elsewhere as redirect:
         return redirect.response
-    raw = RawMail.objects.filter(message=message).values_list("data", flat=True).first()
+    raw = RawMail.objects.mail_of(message.pk)
     if raw is None:
         raise Http404("no raw mail kept for this message")
-    response = HttpResponse(bytes(raw), content_type="text/plain; charset=utf-8")
+    response = HttpResponse(raw, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{safe_filename(message.msgid, ".txt")}"'
     return response
 

@@ -69,7 +69,7 @@ def test_raw_is_the_mail_as_received(client, toy):
     response = client.get(f"/project/toy-rtc/patch/{V1_PATCH1}/raw/")
     assert response.status_code == 200 and _filename(response)
     raw = RawMail.objects.get(message__msgid=V1_PATCH1)
-    assert response.content == bytes(raw.data)
+    assert response.content == raw.mail
 
 
 def test_series_mbox_every_patch_in_order(client, toy, tmp_path):

@@ -120,7 +120,7 @@ def test_raw_mail_is_kept_byte_for_byte(ingest_file) -> None:
     for mail in iter_source(str(SEED)):
         msgid = normalize_msgid(email.message_from_bytes(mail.data)["Message-ID"])
         raw = RawMail.objects.get(message__msgid=msgid)
-        assert bytes(raw.data) == mail.data
+        assert raw.mail == mail.data
         assert raw.sha256 == hashlib.sha256(mail.data).hexdigest()
         assert raw.size == len(mail.data)
     assert not RawMail.objects.filter(message__is_ghost=True).exists()
@@ -130,7 +130,7 @@ def test_single_message_file_is_stored_exactly(ingest_file) -> None:
     path = INGEST / "reply-before-parent.parent.eml"
     ingest_file(path)
     raw = RawMail.objects.get(message__msgid="parent@example.org")
-    assert bytes(raw.data) == path.read_bytes()
+    assert raw.mail == path.read_bytes()
     assert raw.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -172,7 +172,7 @@ def test_command_reads_one_message_from_stdin(monkeypatch) -> None:
     monkeypatch.setattr(sys, "stdin", SimpleNamespace(buffer=io.BytesIO(envelope + data)))
     out = run_command("-", "--list", "test.example.org")
     assert out.startswith("1 read, 1 new, 0 duplicate, 0 quarantined in ")
-    assert bytes(RawMail.objects.get(message__msgid="unlisted@example.org").data) == data
+    assert RawMail.objects.get(message__msgid="unlisted@example.org").mail == data
     assert list_names("unlisted@example.org") == ["test"]
 
 
@@ -244,7 +244,7 @@ def test_same_message_id_via_two_lists_in_two_ingests(ingest_file) -> None:
     assert counts(ingest_file(INGEST / "same-msgid-two-lists.via-lkml.eml")) == (1, 0, 1, 0)
     assert Message.objects.filter(msgid="twice@example.org").count() == 1
     assert list_names("twice@example.org") == ["linux-kernel", "linux-mm"]
-    assert bytes(RawMail.objects.get().data) == first.read_bytes()
+    assert RawMail.objects.get().mail == first.read_bytes()
 
 
 def test_thread_of_a_message_redelivered_via_another_list_is_in_both_lists(ingest_file) -> None:
@@ -274,7 +274,7 @@ def test_nul_bytes_are_stored(ingest_file) -> None:
     assert counts(ingest_file(path)) == (1, 1, 0, 0)
     stored = message("nul@example.org")
     assert "\x00" not in stored.subject + stored.body
-    assert bytes(RawMail.objects.get().data) == path.read_bytes()
+    assert RawMail.objects.get().mail == path.read_bytes()
 
 
 def test_nul_in_a_diff_file_name_is_archived_not_quarantined(ingest_file) -> None:
@@ -284,7 +284,7 @@ def test_nul_in_a_diff_file_name_is_archived_not_quarantined(ingest_file) -> Non
     path = PARSING / "nul-in-diff-path.eml"
     assert counts(ingest_file(path)) == (1, 1, 0, 0)
     assert Patch.objects.filter(message__msgid="nul-in-diff-path@example.org").exists()
-    assert bytes(RawMail.objects.get().data) == path.read_bytes()
+    assert RawMail.objects.get().mail == path.read_bytes()
 
 
 def test_nul_in_a_trailer_is_archived_and_the_trailer_counted(ingest_file) -> None:

@@ -72,9 +72,7 @@ def test_retry_all_archives_them_and_empties_the_quarantine(too_large) -> None:
     assert out[1] == "2 released from quarantine, 0 still quarantined"
     assert not QuarantinedMail.objects.exists()
     assert Message.objects.real().count() == 2
-    assert bytes(RawMail.objects.get(message__msgid="parent@example.org").data) == (
-        PARENT.read_bytes()
-    )
+    assert RawMail.objects.get(message__msgid="parent@example.org").mail == PARENT.read_bytes()
     reply = Message.objects.get(msgid="reply@example.org")
     assert reply.parent.msgid == "parent@example.org"
 
