@@ -178,7 +178,7 @@ def test_pages_answer_503_while_the_database_is_down_and_recover(server, web: st
     assert statuses(web) == {name: 503 for name in PAGES}
     status, body = get(web, PAGES["patch"])
     assert status == 503 and UNAVAILABLE in body.replace("&#x27;", "'")
-    assert "Traceback" not in body and len(body) < 1000
+    assert "Traceback" not in body and len(body) < 3000  # the site's own short page
 
     server.start()
     assert statuses(web) == up

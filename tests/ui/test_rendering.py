@@ -91,4 +91,10 @@ def test_list_query_parsing_and_links():
     assert query.params(page=3) == "state=%2A&since=2024-01-02&page=3"
     assert PatchListQuery().sort_params("date") == "order=date"
     assert PatchListQuery(order="name").sort_params("name") == "order=-name"
-    assert PatchListQuery(order="-date").order_fields == ("-date", "-id")
+    # Newest series first, each series' patches 1..n.
+    assert PatchListQuery(order="-date").order_fields == (
+        "-series_date",
+        "-series_id",
+        "number",
+        "-id",
+    )
