@@ -40,6 +40,27 @@ def archive_counts() -> dict[str, Any]:
         "comments": Comment.objects.count(),
         "trailers": sum(trailers.values()),
         "trailer kinds": trailers,
+        **disk_sizes(),
+    }
+
+
+def disk_sizes() -> dict[str, str]:
+    """What the archive takes on disk (issue 21): the database, and raw mail as stored."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # Sizes from the TOAST pointers: no mail is read.
+        cursor.execute(
+            "SELECT pg_database_size(current_database()), "
+            "coalesce(sum(size), 0), coalesce(sum(octet_length(data)), 0) FROM archive_rawmail"
+        )
+        database, received, stored = cursor.fetchone()
+    share = f" ({stored / received:.0%})" if received else ""
+    return {
+        "database on disk (pg_database_size, before VACUUM)": f"{database / 1e6:.0f} MB",
+        "raw mail stored (zstd, archive/rawcodec.py)": (
+            f"{stored / 1e6:.1f} MB of {received / 1e6:.1f} MB as received{share}"
+        ),
     }
 
 
