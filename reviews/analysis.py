@@ -6,12 +6,16 @@ import dataclasses
 import email.utils
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from archive.parsing import ParsedMessage
 from reviews.diffs import FileStat, PatchContent, diffstat, find_patch
 from reviews.hashing import git_patch_id, patchwork_hash
 from reviews.subjects import ParsedSubject, parse_subject
 from reviews.trailers import Trailer, extract_trailers
+
+if TYPE_CHECKING:
+    from reviews.replyreading import ReplyReading
 
 _IN_BODY_FROM = re.compile(r"\A\s*From:[ \t]*(.+)$", re.M)
 _TEXT_TYPES = ("text/", "application/x-patch", "application/x-diff")
@@ -45,6 +49,8 @@ class MailAnalysis:
     patchid: str
     diffstat: tuple[FileStat, ...]
     patchwork: PatchworkHeaders = NO_HEADERS
+    # Read by ingest's parse workers (``reviews.processor``), for the writer.
+    reply: ReplyReading | None = None
 
     @property
     def is_patch(self) -> bool:

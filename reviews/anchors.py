@@ -17,13 +17,16 @@ prose, more often than not), nor one that quotes the patch down to its
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
-from reviews.quotes import QuotedLine, is_gap, reply_parts
+from reviews.quotes import is_gap, reply_parts
 from reviews.rendering.diff import parse_diff
 
-__all__ = ["Anchor", "DiffIndex", "DiffLine", "ReplyAnchors", "anchor_reply", "index_diff"]
+__all__ = [
+    "Anchor", "DiffIndex", "DiffLine", "PreparedReply", "ReplyAnchors", "anchor_prepared",
+    "anchor_reply", "index_diff", "prepare_reply",
+]  # fmt: skip
 
 # How many following quoted lines to try joining to one a mail client wrapped.
 _MAX_JOIN = 3
@@ -105,17 +108,41 @@ def index_diff(diff: str) -> DiffIndex:
     return DiffIndex(tuple(lines), {k: tuple(v) for k, v in positions.items()})
 
 
+@dataclass(frozen=True)
+class PreparedReply:
+    """A reply's quote blocks and answers, read once and ready to anchor to any diff.
+
+    Everything here depends on the reply alone (its body and its sender's
+    name), so ingest's parse workers prepare it and the writer only matches
+    it against the diff of the patch it turns out to answer.
+    """
+
+    texts: tuple[str, ...]  # every quoted line, without its markers, in order
+    keys: tuple[str | None, ...]  # each line's ``line_key``; None for a cut
+    sizes: tuple[int, ...]  # how many of those lines each quote block has
+    answers: tuple[tuple[str, ...], ...]  # the answer paragraphs under each block
+
+
+def prepare_reply(body: str, author: str = "") -> PreparedReply:
+    """``body`` cut into quote blocks and answers (``reviews.quotes``), keys computed."""
+    parts = reply_parts(body, author)
+    texts = tuple(line.text for part in parts for line in part.quote.lines)
+    return PreparedReply(
+        texts=texts,
+        keys=tuple(None if is_gap(text) else line_key(text) for text in texts),
+        sizes=tuple(len(part.quote.lines) for part in parts),
+        answers=tuple(part.answer for part in parts),
+    )
+
+
 @dataclass
 class _Matcher:
     """Matches one reply's quoted lines in order; ``cursor`` is the last match."""
 
     index: DiffIndex
-    quoted: Sequence[QuotedLine]
+    texts: Sequence[str]
+    keys: Sequence[str | None]  # None for a gap
     cursor: int = -1
-    keys: list[str | None] = field(default_factory=list)  # None for a gap
-
-    def __post_init__(self) -> None:
-        self.keys = [None if is_gap(q.text) else line_key(q.text) for q in self.quoted]
 
     def _key_at(self, position: int) -> str | None:
         lines = self.index.lines
@@ -150,15 +177,15 @@ class _Matcher:
 
     def _joined(self, at: int, end: int) -> tuple[int | None, int]:
         """A line wrapped by a mail client: (position, quoted lines used)."""
-        text = self.quoted[at].text
+        text = self.texts[at]
         for extra in range(1, _MAX_JOIN + 1):
             if at + extra >= end or self.keys[at + extra] is None:
                 break
-            text += self.quoted[at + extra].text
+            text += self.texts[at + extra]
             found = self._choose(line_key(text), at)
             if found is not None:
                 return found, extra + 1
-        key = line_key(self.quoted[at].text)  # not None: gaps are never joined
+        key = line_key(self.texts[at])  # not None: gaps are never joined
         following = self._key_at(self.cursor + 1)
         if len(key) > _MIN_PREFIX and following and following.startswith(key):
             return self.cursor + 1, 1  # a quote trimmed at its end
@@ -173,7 +200,7 @@ class _Matcher:
         found = self._choose(key, at)
         used = 1
         # Only a diff line (a sign, or indented context) can have been wrapped.
-        if found is None and self.quoted[at].text[:1] in _DIFF_STARTS:
+        if found is None and self.texts[at][:1] in _DIFF_STARTS:
             found, used = self._joined(at, end)
         if found is not None:
             self.cursor = found
@@ -204,7 +231,7 @@ def _last_diff_line(matcher: _Matcher, start: int, count: int) -> tuple[int | No
                 substantial |= len(line.key.strip(" +-")) > _MIN_ALONE or (
                     follows >= 0 and found == follows + 1
                 )
-        elif last is not None and matcher.quoted[at].text.rstrip() == "--":
+        elif last is not None and matcher.texts[at].rstrip() == "--":
             last = None
         at += used
     return (last if substantial else None), matched
@@ -215,18 +242,21 @@ def anchor_reply(index: DiffIndex, body: str, author: str = "") -> ReplyAnchors:
 
     ``author``, the sender's name, tells a signature line from an answer.
     """
-    parts = reply_parts(body, author)
-    quoted = [line for part in parts for line in part.quote.lines]
-    matcher = _Matcher(index, quoted)
+    return anchor_prepared(index, prepare_reply(body, author))
+
+
+def anchor_prepared(index: DiffIndex, reply: PreparedReply) -> ReplyAnchors:
+    """``anchor_reply`` for a reply already cut into blocks (``prepare_reply``)."""
+    matcher = _Matcher(index, reply.texts, reply.keys)
     anchors: list[Anchor] = []
     start = total = 0
-    for part in parts:
-        last, matched = _last_diff_line(matcher, start, len(part.quote.lines))
-        start += len(part.quote.lines)
+    for size, answer in zip(reply.sizes, reply.answers, strict=True):
+        last, matched = _last_diff_line(matcher, start, size)
+        start += size
         total += matched
-        if last is None or not part.answer:
+        if last is None or not answer:
             continue
         line = index.lines[last]
-        text = "\n\n".join(part.answer)
+        text = "\n\n".join(answer)
         anchors.append(Anchor(line.path, line.old_line, line.new_line, text, last))
     return ReplyAnchors(tuple(anchors), total)

@@ -14,12 +14,22 @@ reparse`` stores every reply's anchors again.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
-from reviews.anchors import Anchor, DiffIndex, anchor_reply, index_diff
+from reviews.anchors import (
+    Anchor,
+    DiffIndex,
+    PreparedReply,
+    anchor_prepared,
+    index_diff,
+    prepare_reply,
+)
+
+if TYPE_CHECKING:
+    from reviews.replyreading import ReplyReading
 
 __all__ = ["StoredAnchor", "anchors_of", "as_stored", "find_anchors", "restore_anchors"]
 
@@ -45,21 +55,21 @@ def anchors_of(stored: Iterable[StoredAnchor] | None) -> tuple[Anchor, ...]:
     )
 
 
-def find_anchors(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], list[StoredAnchor]]:
-    """Anchors of each (reply message id, patch id), two queries for all.
+def find_anchors(
+    pairs: Iterable[tuple[int, int]], read: Mapping[int, ReplyReading] | None = None
+) -> dict[tuple[int, int], list[StoredAnchor]]:
+    """Anchors of each (reply message id, patch id), two or three queries for all.
 
     Each diff is indexed once however many of its replies are anchored.
+    ``read``: replies ingest's workers already cut into quote blocks
+    (``reviews.replyreading``); their bodies are not read again unless the
+    archive shows their sender under another name than the one assumed.
     """
     wanted = sorted(set(pairs))
     if not wanted:
         return {}
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT m.id, m.body, coalesce(nullif(p.name, ''), p.email, '') FROM archive_message m"
-            " LEFT JOIN archive_person p ON p.id = m.author_id WHERE m.id = ANY(%s)",
-            [sorted({mid for mid, _ in wanted})],
-        )
-        replies = {mid: (body or "", author) for mid, body, author in cursor.fetchall()}
+        replies = _replies(cursor, sorted({mid for mid, _ in wanted}), read or {})
         cursor.execute(
             "SELECT id, diff FROM reviews_patch WHERE id = ANY(%s)",
             [sorted({pid for _, pid in wanted})],
@@ -68,15 +78,44 @@ def find_anchors(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], list
     indexes: dict[int, DiffIndex] = {}
     found: dict[tuple[int, int], list[StoredAnchor]] = {}
     for mid, pid in wanted:
-        body, author = replies.get(mid, ("", ""))
+        reply = replies.get(mid)
         diff = diffs.get(pid) or ""
-        if ">" not in body or not diff:
+        if reply is None or not diff:
             found[(mid, pid)] = []  # quotes nothing, or a patch without a diff
             continue
         if pid not in indexes:
             indexes[pid] = index_diff(diff)
-        found[(mid, pid)] = [as_stored(a) for a in anchor_reply(indexes[pid], body, author).anchors]
+        found[(mid, pid)] = [as_stored(a) for a in anchor_prepared(indexes[pid], reply).anchors]
     return found
+
+
+def _replies(cursor, ids: list[int], read: Mapping[int, ReplyReading]) -> dict[int, PreparedReply]:
+    """Each reply that quotes something, cut into blocks with its sender's name.
+
+    A reply read by a worker is taken as read unless the archive shows its
+    sender under another name than the one assumed; only the other bodies
+    are fetched.
+    """
+    cursor.execute(
+        "SELECT m.id, coalesce(nullif(p.name, ''), p.email, '') FROM archive_message m"
+        " LEFT JOIN archive_person p ON p.id = m.author_id WHERE m.id = ANY(%s)",
+        [ids],
+    )
+    authors = dict(cursor.fetchall())
+    replies: dict[int, PreparedReply] = {}
+    again = []
+    for mid, author in authors.items():
+        reading = read.get(mid)
+        if reading is None or reading.author != author:
+            again.append(mid)
+        elif reading.quotes is not None:
+            replies[mid] = reading.quotes
+    if again:
+        cursor.execute("SELECT id, body FROM archive_message WHERE id = ANY(%s)", [again])
+        for mid, body in cursor.fetchall():
+            if ">" in (body or ""):
+                replies[mid] = prepare_reply(body, authors[mid])
+    return replies
 
 
 def restore_anchors(thread_ids: Sequence[int]) -> None:

@@ -6,8 +6,9 @@ each touched thread's comments, counts and series totals from what is stored.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import connection
 
@@ -15,9 +16,17 @@ from reviews.comment_anchors import find_anchors
 from reviews.models import Comment, EventCategory
 from reviews.services import events, supersede
 
+if TYPE_CHECKING:
+    from reviews.replyreading import ReplyReading
 
-def refresh_comments(thread_ids: Sequence[int]) -> None:
-    """Every real message under a patch or cover (at any depth) is one of its comments."""
+
+def refresh_comments(
+    thread_ids: Sequence[int], read: Mapping[int, ReplyReading] | None = None
+) -> None:
+    """Every real message under a patch or cover (at any depth) is one of its comments.
+
+    ``read``: the batch's replies as ingest's workers read them, by message id.
+    """
     if not thread_ids:
         return
     with connection.cursor() as cursor:
@@ -62,7 +71,7 @@ def refresh_comments(thread_ids: Sequence[int]) -> None:
         Comment.objects.filter(id__in=stale).delete()
     new = sorted(wanted - set(existing))
     # A reply to a patch is anchored to its diff once, here (reviews.comment_anchors).
-    anchors = find_anchors((mid, sid) for mid, kind, sid in new if kind == "patch")
+    anchors = find_anchors(((mid, sid) for mid, kind, sid in new if kind == "patch"), read)
     Comment.objects.bulk_create(
         [
             Comment(

@@ -98,8 +98,10 @@ def record_batch(stored: Sequence[StoredMessage], carry: Carry | None = None) ->
             [[s.id for s in relevant]],
         )
         threads = [row[0] for row in cursor.fetchall() if row[0] is not None]
+    # What the parse workers read of the new replies, so the writer need not.
+    read = {s.id: r for s in relevant if s.is_new and (r := analyses[s.id].reply) is not None}
     if carry is None:
-        derived.refresh_comments(threads)
+        derived.refresh_comments(threads, read)
     touched_series |= derived.series_in_threads(threads)
     derived.refresh_series(sorted(touched_series), quiet=carry.complete if carry else frozenset())
     if carry is None:
@@ -107,7 +109,8 @@ def record_batch(stored: Sequence[StoredMessage], carry: Carry | None = None) ->
     derived.link_revisions(sorted(touched_series), protect_upto=carry.protect_upto if carry else 0)
     if carry is None:
         # after superseding: whose turn reads the states it left
-        turnstore.refresh_threads(threads, touched_series)
+        known = {mid: r.cues for mid, r in read.items()}
+        turnstore.refresh_threads(threads, touched_series, known=known)
 
 
 def _analysis(stored: StoredMessage) -> MailAnalysis:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from archive.processors import MessageLink, StoredMessage
@@ -10,13 +11,16 @@ from reviews.analysis import MailAnalysis, analyze_message
 from reviews.archive_links import list_links, message_links
 from reviews.ingest import REVIEWS, record_batch
 from reviews.rebuild import rebuild_reviews
+from reviews.replyreading import read_at_ingest
 
 
 class ReviewProcessor:
     name = REVIEWS
 
     def analyze(self, parsed) -> MailAnalysis:  # type: ignore[no-untyped-def]
-        return analyze_message(parsed)
+        # In a parse worker: what a reply says is read here, not by the writer.
+        analysis = analyze_message(parsed)
+        return dataclasses.replace(analysis, reply=read_at_ingest(parsed, analysis))
 
     def search_terms(self, analysis: MailAnalysis) -> tuple[str, ...]:
         return (f"patchid:{analysis.patchid}",) if analysis.patchid else ()

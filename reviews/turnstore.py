@@ -11,7 +11,7 @@ patches; series follow their patches in one statement.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from django.db import connection
@@ -24,10 +24,11 @@ __all__ = ["read_cues", "refresh_patches", "refresh_series", "refresh_threads"]
 _CHUNK = 5000
 
 # Replies whose cues are still unread (or all, when read ``again``), with the
-# kinds of the trailers ingest found in them.
+# kinds of the trailers ingest found in them; neither for those already read.
 _UNREAD_SQL = """
-SELECT m.id, m.body, coalesce(
-    (SELECT array_agg(t.kind) FROM reviews_trailer t WHERE t.message_id = m.id), '{}')
+SELECT m.id, CASE WHEN m.id <> ALL(%(read)s::bigint[]) THEN m.body END,
+    CASE WHEN m.id <> ALL(%(read)s::bigint[]) THEN coalesce(
+    (SELECT array_agg(t.kind) FROM reviews_trailer t WHERE t.message_id = m.id), '{}') END
 FROM archive_message m WHERE m.id IN (
     SELECT c.message_id FROM reviews_comment c JOIN archive_message cm ON cm.id = c.message_id
     WHERE cm.thread_id = ANY(%(threads)s) AND (c.cues IS NULL OR %(again)s))
@@ -39,13 +40,24 @@ WHERE c.message_id = u.mid AND c.cues IS DISTINCT FROM u.cues
 """
 
 
-def read_cues(thread_ids: Sequence[int], *, again: bool = False) -> None:
-    """Read what each new reply in these threads says (``reviews.replies``), once."""
+def read_cues(
+    thread_ids: Sequence[int], *, again: bool = False, known: Mapping[int, int] | None = None
+) -> None:
+    """Read what each new reply in these threads says (``reviews.replies``), once.
+
+    ``known``: cues already read by ingest's workers, by message id.
+    """
     if not thread_ids:
         return
+    known = known or {}
     with connection.cursor() as cursor:
-        cursor.execute(_UNREAD_SQL, {"threads": list(thread_ids), "again": again})
-        read = [(mid, int(read_reply(body or "", kinds))) for mid, body, kinds in cursor.fetchall()]
+        cursor.execute(
+            _UNREAD_SQL, {"threads": list(thread_ids), "again": again, "read": list(known)}
+        )
+        read = [
+            (mid, known[mid] if mid in known else int(read_reply(body or "", kinds)))
+            for mid, body, kinds in cursor.fetchall()
+        ]
         if read:
             cursor.execute(_CUES_SQL, [[r[0] for r in read], [r[1] for r in read]])
 
@@ -64,10 +76,14 @@ UNION SELECT p.id FROM reviews_patch p JOIN reviews_series s ON s.previous_id = 
 
 
 def refresh_threads(
-    thread_ids: Sequence[int], series_ids: Iterable[int] = (), *, again: bool = False
+    thread_ids: Sequence[int],
+    series_ids: Iterable[int] = (),
+    *,
+    again: bool = False,
+    known: Mapping[int, int] | None = None,
 ) -> None:
     """Cues of new replies, then the turns of every patch these threads or series touch."""
-    read_cues(thread_ids, again=again)
+    read_cues(thread_ids, again=again, known=known)
     with connection.cursor() as cursor:
         cursor.execute(_TOUCHED_SQL, {"threads": list(thread_ids), "series": sorted(series_ids)})
         patch_ids = sorted(row[0] for row in cursor.fetchall())
