@@ -27,6 +27,25 @@ def _statistics(target: int) -> str:
     )
 
 
+def _unpack_all(apps, schema_editor) -> None:
+    """Going back: rows written packed become the mail itself again, as older code reads it."""
+    from archive.rawcodec import unpack
+
+    with schema_editor.connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                "SELECT message_id, codec, data FROM archive_rawmail WHERE codec <> 0 LIMIT 500"
+            )
+            rows = cursor.fetchall()
+            if not rows:
+                return
+            cursor.execute(
+                "UPDATE archive_rawmail r SET data = v.data, codec = 0 "
+                "FROM unnest(%s::bigint[], %s::bytea[]) AS v(id, data) WHERE r.message_id = v.id",
+                [[r[0] for r in rows], [unpack(r[1], r[2]) for r in rows]],
+            )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("archive", "0009_first_view"),
@@ -48,6 +67,7 @@ class Migration(migrations.Migration):
                 choices=[(0, "none"), (1, "zstd")], db_default=0, default=0
             ),
         ),
+        migrations.RunPython(migrations.RunPython.noop, _unpack_all),
         # -1: the server's default_statistics_target again.
         migrations.RunSQL(_statistics(0), _statistics(-1)),
     ]
