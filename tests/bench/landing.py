@@ -60,8 +60,10 @@ def measure(limit: int | None = None) -> dict[str, Any]:
         landings = list(
             Landing.objects.filter(branch=branch).values_list("commit", "patch_id", "how")
         )
-        results = _score(truth, landings, {p.id: p.patchid for p in patches})
-        results["reposted"] = _reposted(truth, landings, {p.id: p for p in patches})
+        # Every patch's patch-id: a landing on another posting of the same change is right.
+        patchids = dict(Patch.objects.filter(project=project).values_list("id", "patchid"))
+        results = _score(truth, landings, patchids)
+        results["reposted"] = _reposted(truth, landings, patchids)
         results.update(_evidence(builder.path, truth, {p.id: p for p in patches}))
     results.update(
         when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), patches_tried=len(patches),
@@ -100,27 +102,17 @@ def _score(truth: Any, landings: list[tuple[str, int, str]], patchids: dict) -> 
     }
 
 
-def _reposted(truth: Any, landings: list[tuple[str, int, str]], patches: dict) -> dict[str, int]:
+def _reposted(truth: Any, landings: list[tuple[str, int, str]], patchids: dict) -> dict[str, int]:
     """Wrong landings split: another posting of the same patch (author and title), or not."""
     from reviews.models import Patch
 
     wrong = [(c, p) for c, p, _ in landings
              if truth.patch_of.get(c) is not None and p != truth.patch_of[c]
-             and patches.get(p, _NONE).patchid != patches[truth.patch_of[c]].patchid]  # fmt: skip
-    others = {p.id: p for p in Patch.objects.filter(id__in=[p for _, p in wrong])}
-    same = sum(
-        (others[p].title, others[p].submitter_id)
-        == (patches[truth.patch_of[c]].title, patches[truth.patch_of[c]].submitter_id)
-        for c, p in wrong
-    )
+             and patchids.get(p) != patchids[truth.patch_of[c]]]  # fmt: skip
+    ids = {p for _, p in wrong} | {truth.patch_of[c] for c, _ in wrong}
+    rows = {p.id: (p.title, p.submitter_id) for p in Patch.objects.filter(id__in=ids)}
+    same = sum(rows[p] == rows[truth.patch_of[c]] for c, p in wrong)
     return {"same patch": same, "other patch": len(wrong) - same}
-
-
-class _NoPatch:
-    patchid = None
-
-
-_NONE = _NoPatch()
 
 
 def _evidence(path: Path, truth: Any, patches: dict[int, Any]) -> dict[str, Any]:
