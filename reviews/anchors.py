@@ -117,19 +117,27 @@ class PreparedReply:
     it against the diff of the patch it turns out to answer.
     """
 
-    texts: tuple[str, ...]  # every quoted line, without its markers, in order
-    keys: tuple[str | None, ...]  # each line's ``line_key``; None for a cut
+    # Lines joined by newlines (no line holds one): a reply quoting a whole
+    # patch crosses from a worker to the writer as two strings, not hundreds.
+    texts: str  # every quoted line, without its markers, in order
+    keys: str  # each line's ``line_key`` ("" for a cut, which no key is)
     sizes: tuple[int, ...]  # how many of those lines each quote block has
     answers: tuple[tuple[str, ...], ...]  # the answer paragraphs under each block
+
+    def lines(self) -> tuple[list[str], list[str | None]]:
+        """The quoted lines and their keys (None for a cut)."""
+        if not sum(self.sizes):
+            return [], []
+        return self.texts.split("\n"), [key or None for key in self.keys.split("\n")]
 
 
 def prepare_reply(body: str, author: str = "") -> PreparedReply:
     """``body`` cut into quote blocks and answers (``reviews.quotes``), keys computed."""
     parts = reply_parts(body, author)
-    texts = tuple(line.text for part in parts for line in part.quote.lines)
+    texts = [line.text for part in parts for line in part.quote.lines]
     return PreparedReply(
-        texts=texts,
-        keys=tuple(None if is_gap(text) else line_key(text) for text in texts),
+        texts="\n".join(texts),
+        keys="\n".join("" if is_gap(text) else line_key(text) for text in texts),
         sizes=tuple(len(part.quote.lines) for part in parts),
         answers=tuple(part.answer for part in parts),
     )
@@ -247,7 +255,7 @@ def anchor_reply(index: DiffIndex, body: str, author: str = "") -> ReplyAnchors:
 
 def anchor_prepared(index: DiffIndex, reply: PreparedReply) -> ReplyAnchors:
     """``anchor_reply`` for a reply already cut into blocks (``prepare_reply``)."""
-    matcher = _Matcher(index, reply.texts, reply.keys)
+    matcher = _Matcher(index, *reply.lines())
     anchors: list[Anchor] = []
     start = total = 0
     for size, answer in zip(reply.sizes, reply.answers, strict=True):
