@@ -30,6 +30,9 @@ _PATCH_LIST = ("q", "state", "submitter", "delegate", "series", "archived", "sin
                "order", "page")  # fmt: skip
 _API_READ = ("order", "page", "per_page", "format")
 _PATCH_WRITE = ("state", "delegate", "archived", "commit_ref")
+_EVENT_FILTERS = ("category", "person", "since", "until", "change", "page")
+_BULK_WRITE = ("patch", "scope", "filter", "selection", "confirm", "state", "archived",
+               "delegate", "next", "go")  # fmt: skip
 _BUNDLE_WRITE = ("name", "patches", "public", "project")
 
 # Route name -> what its view reads besides the path. API list filters are
@@ -52,11 +55,14 @@ PARAMETERS: dict[str, Params] = {
     "bundle-mbox": Params(),
     "profile": Params(),
     "token-regenerate": Params(post=("next",)),
-    "project-events": Params(("page",)),
+    "project-events": Params(_EVENT_FILTERS),
+    "events": Params(("project", *_EVENT_FILTERS)),
     "project-events-atom": Params(),
-    "patch-bulk": Params(post=("patch", "state", "archived", "delegate", "next", "go")),
+    "patch-bulk": Params(post=_BULK_WRITE),
+    "change": Params(),
+    "change-undo": Params(post=("next",)),
     "patch-update": Params(post=(*_PATCH_WRITE, "next")),
-    "series-state": Params(post=("state", "next")),
+    "series-state": Params(post=("state", "selection", "confirm", "next")),
     "bundle-add": Params(post=("patch", "bundle", "name", "public", "next", "go")),
     "bundle": Params(),
     "bundle-remove": Params(post=("patch", "next")),

@@ -48,6 +48,28 @@ class Fetch:
     shows: str = ""
 
 
+def _change_fetches(h: Hostile) -> Iterator[Fetch]:
+    """A series-wide change (#17), named after the hostile series: its page, its undo,
+    the events page across projects with every filter, and the bulk confirmation."""
+    from reviews import services
+    from reviews.models import State
+
+    ln = h.project.link_name
+    change = services.set_series_state(h.maintainer, h.series[0], State.objects.get(slug="rfc"))
+    assert change is not None
+    for who in ("anonymous", "maintainer"):
+        yield Fetch(f"/project/{ln}/changes/{change.pk}/", HTML, who)
+    yield Fetch(f"/project/{ln}/changes/{change.pk}/undo/", ANY, "maintainer")  # POST only
+    filters = {"project": ln, "category": SEARCH, "person": SEARCH, "since": SEARCH,
+               "until": "<script>", "change": change.pk, "page": "\"><x>"}  # fmt: skip
+    for who in ("anonymous", "maintainer"):
+        yield Fetch("/events/", HTML, who, shows=h.diff_patch.name)
+        yield Fetch(f"/events/?{urlencode(filters)}", HTML, who)
+    data = {"scope": "matching", "filter": urlencode({"q": SEARCH, "state": "*"}),
+            "state": "rejected", "next": SEARCH}  # fmt: skip
+    yield Fetch(f"/project/{ln}/list/bulk/", ANY, "maintainer", "post", data)
+
+
 def _patch_fetches(h: Hostile) -> Iterator[Fetch]:
     from reviews import links
 
@@ -96,6 +118,7 @@ def _review_fetches(h: Hostile) -> Iterator[Fetch]:
     for who in ("anonymous", "maintainer"):
         yield Fetch(f"/project/{ln}/events/", HTML, who, shows=h.diff_patch.name)
     yield Fetch(f"/project/{ln}/events.atom", XML)
+    yield from _change_fetches(h)
     yield Fetch("/user/", HTML, "maintainer", shows=h.bundle.name)
     yield Fetch("/user/token/", ANY, "maintainer")
     owner = h.maintainer.username

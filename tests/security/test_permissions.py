@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import SAMPLE
+from tests.workflow.confirming import confirmation
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +125,21 @@ def _form(w: World, **extra: Any) -> dict[str, Any]:
     return {"state": w.patch.state.slug, **extra}
 
 
+def _confirmed(client: Any, url: str, data: dict[str, Any]) -> Any:
+    """Post a form that asks for confirmation, then its confirmation, as a person does.
+
+    A refusal (or a login redirect) on the first post is the answer itself.
+    """
+    first = client.post(url, data)
+    if first.status_code != 200:
+        return first
+    _question, fields = confirmation(first)
+    posted: dict[str, list[str]] = {}
+    for key, value in fields:
+        posted.setdefault(key, []).append(value)
+    return client.post(url, posted)
+
+
 WEB: dict[str, Write] = {
     "state": lambda w, c: c.post(f"/patch/{w.patch.id}/update/", {"state": "accepted"}),
     "delegate": lambda w, c: c.post(f"/patch/{w.patch.id}/update/",
@@ -131,12 +147,14 @@ WEB: dict[str, Write] = {
     "archive": lambda w, c: c.post(f"/patch/{w.patch.id}/update/", _form(w, archived="on")),
     "commit-ref": lambda w, c: c.post(f"/patch/{w.patch.id}/update/",
                                       _form(w, commit_ref="0123abcd")),
-    "series-state": lambda w, c: c.post(f"/series/{w.series.id}/state/", {"state": "accepted"}),
-    "bulk-state": lambda w, c: c.post(
-        "/project/toy-rtc/list/bulk/", {"patch": [w.patch.id, w.other_patch.id],
-                                        "state": "rejected"}),
-    "bulk-archive": lambda w, c: c.post(
-        "/project/toy-rtc/list/bulk/", {"patch": [w.patch.id], "archived": "yes"}),
+    # Changes of many patches ask first (#17): the confirmation's post makes them.
+    "series-state": lambda w, c: _confirmed(c, f"/series/{w.series.id}/state/",
+                                            {"state": "accepted"}),
+    "bulk-state": lambda w, c: _confirmed(
+        c, "/project/toy-rtc/list/bulk/", {"patch": [w.patch.id, w.other_patch.id],
+                                           "state": "rejected"}),
+    "bulk-archive": lambda w, c: _confirmed(
+        c, "/project/toy-rtc/list/bulk/", {"patch": [w.patch.id], "archived": "yes"}),
     "bundle-create": lambda w, c: c.post(
         "/bundles/add/", {"patch": [w.patch.id], "name": "new-one"}),
     "bundle-add": lambda w, c: c.post(
