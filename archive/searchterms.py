@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Exact search terms of one message, for the prefixes full-text search can't serve.
 
-Pure: text in, a tuple of lexemes out; no Django. Each lexeme is
+Pure: text in, a tuple of lexemes out; no Django. Each lexeme is an
+identifier of the body (``rtc_class_ops``, see :func:`identifier_tokens`) or
 ``prefix:value`` (``f:jane@example.org``, ``dfn:drivers/rtc/rtc-cmos.c``,
 ``patchid:0123...``, which the review processor adds from the diff it
 extracts, see ``archive.processors``) and goes verbatim into ``Message.search`` through
@@ -20,6 +21,7 @@ __all__ = [
     "BodyText",
     "address_tokens",
     "header_addresses",
+    "identifier_tokens",
     "message_terms",
     "split_body",
     "word_tokens",
@@ -27,7 +29,11 @@ __all__ = [
 
 MAX_TERM = 200  # characters; longer values are not worth an index entry
 MAX_DIFF_WORDS = 3000  # distinct dfa:/dfb: words kept per message
+MAX_IDENTIFIERS = 5000  # distinct identifiers (words with "_") kept per message
 _WORD_RE = re.compile(r"\w+")
+# A word with an underscore, whole: "rtc_class_ops". Anchored at a word start,
+# so that a long word without one is scanned once.
+_IDENTIFIER_RE = re.compile(r"\b\w*_\w*")
 _SPACE_RE = re.compile(r"\s")
 _ADDRESS_RE = re.compile(r"[^\s<>,;:\"'()\[\]]+@[^\s<>,;:\"'()\[\]@]+")
 _HUNK_RE = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@")
@@ -134,10 +140,28 @@ def message_terms(
     terms: set[str] = {f"f:{token}" for token in _sender_tokens(*sender)}
     for prefix, header in (("t", to), ("c", cc)):
         terms.update(f"{prefix}:{token}" for token in address_tokens(header))
+    identifiers: set[str] = set()
     for text in (body, *attachment_texts):
         if "\n@@ -" in text or text.startswith("@@ -"):
             terms.update(_diff_terms(text))
+        room = MAX_IDENTIFIERS - len(identifiers)
+        if "_" in text and room > 0:
+            # The body's first: a robot's .config attachment holds thousands.
+            identifiers.update(sorted(identifier_tokens(text) - identifiers)[:room])
+    terms.update(identifiers)
     return tuple(sorted(t for t in terms if t and not _SPACE_RE.search(t)))
+
+
+def identifier_tokens(text: str) -> set[str]:
+    """Words with an underscore, whole and lower-cased, as unprefixed exact lexemes.
+
+    PostgreSQL's text parser cuts ``rtc_class_ops`` into three words, so
+    ``b:rtc_class_ops`` is a phrase that each candidate's whole vector must be
+    reread for; the identifier as one lexeme answers it from the index alone.
+    A lexeme with ``_`` can never come out of the parser, so these never
+    mix with the words of prose.
+    """
+    return {w[:MAX_TERM] for w in _IDENTIFIER_RE.findall(text.lower()) if w.strip("_")}
 
 
 def _diff_terms(text: str) -> set[str]:

@@ -39,17 +39,19 @@ CREATE FUNCTION threadwork_search_vector(
         || array_to_tsvector(array_remove(coalesce(terms, '{}'), ''))
 $$;
 UPDATE archive_message SET search = ts_filter(search, '{b,c}') || array_to_tsvector(
-    ARRAY(SELECT u.lexeme FROM unnest(search) u WHERE u.positions IS NULL)
+    ARRAY(SELECT u.lexeme FROM unnest(search) u WHERE u.positions IS NULL AND u.lexeme LIKE '%:%')
 ) WHERE search IS NOT NULL;
 """
 
-# Existing vectors gain the diff lines of the stored body in place; what text
-# attachments hold comes with the next `manage.py reparse` (it rebuilds the
-# vectors from raw mail).
+# Existing vectors gain the diff lines and the identifiers (rtc_class_ops as one
+# lexeme: archive.searchterms.identifier_tokens) of the stored body in place;
+# what text attachments hold comes with the next `manage.py reparse` (it
+# rebuilds the vectors from raw mail).
 ADD_CODE = """
 UPDATE archive_message m SET
     search = m.search || setweight(to_tsvector('simple'::regconfig, left(u.code, 200000)), 'D')
-FROM unnest(%s::bigint[], %s::text[]) AS u(id, code)
+        || array_to_tsvector(string_to_array(u.identifiers, ' '))
+FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS u(id, code, identifiers)
 WHERE m.id = u.id
 """
 
@@ -70,10 +72,16 @@ def add_code(apps, schema_editor) -> None:
             if not rows:
                 return
             last = rows[-1][0]
-            codes = [(pk, split_body(body or "").code) for pk, body in rows]
-            codes = [(pk, code) for pk, code in codes if code]
-            if codes:
-                cursor.execute(ADD_CODE, [[c[0] for c in codes], [c[1] for c in codes]])
+            todo = [(pk, split_body(body).code, _identifiers(body)) for pk, body in rows if body]
+            todo = [row for row in todo if row[1] or row[2]]
+            if todo:
+                cursor.execute(ADD_CODE, [list(column) for column in zip(*todo, strict=True)])
+
+
+def _identifiers(body: str) -> str:
+    from archive.searchterms import MAX_IDENTIFIERS, identifier_tokens
+
+    return " ".join(sorted(identifier_tokens(body))[:MAX_IDENTIFIERS]) if "_" in body else ""
 
 
 class Migration(migrations.Migration):

@@ -11,8 +11,9 @@ from django.db import connection
 
 from archive.browse import compile_text, matching
 from archive.models import Message
+from archive.search import compile_query, parse_query
 from archive.searchindex import rebuild_search
-from archive.searchterms import split_body
+from archive.searchterms import MAX_IDENTIFIERS, message_terms, split_body
 from tests.conftest import DATA
 
 SEARCH = DATA / "search"
@@ -66,6 +67,14 @@ def found(query: str) -> set[str]:
         ("dfb:devm_register_gizmo", set()),
         # The signature after a diff is prose.
         ("nq:rex", {QUOTING}),
+        # Identifiers are whole words, wherever they are (as in public-inbox).
+        ("b:devm_gizmo_add", {QUOTING}),
+        ("devm_gizmo_add", {QUOTING}),
+        ("b:DEVM_GIZMO_ADD", {QUOTING}),
+        ("b:widget_ops", set()),
+        ("b:quux_wid*", {ATTACHED}),
+        ("b:quux_widget_ops OR b:devm_gizmo_add", {ATTACHED, QUOTING}),
+        ("b:quux_widget_ops -b:devm_register_gizmo", {ATTACHED}),
     ],
 )
 def test_whole_body(mail, query: str, expected: set[str]) -> None:
@@ -107,3 +116,18 @@ def test_a_word_both_configurations_keep_is_asked_once(mail) -> None:
         assert cursor.fetchone()[0] == "'regmap'"
         cursor.execute("SELECT threadwork_body_query(%s)::text", ["'ops'"])
         assert cursor.fetchone()[0] == "'op' | 'ops'"
+
+
+def test_an_identifier_is_asked_as_one_lexeme() -> None:
+    """As a phrase of its parts, PostgreSQL reread every candidate's vector (10x slower)."""
+    compiled = compile_query(parse_query("b:rtc_class_ops"))
+    assert compiled.params == ("'rtc_class_ops'",)
+    assert "threadwork_body_query" not in compiled.where
+
+
+def test_the_bodys_identifiers_come_before_an_attachments() -> None:
+    """A robot's .config attachment holds thousands of CONFIG_ names: the body's stay."""
+    config = "\n".join(f"CONFIG_OPTION_{i}=y" for i in range(MAX_IDENTIFIERS + 100))
+    terms = set(message_terms(("R", "r@example.org"), "", "", "see zz_body_word", [config]))
+    assert "zz_body_word" in terms
+    assert len([t for t in terms if t.startswith("config_option_")]) == MAX_IDENTIFIERS - 1

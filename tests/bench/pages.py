@@ -256,6 +256,20 @@ def cases() -> list[Case]:
         Case("search f:", "20 / 60", searches([f"f:{s}" for s in senders if s])),
         Case("search b:", "20 / 60", searches(["b:regmap", "b:interrupt", "b:wakeup", "b:probe"])),
         Case(
+            "search b: on code words (#19)",
+            "20 / 60",
+            searches(
+                # Words found mostly in diffs, which b: and bare words search since #19.
+                [
+                    "b:rtc_class_ops",
+                    "b:devm_rtc_register_device",
+                    "b:rtc_tm_to_time64",
+                    "rtc_update_irq",
+                    'b:"struct rtc_time"',
+                ]
+            ),
+        ),
+        Case(
             "search dfn:",
             "20 / 60",
             searches(["dfn:drivers/rtc/rtc-cmos.c", "dfn:rtc-pcf8563.c", "dfn:Kconfig"]),
