@@ -131,3 +131,23 @@ def test_the_bodys_identifiers_come_before_an_attachments() -> None:
     terms = set(message_terms(("R", "r@example.org"), "", "", "see zz_body_word", [config]))
     assert "zz_body_word" in terms
     assert len([t for t in terms if t.startswith("config_option_")]) == MAX_IDENTIFIERS - 1
+
+
+def test_migration_0006_adds_code_to_existing_vectors(mail) -> None:
+    """Vectors made before 0006 (prose and exact terms only) gain diff lines and identifiers."""
+    import importlib
+    from types import SimpleNamespace
+
+    migration = importlib.import_module("archive.migrations.0006_body_search")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE archive_message SET search = ts_filter(search, '{b,c}') || array_to_tsvector("
+            " ARRAY(SELECT u.lexeme FROM unnest(search) u"
+            " WHERE u.positions IS NULL AND u.lexeme LIKE '%:%')) WHERE search IS NOT NULL"
+        )
+    assert found("b:legacy_probe") == set()
+    assert found("b:devm_gizmo_add") == set()
+    migration.add_code(None, SimpleNamespace(connection=connection))
+    assert found("b:legacy_probe") == {INLINE}
+    assert found("b:devm_gizmo_add") == {QUOTING}
+    assert found("b:devm_register_gizmo") == {QUOTING}
