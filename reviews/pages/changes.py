@@ -10,6 +10,7 @@ was done then has a page, and from it (or the events page) it is undone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib import messages
@@ -42,21 +43,18 @@ def _patches(count: int) -> str:
 
 def question(changes: Changes, count: int) -> str:
     """The change as a question naming it and its size: "Set 1,412 patches to Rejected?"."""
-    steps = []
-    if changes.state is not None:
-        steps.append("Set {} to " + changes.state.name)
+    steps: list[Callable[[str], str]] = []
+    if (state := changes.state) is not None:
+        steps.append(lambda them: f"set {them} to {state.name}")
     if changes.archived is not None:
-        steps.append("Archive {}" if changes.archived else "Unarchive {}")
-    if changes.delegate is UNSET:
-        pass
-    elif changes.delegate is None:
-        steps.append("Remove the delegate of {}")
-    else:
-        steps.append("Delegate {} to " + changes.delegate.username)
-    words = [steps[0].format(_patches(count))]
-    words += [s[0].lower() + s[1:].format("them") for s in steps[1:]]
+        steps.append(lambda them: f"{'archive' if changes.archived else 'unarchive'} {them}")
+    if (delegate := changes.delegate) is None:
+        steps.append(lambda them: f"remove the delegate of {them}")
+    elif delegate is not UNSET:
+        steps.append(lambda them: f"delegate {them} to {delegate.username}")
+    words = [steps[0](_patches(count)), *(step("them") for step in steps[1:])]
     joined = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-    return joined + "?"
+    return joined[0].upper() + joined[1:] + "?"
 
 
 @dataclass

@@ -217,3 +217,20 @@ def test_the_events_page_offers_to_undo_the_last_change(client, mixed):
     undo = ChangeSet.objects.get(undone_by=None)
     assert f'/changes/{undo.pk}/undo/"' in html, "the undo is now the last change (redo)"
     assert f'/changes/{change.pk}/undo/"' not in html
+
+
+def test_the_question_names_every_change_and_its_size(django_user_model):
+    from reviews.pages.changes import question
+
+    rejected = State(slug="rejected", name="Rejected")
+    boss = django_user_model(username="boss")
+    assert question(Changes(state=rejected), 1412) == "Set 1,412 patches to Rejected?"
+    assert question(Changes(archived=True), 1) == "Archive 1 patch?"
+    assert (
+        question(Changes(state=rejected, archived=True, delegate=None), 3)
+        == "Set 3 patches to Rejected, archive them and remove the delegate of them?"
+    )
+    assert (
+        question(Changes(archived=False, delegate=boss), 2)
+        == "Unarchive 2 patches and delegate them to boss?"
+    )
