@@ -234,3 +234,32 @@ def test_the_question_names_every_change_and_its_size(django_user_model):
         question(Changes(archived=False, delegate=boss), 2)
         == "Unarchive 2 patches and delegate them to boss?"
     )
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_a_bulk_change_costs_the_same_queries_for_10_as_for_1000(
+    client, make_patches, django_user_model, django_assert_max_num_queries, n
+):
+    """Set-based: the confirmation, the change and its undo read and write in bulk."""
+    patches = make_patches(n)
+    project = patches[0].project
+    boss = django_user_model.objects.create_user("boss", "boss@example.org", PASSWORD)
+    project.maintainers.add(boss)
+    login(client, boss)
+    url = f"/project/{project.link_name}/list/bulk/"
+    data = {"scope": "matching", "filter": "state=%2A&archived=both", "state": "rejected",
+            "archived": "yes"}  # fmt: skip
+    # session, user, project, maintainers, the patches matched, the maintainer check,
+    # states now, those unchanged, the sample, the states the form offers
+    with django_assert_max_num_queries(10):
+        _question, fields = confirmation(client.post(url, data))
+    posted: dict[str, list[str]] = {}
+    for key, value in fields:
+        posted.setdefault(key, []).append(value)
+    # the same ten or so, then lock, change set, one UPDATE, whose turn, one COPY, stamps
+    with django_assert_max_num_queries(18):
+        response = client.post(url, posted)
+    assert ChangeSet.objects.get().patches == n
+    with django_assert_max_num_queries(17):
+        assert client.post(f"{response.url}undo/").status_code == 302
+    assert not Patch.objects.filter(project=project, archived=True).exists()
