@@ -71,6 +71,7 @@ PARAMETERS: dict[str, Params] = {
     "archive:search": Params(("q",)),
     "archive:list": Params(("q", "r", "page", "x", "t"), post=("x",)),
     "archive:list-feed": Params(),
+    "archive:search-help": Params(),
     "archive:raw": Params(),
     "archive:thread-mbox-gz": Params(),
     "archive:thread-mbox": Params(),
