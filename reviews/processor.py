@@ -20,7 +20,12 @@ class ReviewProcessor:
     def analyze(self, parsed) -> MailAnalysis:  # type: ignore[no-untyped-def]
         # In a parse worker: what a reply says is read here, not by the writer.
         analysis = analyze_message(parsed)
-        return dataclasses.replace(analysis, reply=read_at_ingest(parsed, analysis))
+        if analysis.is_tracked:
+            return analysis  # a patch or cover letter, never anyone's reply
+        # As reviews.ingest stores trailers: none for a mail asking to be ignored.
+        stored = analysis.trailers if not analysis.patchwork.ignore else ()
+        kinds = [t.kind[:100] for t in stored]
+        return dataclasses.replace(analysis, reply=read_at_ingest(parsed, kinds))
 
     def search_terms(self, analysis: MailAnalysis) -> tuple[str, ...]:
         return (f"patchid:{analysis.patchid}",) if analysis.patchid else ()

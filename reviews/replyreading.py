@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """What ingest reads from a reply in its parse workers, so the writer only stores it.
 
-Pure: a parsed mail and its analysis in, a frozen dataclass out. A reply's
+Pure: a parsed mail and its trailer kinds in, a frozen dataclass out. A reply's
 quote blocks (for its anchors, ``reviews.anchors``) and its cues (for whose
 turn it is, ``reviews.replies``) depend on its body alone, plus the sender's
 name and the trailers ingest stores for it; reading them is the costliest
@@ -13,10 +13,10 @@ otherwise it reads the stored body as before.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from archive.parsing import ParsedMessage
-from reviews.analysis import MailAnalysis
 from reviews.anchors import PreparedReply, prepare_reply
 from reviews.replies import read_reply
 
@@ -38,17 +38,12 @@ def stored_body(parsed: ParsedMessage) -> str:
     return body.replace("\x00", "\ufffd") if "\x00" in body else body
 
 
-def read_at_ingest(parsed: ParsedMessage, analysis: MailAnalysis) -> ReplyReading | None:
-    """A mail's reading as a reply; None for a patch or cover letter, never a reply."""
-    if analysis.is_tracked:
-        return None
+def read_at_ingest(parsed: ParsedMessage, trailer_kinds: Sequence[str]) -> ReplyReading:
+    """A mail's reading as a reply; ``trailer_kinds``: those of the trailers ingest stores."""
     body = stored_body(parsed)
-    # As reviews.ingest stores trailers: none for a cover or a mail asking to be ignored.
-    stored_trailers = not analysis.is_cover and not analysis.patchwork.ignore
-    kinds = [t.kind[:100] for t in analysis.trailers] if stored_trailers else []
     author = (parsed.from_name[:255] or parsed.from_email) if parsed.from_email else ""
     return ReplyReading(
         author=author,
         quotes=prepare_reply(body, author) if ">" in body else None,
-        cues=int(read_reply(body, kinds)),
+        cues=int(read_reply(body, trailer_kinds)),
     )

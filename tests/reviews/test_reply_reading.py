@@ -10,8 +10,8 @@ from archive.parsing import parse_message
 from reviews.analysis import analyze_message
 from reviews.comment_anchors import find_anchors
 from reviews.models import Comment
+from reviews.processor import ReviewProcessor
 from reviews.replies import Cue, read_reply
-from reviews.replyreading import read_at_ingest
 from tests.conftest import DATA
 
 RENAMED = DATA / "reply-reading" / "sender-known-by-another-name.mbox"
@@ -23,7 +23,7 @@ def _reply_bytes() -> bytes:
 
 def test_a_worker_reads_the_reply_with_the_name_in_its_mail() -> None:
     parsed = parse_message(_reply_bytes())
-    reading = read_at_ingest(parsed, analyze_message(parsed))
+    reading = ReviewProcessor().analyze(parsed).reply
     assert reading is not None and reading.author == "Al"
     assert reading.quotes is not None and reading.quotes.answers == (
         ("Should this not be const?", "Alice"),
@@ -35,7 +35,8 @@ def test_a_worker_reads_the_reply_with_the_name_in_its_mail() -> None:
 def test_a_patch_is_not_read_as_a_reply() -> None:
     raw = mailbox.mbox(str(RENAMED))[1].as_bytes()
     parsed = parse_message(raw)
-    assert read_at_ingest(parsed, analyze_message(parsed)) is None
+    assert analyze_message(parsed).is_patch
+    assert ReviewProcessor().analyze(parsed).reply is None
 
 
 @pytest.mark.django_db
