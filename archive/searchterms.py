@@ -142,12 +142,17 @@ def message_terms(
         terms.update(f"{prefix}:{token}" for token in address_tokens(header))
     identifiers: set[str] = set()
     for text in (body, *attachment_texts):
+        found: set[str] = set()
         if "\n@@ -" in text or text.startswith("@@ -"):
-            terms.update(_diff_terms(text))
+            # The changed lines' words are tokenised for dfa:/dfb: anyway:
+            # only the rest of the text is scanned for identifiers again.
+            diff_terms, found, text = _diff_terms(text)
+            terms.update(diff_terms)
         room = MAX_IDENTIFIERS - len(identifiers)
-        if "_" in text and room > 0:
+        if room > 0:
+            found |= identifier_tokens(text) if "_" in text else set()
             # The body's first: a robot's .config attachment holds thousands.
-            identifiers.update(sorted(identifier_tokens(text) - identifiers)[:room])
+            identifiers.update(sorted(found - identifiers)[:room])
     terms.update(identifiers)
     return tuple(sorted(t for t in terms if t and not _SPACE_RE.search(t)))
 
@@ -161,32 +166,41 @@ def identifier_tokens(text: str) -> set[str]:
     A lexeme with ``_`` can never come out of the parser, so these never
     mix with the words of prose.
     """
-    return {w[:MAX_TERM] for w in _IDENTIFIER_RE.findall(text.lower()) if w.strip("_")}
+    # Lines without "_" are dropped first: a membership test is far cheaper than the scan.
+    text = "\n".join([line for line in text.split("\n") if "_" in line]).lower()
+    return {w[:MAX_TERM] for w in _IDENTIFIER_RE.findall(text) if w.strip("_")}
 
 
-def _diff_terms(text: str) -> set[str]:
+def _diff_terms(text: str) -> tuple[set[str], set[str], str]:
+    """(dfn:/dfa:/dfb: terms, identifiers of the changed lines, the other lines)."""
     terms: set[str] = set()
     # Changed lines are gathered and tokenised once per side: a regular
     # expression call per line cost more than parsing the rest of the mail.
     added: list[str] = []
     removed: list[str] = []
+    other: list[str] = []
     in_hunk = False
     for line in text.split("\n"):
         if (line.startswith(("diff ", "--- ", "+++ ")) and not in_hunk) or line.startswith("diff "):
             in_hunk = False
             terms.update(f"dfn:{name}" for name in _file_names(line))
-        elif line[:2] == "@@" and _HUNK_RE.match(line):
-            in_hunk = True
+            other.append(line)
         elif in_hunk and line[:1] == "+":
             added.append(line[1:])
         elif in_hunk and line[:1] == "-":
             removed.append(line[1:])
-        elif in_hunk and line[:1] not in (" ", "\\", ""):
-            in_hunk = False
+        else:
+            if line[:2] == "@@" and _HUNK_RE.match(line):
+                in_hunk = True
+            elif in_hunk and line[:1] not in (" ", "\\", ""):
+                in_hunk = False
+            other.append(line)
+    identifiers: set[str] = set()
     for prefix, lines in (("dfb", added), ("dfa", removed)):
-        words = sorted(set(word_tokens("\n".join(lines))))[:MAX_DIFF_WORDS]
-        terms.update(f"{prefix}:{w}" for w in words)
-    return terms
+        every = set(word_tokens("\n".join(lines)))
+        identifiers.update(w for w in every if "_" in w and w.strip("_"))
+        terms.update(f"{prefix}:{w}" for w in sorted(every)[:MAX_DIFF_WORDS])
+    return terms, identifiers, "\n".join(other)
 
 
 def _file_names(line: str) -> set[str]:
