@@ -34,6 +34,8 @@ pytestmark = pytest.mark.django_db
 HTML, XML, JSON, API_HTML, TEXT, DOWNLOAD, GZIP, REDIRECT, ANY = (
     "html", "xml", "json", "api-html", "text", "download", "gzip", "redirect", "any",
 )  # fmt: skip
+# A page that refuses what it was asked (400) and says why, showing the input as text.
+REFUSED_HTML = "refused-html"
 SEARCH = "<script>alert(90)</script>\"'><img src=x onerror=alert(91)>"
 
 
@@ -119,6 +121,12 @@ def _review_fetches(h: Hostile) -> Iterator[Fetch]:
         yield Fetch(f"/project/{ln}/events/", HTML, who, shows=h.diff_patch.name)
     yield Fetch(f"/project/{ln}/events.atom", XML)
     yield from _change_fetches(h)
+    # Issue 17: the maintainer's queue (every tab) and the project's review health.
+    for tab in ("", "others", "submitted", SEARCH):
+        yield Fetch(f"/user/queue/?{urlencode({'tab': tab, 'page': '<x>'})}", HTML, "maintainer")
+    yield Fetch("/user/queue/", ANY)  # anonymous: sent to log in
+    yield Fetch(f"/project/{ln}/health/", HTML, shows=h.project.name)
+    yield Fetch(f"/project/{ln}/health.json", JSON)
     yield Fetch("/user/", HTML, "maintainer", shows=h.bundle.name)
     yield Fetch("/user/token/", ANY, "maintainer")
     owner = h.maintainer.username
@@ -136,7 +144,10 @@ def _archive_fetches(h: Hostile) -> Iterator[Fetch]:
 
     name = h.mailing_list.name
     yield Fetch(f"/{name}/", HTML)
-    yield Fetch(f"/{name}/?{urlencode({'q': SEARCH})}", HTML, shows=SEARCH)
+    # The payload's lone quote makes a query the search cannot run: refused, echoed inert.
+    yield Fetch(f"/{name}/?{urlencode({'q': SEARCH})}", REFUSED_HTML, shows=SEARCH)
+    yield Fetch(f"/{name}/?{urlencode({'q': 'b:' + SEARCH.replace(chr(34), '')})}", ANY)
+    yield Fetch(f"/{name}/_/text/help/", HTML)
     yield Fetch(f"/{name}/?q=alert", HTML)
     yield Fetch(f"/{name}/?{urlencode({'q': 's:script', 'x': 'm'})}", GZIP, method="post")
     yield Fetch(f"/search/?{urlencode({'q': SEARCH})}", REDIRECT)
@@ -233,8 +244,8 @@ def _judge(fetch: Fetch, response) -> None:
     assert response.status_code < 500, where
     assert_headers(response, where)
     ctype = response.get("Content-Type", "")
-    if fetch.kind in (HTML, API_HTML):
-        assert response.status_code == 200, where
+    if fetch.kind in (HTML, API_HTML, REFUSED_HTML):
+        assert response.status_code == (400 if fetch.kind == REFUSED_HTML else 200), where
         assert ctype.startswith("text/html"), f"{where}: {ctype}"
         html = response.content.decode()
         assert_safe_html(html, where, allow_style=fetch.kind == API_HTML)
