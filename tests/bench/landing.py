@@ -179,9 +179,10 @@ def section(r: dict[str, Any]) -> str:
         "Where the patch-ids differ, git diffing the applied tree aligned a hunk otherwise "
         "than the sender's diff did (checked on the first 300 patches: "
         "`archive/patchid.py` gives git's own answer on both diffs); the tolerant matcher "
-        "finds those. Half the wrong landings are another posting of the same patch (a "
-        "resend outside the series' revisions), as similar and later; the others were not "
-        "examined one by one.",
+        f"finds those. Of the {sum(r['reposted'].values())} wrong landings, "
+        f"{r['reposted']['same patch']} are another posting of the same patch (a resend "
+        "outside the series' revisions), as similar and later; the others were not examined "
+        "one by one.",
         "", "| edit | commits | found | wrong landings |", "| --- | --- | --- | --- |",
     ]  # fmt: skip
     for edit, c in r["per_edit"].items():
