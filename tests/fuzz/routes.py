@@ -75,6 +75,7 @@ PARAMETERS: dict[str, Params] = {
     "queue": Params(("tab", "page")),
     "project-health": Params(),
     "project-health-json": Params(),
+    "notifications-opt-out": Params(),
     "archive:raw": Params(),
     "archive:thread-mbox-gz": Params(),
     "archive:thread-mbox": Params(),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import gzip
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
 
@@ -127,6 +127,14 @@ def _review_fetches(h: Hostile) -> Iterator[Fetch]:
     yield Fetch("/user/queue/", ANY)  # anonymous: sent to log in
     yield Fetch(f"/project/{ln}/health/", HTML, shows=h.project.name)
     yield Fetch(f"/project/{ln}/health.json", JSON)
+    # Issue 20: the opt-out link of a notification mail, for a hostile address, and forged.
+    from reviews.notifications import opt_out_token
+
+    token = opt_out_token(h.people[0].email)
+    yield Fetch(f"/notifications/opt-out/{token}/", HTML, shows=h.people[0].email)
+    yield Fetch(f"/notifications/opt-out/{token}/", HTML, method="post")
+    forged = quote(SEARCH.replace("/", ""), safe="")
+    yield Fetch(f"/notifications/opt-out/{forged}/", REFUSED_HTML)
     yield Fetch("/user/", HTML, "maintainer", shows=h.bundle.name)
     yield Fetch("/user/token/", ANY, "maintainer")
     owner = h.maintainer.username
