@@ -135,6 +135,7 @@ def test_hostile_diffs_of_repeated_lines_stay_fast():
     pair_patches(
         [PatchKey(1, "a", "p", changed_lines(old))], [PatchKey(2, "b", "q", changed_lines(new))]
     )
-    assert time.perf_counter() - start < 2  # quadratic matching would take minutes
+    # Quadratic matching would take minutes; the bound leaves room for a loaded CI machine.
+    assert time.perf_counter() - start < 15
     assert result.files[0].status is FileStatus.CHANGED
     assert (LineKind.NEW, "+x") in {(line.kind, line.text) for line in result.files[0].lines}
