@@ -5,6 +5,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests never run collectstatic: look static files up per request rather than
 # scanning (and warning about) a STATIC_ROOT that does not exist.
 WHITENOISE_AUTOREFRESH = True
+# ... and find them where they live (a clean checkout has no STATIC_ROOT at all).
+WHITENOISE_USE_FINDERS = True
 # Tests make many anonymous API calls quickly: no limit, so nothing is counted
 # either (a count is one query); tests/security/test_throttling.py checks the
 # limit itself with a small rate.
