@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from archive import mailmap
+
 __all__ = [
     "Commit",
     "GitError",
@@ -158,14 +160,19 @@ def read_mailmap(repo: str | Path, head: str) -> dict[str, str]:
     return parse_mailmap(_git(repo, "show", f"{head}:.mailmap", check=False))
 
 
-_ADDRESS_RE = re.compile(r"<([^<>]+)>")
-
-
 def parse_mailmap(text: str) -> dict[str, str]:
-    """Address mappings of a ``.mailmap`` (name-only lines change no address)."""
+    """Address mappings of a ``.mailmap`` (name-only lines change no address).
+
+    Read with the archive's own mailmap reader, line by line: a tree's file
+    is not ours to fix, so a line it cannot read is skipped, not fatal.
+    """
     mapping = {}
     for line in text.splitlines():
-        addresses = _ADDRESS_RE.findall(line.split("#", 1)[0])
-        if len(addresses) >= 2:
-            mapping[addresses[-1].strip().lower()] = addresses[0].strip().lower()
+        try:
+            entries = mailmap.parse_mailmap(line)
+        except mailmap.MailmapError:
+            continue
+        for entry in entries:
+            if entry.merges:
+                mapping[entry.commit_email] = entry.proper_email
     return mapping
