@@ -49,7 +49,7 @@ def test_patch_message_links_its_patch_page_and_state(toy, client) -> None:
     assert link is not None
     assert f'href="/project/toy-rtc/patch/{PATCH1}/"' in link.group(1)
     assert f"<bdi>{patch.name}</bdi>" in link.group(1)
-    assert f"· <span class=\"pi-state\">{patch.state.name}</span>" in link.group(1)
+    assert f'· <span class="pi-state">{patch.state.name}</span>' in link.group(1)
     # The state is read per request: the cached article does not freeze it.
     admin = get_user_model().objects.create_superuser("root", "root@example.org", "pw")
     accepted = State.objects.get(slug="accepted")
