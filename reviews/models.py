@@ -437,6 +437,13 @@ class Patch(TurnFields):
                 fields=["project", "archived", "state", "-series_date", "-series", "number"],
                 name="patch_list_series",
             ),
+            # The list's own order (newest series first, each 1..n): read in
+            # this order, a page stops after its rows instead of sorting every
+            # open patch, which an IN list of states cannot give the one above.
+            models.Index(
+                fields=["project", "-series_date", "-series", "number", "-id"],
+                name="patch_list_order",
+            ),
         ]
 
     def __str__(self) -> str:
