@@ -13,6 +13,7 @@ from django.utils import timezone
 from archive.models import MailingList, Message, MessageList, Person
 from reviews.eventfilters import ANY_PERSON, NO_PERSON, EventQuery
 from reviews.listing import ACTION_REQUIRED, ACTIVITY_CHOICES, ALL_STATES, PatchListQuery
+from reviews.turns import Reason
 
 
 class ProjectQuerySet(models.QuerySet["Project"]):
@@ -117,21 +118,11 @@ class TurnChoice(models.TextChoices):
     NOBODY = "nobody", "nobody's"
 
 
-class TurnReasonChoice(models.TextChoices):
-    """Why it is that turn (``reviews.turns.Reason``; words in ``turns.describe``)."""
-
-    NO_REPLY = "no-reply"
-    REVIEWED = "reviewed"
-    ANSWERED = "answered"
-    DISCUSSED = "discussed"
-    CHANGES_ASKED = "changes-asked"
-    QUESTION = "question"
-    CHANGES_REQUESTED = "changes-requested"
-    REVISION_EXPECTED = "revision-expected"
-    CLOSED = "closed"
-    ARCHIVED = "archived"
-    APPLIED = "applied"
-    REPLACED = "replaced"
+# Why it is that turn: the values of ``reviews.turns.Reason`` (words in
+# ``turns.describe``), so the rules and the column cannot drift apart.
+TurnReasonChoice = models.TextChoices(  # type: ignore[misc]
+    "TurnReasonChoice", [(reason.name, reason.value) for reason in Reason]
+)
 
 
 class TurnFields(models.Model):
