@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import NamedTuple
 
-from reviews.quotes import is_gap, reply_parts
+from reviews.quotes import is_gap, reply_parts, without_inner_markers
 from reviews.rendering.diff import parse_diff
 
 __all__ = [
@@ -34,9 +35,18 @@ _MAX_JOIN = 3
 _MAX_RUN = 12
 # A quoted line this long (without whitespace) may be a trimmed diff line.
 _MIN_PREFIX = 12
+# More quoted code lines than this after the last one matched: code from elsewhere.
+_MAX_TAIL = 2
+# An indented line of this many words without any of these characters is prose.
+_PROSE_WORDS = 5
+_CODE_CHARS = frozenset(";{}()=#")
 # A repeated line this short ("}", "};", "*/") is placed only next to a line placed.
 _MIN_ALONE = 2
 _DIFF_STARTS = ("+", "-", " ", "\t")
+# A quoted line this similar to the diff line after the last one matched is
+# that line, mangled or edited (only lines this long: "+}" and "+};" differ).
+_NEAR = 0.9
+_MIN_NEAR = 8
 
 
 class DiffLine(NamedTuple):
@@ -207,12 +217,35 @@ class _Matcher:
             return None, 1
         found = self._choose(key, at)
         used = 1
-        # Only a diff line (a sign, or indented context) can have been wrapped.
+        # Only a diff line (a sign, or indented context) can have been wrapped
+        # or mangled.
         if found is None and self.texts[at][:1] in _DIFF_STARTS:
             found, used = self._joined(at, end)
+            if found is None:
+                found = self._mangled(at)
         if found is not None:
             self.cursor = found
         return found, used
+
+    def _mangled(self, at: int) -> int | None:
+        """A line that matches nothing as quoted but is nearly what it quotes."""
+        text = self.texts[at]
+        # "> >> +x" re-joined into one line, or ">  +x" quoted with one space too many.
+        cleaned = without_inner_markers(text)
+        if cleaned is None and text[:2] in (" +", " -"):
+            cleaned = text[1:]
+        if cleaned is not None:
+            found = self._choose(line_key(cleaned), at)
+            if found is not None:
+                return found
+        # The line right after the last one matched, nearly: a character the
+        # mail client added or changed ("=3D", a stray "." at the end), or the
+        # line as the revision the reviewer read had it (a name changed since).
+        key, following = line_key(text), self._key_at(self.cursor + 1)
+        if self.cursor < 0 or not following or following[0] != key[0] or len(key) < _MIN_NEAR:
+            return None
+        near = SequenceMatcher(None, key, following, autojunk=False)
+        return self.cursor + 1 if near.quick_ratio() >= _NEAR and near.ratio() >= _NEAR else None
 
 
 def _last_diff_line(matcher: _Matcher, start: int, count: int) -> tuple[int | None, int]:
@@ -220,9 +253,12 @@ def _last_diff_line(matcher: _Matcher, start: int, count: int) -> tuple[int | No
 
     A block that goes on past the diff to the mail's signature (``-- `` and
     the git version) quoted the whole patch: what is written below it is
-    about the patch, not its last line, so it has no last diff line.
+    about the patch, not its last line, so it has no last diff line. Nor has
+    a block whose quoted code goes on for long past its last line in this
+    diff (``_unmatched_tail``).
     """
     last: int | None = None
+    last_at = -1  # the quoted line that matched ``last``
     matched = 0
     # "}" and ")" alone may be a code sketch in prose, unless they go on
     # right where the quote above this block stopped.
@@ -235,14 +271,57 @@ def _last_diff_line(matcher: _Matcher, start: int, count: int) -> tuple[int | No
         if line is not None and line.kind != "head":
             matched += 1
             if line.key.strip(" +-"):  # an empty line is not what an answer is about
-                last = found
+                last, last_at = found, at + used - 1
                 substantial |= len(line.key.strip(" +-")) > _MIN_ALONE or (
                     follows >= 0 and found == follows + 1
                 )
         elif last is not None and matcher.texts[at].rstrip() == "--":
             last = None
         at += used
-    return (last if substantial else None), matched
+    if last is None or not substantial:
+        return None, matched
+    if _unmatched_tail(matcher, matcher.index.lines[last].key, last_at + 1, end) > _MAX_TAIL:
+        return None, matched
+    return last, matched
+
+
+def _unmatched_tail(matcher: _Matcher, last_key: str, at: int, end: int) -> int:
+    """How many quoted code lines right after a block's last matched line are not
+    in this diff (cuts and blank lines skipped, the first line of prose ends it).
+
+    Why: the answer below a quote is about its last lines. If the quote goes
+    on into code this diff does not have (the reviewer quoted another revision,
+    or a sketch of their own right under the patch's lines), the line the answer
+    is about is not here. One or two such lines are a line edited since, or
+    a remnant of a wrap: the answer is still about this spot, and the last line
+    here is where a reader of this revision looks. More than that is code from
+    elsewhere, and the answer is left in the discussion rather than put under
+    a line it may not be about.
+    """
+    keys, texts = matcher.keys, matcher.texts
+    remnant_of = last_key[1:]
+    count = 0
+    for i in range(at, end):
+        key, text = keys[i], texts[i]
+        if key is None or not text.strip():
+            continue  # a cut or a blank line: the quote may go on
+        if (text[:1] not in _DIFF_STARTS and not text.startswith("@@")) or _is_prose(text):
+            break  # someone's words under the quoted lines
+        if key[1:] and key[1:] in remnant_of:
+            continue  # the rest of the last line, wrapped by a mail client
+        if key not in matcher.index.positions:
+            count += 1
+    return count
+
+
+def _is_prose(text: str) -> bool:
+    """An indented quoted line that reads as words, not code (an earlier reply's
+    comment indented under the lines it answers)."""
+    return (
+        text[:1] in (" ", "\t")
+        and len(text.split()) >= _PROSE_WORDS
+        and not any(c in text for c in _CODE_CHARS)
+    )
 
 
 def anchor_reply(index: DiffIndex, body: str, author: str = "") -> ReplyAnchors:

@@ -17,10 +17,15 @@ from typing import NamedTuple
 
 from reviews.trailers import KNOWN_KINDS
 
-__all__ = ["QuoteBlock", "QuotedLine", "ReplyPart", "is_gap", "reply_parts"]
+__all__ = [
+    "QuoteBlock", "QuotedLine", "ReplyPart", "is_gap", "reply_parts", "without_inner_markers",
+]  # fmt: skip
 
 # Any number of ">" (spaced or not), then one optional space before the text.
 _QUOTE_RE = re.compile(r"^((?:[ \t]{0,2}>)+) ?")
+# Quote markers inside a line: a client re-joined a line an earlier reply had
+# wrapped and kept the marker of its second half ("(node, >> "nvmem-cells");").
+_INNER_MARKER_RE = re.compile(r"[ \t](?:>+[ \t]*)*>+[ \t]")
 # "[...]", "<snip>", "[ snip ]", "...", "<...>", "[skipped]": a cut in a quote.
 _GAP_RE = re.compile(
     r"^\s*[\[<(]?\s*(?:\.{2,}|…|snip(?:ped)?|skip(?:ped)?|cut|trimmed|deleted)\s*[\])>]?\s*$",
@@ -73,6 +78,16 @@ def is_gap(text: str) -> bool:
     """Whether a quoted line marks a cut (``[...]``, ``<snip>``)."""
     # Asked of every quoted line of every reply at ingest: a cut is short.
     return len(text.strip()) <= _GAP_LONGEST and bool(_GAP_RE.match(text))
+
+
+def without_inner_markers(text: str) -> str | None:
+    """``text`` less the quote markers left inside it by a re-joined wrap, or None
+    if it has none. Only a fallback for a line that matches nothing as it is:
+    ``a >> b`` is also code."""
+    if ">" not in text:
+        return None
+    cleaned = _INNER_MARKER_RE.sub(" ", text)
+    return cleaned if cleaned != text else None
 
 
 def _split(line: str) -> QuotedLine | None:

@@ -40,6 +40,26 @@ CASES = [
         ("drivers/rtc/rtc-nxp-bbnsm.c", None, 213, "The remove hook looks fine"),
         ("drivers/rtc/rtc-nxp-bbnsm.c", None, 227, "Use .remove, .remove_new"),
     ]),
+    # A quote of another revision's lines (the author's newer code posted in the
+    # thread): two lines edited since go under the line after the last one
+    # matched (nearly the same) or under the last one matched (one line differs).
+    ("hx4700-quote-of-newer-code", "hx4700-quote-of-newer-code", "Linus Walleij", [
+        ("arch/arm/mach-pxa/hx4700.c", None, 841, "Looks wrong, you can just invert"),
+        ("arch/arm/mach-pxa/hx4700.c", None, 844, "So those two have switched polarity."),
+        ("sound/soc/pxa/hx4700.c", None, 83, "Thus drop one ! in front"),
+        ("sound/soc/pxa/hx4700.c", None, 90, "But not this."),
+    ]),
+    # "(node, >> "nvmem-cells")": a wrap re-joined with its quote marker inside.
+    ("nvmem-rejoined-wrap-marker", "nvmem-rejoined-wrap-marker", "Miquel Raynal", [
+        ("drivers/mtd/mtdcore.c", None, 526, "I'm saying: based on what"),
+    ]),
+    # ">>  +\tmagic = ...": the diff quoted with one space too many.
+    ("jz4740-quote-one-space-too-many", "jz4740-quote-one-space-too-many", "Paul Cercueil", [
+        ("drivers/rtc/rtc-jz4740.c", None, 387, "So what is the best thing to do then?"),
+    ]),
+    # The patch's removed lines quoted, then fourteen added lines this diff
+    # does not have (how the patch would look): the answer is about those.
+    ("pcf2127-sketch-of-other-code", "pcf2127-sketch-of-other-code", "Alexandre Belloni", []),
     ("wilco-top-posted", "wilco-removed-line", "A Reviewer", []),
     ("wilco-commit-message-only", "wilco-removed-line", "A Reviewer", []),
 ]  # fmt: skip
@@ -97,6 +117,29 @@ def test_a_lone_empty_or_ambiguous_line_is_not_placed_at_random():
     # The same line after a unique one is placed by it.
     placed = anchor_reply(diff, "> +static void usb_int_callback(struct urb *urb)\n> +{\n\nHm.\n")
     assert [(a.new_line, a.text) for a in placed.anchors] == [(191, "Hm.")]
+
+
+def test_an_answer_below_code_this_diff_lacks_is_left_unanchored():
+    diff = index_diff(_read("nct6694-question-under-loop.diff"))
+    quote = (
+        "> +static void usb_int_callback(struct urb *urb)\n> +{\n"
+        "> +\tstruct nct6694 *nct6694 = urb->context;\n"
+    )
+    other = [f"> +\tfoo_{i}(bar);" for i in range(3)]
+    for tail, anchored in ((0, True), (2, True), (3, False)):
+        reply = quote + "\n".join(other[:tail]) + "\n\nWhy?\n"
+        found = anchor_reply(diff, reply)
+        assert [a.new_line for a in found.anchors] == ([192] if anchored else []), tail
+        assert found.quoted_diff_lines == 3
+    # Prose under the quoted lines (an earlier reply's comment) ends the tail.
+    reply = quote + ">\n> Please name it after what it does.\n> +\tfoo_1(bar);\n"
+    assert [a.new_line for a in anchor_reply(diff, reply + "\nDone.\n").anchors] == [192]
+
+
+def test_a_quoted_shift_is_code_not_a_quote_marker():
+    diff = index_diff("--- a/x.c\n+++ b/x.c\n@@ -1,2 +1,3 @@\n a;\n+\tv = r >> 8;\n b;\n")
+    found = anchor_reply(diff, "> +\tv = r >> 8;\n\nWhy shift?\n")
+    assert [(a.new_line, a.text) for a in found.anchors] == [(2, "Why shift?")]
 
 
 def test_gap_markers_and_nesting_are_read_from_quotes():
