@@ -275,6 +275,8 @@ def _last_diff_line(matcher: _Matcher, start: int, count: int) -> tuple[int | No
                 substantial |= len(line.key.strip(" +-")) > _MIN_ALONE or (
                     follows >= 0 and found == follows + 1
                 )
+            elif last is not None and _blank_change_after(matcher.index, last, found):
+                last, last_at = found, at + used - 1
         elif last is not None and matcher.texts[at].rstrip() == "--":
             last = None
         at += used
@@ -283,6 +285,15 @@ def _last_diff_line(matcher: _Matcher, start: int, count: int) -> tuple[int | No
     if _unmatched_tail(matcher, matcher.index.lines[last].key, last_at + 1, end) > _MAX_TAIL:
         return None, matched
     return last, matched
+
+
+def _blank_change_after(index: DiffIndex, last: int, found: int) -> bool:
+    """Whether ``found`` is an empty line added or removed right below unchanged ``last``:
+    then the empty line is the change quoted, and what the answer is about
+    ("not needed"), not the unchanged line above it."""
+    return (
+        found == last + 1 and index.lines[last].kind == "ctx" and index.lines[found].kind != "ctx"
+    )
 
 
 def _unmatched_tail(matcher: _Matcher, last_key: str, at: int, end: int) -> int:

@@ -37,9 +37,15 @@ _ATTRIBUTION_RE = re.compile(
     r"(?:wrote|writes|said|schrieb|écrit|escribió|scritto)\s*:\s*$|[寫写]道\s*[:：]?\s*$",
     re.IGNORECASE,
 )
+# Known trailers, and any "Something-by:" (Acked-for-MFD-by, Build-tested-by).
 _TRAILER_RE = re.compile(
-    r"^\s*(?:" + "|".join(re.escape(k) for k in KNOWN_KINDS) + r"):\s", re.IGNORECASE
+    r"^\s*(?:" + "|".join(re.escape(k) for k in KNOWN_KINDS) + r"|[a-z][\w-]*-by):\s",
+    re.IGNORECASE,
 )
+# A line leading to trailers is short; a longer one asks for something.
+_LEAD_IN_WORDS = 16
+# A sentence ends inside a paragraph: "Fix the leak. Otherwise," says something.
+_SENTENCE_END_RE = re.compile(r"[.?!]\s")
 _CLOSING_RE = re.compile(
     r"^\s*(?:(?:many|best|kind|warm)\s+)?"
     r"(?:thanks|thank you|thx|regards|cheers|br|b\.r\.|best|sincerely|greetings)(?!\w).{0,24}$",
@@ -135,7 +141,7 @@ def _paragraphs(lines: list[str]) -> list[list[str]]:
 def _is_answer(paragraph: list[str], last_before_quote: bool, names: frozenset[str]) -> bool:
     if last_before_quote and _ATTRIBUTION_RE.search(paragraph[-1]):
         return False
-    if all(_TRAILER_RE.match(line) for line in paragraph):
+    if _is_trailers(paragraph):
         return False
     if len(paragraph) == 1 and _PING_RE.match(paragraph[0]):
         return False
@@ -156,12 +162,38 @@ def _signs(line: str, names: frozenset[str]) -> bool:
     return set(words) <= names or "".join(sorted(line.lower().strip())) == initials
 
 
+def _is_trailers(paragraph: list[str]) -> bool:
+    """Trailers only, perhaps after a line leading to them ("For my own reference:")."""
+    if paragraph[0].rstrip().endswith(":") and len(paragraph) > 1:
+        paragraph = paragraph[1:]
+    return all(_TRAILER_RE.match(line) for line in paragraph)
+
+
+def _is_lead_in(paragraph: list[str]) -> bool:
+    """One short sentence ending in "," or ":" ("With that fixed:", "Anyhow, I don't
+    see this comment as a no-go so,")."""
+    text = " ".join(line.strip() for line in paragraph)
+    return (
+        len(text.split()) <= _LEAD_IN_WORDS
+        and text.endswith((",", ":"))
+        and not _SENTENCE_END_RE.search(text)
+    )
+
+
 def _answer(lines: list[str], before_quote: bool, names: frozenset[str]) -> tuple[str, ...]:
     paragraphs = _paragraphs(lines)
+    # A lead-in to the trailers below it (perhaps through another lead-in) is
+    # about the patch as a whole, not the line quoted above it.
+    to_trailers = [False] * len(paragraphs)
+    for i in range(len(paragraphs) - 2, -1, -1):
+        following = paragraphs[i + 1]
+        to_trailers[i] = _is_lead_in(paragraphs[i]) and (
+            _is_trailers(following) or to_trailers[i + 1]
+        )
     kept = [
         "\n".join(p)
         for i, p in enumerate(paragraphs)
-        if _is_answer(p, before_quote and i == len(paragraphs) - 1, names)
+        if not to_trailers[i] and _is_answer(p, before_quote and i == len(paragraphs) - 1, names)
     ]
     return tuple(kept)
 

@@ -60,6 +60,15 @@ CASES = [
     # The patch's removed lines quoted, then fourteen added lines this diff
     # does not have (how the patch would look): the answer is about those.
     ("pcf2127-sketch-of-other-code", "pcf2127-sketch-of-other-code", "Alexandre Belloni", []),
+    # "-" (an empty line removed) under unchanged lines: the answer is about it.
+    ("bd71828-blank-line-change", "bd71828-blank-line-change", "Lee Jones", [
+        ("drivers/mfd/Makefile", 257, None, "Nit: This is an unrelated change"),
+    ]),
+    # "Anyhow, I don't see this comment as a no-go so," leads to a Reviewed-by:
+    # about the patch, not the last line of the patch quoted above it.
+    ("rzn1-lead-in-to-trailer", "rzn1-lead-in-to-trailer", "Miquel Raynal", [
+        ("drivers/rtc/rtc-rzn1.c", None, 441, "I guess this situation is not possible"),
+    ]),
     ("wilco-top-posted", "wilco-removed-line", "A Reviewer", []),
     ("wilco-commit-message-only", "wilco-removed-line", "A Reviewer", []),
 ]  # fmt: skip
@@ -134,6 +143,16 @@ def test_an_answer_below_code_this_diff_lacks_is_left_unanchored():
     # Prose under the quoted lines (an earlier reply's comment) ends the tail.
     reply = quote + ">\n> Please name it after what it does.\n> +\tfoo_1(bar);\n"
     assert [a.new_line for a in anchor_reply(diff, reply + "\nDone.\n").anchors] == [192]
+
+
+def test_lines_leading_to_trailers_are_no_answers():
+    reply = (
+        "> +\tx = 1;\n\nMissing a check. With that fixed:\n\nReviewed-by: A <a@b>\n\n"
+        "> +\ty = 2;\n\nOnce fixed, please apply my:\n\nFor my own reference:\n"
+        "  Acked-for-MFD-by: A <a@b>\n"
+    )
+    parts = reply_parts(reply)
+    assert [p.answer for p in parts] == [("Missing a check. With that fixed:",), ()]
 
 
 def test_a_quoted_shift_is_code_not_a_quote_marker():
