@@ -268,7 +268,7 @@ def _last_diff_line(matcher: _Matcher, start: int, count: int) -> tuple[int | No
     while at < end:
         found, used = matcher.match(at, end)
         line = matcher.index.lines[found] if found is not None else None
-        if line is not None and line.kind != "head":
+        if found is not None and line is not None and line.kind != "head":
             matched += 1
             if line.key.strip(" +-"):  # an empty line is not what an answer is about
                 last, last_at = found, at + used - 1
