@@ -16,6 +16,7 @@ from django.db.models import BooleanField, FloatField, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
+from archive import searchresults
 from archive.dbrouting import read_connection
 from archive.models import SEARCH_VECTORS, MailingList, Message, MessageList, RawMail, Thread
 from archive.rawcodec import unpack
@@ -31,7 +32,7 @@ RENDER_VERSION = 3
 # rebuilt search index (same messages, new vectors) could leave stale.
 _SEARCH_CACHE_SECONDS = 600
 # Message columns no page shows (the search vector is also slow to load).
-_UNSHOWN = (*SEARCH_VECTORS, "headers", "references")
+_UNSHOWN = (*SEARCH_VECTORS, "references")
 
 
 def resolve_list(name: str) -> MailingList | None:
@@ -344,28 +345,19 @@ def _search(
     start = (page - 1) * PAGE_SIZE
     ranked = by_relevance and compiled.rank
     # Up to COUNT_LIMIT + 1 matches in any order: the count, and when that is
-    # all of them, also the page (sorted here rather than by a second scan).
-    # Dates come as epoch seconds: parsing 1,000 timestamps costs 5 ms.
-    epoch = RawSQL('date_part(\'epoch\', "archive_message"."date")', (), output_field=FloatField())
-    found = list(qs.annotate(epoch=epoch).values_list("epoch", "id")[: COUNT_LIMIT + 1])
-    total = len(found)
-    if total <= COUNT_LIMIT and not ranked:
-        newest_first = sorted(found, key=_newest_first_key, reverse=True)
-        ids = [pk for _, pk in newest_first[start : start + PAGE_SIZE]]
-        return total, _with_snippets(ids, compiled)
-    if ranked:
-        rank = RawSQL(compiled.rank, compiled.rank_params, output_field=FloatField())
-        qs = qs.annotate(rank=rank).order_by("-rank", "-date", "-id")
-    else:
-        qs = qs.order_by("-date", "-id")
-    ids = list(qs.values_list("id", flat=True)[start : start + PAGE_SIZE])
+    # all of them, also the page (archive.searchresults says how they are read).
+    with searchresults.through_indexes(qs.db):
+        found = searchresults.some_matches(qs, COUNT_LIMIT + 1)
+        total = len(found)
+        if total <= COUNT_LIMIT and not ranked:
+            ids = searchresults.newest_first(found)[start : start + PAGE_SIZE]
+        elif ranked:
+            rank = RawSQL(compiled.rank, compiled.rank_params, output_field=FloatField())
+            qs = qs.annotate(rank=rank).order_by("-rank", "-date", "-id")
+            ids = list(qs.values_list("id", flat=True)[start : start + PAGE_SIZE])
+        else:
+            ids = searchresults.newest_ids(qs, start + PAGE_SIZE)[start:]
     return total, _with_snippets(ids, compiled)
-
-
-def _newest_first_key(row: tuple) -> tuple:
-    """Sorts (epoch, id) rows, reversed, as ORDER BY date DESC, id DESC (NULLs first)."""
-    epoch, pk = row
-    return (epoch is None, epoch or 0.0, pk)
 
 
 # Markers that cannot occur in mail text: the snippet is escaped, then marked up.
@@ -385,16 +377,18 @@ def _with_snippets(ids: list[int], compiled: Compiled) -> list[Message]:
         # is slower still: over whole bodies, snippets were the slowest part
         # of a search (80 ms for 50 patches), and 12 ms over 2,000 characters.
         # It gets 500 characters around the first occurrence of the first
-        # word, in any case (the start of the body when the word only occurs
-        # inflected): enough for a snippet of 35 words.
+        # word, as typed (lower case) or else in any case (the start of the
+        # body when the word only occurs inflected): enough for a snippet of
+        # 35 words. Lower-casing a whole patch to find the word cost more than
+        # the headline itself; a word as typed is found without it.
         options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15"
-        window = (
-            'substr("archive_message"."body", '
-            'greatest(1, strpos(lower("archive_message"."body"), %s) - 200), 500)'
-        )
+        body = '"archive_message"."body"'
+        at = f"coalesce(nullif(strpos({body}, %s), 0), strpos(lower({body}), %s))"
+        window = f"substr({body}, greatest(1, {at} - 200), 500)"
+        word = compiled.headline_word
         headline = RawSQL(
             f"ts_headline('english', {window}, {compiled.headline_query}, %s)",
-            (compiled.headline_word, *compiled.headline_params, options),
+            (word, word, *compiled.headline_params, options),
         )
         qs = qs.annotate(snippet=headline)
     by_id = {m.id: m for m in qs}

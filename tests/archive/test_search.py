@@ -251,3 +251,33 @@ def test_results_are_newest_first_with_undated_mail_first(
         "feb@example.org",
         "jan@example.org",
     ]
+
+
+@pytest.mark.parametrize("windows", [(1,), (1, 2), (3,), (100,)])
+def test_newest_pages_from_date_windows_match_the_full_sort(
+    ingest_file, tmp_path, monkeypatch, windows: tuple[int, ...]
+) -> None:
+    """Past the count limit the newest page is looked for among the newest messages
+    first (archive.searchresults): every page is the one a full sort gives."""
+    from archive import browse, searchresults
+
+    monkeypatch.setattr(browse, "COUNT_LIMIT", 1)
+    monkeypatch.setattr(browse, "PAGE_SIZE", 2)
+    monkeypatch.setattr(searchresults, "WINDOWS", windows)
+    mails = [
+        _zebra_mail("jan@example.org", "Mon, 01 Jan 2024 10:00:00 +0000"),
+        _zebra_mail("undated@example.org", None),
+        _zebra_mail("feb@example.org", "Thu, 01 Feb 2024 10:00:00 +0100"),
+        _zebra_mail("feb-same@example.org", "Thu, 01 Feb 2024 09:00:00 +0000"),
+        _zebra_mail("mar@example.org", "Fri, 01 Mar 2024 10:00:00 +0000"),
+    ]
+    mbox = tmp_path / "zebras.mbox"
+    mbox.write_text("".join(f"From x@y Mon Jan  1 00:00:00 2024\n{m}\n" for m in mails))
+    assert ingest_file(mbox).new == 5
+    pages = [search_page("zebra", None, n, by_relevance=False) for n in (1, 2, 3)]
+    assert [[m.msgid for m in p.hits] for p in pages] == [
+        ["undated@example.org", "mar@example.org"],
+        ["feb-same@example.org", "feb@example.org"],
+        ["jan@example.org"],
+    ]
+    assert all(p.more for p in pages)  # more than the (lowered) count limit
