@@ -40,6 +40,8 @@ _MAX_TAIL = 2
 # An indented line of this many words without any of these characters is prose.
 _PROSE_WORDS = 5
 _CODE_CHARS = frozenset(";{}()=#")
+# An unchanged line this short, matched alone, may be anyone's code.
+_MIN_CONTEXT = 12
 # A repeated line this short ("}", "};", "*/") is placed only next to a line placed.
 _MIN_ALONE = 2
 _DIFF_STARTS = ("+", "-", " ", "\t")
@@ -260,10 +262,11 @@ def _last_diff_line(matcher: _Matcher, start: int, count: int) -> tuple[int | No
     last: int | None = None
     last_at = -1  # the quoted line that matched ``last``
     matched = 0
-    # "}" and ")" alone may be a code sketch in prose, unless they go on
-    # right where the quote above this block stopped.
+    # "}" or "required:" alone may be a code sketch in prose, unless it goes on
+    # right where the quote above it stopped.
     substantial = False
-    follows = matcher.cursor
+    previous = matcher.cursor
+    told = True  # whether the line at ``previous`` showed the quote is of this diff
     at, end = start, start + count
     while at < end:
         found, used = matcher.match(at, end)
@@ -272,11 +275,11 @@ def _last_diff_line(matcher: _Matcher, start: int, count: int) -> tuple[int | No
             matched += 1
             if line.key.strip(" +-"):  # an empty line is not what an answer is about
                 last, last_at = found, at + used - 1
-                substantial |= len(line.key.strip(" +-")) > _MIN_ALONE or (
-                    follows >= 0 and found == follows + 1
-                )
+                told = _telling(line, told and previous >= 0 and found == previous + 1)
+                substantial |= told
             elif last is not None and _blank_change_after(matcher.index, last, found):
                 last, last_at = found, at + used - 1
+            previous = found
         elif last is not None and matcher.texts[at].rstrip() == "--":
             last = None
         at += used
@@ -285,6 +288,14 @@ def _last_diff_line(matcher: _Matcher, start: int, count: int) -> tuple[int | No
     if _unmatched_tail(matcher, matcher.index.lines[last].key, last_at + 1, end) > _MAX_TAIL:
         return None, matched
     return last, matched
+
+
+def _telling(line: DiffLine, goes_on: bool) -> bool:
+    """Whether a matched line shows the block quotes this diff: it goes on right
+    below a line that did, or is long enough not to be anyone's code (an
+    unchanged line must be longer: "required:", "return 0;" are everywhere)."""
+    shortest = _MIN_CONTEXT if line.kind == "ctx" else _MIN_ALONE
+    return goes_on or len(line.key.strip(" +-")) > shortest
 
 
 def _blank_change_after(index: DiffIndex, last: int, found: int) -> bool:

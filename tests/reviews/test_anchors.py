@@ -69,6 +69,9 @@ CASES = [
     ("rzn1-lead-in-to-trailer", "rzn1-lead-in-to-trailer", "Miquel Raynal", [
         ("drivers/rtc/rtc-rzn1.c", None, 441, "I guess this situation is not possible"),
     ]),
+    # A schema sketch in the discussion whose only line in this diff is an
+    # unchanged "required:" of another file: nothing is anchored.
+    ("apple-smc-lone-line-of-a-sketch", "apple-smc-lone-line-of-a-sketch", "Guenter Roeck", []),
     ("wilco-top-posted", "wilco-removed-line", "A Reviewer", []),
     ("wilco-commit-message-only", "wilco-removed-line", "A Reviewer", []),
 ]  # fmt: skip
