@@ -6,13 +6,17 @@ delegated to me), waiting on others (the submitter's move there, or another
 maintainer's it was delegated to) and mine as a submitter (posted from my
 account's address). Whose turn and its reason
 are stored (``reviews.turnstore``), so each tab is a count and one page of
-rows, whatever the size of the archive.
+rows, whatever the size of the archive; the rendered tabs and rows are kept
+under the change stamp, so a queue read again before anything changes costs
+one query for the stamp.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
@@ -20,7 +24,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from archive.dbrouting import read_connection
 from reviews.models import Series, SeriesQuerySet
+from reviews.pages.stamp import change_stamp
 from reviews.templatetags.turns import waited_days
 from reviews.turns import Whose, describe
 
@@ -66,12 +72,55 @@ class QueueItem:
     age: int | None  # days since it was posted
 
 
-@dataclass
 class QueuePage:
-    tab: Tab
-    page: Page
-    items: list[QueueItem]
-    counts: list[tuple[Tab, int]]
+    """One tab of one user's queue; counts and rows are read only when rendered
+    (the template keeps them under ``key`` and reads none on a hit)."""
+
+    def __init__(self, user, tab: Tab, page: str | None, key: str) -> None:  # type: ignore[no-untyped-def]
+        self.user, self.tab, self.key, self._page = user, tab, key, page
+
+    @cached_property
+    def counts(self) -> list[tuple[Tab, int]]:
+        return [(t, _rows(self.user, t).count()) for t in TABS]
+
+    @cached_property
+    def page(self) -> Page:
+        rows = (
+            _rows(self.user, self.tab)
+            .oldest_wait_first()
+            .select_related("project", "submitter")
+            .only(
+                "name", "version", "total", "received_total", "date", "turn", "turn_reason",
+                "waiting_since", "replies", "last_activity", "acked", "reviewed", "tested",
+                "project__link_name", "project__name", "submitter__name", "submitter__email",
+            )
+        )  # fmt: skip
+        paginator = Paginator(rows, PER_PAGE)
+        # the count is known: the paginator need not ask again
+        paginator.count = dict((t.slug, n) for t, n in self.counts)[self.tab.slug]  # type: ignore[misc]
+        return paginator.get_page(self._page)
+
+    @cached_property
+    def items(self) -> list[QueueItem]:
+        now = timezone.now()
+        return [_item(series, self.tab, now) for series in self.page.object_list]
+
+
+def _key(user, tab: Tab, page: str | None) -> str:  # type: ignore[no-untyped-def]
+    """What the rendered queue depends on: the review data (the change stamp),
+    the projects the user maintains, their address, the tab, the page and the
+    day (rows say how many days each series has waited)."""
+    db = read_connection(Series)  # where the rows will be read
+    stamp_sql, params = change_stamp().as_sql(None, db)  # plain SQL, no alias
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {stamp_sql}, (SELECT string_agg(project_id::text, ',' ORDER BY project_id) "
+            "FROM reviews_project_maintainers WHERE user_id = %s)",
+            [*params, user.pk],
+        )
+        stamp, projects = cursor.fetchone()
+    parts = (db.alias, user.pk, user.email, projects, stamp, tab.slug, page, timezone.localdate())
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def _item(series: Series, tab: Tab, now: dt.datetime) -> QueueItem:
@@ -90,22 +139,6 @@ def _item(series: Series, tab: Tab, now: dt.datetime) -> QueueItem:
 def queue(request: HttpRequest) -> HttpResponse:
     user = request.user
     tab = _BY_SLUG.get(request.GET.get("tab", ""), TABS[0])
-    counts = [(t, _rows(user, t).count()) for t in TABS]
-    rows = (
-        _rows(user, tab)
-        .oldest_wait_first()
-        .select_related("project", "submitter")
-        .only(
-            "name", "version", "total", "received_total", "date", "turn", "turn_reason",
-            "waiting_since", "replies", "last_activity", "acked", "reviewed", "tested",
-            "project__link_name", "project__name", "submitter__name", "submitter__email",
-        )
-    )  # fmt: skip
-    paginator = Paginator(rows, PER_PAGE)
-    # the count is known: the paginator need not ask again
-    paginator.count = dict((t.slug, n) for t, n in counts)[tab.slug]  # type: ignore[misc]
-    page = paginator.get_page(request.GET.get("page"))
-    now = timezone.now()
-    items = [_item(series, tab, now) for series in page.object_list]
-    view = QueuePage(tab=tab, page=page, items=items, counts=counts)
+    page = request.GET.get("page")
+    view = QueuePage(user, tab, page, _key(user, tab, page))
     return render(request, "reviews/queue.html", {"view": view})

@@ -6,6 +6,8 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.reviews.test_turns import DATA
@@ -128,13 +130,40 @@ def test_queue_as_a_submitter_and_delegates(client, many_series):
 
 
 @pytest.mark.parametrize("n", [10, 1000])
-def test_queue_queries(client, many_series, django_assert_max_num_queries, n):
+def test_queue_queries(client, many_series, n):
+    from django.core.cache import cache
+
     mo = many_series(n)
     client.force_login(mo)
-    for tab in ("", "others", "submitted"):
-        # session, user, three tab counts, one page of series with project and submitter
-        with django_assert_max_num_queries(6):
-            assert client.get(f"/user/queue/?tab={tab}&page=2").status_code == 200
+    cache.clear()
+    # mo submitted nothing: that tab reads no rows
+    for tab, cold in (("", 7), ("others", 7), ("submitted", 6)):
+        url = f"/user/queue/?tab={tab}&page=2"
+        # session, user, the change stamp, three tab counts, one page of series
+        # with project and submitter; read again: the stamp only
+        for expected in (cold, 3):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            assert len(queries) == expected, (url, [q["sql"] for q in queries])
+
+
+def test_a_kept_queue_follows_changes(client, many_series):
+    """The queue is kept under the change stamp: a change through a service shows at once."""
+    from reviews.models import Patch
+    from reviews.services.patches import set_patch_state
+    from reviews.states import state
+
+    mo = many_series(4)
+    client.force_login(mo)
+    before = _text(client.get("/user/queue/").content.decode())
+    assert "rtc: fix 1" in before
+    patch = Patch.objects.get(name="[PATCH] rtc: fix 1")
+    set_patch_state(mo, patch, state("accepted"))
+    after = _text(client.get("/user/queue/").content.decode())
+    assert "rtc: fix 3" in after and "rtc: fix 1" not in after
+    # ... and a project the user no longer maintains leaves their queue
+    patch.project.maintainers.remove(mo)
+    assert "rtc: fix 3" not in _text(client.get("/user/queue/").content.decode())
 
 
 def test_patch_list_review_filters(client, many_series):
@@ -168,8 +197,39 @@ def test_a_series_lists_in_order(ingest_file, client):
 
 @pytest.mark.parametrize("n", [10, 1000])
 def test_filtered_patch_list_queries(client, many_series, django_assert_max_num_queries, n):
+    from django.core.cache import cache
+
     many_series(n)
-    for query in ("turn=maintainer&trailers=reviewed", "replied=no&waiting=3&order=-activity"):
-        # project, count, page, submitters, delegates, series, delegate choices, states
-        with django_assert_max_num_queries(9):
+    cache.clear()
+    queries = (
+        "turn=maintainer&trailers=reviewed", "replied=no&waiting=3&order=-activity",
+        "turn=submitter&trailers=none", "replied=yes&order=waiting", "activity=7d",
+        "state=*&activity=90d%2B&page=2", "waiting=30&order=-waiting",
+    )  # fmt: skip
+    for query in queries:
+        # project with the change stamp, count, page, submitters, delegates,
+        # series, delegate choices, states
+        with django_assert_max_num_queries(9), CaptureQueriesContext(connection) as cold:
             assert client.get(f"/project/q/list/?{query}").status_code == 200
+        # read again: the count is kept under the stamp
+        with CaptureQueriesContext(connection) as warm:
+            assert client.get(f"/project/q/list/?{query}").status_code == 200
+        assert len(warm) == len(cold) - 1, query
+        assert not any("COUNT(" in q["sql"] for q in warm.captured_queries), query
+
+
+def test_a_kept_count_follows_changes(client, many_series):
+    """The list keeps its count under the change stamp: a change shows at once."""
+    from reviews.models import Patch
+    from reviews.services.patches import set_patch_state
+    from reviews.states import state
+
+    mo = many_series(4)
+
+    def count(query: str) -> str:
+        html = client.get(f"/project/q/list/?{query}").content.decode()
+        return re.search(r"(\d+) patch(es)? ·", html).group(1)
+
+    assert count("turn=maintainer") == "2" and count("") == "4"
+    set_patch_state(mo, Patch.objects.get(name="[PATCH] rtc: fix 1"), state("accepted"))
+    assert count("turn=maintainer") == "1" and count("") == "3"

@@ -39,7 +39,8 @@ def test_events_page_is_paginated(client, project, django_assert_max_num_queries
     Event.objects.bulk_create(
         Event(project=project, category="series-created", date=timezone.now()) for _ in range(60)
     )
-    with django_assert_max_num_queries(6):  # project, count, page, users, states (+session)
+    # project, count, the page's ids, its rows, users, states (+session)
+    with django_assert_max_num_queries(7):
         html = client.get("/project/linux-mm/events/").content.decode()
     assert "Page 1 of 2" in html and 'rel="next" href="?page=2"' in html
     assert html.count('<tr class="event ') == 50

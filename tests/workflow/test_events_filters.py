@@ -100,18 +100,50 @@ def test_the_events_page_has_a_fixed_number_of_queries(
     project, boss, change = history(n)
     shown = min(n + 3, 50)
     base = f"/project/{project.link_name}/events/"
-    # project, projects, people, count, rows, states
-    with django_assert_max_num_queries(6):
+    # project, projects, people, count, the page's ids, its rows, states
+    with django_assert_max_num_queries(7):
         assert len(_categories(client, base)) == shown
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         created = _categories(client, "/events/?category=patch-created&since=2024-01-01")
     assert len(created) == min(n, 50)
     login(client, boss)
     # and session, user, the last change set, the maintainer check, the delegates named
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         html = client.get(base).content.decode()
     assert f"/changes/{change.pk}/undo/" in html
     with django_assert_max_num_queries(12):
         page = client.get(f"/project/{project.link_name}/changes/{change.pk}/")
     assert "Undo: put 3 patches back as they were" in page.content.decode()
     assert ChangeSet.objects.count() == 1
+
+
+def test_a_long_history_is_counted_only_so_far(client, project):
+    """Past COUNT_BOUND events the page says "more than", and every page stays reachable."""
+    from reviews.pages.events import COUNT_BOUND
+
+    start = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # older than the seed's own events
+    seeded = Event.objects.filter(project=project).count()
+    Event.objects.bulk_create(
+        Event(project=project, category="series-created", date=start + dt.timedelta(minutes=i))
+        for i in range(COUNT_BOUND + 60 - seeded)
+    )
+    base = f"/project/{project.link_name}/events/"
+    html = client.get(base).content.decode()
+    assert f"More than {COUNT_BOUND} events, newest first" in html
+    assert "<span>Page 1</span>" in html and 'rel="next" href="?page=2"' in html
+    # The last full page the bound covers still offers the next one ...
+    last = COUNT_BOUND // 50
+    html = client.get(f"{base}?page={last}").content.decode()
+    assert f'rel="next" href="?page={last + 1}"' in html
+    # ... which counts one page further (50 rows, and a next page) ...
+    html = client.get(f"{base}?page={last + 1}").content.decode()
+    assert len(_ROW.findall(html)) == 50 and f'rel="next" href="?page={last + 2}"' in html
+    # ... and so on to the end: ten rows, no next page, the exact count.
+    html = client.get(f"{base}?page={last + 2}").content.decode()
+    assert len(_ROW.findall(html)) == 10 and 'rel="next"' not in html
+    assert f"{COUNT_BOUND + 60} events, newest first" in html
+    # the oldest event is the last row of the last page
+    assert "2000-01-01 00:00" in html
+    # A filter that matches fewer is counted exactly.
+    html = client.get(f"{base}?since=2001-01-01").content.decode()
+    assert re.search(rf"\b{seeded} events? match(es)?, newest first", html)

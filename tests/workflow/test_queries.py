@@ -39,5 +39,5 @@ def test_maintainer_pages(client, make_patches, maintainer, django_assert_max_nu
         assert client.get("/bundle/boss/big/").status_code == 200
     with django_assert_max_num_queries(10):
         assert client.get("/user/").status_code == 200
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert client.get("/project/test/events/").status_code == 200
