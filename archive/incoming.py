@@ -17,10 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from archive.parsing import ParsedMessage, UnparseableMessage, derived_msgid, parse_message
-from archive.rawcodec import unpack
+from archive.rawcodec import pack, unpack
+from archive.searchterms import BodyText, split_body
 
 __all__ = [
     "IncomingMessage",
+    "Prepared",
+    "clean_text",
     "first_of_each",
     "rename_taken",
     "rename_taken_since",
@@ -28,6 +31,28 @@ __all__ = [
 ]
 
 Items = list["IncomingMessage"]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What storing one mail needs beyond its parse, made where it is parsed.
+
+    The ingest writer is a single thread per batch that the parse workers
+    wait for; packing raw mail and splitting its body for the search vector
+    are pure per-message work, so the workers do them and the writer only
+    COPYs (docs/performance.md, "Ingest: where the time goes").
+    """
+
+    codec: int  # archive.rawcodec.Codec
+    packed: bytes
+    text: BodyText
+
+    @classmethod
+    def of(cls, parsed: ParsedMessage, raw: bytes) -> Prepared:
+        codec, packed = pack(raw)
+        # Split as stored: the body without NUL (clean_text), attachments' text as parsed.
+        texts = (a.text for a in parsed.attachments if a.text)
+        return cls(int(codec), packed, split_body(clean_text(parsed.body), texts))
 
 
 @dataclass(frozen=True)
@@ -39,6 +64,16 @@ class IncomingMessage:
     # The Message-ID the mail named, when other mail had it first: ``parsed.msgid``
     # is then derived from the mail's content.
     taken_msgid: str = ""
+    # Made by the parse workers; None where the caller has no workers (made then).
+    prepared: Prepared | None = None
+
+    def ready(self) -> Prepared:
+        return self.prepared if self.prepared is not None else Prepared.of(self.parsed, self.raw)
+
+
+def clean_text(text: str) -> str:
+    """Text PostgreSQL can hold: NUL becomes U+FFFD (the raw bytes keep the original)."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
 def first_of_each(items: Sequence[IncomingMessage]) -> Items:

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 
 from archive import processors, services
-from archive.incoming import IncomingMessage
+from archive.incoming import IncomingMessage, Prepared
 from archive.models import QuarantineReason
 from archive.parsing import ParsedMessage, UnparseableMessage, parse_message
 from archive.sources import OVERSIZE_KEPT_BYTES, RawMail
@@ -90,6 +90,8 @@ class _Outcome:
     parsed: ParsedMessage | None
     analysis: dict[str, Any]
     error: str
+    # What the writer would otherwise make on its one thread (archive.incoming).
+    prepared: Prepared | None = None
 
 
 def analyse_raw(raw: bytes) -> _Outcome:
@@ -107,7 +109,11 @@ def analyse_raw(raw: bytes) -> _Outcome:
         return _Outcome(parsed, {}, f"analysis failure: {exc!r}"[:500])
     if extra - set(parsed.search_terms):
         parsed = replace(parsed, search_terms=tuple(sorted(set(parsed.search_terms) | extra)))
-    return _Outcome(parsed, analysis, "")
+    try:
+        prepared = Prepared.of(parsed, raw)
+    except Exception:  # the writer makes it again, and stores or quarantines the mail
+        prepared = None
+    return _Outcome(parsed, analysis, "", prepared)
 
 
 # What the parsing workers get for mail over the size limit: it is never parsed.
@@ -351,8 +357,11 @@ def _run(
                 _quarantine(summary, mail, unreadable, outcome.error, list_override)  # type: ignore[arg-type]
             else:
                 batch.append(
-                    IncomingMessage(outcome.parsed, mail.data, outcome.analysis, list_override)
-                )
+                    IncomingMessage(
+                        outcome.parsed, mail.data, outcome.analysis, list_override,
+                        prepared=outcome.prepared,
+                    )
+                )  # fmt: skip
             if len(batch) >= BATCH:
                 writer.put(batch)
                 batch = []

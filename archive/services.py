@@ -17,6 +17,7 @@ from psycopg.types.json import Jsonb
 from archive import threads
 from archive.incoming import (
     IncomingMessage,
+    clean_text,
     first_of_each,
     rename_taken,
     rename_taken_since,
@@ -25,8 +26,6 @@ from archive.incoming import (
 from archive.lists import ensure_lists
 from archive.models import QuarantinedMail
 from archive.processors import StoredMessage, message_processors
-from archive.rawcodec import pack
-from archive.searchterms import split_body
 
 # One ingest batch threads at a time, across processes: threading decisions
 # read and then write shared rows (ghosts, thread ids).
@@ -178,15 +177,16 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> None:
         copy.set_types([kind for _, kind in _STAGE])
         for item in todo:
             p = item.parsed
-            codec, packed = pack(item.raw)  # raw mail is stored packed (archive/rawcodec.py)
-            body = _clean(p.body)
-            text = split_body(body, (a.text for a in p.attachments if a.text))
+            # Raw mail packed (archive/rawcodec.py) and the body split for its
+            # vector, both by the parse workers where there are some.
+            ready = item.ready()
+            text = ready.text
             copy.write_row(
                 (
                     p.msgid, p.synthetic_msgid, _clean(p.subject), p.from_email or None,
                     p.date, p.utc_offset, p.in_reply_to or "", _clean(" ".join(p.references)),
-                    _clean(p.to), _clean(p.cc), _as_json(p.headers_json), body,
-                    p.html_only, p.sha256, p.size, packed, codec, _clean(p.from_name),
+                    _clean(p.to), _clean(p.cc), _as_json(p.headers_json), _clean(p.body),
+                    p.html_only, p.sha256, p.size, ready.packed, ready.codec, _clean(p.from_name),
                     text.unquoted, text.quoted, text.code, _clean(" ".join(p.search_terms)),
                 )
             )  # fmt: skip
@@ -233,9 +233,7 @@ def _unchanged(text: str) -> str:
     return text
 
 
-def _clean(text: str) -> str:
-    # PostgreSQL text cannot hold NUL; the raw bytes keep the original.
-    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+_clean = clean_text
 
 
 def _insert_messages(cursor) -> dict[str, int]:
