@@ -12,13 +12,24 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
-from django.db.models import BooleanField, FloatField, OuterRef, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    F,
+    FloatField,
+    OuterRef,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from archive import searchresults
 from archive.dbrouting import read_connection
 from archive.models import SEARCH_VECTORS, MailingList, Message, MessageList, RawMail, Thread
+from archive.processors import MessageLink, links_from_sql, message_links_sql
 from archive.rawcodec import unpack
 from archive.search import Compiled, QueryError, compile_query, parse_query
 
@@ -77,11 +88,14 @@ def _one(qs: QuerySet[Message], mlist: MailingList | None, msgid: str) -> Messag
 
 @dataclass(frozen=True)
 class PageKey:
-    """What ``message_page_key`` found: the cache key, the message, its lists' names."""
+    """What ``message_page_key`` found: the cache key, the message, its lists' names,
+    and the links other apps keep about it (read per request: states change)."""
 
     key: str
     message_id: int
     list_names: list[str]
+    thread_id: int | None = None
+    links: list[MessageLink] = field(default_factory=list)
 
 
 def message_page_key(list_name: str, msgid: str) -> PageKey | None:
@@ -90,29 +104,32 @@ def message_page_key(list_name: str, msgid: str) -> PageKey | None:
 
     One short SQL round trip, no ORM compilation, the list found by its name in
     the same statement: the rendered article is then served from the cache.
-    The lists' names come along for a first view, which shows them.
+    The lists' names come along for a first view, which shows them, and the
+    message's links to review pages (``archive.processors.message_links_sql``)
+    for every view, which shows them outside the cached article.
     """
     where_list = ""
     params: list[object] = [msgid.strip().strip("<>")]
     ml_table, l_table = MailingList._meta.db_table, MessageList._meta.db_table
     if list_name != ALL:
         where_list = (
-            f"AND EXISTS (SELECT 1 FROM {l_table} l "
-            f"JOIN {ml_table} ml ON ml.id = l.mailing_list_id "
-            "WHERE l.message_id = m.id AND ml.name = %s)"
+            f"AND EXISTS (SELECT 1 FROM {l_table} pl "
+            f"JOIN {ml_table} pml ON pml.id = pl.mailing_list_id "
+            "WHERE pl.message_id = page_m.id AND pml.name = %s)"
         )
         params.append(list_name)
+    links = "".join(f", {expression}" for expression in message_links_sql("page_m.id"))
     db = read_connection(Message)
     with db.cursor() as cursor:
         cursor.execute(
-            f"SELECT m.id, t.id, t.message_count, extract(epoch FROM t.last_activity), "
-            f"(SELECT max(l.id) FROM {l_table} l WHERE l.message_id = m.id), "
-            f"ARRAY(SELECT ml.name FROM {l_table} l "
-            f"JOIN {ml_table} ml ON ml.id = l.mailing_list_id "
-            "WHERE l.message_id = m.id ORDER BY ml.name) "
-            f"FROM {Message._meta.db_table} m "
-            f"LEFT JOIN {Thread._meta.db_table} t ON t.id = m.thread_id "
-            f"WHERE m.msgid = %s AND NOT m.is_ghost {where_list}",
+            f"SELECT page_m.id, t.id, t.message_count, extract(epoch FROM t.last_activity), "
+            f"(SELECT max(pl.id) FROM {l_table} pl WHERE pl.message_id = page_m.id), "
+            f"ARRAY(SELECT pml.name FROM {l_table} pl "
+            f"JOIN {ml_table} pml ON pml.id = pl.mailing_list_id "
+            f"WHERE pl.message_id = page_m.id ORDER BY pml.name){links} "
+            f"FROM {Message._meta.db_table} page_m "
+            f"LEFT JOIN {Thread._meta.db_table} t ON t.id = page_m.thread_id "
+            f"WHERE page_m.msgid = %s AND NOT page_m.is_ghost {where_list}",
             params,
         )
         row = cursor.fetchone()
@@ -121,7 +138,7 @@ def message_page_key(list_name: str, msgid: str) -> PageKey | None:
     values = ":".join(str(v) for v in row[:5])
     # The list's name, not its id: a list renamed keeps no pages under its old name.
     key = f"archive:message:{RENDER_VERSION}:{db.alias}:{list_name}:{values}"
-    return PageKey(key, row[0], list(row[5]))
+    return PageKey(key, row[0], list(row[5]), row[1], links_from_sql(row[6:]))
 
 
 def message_by_id(pk: int, list_names: list[str]) -> Message:
@@ -133,6 +150,44 @@ def message_by_id(pk: int, list_names: list[str]) -> Message:
     )
     message.list_names = list_names
     return message
+
+
+def message_with_outline(
+    pk: int, thread_id: int, list_names: list[str]
+) -> tuple[Message, list[Message], list[ThreadEntry]]:
+    """A message page's message, its real replies (oldest first) and its thread's outline.
+
+    One query: the thread's rows without bodies, but for this message's body
+    and addresses; its parent is taken from the same rows. (Two round trips
+    and two ORM compilations were a third of a first view.)
+    """
+    rows = list(
+        Message.objects.filter(thread_id=thread_id)
+        .select_related("author")
+        .order_by("date", "id")
+        .defer(*_UNSHOWN, "body", "to", "cc")
+        .annotate(
+            **{
+                f"page_{name}": Case(
+                    When(pk=pk, then=F(name)), default=Value(""), output_field=TextField()
+                )
+                for name in ("body", "to", "cc")
+            }
+        )
+    )
+    found = next((m for m in rows if m.pk == pk), None)
+    if found is None:  # moved to another thread meanwhile: read it alone
+        message = message_by_id(pk, list_names)
+        replies_, outline = replies_and_thread(message)
+        return message, replies_, outline
+    for name in ("body", "to", "cc"):
+        setattr(found, name, getattr(found, f"page_{name}"))
+    by_id = {m.pk: m for m in rows}
+    if found.parent_id in by_id:
+        found.parent = by_id[found.parent_id]
+    found.list_names = list_names
+    outline = _outline(rows)
+    return found, _replies_in(outline, found), outline
 
 
 def message_lists(message: Message) -> list[str]:
@@ -174,6 +229,11 @@ def thread_tree(thread_id: int, bodies: bool = True) -> list[ThreadEntry]:
         .order_by("date", "id")
         .defer(*unshown)
     )
+    return _outline(rows)
+
+
+def _outline(rows: list[Message]) -> list[ThreadEntry]:
+    """A thread's rows (in date order) in reply order, each with its depth."""
     children: dict[int | None, list[Message]] = {}
     ids = {m.id for m in rows}
     for m in rows:
@@ -203,10 +263,14 @@ def replies_and_thread(message: Message) -> tuple[list[Message], list[ThreadEntr
     if message.thread_id is None:
         return replies(message), []
     outline = thread_tree(message.thread_id, bodies=False)
+    return _replies_in(outline, message), outline
+
+
+def _replies_in(outline: list[ThreadEntry], message: Message) -> list[Message]:
     found = [e.message for e in outline if e.message.parent_id == message.pk]
     found = [m for m in found if not m.is_ghost]
     found.sort(key=lambda m: (m.date is None, m.date))
-    return found, outline
+    return found
 
 
 def thread_messages(thread_id: int) -> list[Message]:

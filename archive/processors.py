@@ -98,6 +98,30 @@ def message_links(message_ids: Sequence[int]) -> dict[int, list[MessageLink]]:
     return found
 
 
+def message_links_sql(message_id: str) -> list[str]:
+    """SQL expressions, one per processor that offers one, each reading the
+    links of the message whose id is the SQL expression ``message_id``.
+
+    Selected inside a query a page runs anyway (the message page's cache key),
+    so its links cost no round trip of their own; ``links_from_sql`` reads
+    the values back, in the same order.
+    """
+    return [
+        processor.message_links_sql(message_id)  # type: ignore[attr-defined]
+        for processor in message_processors()
+        if hasattr(processor, "message_links_sql")
+    ]
+
+
+def links_from_sql(values: Sequence[Any]) -> list[MessageLink]:
+    """The links that ``message_links_sql``'s expressions selected, in processor order."""
+    readers = [p for p in message_processors() if hasattr(p, "message_links_sql")]
+    found: list[MessageLink] = []
+    for processor, value in zip(readers, values, strict=True):
+        found.extend(processor.message_links_from_sql(value))  # type: ignore[attr-defined]
+    return found
+
+
 def list_links(list_id: int) -> list[MessageLink]:
     """Pages other apps keep about a whole list (the review processor: its patch list)."""
     found: list[MessageLink] = []

@@ -30,16 +30,38 @@ def message_links(message_ids: Sequence[int]) -> dict[int, list[MessageLink]]:
     with read_connection(Patch).cursor() as cursor:
         cursor.execute(_LINKS_SQL, [list(message_ids), list(message_ids)])
         rows = cursor.fetchall()
-    for kind, message_id, name, link_name, msgid, state, series_id, states in rows:
-        if kind == 0:  # a patch
-            url = links.patch_url(link_name, msgid)
-        elif series_id is None:
-            url, state = links.cover_url(link_name, msgid), ""
-        else:
-            url = links.series_url(link_name, series_id)
-            state = _summary(Counter(states)) if states else ""
-        found.setdefault(message_id, []).append(MessageLink(name, url, state))
+    for kind, message_id, *fields in rows:
+        found.setdefault(message_id, []).append(_link(kind, *fields))
     return found
+
+
+def message_links_sql(message_id: str) -> str:
+    """The links of the message whose id is the SQL ``message_id``, as one json value.
+
+    For the archive's message page, which selects it with its cache key
+    (``archive.processors.message_links_sql``): no round trip of its own.
+    """
+    return _ONE_LINKS_SQL.format(message_id=message_id)
+
+
+def read_links(value: object) -> list[MessageLink]:
+    """``message_links_sql``'s json value (psycopg decodes it) as links, patches first."""
+    if not isinstance(value, list):
+        return []
+    return [_link(*row) for row in value]
+
+
+def _link(
+    kind: int, name: str, link_name: str, msgid: str, state: str | None,
+    series_id: int | None, states: list[str] | None,
+) -> MessageLink:  # fmt: skip
+    if kind == 0:  # a patch
+        return MessageLink(name, links.patch_url(link_name, msgid), state or "")
+    if series_id is None:
+        return MessageLink(name, links.cover_url(link_name, msgid), "")
+    return MessageLink(
+        name, links.series_url(link_name, series_id), _summary(Counter(states)) if states else ""
+    )
 
 
 def _table(model: type[Model]) -> str:
@@ -64,6 +86,15 @@ JOIN {_table(Message)} m ON m.id = c.message_id
 WHERE c.message_id = ANY(%s::bigint[])
 ORDER BY kind
 """
+
+
+# The same rows for one message, as a json array of arrays, patches first.
+_ONE_LINKS_SQL = (
+    "(SELECT json_agg(json_build_array(l.kind, l.name, l.link_name, l.msgid, l.state, "
+    "l.series_id, l.states) ORDER BY l.kind) FROM ("
+    + _LINKS_SQL.replace("ANY(%s::bigint[])", "({message_id})").replace("ORDER BY kind", "")
+    + ") AS l(kind, message_id, name, link_name, msgid, state, series_id, states))"
+)
 
 
 def _summary(states: Counter[str]) -> str:

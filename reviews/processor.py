@@ -8,8 +8,9 @@ from collections.abc import Sequence
 
 from archive.processors import MessageLink, StoredMessage
 from reviews.analysis import MailAnalysis, analyze_message
-from reviews.archive_links import list_links, message_links
+from reviews.archive_links import list_links, message_links, message_links_sql, read_links
 from reviews.ingest import REVIEWS, record_batch
+from reviews.missed import IGNORED_TERM
 from reviews.rebuild import rebuild_reviews
 from reviews.replyreading import read_at_ingest
 
@@ -28,10 +29,18 @@ class ReviewProcessor:
         return dataclasses.replace(analysis, reply=read_at_ingest(parsed, kinds))
 
     def search_terms(self, analysis: MailAnalysis) -> tuple[str, ...]:
-        return (f"patchid:{analysis.patchid}",) if analysis.patchid else ()
+        terms = (f"patchid:{analysis.patchid}",) if analysis.patchid else ()
+        # How reviews.missed finds mail its sender asked trackers to ignore.
+        return (*terms, IGNORED_TERM) if analysis.patchwork.ignore else terms
 
     def message_links(self, message_ids: Sequence[int]) -> dict[int, list[MessageLink]]:
         return message_links(message_ids)
+
+    def message_links_sql(self, message_id: str) -> str:
+        return message_links_sql(message_id)
+
+    def message_links_from_sql(self, value: object) -> list[MessageLink]:
+        return read_links(value)
 
     def list_links(self, list_id: int) -> list[MessageLink]:
         return list_links(list_id)

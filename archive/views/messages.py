@@ -41,16 +41,22 @@ def message_page(request: HttpRequest, list_name: str, msgid: str) -> HttpRespon
         raise Http404("no such message")
     page = cache.get(found.key)
     if page is None:
-        message = browse.message_by_id(found.message_id, found.list_names)
-        page = _message_article(list_name, message)
+        page = _message_article(list_name, found)
         cache.set(found.key, page, _CACHE_SECONDS)
-    # Links to review pages change with a patch's state, not with the mail.
-    page = {**page, "article": fill_links(page["article"])}
+    # Links to review pages change with a patch's state, not with the mail:
+    # read with the key, filled in per request.
+    page = {**page, "article": fill_links(page["article"], {found.message_id: found.links})}
     return render(request, "archive/message.html", page)
 
 
-def _message_article(list_name: str, message) -> dict[str, str]:
-    replies, thread = browse.replies_and_thread(message)
+def _message_article(list_name: str, found: browse.PageKey) -> dict[str, str]:
+    if found.thread_id is None:
+        message = browse.message_by_id(found.message_id, found.list_names)
+        replies, thread = browse.replies_and_thread(message)
+    else:
+        message, replies, thread = browse.message_with_outline(
+            found.message_id, found.thread_id, found.list_names
+        )
     context = {
         "list_name": list_name,
         "message": message,

@@ -135,10 +135,14 @@ def links_marker(message_id: int) -> SafeString:
     return mark_safe(f"<!--tw:links:{int(message_id)}-->")
 
 
-def fill_links(page: str) -> SafeString:
-    """``page`` with each links marker replaced by its message's links (one lookup for all)."""
+def fill_links(page: str, known: dict[int, list] | None = None) -> SafeString:
+    """``page`` with each links marker replaced by its message's links (one lookup for
+    all, none when ``known`` already holds every marked message's links)."""
     ids = [int(i) for i in _LINKS_RE.findall(page)]
-    found = message_links(ids) if ids else {}
+    found = dict(known or {})
+    missing = [i for i in ids if i not in found]
+    if missing:
+        found.update(message_links(missing))
     return mark_safe(  # the page was safe; the links are escaped below
         _LINKS_RE.sub(lambda m: _links_html(found.get(int(m.group(1)), [])), page)
     )
