@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import NamedTuple
 
-from reviews.quotes import is_gap, reply_parts, without_inner_markers
+from reviews.quotes import is_gap, is_nudge, reply_parts, without_inner_markers
 from reviews.rendering.diff import parse_diff
 
 __all__ = [
@@ -257,7 +257,7 @@ def _last_diff_line(matcher: _Matcher, start: int, count: int) -> tuple[int | No
     the git version) quoted the whole patch: what is written below it is
     about the patch, not its last line, so it has no last diff line. Nor has
     a block whose quoted code goes on for long past its last line in this
-    diff (``_unmatched_tail``).
+    diff (``_unmatched_tail``), nor one that goes on to quote a nudge ("ping?").
     """
     last: int | None = None
     last_at = -1  # the quoted line that matched ``last``
@@ -287,6 +287,8 @@ def _last_diff_line(matcher: _Matcher, start: int, count: int) -> tuple[int | No
         return None, matched
     if _unmatched_tail(matcher, matcher.index.lines[last].key, last_at + 1, end) > _MAX_TAIL:
         return None, matched
+    if any(is_nudge(text) for text in matcher.texts[last_at + 1 : end]):
+        return None, matched  # the reply answers a "ping?" about the patch quoted above it
     return last, matched
 
 

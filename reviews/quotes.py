@@ -18,7 +18,8 @@ from typing import NamedTuple
 from reviews.trailers import KNOWN_KINDS
 
 __all__ = [
-    "QuoteBlock", "QuotedLine", "ReplyPart", "is_gap", "reply_parts", "without_inner_markers",
+    "QuoteBlock", "QuotedLine", "ReplyPart", "is_gap", "is_nudge", "reply_parts",
+    "without_inner_markers",
 ]  # fmt: skip
 
 # Any number of ">" (spaced or not), then one optional space before the text.
@@ -27,8 +28,10 @@ _QUOTE_RE = re.compile(r"^((?:[ \t]{0,2}>)+) ?")
 # wrapped and kept the marker of its second half ("(node, >> "nvmem-cells");").
 _INNER_MARKER_RE = re.compile(r"[ \t](?:>+[ \t]*)*>+[ \t]")
 # "[...]", "<snip>", "[ snip ]", "...", "<...>", "[skipped]": a cut in a quote.
+# Also "//snip", "-- snip --", "8<---": a cut written as a comment or a scissors line.
 _GAP_RE = re.compile(
-    r"^\s*[\[<(]?\s*(?:\.{2,}|…|snip(?:ped)?|skip(?:ped)?|cut|trimmed|deleted)\s*[\])>]?\s*$",
+    r"^\s*(?://|-{2,}|8<-*)?\s*[\[<(]?\s*(?:\.{2,}|…|snip(?:ped)?|skip(?:ped)?|cut|trimmed|deleted)"
+    r"\s*[\])>]?\s*(?:-{2,}(?:>8)?)?\s*$",
     re.IGNORECASE,
 )
 # "[ ... snipped ... ]" and its kin are shorter than this, once stripped.
@@ -52,10 +55,11 @@ _CLOSING_RE = re.compile(
     re.IGNORECASE,
 )
 _CLOSING_LINES = 3
+_NUDGE_LONGEST = 40
 # "Bump?", "Gentle ping", "Any comments?": a nudge about the whole patch.
 _PING_RE = re.compile(
     r"^\s*(?:(?:gentle|friendly|kind)\s+)?(?:ping|bump|any (?:comments?|news|updates?))"
-    r"(?:\s+on this)?\s*[?!.]*\s*$",
+    r"(?:\s+(?:again|on this(?: one| patch| series)?))*\s*[?!.]*\s*$",
     re.IGNORECASE,
 )
 
@@ -78,6 +82,11 @@ class ReplyPart:
 
     quote: QuoteBlock
     answer: tuple[str, ...]  # paragraphs, each its lines joined by newlines
+
+
+def is_nudge(text: str) -> bool:
+    """Whether a line only nudges ("ping?", "Gentle ping", "Bump")."""
+    return len(text) <= _NUDGE_LONGEST and bool(_PING_RE.match(text))
 
 
 def is_gap(text: str) -> bool:

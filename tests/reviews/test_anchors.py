@@ -72,6 +72,16 @@ CASES = [
     # A schema sketch in the discussion whose only line in this diff is an
     # unchanged "required:" of another file: nothing is anchored.
     ("apple-smc-lone-line-of-a-sketch", "apple-smc-lone-line-of-a-sketch", "Guenter Roeck", []),
+    # "//snip" written between quotes is a cut, not an answer.
+    ("mt6357-cut-written-as-comment", "mt6357-cut-written-as-comment", "Matti Vaittinen", [
+        ("drivers/regulator/mt6357-regulator.c", None, 146, "If I read this right"),
+        ("drivers/regulator/mt6357-regulator.c", None, 340, "I am unsure if we should aim"),
+        ("drivers/regulator/mt6357-regulator.c", None, 409, "I am unsure what data"),
+    ]),
+    # The whole patch quoted, then "ping again": no answer to its last line;
+    # nor is the thanks written under a quoted "ping?" and the applied commit.
+    ("abx80x-ping-again", "abx80x-ping-again", "Sean Anderson", []),
+    ("abx80x-answer-to-a-quoted-ping", "abx80x-answer-to-a-quoted-ping", "Sean Anderson", []),
     ("wilco-top-posted", "wilco-removed-line", "A Reviewer", []),
     ("wilco-commit-message-only", "wilco-removed-line", "A Reviewer", []),
 ]  # fmt: skip
@@ -170,6 +180,8 @@ def test_gap_markers_and_nesting_are_read_from_quotes():
         (2, "+a"), (1, "[...]"), (2, "<snip>"),
     ]  # fmt: skip
     assert parts[0].answer == ("answer",)
+    for cut in ("//snip", "// snip", "-- snip --", "8<--- snip"):
+        assert reply_parts(f"> +a\n{cut}\n> +b\n\nanswer\n")[0].answer == ("answer",), cut
 
 
 def test_an_unparseable_diff_or_empty_reply_anchors_nothing():
