@@ -34,6 +34,7 @@ _GAP_RE = re.compile(
     r"\s*[\])>]?\s*(?:-{2,}(?:>8)?)?\s*$",
     re.IGNORECASE,
 )
+_GAP_FIRST = frozenset("/-8[<(.…sScCtTdD")
 # "[ ... snipped ... ]" and its kin are shorter than this, once stripped.
 _GAP_LONGEST = 32
 _ATTRIBUTION_RE = re.compile(
@@ -91,8 +92,14 @@ def is_nudge(text: str) -> bool:
 
 def is_gap(text: str) -> bool:
     """Whether a quoted line marks a cut (``[...]``, ``<snip>``)."""
-    # Asked of every quoted line of every reply at ingest: a cut is short.
-    return len(text.strip()) <= _GAP_LONGEST and bool(_GAP_RE.match(text))
+    # Asked of every quoted line of every reply at ingest: a cut is short, and
+    # starts with one of few characters.
+    stripped = text.strip()
+    return (
+        0 < len(stripped) <= _GAP_LONGEST
+        and stripped[0] in _GAP_FIRST
+        and bool(_GAP_RE.match(text))
+    )
 
 
 def without_inner_markers(text: str) -> str | None:
