@@ -56,6 +56,8 @@ _CLOSING_RE = re.compile(
     re.IGNORECASE,
 )
 _CLOSING_LINES = 3
+# "[A]", "[2]:": a label for the quote below it, or a reference.
+_LABEL_RE = re.compile(r"^\s*\[[\w.]{1,4}\]\s*:?\s*$")
 _NUDGE_LONGEST = 40
 # "Bump?", "Gentle ping", "Any comments?": a nudge about the whole patch.
 _PING_RE = re.compile(
@@ -161,8 +163,8 @@ def _is_answer(paragraph: list[str], last_before_quote: bool, names: frozenset[s
         return False
     if len(paragraph) == 1 and _PING_RE.match(paragraph[0]):
         return False
-    if len(paragraph) == 1 and _signs(paragraph[0], names):
-        return False
+    if len(paragraph) == 1 and (_signs(paragraph[0], names) or _LABEL_RE.match(paragraph[0])):
+        return False  # the sender signing, or "[B]" naming the quote that follows
     first = paragraph[0].strip()
     if len(paragraph) <= _CLOSING_LINES and len(first.split()) <= 3 and first.endswith(","):
         return False  # "Cheers,", "Gr{oetje,eeting}s,"
@@ -171,11 +173,11 @@ def _is_answer(paragraph: list[str], last_before_quote: bool, names: frozenset[s
 
 def _signs(line: str, names: frozenset[str]) -> bool:
     """Whether a line is the author signing: their name, first name or initials."""
-    words = line.lower().split()
-    if not names or not words or len(words) > 3:
+    words = [word.strip(".,!~-") for word in line.lower().split()]  # "Hugo.", "-- Matti"
+    if not names or not any(words) or len(words) > 3:
         return False
     initials = "".join(sorted(name[0] for name in names))
-    return set(words) <= names or "".join(sorted(line.lower().strip())) == initials
+    return set(words) - {""} <= names or "".join(sorted(line.lower().strip())) == initials
 
 
 def _is_trailers(paragraph: list[str]) -> bool:

@@ -82,6 +82,10 @@ CASES = [
     # nor is the thanks written under a quoted "ping?" and the applied commit.
     ("abx80x-ping-again", "abx80x-ping-again", "Sean Anderson", []),
     ("abx80x-answer-to-a-quoted-ping", "abx80x-answer-to-a-quoted-ping", "Sean Anderson", []),
+    # "Hugo." signs with a full stop; "[B]" names the quoted proposal below it.
+    ("pcf2127-signed-name-with-full-stop", "pcf2127-signed-name-with-full-stop",
+     "Hugo Villeneuve", []),
+    ("i2c-label-for-the-quote-below", "i2c-label-for-the-quote-below", "Biju Das", []),
     ("wilco-top-posted", "wilco-removed-line", "A Reviewer", []),
     ("wilco-commit-message-only", "wilco-removed-line", "A Reviewer", []),
 ]  # fmt: skip
