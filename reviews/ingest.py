@@ -19,6 +19,7 @@ from archive.processors import StoredMessage
 from archive.services import ensure_people
 from reviews import derived, turnstore
 from reviews.analysis import MailAnalysis, analyze_message, mercurial_marker
+from reviews.health import store as health_store
 from reviews.models import (
     Cover,
     Event,
@@ -101,7 +102,10 @@ def record_batch(stored: Sequence[StoredMessage], carry: Carry | None = None) ->
     # What the parse workers read of the new replies, so the writer need not.
     read = {s.id: r for s in relevant if s.is_new and (r := analyses[s.id].reply) is not None}
     if carry is None:
+        # the health counts of these threads' replies: out, comments rewritten, back in
+        health_store.count_replies(threads, -1)
         derived.refresh_comments(threads, read)
+        health_store.count_replies(threads, 1)
     touched_series |= derived.series_in_threads(threads)
     derived.refresh_series(sorted(touched_series), quiet=carry.complete if carry else frozenset())
     if carry is None:

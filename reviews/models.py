@@ -799,3 +799,95 @@ class NotificationCursor(models.Model):
 
     def __str__(self) -> str:
         return f"notifications of {self.project_id} after event {self.last_event}"
+
+
+# Review health, stored (reviews.health.store): derived data written where its
+# inputs change (ingest, the state-change services, reparse), so the health
+# page reads a few hundred counted rows instead of every patch and reply.
+
+
+class HealthPatch(models.Model):
+    """Where one patch counts in its project's health: the days it arrived and was decided.
+
+    Kept so a change can take back what the patch counted before (a delta on
+    :class:`HealthDay`). No foreign key to the patch: reparse deletes patches
+    in SQL and puts this table back whole.
+    """
+
+    patch_id = models.BigIntegerField(primary_key=True)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    arrived = models.DateField()
+    decided = models.DateField(null=True)  # null: still open
+    kind = models.CharField(max_length=16, blank=True)  # accepted, rejected, superseded, other
+    applied = models.DateField(null=True)  # a reply says applied, the state still open
+    reviewed = models.BooleanField(default=False)  # carries Reviewed-by or Acked-by
+
+    def __str__(self) -> str:
+        return f"health of patch {self.patch_id}"
+
+
+class HealthDay(models.Model):
+    """One UTC day of a project: patches arrived, decided (by kind), and still open."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    arrived = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    rejected = models.IntegerField(default=0)
+    superseded = models.IntegerField(default=0)
+    other = models.IntegerField(default=0)
+    by_mail = models.IntegerField(default=0)
+    reviewed = models.IntegerField(default=0)  # applied either way, with a review trailer
+    open = models.IntegerField(default=0)  # arrived this day and open now
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "day"], name="health_day_unique")]
+
+    def __str__(self) -> str:
+        return f"health of {self.project_id} on {self.day}"
+
+
+class HealthMonth(models.Model):
+    """Time to a first reply of the patches posted in one month (recomputed per month)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # its first day
+    patches = models.IntegerField()
+    answered = models.IntegerField()
+    median_hours = models.FloatField(null=True)
+    p90_hours = models.FloatField(null=True)
+    late = models.IntegerField()  # no reply within UNANSWERED_DAYS, whatever "now" is
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "month"], name="health_month_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"health of {self.project_id} in {self.month:%Y-%m}"
+
+
+class HealthReplies(models.Model):
+    """Replies one address sent to patches and covers of the given submitters.
+
+    By address and by the owners' addresses, so that merging people later
+    (``archive.people``) needs no rewrite: the page reads them by person.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    author_id = models.BigIntegerField()
+    owners = ArrayField(models.BigIntegerField())  # 0: a submitter without an address
+    replies = models.IntegerField(default=0)
+    reviewed = models.IntegerField(default=0)
+    acked = models.IntegerField(default=0)
+    tested = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "author_id", "owners"], name="health_replies_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"replies of {self.author_id} in {self.project_id}"

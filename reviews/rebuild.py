@@ -27,6 +27,7 @@ from archive.ingest import analyse_raw
 from archive.models import Message, MessageList, RawMail
 from archive.processors import StoredMessage
 from reviews import comment_anchors, derived, turnstore
+from reviews.health import store as health_store
 from reviews.ingest import Carry, record_batch
 from reviews.missed import MissedMail, hint_ignored, without_diff
 from reviews.models import Project
@@ -99,6 +100,7 @@ def rebuild_reviews(list_ids: Sequence[int] | None) -> RebuildReport:
             _replay(message_ids[start : start + BATCH], list_ids, carry)
         _put_back(report)
         _refresh_threads(message_ids)
+        health_store.rebuild(projects)
         _count(report, projects, carry)
         report.ignored_by_hint = hint_ignored(list_ids).count()
         report.without_diff = without_diff(list_ids)

@@ -16,10 +16,17 @@ from datetime import datetime
 
 from django.db import connection
 
+from reviews.health import store as health_store
 from reviews.replies import Cue, applied_numbers, read_reply
 from reviews.turns import PatchFacts, Reply, decide
 
-__all__ = ["read_cues", "refresh_patches", "refresh_series", "refresh_threads"]
+__all__ = [
+    "read_cues",
+    "refresh_after_change",
+    "refresh_patches",
+    "refresh_series",
+    "refresh_threads",
+]
 
 _CHUNK = 5000
 
@@ -135,10 +142,31 @@ def refresh_patches(patch_ids: Sequence[int]) -> None:
     """Recompute and store the turn of these patches, then of their series."""
     ids = sorted(set(patch_ids))
     for start in range(0, len(ids), _CHUNK):
-        _refresh_chunk(ids[start : start + _CHUNK])
+        chunk = ids[start : start + _CHUNK]
+        refresh_series(sorted(_store_turns(chunk)))
+        # The health counts read the turn (applied by a reply's word) and the first reply.
+        health_store.refresh_patches(chunk)
 
 
-def _refresh_chunk(ids: list[int]) -> None:
+def refresh_after_change(
+    to_read: Sequence[int], changed: Sequence[int], series_ids: Iterable[int]
+) -> None:
+    """After a change that stored the turn its new state decides (``services.changes``).
+
+    Only the patches whose turn still depends on their replies (``to_read``)
+    are read here; then the series and the health counts of every changed
+    patch follow, one statement each.
+    """
+    ids = sorted(set(to_read))
+    series = set(series_ids)
+    for start in range(0, len(ids), _CHUNK):
+        series |= _store_turns(ids[start : start + _CHUNK])
+    refresh_series(sorted(series))
+    health_store.refresh_patches(changed)
+
+
+def _store_turns(ids: list[int]) -> set[int]:
+    """Store these patches' turns; returns their series."""
     with connection.cursor() as cursor:
         cursor.execute(_FACTS_SQL, {"ids": ids})
         facts = cursor.fetchall()
@@ -149,7 +177,7 @@ def _refresh_chunk(ids: list[int]) -> None:
         rows = [_row(fact, replies.get(fact[0], [])) for fact in facts]
         if rows:
             cursor.execute(_STORE_SQL, [list(column) for column in zip(*rows, strict=True)])
-    refresh_series(sorted({fact[7] for fact in facts if fact[7] is not None}))
+    return {fact[7] for fact in facts if fact[7] is not None}
 
 
 def _row(fact: tuple, replies: list[tuple]) -> tuple:

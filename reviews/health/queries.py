@@ -1,76 +1,31 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""The review-health measures of one project, read in a few set-based queries.
+"""The review-health measures of one project, read from the stored counts.
 
-Each function is one statement over the whole project (no per-patch round
-trips), returning plain rows for ``reviews.health.measures`` to shape. Most
-are raw SQL on purpose: they need window functions, ``percentile_cont`` and
-``UNION`` of two comment owners, which the ORM would only spell worse. The
-definitions they implement are in ``docs/review-health.md``; keep the two in
-step.
+``reviews.health.store`` keeps per-day, per-month and per-sender counts as
+mail and decisions arrive, so each function here reads a few hundred rows
+(by index) instead of every patch and reply; what depends on "now" (the
+ages, the 14-day cut) reads the raw patches only for the days or months the
+cut falls in. Rows come back in the shapes ``reviews.health.measures``
+reads. Definitions: ``docs/review-health.md``; keep the two in step.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Case, Count, IntegerField, Value, When
 
 from reviews.health.measures import AGE_BUCKETS
-from reviews.models import EventCategory, Patch
 
 __all__ = ["daily_flow", "first_replies", "open_ages", "reviewers"]
 
-# A reply to a patch is mail in its own thread, or in its series' cover
-# letter's (a review "for the whole series" answers each of its patches), from
-# anyone but the patch's submitter (docs/review-health.md).
-
-_FLOW_SQL = f"""
-WITH last_change AS (
-    -- the last time someone (or superseding) changed the state or archived it
-    SELECT e.patch_id, max(e.date) AS at FROM reviews_event e
-    WHERE e.project_id = %(project)s AND e.patch_id IS NOT NULL
-        AND e.category IN ('{EventCategory.PATCH_STATE_CHANGED}', '{EventCategory.PATCH_ARCHIVED}')
-    GROUP BY e.patch_id
-), next_revision AS (
-    -- superseded automatically: decided when the next revision was posted
-    SELECT s.id AS series_id, min(n.date) AS at
-    FROM reviews_series s JOIN reviews_series n
-        ON coalesce(n.lineage_id, n.id) = coalesce(s.lineage_id, s.id) AND n.version > s.version
-    WHERE s.project_id = %(project)s AND n.project_id = %(project)s
-    GROUP BY s.id
-), moves AS (
-    -- two rows a patch, from one scan: its arrival, and its decision if it left the queue
-    SELECT m.at, m.kind, p.reviewed + p.acked > 0 AS reviewed
-    FROM reviews_patch p JOIN reviews_state st ON st.id = p.state_id
-        LEFT JOIN last_change lc ON lc.patch_id = p.id
-        LEFT JOIN next_revision nr ON nr.series_id = p.series_id
-        CROSS JOIN LATERAL (VALUES
-            (p.date, 'arrived'),
-            (CASE WHEN NOT st.action_required OR p.archived THEN greatest(p.date, coalesce(
-                CASE WHEN st.slug = 'superseded' AND p.state_origin = 'auto' THEN nr.at END,
-                lc.at, p.date)) END,
-             CASE WHEN st.slug IN ('accepted', 'rejected', 'superseded') THEN st.slug
-                ELSE 'other' END),
-            -- applied by mail: a reply says so (whose-turn read it), the state
-            -- still open; dated by that reply. It stays in the open queue.
-            (CASE WHEN p.turn_reason = 'applied' AND st.slug <> 'accepted'
-                THEN p.waiting_since END, 'applied-by-mail')
-        ) AS m(at, kind)
-    WHERE p.project_id = %(project)s AND p.date IS NOT NULL AND m.at IS NOT NULL
-)
-SELECT (at AT TIME ZONE 'UTC')::date AS day,
-    count(*) FILTER (WHERE kind = 'arrived'),
-    count(*) FILTER (WHERE kind = 'accepted'),
-    count(*) FILTER (WHERE kind = 'rejected'),
-    count(*) FILTER (WHERE kind = 'superseded'),
-    count(*) FILTER (WHERE kind = 'other'),
-    count(*) FILTER (WHERE kind = 'applied-by-mail'),
-    count(*) FILTER (WHERE kind IN ('accepted', 'applied-by-mail') AND reviewed),
-    sum(count(*) FILTER (WHERE kind = 'arrived')
-        - count(*) FILTER (WHERE kind IN ('accepted', 'rejected', 'superseded', 'other')))
-        OVER (ORDER BY (at AT TIME ZONE 'UTC')::date) AS open_after
-FROM moves GROUP BY 1 ORDER BY 1
+_FLOW_SQL = """
+SELECT day, arrived, accepted, rejected, superseded, other, by_mail, reviewed,
+    sum(arrived - accepted - rejected - superseded - other) OVER (ORDER BY day) AS open_after
+FROM reviews_healthday
+WHERE project_id = %(project)s
+    AND (arrived, accepted, rejected, superseded, other, by_mail) <> (0, 0, 0, 0, 0, 0)
+ORDER BY day
 """
 
 
@@ -83,24 +38,29 @@ def daily_flow(project_id: int) -> list[tuple]:
         return cursor.fetchall()
 
 
-# ``Patch.first_reply`` is stored by ``reviews.turnstore`` with the definition
-# above (its thread and its cover letter's, anyone but the submitter), the one
-# the patch list's "No reply yet" filter reads too.
+# Months wholly before the 14-day cut are read as stored (every patch in them
+# is old enough; ``late`` is then the unanswered count). The months from the
+# cut's on are counted from the patches themselves, a short range of the
+# date index.
 _REPLY_SQL = """
-WITH waited AS (
-    SELECT date, first_reply AS at,
-        extract(epoch FROM greatest(first_reply - date, interval '0')) / 3600 AS hours
-    FROM reviews_patch WHERE project_id = %(project)s AND date IS NOT NULL
+SELECT to_char(month, 'YYYY-MM'), patches, answered, median_hours, p90_hours, patches, late
+FROM reviews_healthmonth WHERE project_id = %(project)s AND month < %(recent)s
+UNION ALL (
+    SELECT to_char(date AT TIME ZONE 'UTC', 'YYYY-MM') AS month,
+        count(*),
+        count(first_reply),
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) FILTER (WHERE first_reply IS NOT NULL),
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY hours) FILTER (WHERE first_reply IS NOT NULL),
+        count(*) FILTER (WHERE date <= %(cutoff)s),
+        count(*) FILTER (WHERE date <= %(cutoff)s
+            AND (first_reply IS NULL OR first_reply > date + make_interval(days => %(days)s)))
+    FROM (
+        SELECT date, first_reply,
+            extract(epoch FROM greatest(first_reply - date, interval '0')) / 3600 AS hours
+        FROM reviews_patch WHERE project_id = %(project)s AND date >= %(since)s
+    ) recent GROUP BY 1
 )
-SELECT to_char(date AT TIME ZONE 'UTC', 'YYYY-MM') AS month,
-    count(*),
-    count(at),
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) FILTER (WHERE at IS NOT NULL),
-    percentile_cont(0.9) WITHIN GROUP (ORDER BY hours) FILTER (WHERE at IS NOT NULL),
-    count(*) FILTER (WHERE date <= %(cutoff)s),
-    count(*) FILTER (WHERE date <= %(cutoff)s
-        AND (at IS NULL OR at > date + make_interval(days => %(days)s)))
-FROM waited GROUP BY 1 ORDER BY 1
+ORDER BY 1
 """
 
 
@@ -108,58 +68,96 @@ def first_replies(project_id: int, now: datetime, days: int) -> list[tuple]:
     """Per month of arrival: patches, answered, median and 90th percentile hours to
     the first reply from someone else, patches at least ``days`` old, and of those
     the ones nobody else answered within ``days``."""
+    cutoff = now - timedelta(days=days)
+    recent = cutoff.astimezone(UTC).date().replace(day=1)
+    since = datetime.combine(recent, time(), tzinfo=UTC)
     with connection.cursor() as cursor:
         cursor.execute(
-            _REPLY_SQL, {"project": project_id, "cutoff": now - timedelta(days=days), "days": days}
-        )
+            _REPLY_SQL,
+            {"project": project_id, "recent": recent, "since": since, "cutoff": cutoff,
+             "days": days},
+        )  # fmt: skip
         return cursor.fetchall()
+
+
+def _bucket(age: timedelta) -> int:
+    for i, bucket in enumerate(AGE_BUCKETS):
+        if bucket.upto_days is not None and age < timedelta(days=bucket.upto_days):
+            return i
+    return len(AGE_BUCKETS) - 1
+
+
+# Open patches by the UTC day they arrived, stored, each day stood for by its
+# end (every patch of a day is younger than the edges its end is younger
+# than); the days a bucket's edge falls in are read patch by patch instead.
+_AGES_SQL = """
+SELECT (day + 1)::timestamp AT TIME ZONE 'UTC', open FROM reviews_healthday
+WHERE project_id = %(project)s AND open > 0 AND day <> ALL(%(edges)s::date[])
+UNION ALL
+SELECT p.date, 1 FROM unnest(%(edges)s::date[]) e(day)
+    JOIN reviews_patch p ON p.project_id = %(project)s
+        AND p.date >= e.day::timestamp AT TIME ZONE 'UTC'
+        AND p.date < (e.day + 1)::timestamp AT TIME ZONE 'UTC'
+    JOIN reviews_state st ON st.id = p.state_id
+WHERE st.action_required AND NOT p.archived
+"""
 
 
 def open_ages(project_id: int, now: datetime) -> dict[str, int]:
     """Open patches (action required, not archived) counted by age bucket."""
-    whens = [
-        When(date__gt=now - timedelta(days=bucket.upto_days), then=Value(i))
-        for i, bucket in enumerate(AGE_BUCKETS)
-        if bucket.upto_days is not None
-    ]
-    rows = (
-        Patch.objects.filter(project_id=project_id, date__isnull=False)
-        .action_required()
-        .annotate(
-            bucket=Case(*whens, default=Value(len(AGE_BUCKETS) - 1), output_field=IntegerField())
-        )
-        .values("bucket")
-        .annotate(n=Count("id"))
-        .order_by()
+    edges = sorted(
+        {
+            (now - timedelta(days=b.upto_days)).astimezone(UTC).date()
+            for b in AGE_BUCKETS
+            if b.upto_days is not None
+        }
     )
-    return {AGE_BUCKETS[row["bucket"]].label: row["n"] for row in rows}
+    counts = [0] * len(AGE_BUCKETS)
+    with connection.cursor() as cursor:
+        cursor.execute(_AGES_SQL, {"project": project_id, "edges": edges})
+        for moment, n in cursor.fetchall():
+            # "younger than N days": posted after now - N days, to the microsecond
+            counts[_bucket(now - moment)] += n
+    return {b.label: n for b, n in zip(AGE_BUCKETS, counts, strict=True) if n}
 
 
+# People are counted as persons: an address merged into another
+# (``Person.canonical``, archive/people.py) counts as the person it belongs
+# to, both as the sender and as the submitter answered, so a reply to one's
+# own patch from another address answers nobody else.
 _PEOPLE_SQL = """
-WITH reply AS (
-    SELECT c.message_id, p.submitter_id AS owner FROM reviews_comment c
-        JOIN reviews_patch p ON p.id = c.patch_id WHERE p.project_id = %(project)s
-    UNION
-    SELECT c.message_id, cv.submitter_id FROM reviews_comment c
-        JOIN reviews_cover cv ON cv.id = c.cover_id WHERE cv.project_id = %(project)s
-), to_others AS (
-    -- a reply counts once, even when it answers several patches
-    SELECT DISTINCT m.id, m.author_id FROM reply r JOIN archive_message m ON m.id = r.message_id
-    WHERE m.author_id IS NOT NULL AND m.author_id IS DISTINCT FROM r.owner
-), per_person AS (
-    SELECT o.author_id, count(*)::int AS replies,
-        coalesce(sum(t.reviewed), 0)::int AS reviewed, coalesce(sum(t.acked), 0)::int AS acked,
-        coalesce(sum(t.tested), 0)::int AS tested
-    FROM to_others o LEFT JOIN LATERAL (
-        SELECT count(*) FILTER (WHERE kind = 'Reviewed-by') AS reviewed,
-            count(*) FILTER (WHERE kind = 'Acked-by') AS acked,
-            count(*) FILTER (WHERE kind = 'Tested-by') AS tested
-        FROM reviews_trailer tr WHERE tr.message_id = o.id
-    ) t ON true
-    GROUP BY o.author_id
+WITH RECURSIVE address AS (
+    -- every address that submitted a patch here, one index probe each
+    (SELECT submitter_id AS id FROM reviews_patch
+        WHERE project_id = %(project)s AND submitter_id IS NOT NULL
+        ORDER BY submitter_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT p.submitter_id FROM reviews_patch p
+        WHERE p.project_id = %(project)s AND p.submitter_id > a.id
+        ORDER BY p.submitter_id LIMIT 1)
+    FROM address a WHERE a.id IS NOT NULL
+), alias AS MATERIALIZED (
+    -- the few addresses merged into another (the index on canonical_id finds them)
+    SELECT id, canonical_id FROM archive_person WHERE canonical_id IS NOT NULL
 ), submitter AS (
-    SELECT DISTINCT submitter_id AS id FROM reviews_patch
-    WHERE project_id = %(project)s AND submitter_id IS NOT NULL
+    SELECT DISTINCT coalesce(al.canonical_id, a.id) AS id
+    FROM address a LEFT JOIN alias al ON al.id = a.id WHERE a.id IS NOT NULL
+), sent AS (
+    SELECT r.id, coalesce(al.canonical_id, r.author_id) AS who, r.owners, r.replies,
+        r.reviewed, r.acked, r.tested
+    FROM reviews_healthreplies r LEFT JOIN alias al ON al.id = r.author_id
+    WHERE r.project_id = %(project)s
+), answered AS (
+    -- a reply counts when it answers someone other than its sender
+    SELECT DISTINCT s.id FROM sent s CROSS JOIN unnest(s.owners) o(id)
+        LEFT JOIN alias al ON al.id = o.id
+    WHERE coalesce(al.canonical_id, nullif(o.id, 0)) IS DISTINCT FROM s.who
+), to_others AS (
+    SELECT who, replies, reviewed, acked, tested FROM sent WHERE id IN (SELECT id FROM answered)
+), per_person AS (
+    SELECT who AS author_id, sum(replies)::int AS replies, sum(reviewed)::int AS reviewed,
+        sum(acked)::int AS acked, sum(tested)::int AS tested
+    FROM to_others GROUP BY who HAVING sum(replies) > 0
 ), totals AS (
     SELECT (SELECT count(*) FROM per_person) AS reviewers,
         (SELECT count(*) FROM submitter) AS submitters,

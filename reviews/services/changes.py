@@ -27,6 +27,7 @@ from reviews import turnstore
 from reviews.models import ChangeSet, Event, EventCategory, Patch, Project, State, StateOrigin
 from reviews.services import events
 from reviews.services.permissions import check_delegate, is_maintainer
+from reviews.turns import CHANGES_REQUESTED, OPEN_BY_MAIL, Reason, Whose
 
 __all__ = [
     "UNSET",
@@ -98,15 +99,45 @@ ORDER BY p.id
 FOR UPDATE OF p
 """
 
-_WRITE_SQL = """
-UPDATE reviews_patch p SET state_id = st.id, state_origin = u.origin,
-    state_before_id = sb.id, delegate_id = u.delegate, archived = u.archived
-FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::int[], %s::bool[])
-    AS u(id, state, origin, state_before, delegate, archived)
-    JOIN reviews_state st ON st.slug = u.state
-    LEFT JOIN reviews_state sb ON sb.slug = u.state_before
-WHERE p.id = u.id
-RETURNING p.id
+# One statement writes the fields and, where the new state alone decides it
+# (reviews.turns: archived, Changes Requested, a closed state, a later
+# revision), whose turn it is, since when, and the last activity: the turn
+# rules' first step, in SQL. A patch whose turn still depends on its replies
+# comes back flagged, for ``turnstore`` to read. The last state change is
+# the latest Event's, or this change's for a patch whose state it changes.
+_WRITE_SQL = f"""
+WITH u AS (
+    SELECT * FROM unnest(%(ids)s::bigint[], %(states)s::text[], %(origins)s::text[],
+        %(befores)s::text[], %(delegates)s::int[], %(archived)s::bool[], %(moved)s::bool[])
+        AS u(id, state, origin, state_before, delegate, archived, moved)
+), new AS (
+    SELECT u.*, st.id AS state_id, sb.id AS state_before_id,
+        CASE WHEN u.archived THEN '{Reason.ARCHIVED}'
+            WHEN u.state = '{CHANGES_REQUESTED}' THEN '{Reason.CHANGES_REQUESTED}'
+            WHEN u.state <> ALL(%(open_by_mail)s) AND NOT st.action_required
+                THEN '{Reason.CLOSED}'
+            WHEN EXISTS (SELECT 1 FROM reviews_series n WHERE n.previous_id = p.series_id)
+                THEN '{Reason.REPLACED}' END AS reason,
+        CASE WHEN u.moved THEN greatest(%(now)s, ev.at) ELSE ev.at END AS state_changed
+    FROM u JOIN reviews_patch p ON p.id = u.id
+        JOIN reviews_state st ON st.slug = u.state
+        LEFT JOIN reviews_state sb ON sb.slug = u.state_before
+        LEFT JOIN LATERAL (
+            SELECT max(e.date) AS at FROM reviews_event e
+            WHERE e.patch_id = u.id AND e.category = '{EventCategory.PATCH_STATE_CHANGED}'
+        ) ev ON true
+)
+UPDATE reviews_patch p SET state_id = new.state_id, state_origin = new.origin,
+    state_before_id = new.state_before_id, delegate_id = new.delegate, archived = new.archived,
+    turn = CASE WHEN new.reason IS NULL THEN p.turn
+        WHEN new.reason = '{Reason.CHANGES_REQUESTED}' THEN '{Whose.SUBMITTER}'
+        ELSE '{Whose.NOBODY}' END,
+    turn_reason = coalesce(new.reason, p.turn_reason),
+    waiting_since = CASE WHEN new.reason IS NULL THEN p.waiting_since
+        ELSE coalesce(new.state_changed, p.date) END,
+    last_activity = greatest(p.last_activity, new.state_changed)
+FROM new WHERE p.id = new.id
+RETURNING p.id, new.reason IS NULL
 """
 
 
@@ -199,20 +230,37 @@ def _write(
     )  # fmt: skip
     ids = sorted(changed)
     with connection.cursor() as cursor:
-        cursor.execute(_WRITE_SQL, [
-            ids, [changed[i].state for i in ids], [changed[i].origin for i in ids],
-            [changed[i].state_before for i in ids], [changed[i].delegate for i in ids],
-            [changed[i].archived for i in ids],
-        ])  # fmt: skip
-        written = len(cursor.fetchall())
-    if written != len(ids):  # a state deleted meanwhile: refuse rather than half-write
+        cursor.execute(_WRITE_SQL, {
+            "ids": ids, "states": [changed[i].state for i in ids],
+            "origins": [changed[i].origin for i in ids],
+            "befores": [changed[i].state_before for i in ids],
+            "delegates": [changed[i].delegate for i in ids],
+            "archived": [changed[i].archived for i in ids],
+            "moved": [_state_moved(locked.values[i], changed[i]) for i in ids],
+            "open_by_mail": sorted(OPEN_BY_MAIL), "now": change.date,
+        })  # fmt: skip
+        written = cursor.fetchall()
+    if len(written) != len(ids):  # a state deleted meanwhile: refuse rather than half-write
         raise ValidationError("A state this change needs no longer exists; nothing was changed.")
-    turnstore.refresh_patches(ids)  # whose turn follows the state and archived flag
     reason = f"undo of change {undoes.pk}" if undoes is not None else ""
     events.record(
         event for pid in ids for event in _events(change, actor, pid, locked, changed[pid], reason)
     )
+    # Patches back in an open state read their replies for whose turn it is;
+    # then the series and the health counts (which date a decision by the
+    # events just recorded) follow.
+    turnstore.refresh_after_change(
+        [pid for pid, to_read in written if to_read], ids,
+        {series for pid in ids if (series := locked.series[pid]) is not None},
+    )  # fmt: skip
     return change
+
+
+def _state_moved(before: _Values, after: _Values) -> bool:
+    """Whether the change records a state change (an Event) for this patch."""
+    return (before.state, before.origin, before.state_before) != (
+        after.state, after.origin, after.state_before,
+    )  # fmt: skip
 
 
 def _events(
@@ -227,11 +275,7 @@ def _events(
     if reason:
         common["reason"] = reason
     out = []
-    if (before.state, before.origin, before.state_before) != (
-        after.state,
-        after.origin,
-        after.state_before,
-    ):
+    if _state_moved(before, after):
         out.append(events.event_for(
             EventCategory.PATCH_STATE_CHANGED, **common,
             previous_state=before.state, current_state=after.state,

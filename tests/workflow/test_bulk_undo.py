@@ -256,10 +256,13 @@ def test_a_bulk_change_costs_the_same_queries_for_10_as_for_1000(
     posted: dict[str, list[str]] = {}
     for key, value in fields:
         posted.setdefault(key, []).append(value)
-    # the same ten or so, then lock, change set, one UPDATE, whose turn, one COPY, stamps
+    # the same ten or so, then lock, change set, one UPDATE (whose turn with it), one COPY,
+    # stamps, the series, the health counts
     with django_assert_max_num_queries(18):
         response = client.post(url, posted)
     assert ChangeSet.objects.get().patches == n
-    with django_assert_max_num_queries(17):
+    # the undo: as many, with whose turn read from the replies of patches back
+    # open, the series, and the health counts (reviews.health.store)
+    with django_assert_max_num_queries(18):
         assert client.post(f"{response.url}undo/").status_code == 302
     assert not Patch.objects.filter(project=project, archived=True).exists()
