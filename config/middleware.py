@@ -5,8 +5,11 @@ end in a 500 with a traceback in the log. Instead each request that meets a
 connection error gets a short 503 page with ``Retry-After``, and connections
 found broken are closed at once, so the next request after the database
 returns opens a fresh one rather than reusing a dead persistent connection
-(``CONN_MAX_AGE``). ``CONN_HEALTH_CHECKS`` in settings covers the other case:
-a connection left idle across the outage is checked before its next use.
+(``CONN_MAX_AGE``). A connection left idle across the outage is found dead
+by the first query that uses it: a GET or HEAD is then run once more on a
+fresh connection, so the visitor sees the page, not a 503. (Django's
+``CONN_HEALTH_CHECKS`` would instead send ``SELECT 1`` before every request's
+first query: a round trip on every page to save one retry after a restart.)
 """
 
 from __future__ import annotations
@@ -34,7 +37,14 @@ class DatabaseUnavailableMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        if getattr(request, _RETRY, False):
+            # The connection had died while idle (a database restart): once
+            # more, on a new one. Reads only: a write may have been applied.
+            setattr(request, _RETRY, False)
+            setattr(request, _RETRIED, True)
+            response = self.get_response(request)
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         # OperationalError: refused, terminated or timed-out connections;
@@ -42,9 +52,17 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
         reason = (str(exception).strip().splitlines() or [type(exception).__name__])[0]
-        logger.warning("database unavailable for %s: %s", request.path, reason)
         close_broken_connections()
+        if request.method in ("GET", "HEAD") and not getattr(request, _RETRIED, False):
+            logger.info("database connection lost for %s, trying again: %s", request.path, reason)
+            setattr(request, _RETRY, True)
+        else:
+            logger.warning("database unavailable for %s: %s", request.path, reason)
         return unavailable_response()
+
+
+_RETRY = "_threadwork_db_retry"
+_RETRIED = "_threadwork_db_retried"
 
 
 def close_broken_connections() -> None:
