@@ -146,6 +146,7 @@ def cases() -> list[Case]:
     from archive.models import Message
     from reviews.links import patch_url, series_url
     from reviews.models import Patch, Project, Series
+    from tests.bench import review
 
     rng = random.Random(42)
     project = Project.objects.order_by("-id").first()
@@ -187,30 +188,9 @@ def cases() -> list[Case]:
         Case("interdiff page (#16)", "25 / 80", lambda: _interdiff_urls(revision_pairs())),
         Case("series compare page (#16)", "25 / 80", lambda: _compare_urls(revision_pairs())),
         Case("patch list (action required)", "40 / 100", lambda: [f"/project/{link}/list/"]),
-        Case(
-            "patch list, review filters (#17)",
-            "20 / 60",
-            lambda: [
-                f"/project/{link}/list/?{q}"
-                for q in (
-                    "turn=maintainer&trailers=reviewed",
-                    "turn=submitter&waiting=30",
-                    "replied=no&order=waiting",
-                    "state=*&activity=365d%2B&page=2",
-                )
-            ],
-        ),
-        Case(
-            "My queue (#17)",
-            "20 / 60",
-            lambda: [
-                "/user/queue/",
-                "/user/queue/?tab=others",
-                "/user/queue/?tab=submitted",
-                "/user/queue/?page=2",
-            ],
-            as_maintainer=True,
-        ),
+        # The same URLs as their cold and HTTP rows (tests/bench/review.py).
+        Case("patch list, review filters (#17)", "20 / 60", lambda: review.list_urls(link)),
+        Case("My queue (#17)", "20 / 60", review.queue_urls, as_maintainer=True),
         Case("review health page (#17)", "50 / 150", lambda: [f"/project/{link}/health/"]),
         Case("review health JSON (#17)", "50 / 150", lambda: [f"/project/{link}/health.json"]),
         Case(
@@ -225,21 +205,7 @@ def cases() -> list[Case]:
             "40 / 100",
             lambda: [f"/project/{link}/list/?state=*&page=3"],
         ),
-        Case(
-            "events page, filtered or not (#17)",
-            "20 / 60",
-            lambda: [
-                f"/project/{link}/events/?{q}"
-                for q in (
-                    "",
-                    "page=20",
-                    "person=people",
-                    "category=series-completed",
-                    "person=threadwork&since=2024-01-01",
-                    "category=patch-state-changed",
-                )
-            ],
-        ),
+        Case("events page, filtered or not (#17)", "20 / 60", lambda: review.events_urls(link)),
         Case(
             "API patches page of 30",
             "40 / 100",
