@@ -168,36 +168,37 @@ def refresh_patches(patch_ids: Sequence[int]) -> None:
 _REPLIES_SQL = """
 INSERT INTO reviews_healthreplies AS h (project_id, author_id, owners, replies, reviewed,
     acked, tested)
-SELECT project_id, author_id, owners, %(sign)s * count(*), %(sign)s * sum(reviewed),
-    %(sign)s * sum(acked), %(sign)s * sum(tested)
+SELECT project_id, author_id, owners, %(sign)s * count(*), %(sign)s * sum(t.reviewed),
+    %(sign)s * sum(t.acked), %(sign)s * sum(t.tested)
 FROM (
-    SELECT r.project_id, m.author_id,
-        array_agg(DISTINCT coalesce(r.owner, 0) ORDER BY coalesce(r.owner, 0)) AS owners,
-        (SELECT count(*) FROM reviews_trailer t
-            WHERE t.message_id = m.id AND t.kind = 'Reviewed-by') AS reviewed,
-        (SELECT count(*) FROM reviews_trailer t
-            WHERE t.message_id = m.id AND t.kind = 'Acked-by') AS acked,
-        (SELECT count(*) FROM reviews_trailer t
-            WHERE t.message_id = m.id AND t.kind = 'Tested-by') AS tested
+    SELECT r.project_id, r.message_id, r.author_id,
+        array_agg(DISTINCT coalesce(r.owner, 0) ORDER BY coalesce(r.owner, 0)) AS owners
     FROM (
-        SELECT c.message_id, p.project_id, p.submitter_id AS owner FROM reviews_comment c
-            JOIN reviews_patch p ON p.id = c.patch_id {patch_where}
+        SELECT c.message_id, m.author_id, p.project_id, p.submitter_id AS owner
+        FROM reviews_comment c JOIN archive_message m ON m.id = c.message_id
+            JOIN reviews_patch p ON p.id = c.patch_id
+        WHERE {where} AND m.author_id IS NOT NULL
         UNION
-        SELECT c.message_id, cv.project_id, cv.submitter_id FROM reviews_comment c
-            JOIN reviews_cover cv ON cv.id = c.cover_id {cover_where}
-    ) r JOIN archive_message m ON m.id = r.message_id
-    WHERE m.author_id IS NOT NULL
-    GROUP BY r.project_id, m.id, m.author_id
-) message
+        SELECT c.message_id, m.author_id, p.project_id, p.submitter_id
+        FROM reviews_comment c JOIN archive_message m ON m.id = c.message_id
+            JOIN reviews_cover p ON p.id = c.cover_id
+        WHERE {where} AND m.author_id IS NOT NULL
+    ) r
+    GROUP BY r.project_id, r.message_id, r.author_id
+) message CROSS JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE kind = 'Reviewed-by') AS reviewed,
+        count(*) FILTER (WHERE kind = 'Acked-by') AS acked,
+        count(*) FILTER (WHERE kind = 'Tested-by') AS tested
+    FROM reviews_trailer WHERE message_id = message.message_id
+) t
 GROUP BY project_id, author_id, owners
 ON CONFLICT (project_id, author_id, owners) DO UPDATE SET replies = h.replies + excluded.replies,
     reviewed = h.reviewed + excluded.reviewed, acked = h.acked + excluded.acked,
     tested = h.tested + excluded.tested
 """
 
-_IN_THREADS = (
-    "JOIN archive_message cm ON cm.id = c.message_id WHERE cm.thread_id = ANY(%(threads)s)"
-)
+_IN_THREADS = _REPLIES_SQL.format(where="m.thread_id = ANY(%(threads)s)")
+_IN_PROJECTS = _REPLIES_SQL.format(where="p.project_id = ANY(%(projects)s)")
 
 
 def count_replies(thread_ids: Sequence[int], sign: int) -> None:
@@ -209,9 +210,8 @@ def count_replies(thread_ids: Sequence[int], sign: int) -> None:
     """
     if not thread_ids:
         return
-    sql = _REPLIES_SQL.format(patch_where=_IN_THREADS, cover_where=_IN_THREADS)
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"threads": list(thread_ids), "sign": sign})
+        cursor.execute(_IN_THREADS, {"threads": list(thread_ids), "sign": sign})
         if sign > 0:  # rows a batch took out and gave nothing back
             cursor.execute(
                 "DELETE FROM reviews_healthreplies WHERE replies = 0 AND reviewed = 0 "
@@ -230,13 +230,7 @@ def rebuild(project_ids: Sequence[int]) -> None:
                 f"DELETE FROM reviews_{table} WHERE project_id = ANY(%(projects)s)", params
             )
         cursor.execute(_BY_PROJECT, params)
-        cursor.execute(
-            _REPLIES_SQL.format(
-                patch_where="WHERE p.project_id = ANY(%(projects)s)",
-                cover_where="WHERE cv.project_id = ANY(%(projects)s)",
-            ),
-            params,
-        )
+        cursor.execute(_IN_PROJECTS, params)
 
 
 def rebuild_all() -> None:
