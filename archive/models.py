@@ -8,7 +8,9 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Subquery
 from django.db.models.functions import Coalesce
+from django.utils.functional import cached_property
 
+from archive.parsing import mail_headers
 from archive.rawcodec import Codec, unpack
 
 
@@ -146,7 +148,7 @@ class Message(models.Model):
     references = ArrayField(models.TextField(), default=list, blank=True)
     to = models.TextField(blank=True)
     cc = models.TextField(blank=True)
-    headers = models.JSONField(default=list, blank=True)
+    # Headers are read from the raw mail (the ``headers`` property), not stored twice.
     body = models.TextField(blank=True)
     html_only = models.BooleanField(default=False)
     parent = models.ForeignKey(
@@ -176,6 +178,18 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return self.msgid
+
+    @cached_property
+    def headers(self) -> list[list[str]]:
+        """Every header as ``[name, value]``, read from the raw mail (none for a ghost).
+
+        Load ``rawmail`` with the row (``select_related``) when reading many.
+        """
+        try:
+            raw = self.rawmail  # type: ignore[attr-defined]  # the reverse one-to-one
+        except RawMail.DoesNotExist:
+            return []
+        return mail_headers(raw.mail)
 
 
 class MessageList(models.Model):

@@ -12,7 +12,6 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from psycopg.types.json import Jsonb
 
 from archive import threads
 from archive.incoming import (
@@ -38,7 +37,7 @@ _STAGE = (
     ("msgid", "text"),
     ("synthetic_msgid", "boolean"), ("subject", "text"), ("author_email", "text"),
     ("date", "timestamptz"), ("utc_offset", "smallint"), ("in_reply_to", "text"),
-    ("refs", "text"), ("to_", "text"), ("cc", "text"), ("headers", "jsonb"), ("body", "text"),
+    ("refs", "text"), ("to_", "text"), ("cc", "text"), ("body", "text"),
     ("html_only", "boolean"), ("sha256", "text"), ("size", "integer"),
     ("raw", "bytea"), ("codec", "smallint"),  # raw mail packed (archive/rawcodec.py)
     ("author_name", "text"), ("unquoted", "text"), ("quoted", "text"), ("code", "text"),
@@ -185,7 +184,7 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> None:
                 (
                     p.msgid, p.synthetic_msgid, _clean(p.subject), p.from_email or None,
                     p.date, p.utc_offset, p.in_reply_to or "", _clean(" ".join(p.references)),
-                    _clean(p.to), _clean(p.cc), _as_json(p.headers_json), _clean(p.body),
+                    _clean(p.to), _clean(p.cc), _clean(p.body),
                     p.html_only, p.sha256, p.size, ready.packed, ready.codec, _clean(p.from_name),
                     text.unquoted, text.quoted, text.code, _clean(" ".join(p.search_terms)),
                 )
@@ -220,19 +219,6 @@ def _place_staged(cursor, incoming: Sequence[IncomingMessage], placement) -> Non
     )
 
 
-def _as_json(text: str) -> Jsonb:
-    """Already-encoded JSON for a jsonb COPY column, sent as it is.
-
-    A plain ``str`` there is dumped as JSON once more: the column would hold a
-    JSON string containing the list rather than the list itself.
-    """
-    return Jsonb(text, dumps=_unchanged)
-
-
-def _unchanged(text: str) -> str:
-    return text
-
-
 _clean = clean_text
 
 
@@ -242,11 +228,11 @@ def _insert_messages(cursor) -> dict[str, int]:
         """
         INSERT INTO archive_message AS m (
             id, parent_id, thread_id, msgid, is_ghost, synthetic_msgid, subject, author_id, date,
-            utc_offset, in_reply_to, "references", "to", cc, headers, body, html_only,
+            utc_offset, in_reply_to, "references", "to", cc, body, html_only,
             archived_at, search, header_search)
         SELECT pl.id, pl.parent_id, pl.thread_id, s.msgid, false, s.synthetic_msgid, s.subject,
                p.id, s.date, s.utc_offset, s.in_reply_to, string_to_array(s.refs, ' '), s.to_,
-               s.cc, s.headers, s.body, s.html_only, now(), s.vec,
+               s.cc, s.body, s.html_only, now(), s.vec,
                s.header_vec
         FROM ingest_stage s JOIN ingest_place pl ON pl.msgid = s.msgid
         LEFT JOIN archive_person p ON p.email = s.author_email
@@ -255,7 +241,7 @@ def _insert_messages(cursor) -> dict[str, int]:
             subject = EXCLUDED.subject, author_id = EXCLUDED.author_id, date = EXCLUDED.date,
             utc_offset = EXCLUDED.utc_offset, in_reply_to = EXCLUDED.in_reply_to,
             "references" = EXCLUDED."references", "to" = EXCLUDED."to", cc = EXCLUDED.cc,
-            headers = EXCLUDED.headers, body = EXCLUDED.body, html_only = EXCLUDED.html_only,
+            body = EXCLUDED.body, html_only = EXCLUDED.html_only,
             archived_at = EXCLUDED.archived_at, search = EXCLUDED.search,
             header_search = EXCLUDED.header_search,
             parent_id = EXCLUDED.parent_id, thread_id = EXCLUDED.thread_id

@@ -38,7 +38,7 @@ from reviews.models import Check, Comment, Cover, Patch, Project, Series
 RESOURCES = (
     "bundles", "covers", "events", "patches", "people", "projects", "series", "users",
 )  # fmt: skip
-_BIG_MESSAGE_FIELDS = ("body", "headers", *SEARCH_VECTORS, "references", "to", "cc")
+_BIG_MESSAGE_FIELDS = ("body", *SEARCH_VECTORS, "references", "to", "cc")
 
 
 @extend_schema(responses={200: dict})
@@ -143,8 +143,9 @@ class PatchDetail(ApiView, generics.RetrieveAPIView):
     def get_queryset(self) -> QuerySet:
         return (
             _patches()
-            .select_related("message", "project__mailing_list")
-            .defer(*(f"message__{f}" for f in _BIG_MESSAGE_FIELDS if f != "headers"))
+            # Headers are read from the raw mail (Message.headers).
+            .select_related("message__rawmail", "project__mailing_list")
+            .defer(*(f"message__{f}" for f in _BIG_MESSAGE_FIELDS))
         )
 
     def get_object(self) -> Any:
@@ -189,7 +190,7 @@ class CoverDetail(ApiView, generics.RetrieveAPIView):
     serializer_class = serializers.CoverDetailSerializer
 
     def get_queryset(self) -> QuerySet:
-        return _covers().select_related("message")
+        return _covers().select_related("message__rawmail")
 
 
 class _Series(ApiView):
@@ -244,7 +245,7 @@ class _Comments(ApiView):
         key = "patch" if self.owner_kind == "patches" else "cover"
         return (
             Comment.objects.filter(**{key: owner})
-            .select_related("message__author__canonical")
+            .select_related("message__author__canonical", "message__rawmail")
             .defer(*(f"message__{f}" for f in SEARCH_VECTORS))
             .order_by("message__date", "id")
         )

@@ -19,7 +19,7 @@ from reviews.rendering.cache import mail_html_many
 # Shown first, in this order; other kinds follow alphabetically.
 REVIEW_KINDS = ("Reviewed-by", "Acked-by", "Tested-by")
 HIDDEN_KINDS = ("Cc",)
-_MESSAGE_LIGHT = ("body", "headers", *SEARCH_VECTORS, "references", "to", "cc", "in_reply_to")
+_MESSAGE_LIGHT = ("body", *SEARCH_VECTORS, "references", "to", "cc", "in_reply_to")
 
 
 @dataclass(frozen=True)
