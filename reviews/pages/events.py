@@ -151,8 +151,10 @@ class BoundedPaginator(Paginator):
 
     def __init__(self, object_list: QuerySet[Event], per_page: int, page: int) -> None:
         super().__init__(object_list, per_page)
-        # enough to reach the page asked for, and to know whether one follows it
-        self.bound = max(COUNT_BOUND, page * per_page)
+        # enough to reach the page asked for, and to know whether one follows it;
+        # a page past any history counts it all (and shows the last page), rather
+        # than pass PostgreSQL a LIMIT beyond its integers
+        self.bound = max(COUNT_BOUND, min(page, 10**7) * per_page)
 
     @cached_property
     def count(self) -> int:
@@ -163,6 +165,10 @@ class BoundedPaginator(Paginator):
     def more(self) -> bool:
         """Whether more rows match than were counted."""
         return self.count > self.bound
+
+    @property
+    def bound_label(self) -> str:
+        return f"{self.bound:,}"  # "more than 1,000"
 
 
 @dataclass
