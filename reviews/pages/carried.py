@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 from reviews.carry import AnsweredLine, AnswerStatus, line_fates
 from reviews.models import Comment, Patch, Trailer
@@ -89,7 +89,7 @@ def carried_review(
     if chosen is None:
         return None
     link, previous = chosen
-    trailers = collected_trailers(None, [Q(patch_id=previous.id)], list_name)
+    trailers = collected_trailers(None, list_name, patch_id=previous.id)
     return CarriedReview(
         name=link.name,
         patch_url=link.url,

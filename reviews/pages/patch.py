@@ -146,14 +146,13 @@ def _parts(patch: Patch, list_name: str) -> _Parts:
     key = f"tw:patch-parts:{PARTS_VERSION}:{patch.id}:{patch.series_id}:{list_name}:{patch.stamp}"
     parts = page_cache.get(key)
     if parts is None:
-        comment_sources = [Q(patch_id=patch.id)]
-        if patch.series_id:
-            comment_sources.append(Q(cover__series_id=patch.series_id))
         comments = discussion(Q(patch_id=patch.id), list_name, patch_id=patch.id)
         lineage_series = revisions(patch.series) if patch.series else []
         revision_links = _revision_links(patch, lineage_series)
         parts = _Parts(
-            trailers=collected_trailers(patch.message_id, comment_sources, list_name),
+            trailers=collected_trailers(
+                patch.message_id, list_name, patch_id=patch.id, series_id=patch.series_id
+            ),
             comments=comments,
             answer_rows=inline_answer_rows(comments),
             series_patches=series_patches(patch.series) if patch.series else [],

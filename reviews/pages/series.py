@@ -104,7 +104,7 @@ def _page(project: Project, series: Series | None, cover: Cover | None) -> Serie
         cover=cover,
         cover_html=mail_html(cover.message_id, cover.message.body) if cover else None,
         comments=discussion(comments, list_name),
-        trailers=collected_trailers(None, [comments] if cover else [], list_name),
+        trailers=collected_trailers(None, list_name, cover_id=cover.id) if cover else [],
         changelog=_changelog(cover),
     )
     if series is not None:
