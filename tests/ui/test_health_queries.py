@@ -10,11 +10,14 @@ from django.test.utils import CaptureQueriesContext
 
 @pytest.mark.parametrize("n", [10, 1000])
 def test_health_queries_do_not_grow_with_the_patches(make_patches, client, n):
+    from reviews.health.store import rebuild_all
     from reviews.turnstore import refresh_patches
 
     patches = make_patches(n)
-    # The fixture writes rows directly; derive what ingest would (first replies).
+    # The fixture writes rows directly; derive what ingest would (first replies,
+    # the stored health counts).
     refresh_patches([p.id for p in patches])
+    rebuild_all()
     counts = []
     for url in ("/project/test/health/", "/project/test/health/", "/project/test/health.json"):
         with CaptureQueriesContext(connection) as queries:
