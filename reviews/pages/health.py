@@ -9,7 +9,7 @@ A warm page costs one query (the project and its stamp).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from reviews.health import figures as health_figures
@@ -28,7 +29,7 @@ from reviews.pages.stamp import change_stamp
 __all__ = ["HealthPage", "health", "health_json", "health_page"]
 
 # Bump when the measures, their JSON or the charts change: cached results carry it.
-VERSION = 2
+VERSION = 3
 TIMEOUT = 24 * 3600
 TOP_PEOPLE = 15
 
@@ -40,6 +41,39 @@ class HealthPage:
     charts: dict[str, dict[str, SafeString]]
     recent: dict[str, Any]
     unanswered_url: str = ""
+    # The long tables' body rows, newest first, by measure (see _tables).
+    tables: dict[str, SafeString] = field(default_factory=dict)
+
+
+# The long tables (hundreds of weeks and months), their first column the
+# row's header and the rest numbers. Written here rather than looped over in
+# the template: the loop cost more than computing the measures.
+_TABLES = {
+    "weekly": ("weekly", ("week", "arrived", "accepted", "rejected", "superseded", "other",
+                          "open")),
+    "first_reply": ("first_reply", ("month", "patches", "answered", "median_hours",
+                                    "p90_hours")),
+    "unanswered": ("unanswered.months", ("month", "patches", "unanswered", "share_percent")),
+    "applied_reviewed": ("applied_reviewed", ("month", "applied", "by_reply_only",
+                                              "with_review", "share_percent")),
+}  # fmt: skip
+
+
+def _tables(data: dict[str, Any]) -> dict[str, SafeString]:
+    tables = {}
+    for name, (path, keys) in _TABLES.items():
+        rows: Any = data
+        for part in path.split("."):
+            rows = rows[part]
+        html = []
+        for row in reversed(rows):
+            head, *cells = (row[key] for key in keys)
+            html.append(f'<tr><th scope="row">{escape(head)}</th>')
+            html += [f'<td class="num">{"—" if c is None else escape(c)}</td>' for c in cells]
+            html.append("</tr>")
+        # Safe: every value is escaped above.
+        tables[name] = mark_safe("".join(html))
+    return tables
 
 
 def compute(project_id: int, now: datetime) -> tuple[measures.Health, dict[str, Any]]:
@@ -112,7 +146,7 @@ def health_page(project: Project, key: str) -> HealthPage:
     }
     # The patch list's own filters: open, no reply from others yet, older than the cut.
     unanswered = f"/project/{project.link_name}/list/?replied=no&waiting={measures.UNANSWERED_DAYS}"
-    return HealthPage(project, data, charts, recent, unanswered)
+    return HealthPage(project, data, charts, recent, unanswered, _tables(data))
 
 
 def health(request: HttpRequest, link_name: str) -> HttpResponse:
