@@ -25,7 +25,7 @@ from archive.models import Message
 from archive.msgids import msgid_path
 from archive.search import QueryError
 from archive.views.common import Elsewhere, find_list
-from archive.views.render import render_snippet
+from archive.views.searchhits import render_hits
 from throttle import slots
 from throttle.limits import refusal
 
@@ -47,13 +47,11 @@ def list_index(request: HttpRequest, list_name: str) -> HttpResponse:
     if query:
         by_relevance = "r" in request.GET
         results = browse.search_page(query, mlist, page, by_relevance)
-        for hit in results.hits:
-            hit.snippet_html = render_snippet(getattr(hit, "snippet", ""))
-            hit.base = f"/{list_name}/{msgid_path(hit.msgid)}/"
         context = {
             "list_name": list_name,
             "mlist": mlist,
             "results": results,
+            "hits_html": render_hits(list_name, results.hits),
             "page": page,
             "first_number": (page - 1) * browse.PAGE_SIZE + 1,
             "by_relevance": by_relevance,
