@@ -16,7 +16,7 @@ from archive.models import Person
 from reviews import links
 from reviews.changelog import patch_notes
 from reviews.checks import check_state_expression
-from reviews.models import Cover, Patch, Series
+from reviews.models import Patch, Series
 from reviews.pages.answers import inline_answer_rows
 from reviews.pages.carried import CarriedReview, carried_review
 from reviews.pages.common import (
@@ -108,9 +108,10 @@ def _patch_queryset():
         Patch.objects.select_related("project__mailing_list", "message", "state")
         .prefetch_related(
             Prefetch("submitter", Person.objects.select_related("canonical")),
-            "delegate", "series",
-            Prefetch("series__cover", Cover.objects.select_related("message").defer(
-                *light_message_fields("message__"))),
+            "delegate",
+            # The series with its cover letter: one query, not one each.
+            Prefetch("series", Series.objects.select_related("cover__message").defer(
+                *light_message_fields("cover__message__"))),
         )
         .defer(*light)
         .annotate(check_state=check_state_expression(), stamp=change_stamp())
