@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""An import leaves the search indexes merged; mail piped in one at a time keeps the defaults.
+
+Bulk batches let the GIN pending lists grow (archive.services.BULK_BATCH),
+which keeps ingest from slowing as the archive grows; searches read pending
+entries one by one, so an import merges them before it returns.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import pytest
+from django.db import connection
+
+from archive.ingest import ingest
+from archive.services import BULK_BATCH
+from archive.sources import RawMail
+
+
+def _mail(number: int) -> RawMail:
+    msg = EmailMessage()
+    msg["From"] = f"Dev {number} <dev{number}@example.org>"
+    msg["To"] = "list@example.org"
+    msg["Subject"] = f"[PATCH] rtc: fix alarm number {number}"
+    msg["Message-ID"] = f"<pending-{number}@example.org>"
+    msg["Date"] = "Sun, 06 Dec 2026 05:00:00 +0000"
+    msg["List-Id"] = "<linux-rtc.vger.kernel.org>"
+    msg.set_content(f"The alarm of board {number} fires late.\n\nSigned-off-by: Dev <dev@x.org>\n")
+    return RawMail(msg.as_bytes(), f"test {number}")
+
+
+def _pending_left() -> int:
+    """Pending pages still to merge in the body index (merging them to find out)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT gin_clean_pending_list('message_search_gin')")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_an_import_leaves_no_pending_search_entries() -> None:
+    summary = ingest([_mail(n) for n in range(BULK_BATCH)], workers=1)
+    assert summary.new == BULK_BATCH
+    assert _pending_left() == 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM archive_message WHERE search @@ 'alarm'::tsquery")
+        assert cursor.fetchone()[0] == BULK_BATCH
+
+
+@pytest.mark.django_db
+def test_a_few_mails_are_left_to_autovacuum() -> None:
+    # Below an import's size nothing is merged by ingest: a mail piped in by an
+    # MTA must not pay for merging what others left pending.
+    summary = ingest([_mail(n) for n in range(3)], workers=1)
+    assert summary.new == 3
+    assert _pending_left() > 0
