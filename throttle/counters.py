@@ -15,11 +15,9 @@ read-only request as writing and send its later reads off the replicas.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 __all__ = ["Tally", "clear", "current", "hit"]
@@ -52,31 +50,12 @@ def _connection() -> BaseDatabaseWrapper:
 
 def hit(key: str, window_seconds: int) -> Tally:
     """Count one event for ``key``; a window of ``window_seconds`` starts at its first event."""
-    connection = _connection()
-    with _unflushed(connection), connection.cursor() as cursor:
+    with _connection().cursor() as cursor:
         cursor.execute(_HIT, [key, window_seconds])
         count, seconds_left = cursor.fetchone()
         if random.randrange(_PURGE_ONE_IN) == 0:
             cursor.execute("DELETE FROM throttle_counter WHERE expires <= now()")
     return Tally(count, seconds_left)
-
-
-@contextmanager
-def _unflushed(connection: BaseDatabaseWrapper) -> Iterator[None]:
-    """Commit the block without waiting for the WAL to reach the disk.
-
-    A count is advisory: a server crash may forget the last fraction of a
-    second of them, and nothing else. Waiting for the flush made every
-    throttled request (each anonymous search page) pay a disk sync, 2-6 ms
-    on this machine, more than the rest of a cold search. Inside a caller's
-    transaction the block is left alone: its commit is the caller's.
-    """
-    if connection.in_atomic_block:
-        yield
-        return
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit = off")
-        yield
 
 
 def current(key: str) -> int:
