@@ -8,7 +8,7 @@ from functools import cache
 from urllib.parse import unquote
 
 from django.core.cache import cache as page_cache
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.safestring import SafeString
 
@@ -24,8 +24,8 @@ from reviews.pages.common import (
     TrailerView,
     collected_trailers,
     commit_text,
-    discussion,
     light_message_fields,
+    patch_discussion,
     revisions,
     series_patches,
 )  # fmt: skip
@@ -147,7 +147,7 @@ def _parts(patch: Patch, list_name: str) -> _Parts:
     key = f"tw:patch-parts:{PARTS_VERSION}:{patch.id}:{patch.series_id}:{list_name}:{patch.stamp}"
     parts = page_cache.get(key)
     if parts is None:
-        comments = discussion(Q(patch_id=patch.id), list_name, patch_id=patch.id)
+        comments = patch_discussion(patch.id, list_name)
         lineage_series = revisions(patch.series) if patch.series else []
         revision_links = _revision_links(patch, lineage_series)
         parts = _Parts(
