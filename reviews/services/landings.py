@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from reviews import turnstore
 from reviews.landing import Match
 from reviews.models import (
     EventCategory,
@@ -118,6 +119,8 @@ def record_landings(
     for patch in patches:
         history += _land(patch, first[patch.id], branch, accepted, summary)
     events.record(history)
+    # whose turn and the health counts follow the Accepted state (dated by its Event)
+    turnstore.refresh_patches(summary.accepted)
     events.touch()  # the lineage shown on pages changed even when no state did
     return summary
 

@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from reviews import services
-from reviews.models import Event, GitBranch, Landing, Project, State, StateOrigin
+from reviews.models import Event, GitBranch, HealthPatch, Landing, Project, State, StateOrigin
 from reviews.tracking import LOCK_CLASS
 from tests.landingrepo import A1, A2, A3, A4, B1, B2, MBOX, MaintainerTree, follow, patch, track
 
@@ -80,6 +80,9 @@ def test_a_maintainers_edits_are_recognised_and_nothing_else(project, tmp_path) 
         assert landed.state.slug == "accepted"
         assert landed.state_origin == StateOrigin.AUTO
         assert landed.commit_ref == found[(number, landed.submitter.email)][0]
+        # whose turn and the health counts follow the landing
+        assert (landed.turn, landed.turn_reason) == ("nobody", "closed")
+        assert HealthPatch.objects.get(patch_id=landed.id).kind == "accepted"
 
 
 def test_events_name_the_commit_and_a_second_run_changes_nothing(project, tmp_path) -> None:
