@@ -163,6 +163,8 @@ def _fetchers(base: str, client) -> dict[str, Callable[[str], int]]:  # type: ig
         request = urllib.request.Request(base + url, headers=headers)
         with urllib.request.urlopen(request, timeout=60) as response:
             response.read()
+            if response.geturl() != base + url:  # e.g. to the login page: not this page's time
+                raise RuntimeError(f"redirected to {response.geturl()}")
             return response.status
 
     return {"in-process": in_process, "HTTP": over_http}
