@@ -9,6 +9,7 @@ A warm page costs one query (the project and its stamp).
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,7 +19,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from reviews.health import figures as health_figures
@@ -59,20 +59,27 @@ _TABLES = {
 }  # fmt: skip
 
 
+def _text(value: Any) -> str:
+    """A cell: numbers as Python writes them (as the JSON does), text escaped, "—" for none."""
+    if value is None:
+        return "—"
+    return html.escape(value) if isinstance(value, str) else str(value)
+
+
 def _tables(data: dict[str, Any]) -> dict[str, SafeString]:
     tables = {}
     for name, (path, keys) in _TABLES.items():
         rows: Any = data
         for part in path.split("."):
             rows = rows[part]
-        html = []
+        out = []
         for row in reversed(rows):
             head, *cells = (row[key] for key in keys)
-            html.append(f'<tr><th scope="row">{escape(head)}</th>')
-            html += [f'<td class="num">{"—" if c is None else escape(c)}</td>' for c in cells]
-            html.append("</tr>")
+            out.append(f'<tr><th scope="row">{_text(head)}</th>')
+            out += [f'<td class="num">{_text(c)}</td>' for c in cells]
+            out.append("</tr>")
         # Safe: every value is escaped above.
-        tables[name] = mark_safe("".join(html))
+        tables[name] = mark_safe("".join(out))
     return tables
 
 
