@@ -448,7 +448,7 @@ def _search(
     ranked = by_relevance and compiled.rank
     # Up to COUNT_LIMIT + 1 matches in any order: the count, and when that is
     # all of them, also the page (archive.searchresults says how they are read).
-    with searchresults.through_indexes(qs.db):
+    with searchresults.through_indexes(qs.db, compiled.needs_body):
         found = searchresults.some_matches(qs, COUNT_LIMIT + 1)
         total = len(found)
         if total <= COUNT_LIMIT and not ranked:
@@ -458,7 +458,7 @@ def _search(
             qs = qs.annotate(rank=rank).order_by("-rank", "-date", "-id")
             ids = list(qs.values_list("id", flat=True)[start : start + PAGE_SIZE])
         else:
-            ids = searchresults.newest_ids(qs, start + PAGE_SIZE)[start:]
+            ids = searchresults.newest_ids(qs, start + PAGE_SIZE, compiled.needs_body)[start:]
     return total, _with_snippets(ids, compiled)
 
 

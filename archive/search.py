@@ -314,6 +314,10 @@ class Compiled:
     headline_params: tuple[object, ...] = ()
     # A word the snippet should be centred on (the first full-text word), lower case.
     headline_word: str = ""
+    # Every match is tested against the TOASTed body vector (a b:, nq:, q:,
+    # bare-word or exact term it must contain): rows are found through that
+    # vector's GIN index, never by testing each row (archive.searchresults).
+    needs_body: bool = False
 
 
 @dataclass(frozen=True)
@@ -337,7 +341,21 @@ def compile_query(node: Node, now: datetime | None = None) -> Compiled:
         headline.sql if headline else None,
         headline.params if headline else (),
         _first_text_word(node),
+        _needs_body(node),
     )
+
+
+def _needs_body(node: Node) -> bool:
+    """Whether a row can only match by its body vector's test (see Compiled.needs_body)."""
+    if isinstance(node, Term):
+        if node.prefix in TEXT_FIELDS:
+            return TEXT_FIELDS[node.prefix][1] is not None
+        return node.prefix in LEXEME_PREFIXES
+    if isinstance(node, Not):
+        return False
+    if isinstance(node, And):
+        return any(_needs_body(c) for c in node.children)
+    return all(_needs_body(c) for c in node.children)
 
 
 def _first_text_word(node: Node) -> str:

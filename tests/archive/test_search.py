@@ -253,12 +253,16 @@ def test_results_are_newest_first_with_undated_mail_first(
     ]
 
 
-@pytest.mark.parametrize("windows", [(1,), (1, 2), (3,), (100,)])
+@pytest.mark.parametrize(
+    ("query", "windows"),
+    [("zebra", (1,)), ("zebra", (1, 2)), ("zebra", (3,)), ("zebra", (100,)), ("s:zebras", (3,))],
+)
 def test_newest_pages_from_date_windows_match_the_full_sort(
-    ingest_file, tmp_path, monkeypatch, windows: tuple[int, ...]
+    ingest_file, tmp_path, monkeypatch, query: str, windows: tuple[int, ...]
 ) -> None:
     """Past the count limit the newest page is looked for among the newest messages
-    first (archive.searchresults): every page is the one a full sort gives."""
+    first (archive.searchresults), or by a walk of the date index for a query not
+    bound to the body vector: every page is the one a full sort gives."""
     from archive import browse, searchresults
 
     monkeypatch.setattr(browse, "COUNT_LIMIT", 1)
@@ -274,10 +278,30 @@ def test_newest_pages_from_date_windows_match_the_full_sort(
     mbox = tmp_path / "zebras.mbox"
     mbox.write_text("".join(f"From x@y Mon Jan  1 00:00:00 2024\n{m}\n" for m in mails))
     assert ingest_file(mbox).new == 5
-    pages = [search_page("zebra", None, n, by_relevance=False) for n in (1, 2, 3)]
+    pages = [search_page(query, None, n, by_relevance=False) for n in (1, 2, 3)]
     assert [[m.msgid for m in p.hits] for p in pages] == [
         ["undated@example.org", "mar@example.org"],
         ["feb-same@example.org", "feb@example.org"],
         ["jan@example.org"],
     ]
     assert all(p.more for p in pages)  # more than the (lowered) count limit
+
+
+@pytest.mark.parametrize(
+    ("query", "needs_body"),
+    [
+        ("b:regmap", True),
+        ("rtc_update_irq", True),  # bare words: the subject or the body
+        ('nq:"alarm irq"', True),
+        ("f:jane@example.org", True),  # exact terms are lexemes of the body vector
+        ("b:regmap NOT s:regmap", True),
+        ("s:rtc", False),
+        ("NOT b:regmap", False),
+        ("s:rtc OR b:regmap", False),
+        ("b:regmap OR dfn:Kconfig", True),
+        ("d:20240101.. m:x@y", False),
+    ],
+)
+def test_queries_every_match_of_which_tests_the_body_vector(query: str, needs_body: bool) -> None:
+    """Those are read through the body's GIN index only (archive.searchresults)."""
+    assert compile_text(query).needs_body is needs_body
