@@ -9,7 +9,8 @@ sequential scan for the capped count of a common word (``b:interrupt``:
 37-89 ms at 17k), and a walk of the date index filtering each row for the
 newest page (up to 70 ms at ten times linux-rtc). A bitmap scan of the GIN
 index answers a word without rereading any vector (only phrases and
-weights are rechecked), so every statement here runs with sequential scans
+weights are rechecked), so when every match must pass that test
+(``Compiled.needs_body``) the statements here run with sequential scans
 off, and none orders by a column an index could walk:
 
 - the count (up to ``COUNT_LIMIT + 1`` matches, in any order) is one bitmap
