@@ -10,7 +10,6 @@ repeated. (tests/faults/test_database_down.py restarts a real server.)
 
 from __future__ import annotations
 
-
 import pytest
 from django.conf import settings
 from django.db import OperationalError
