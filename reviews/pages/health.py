@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """A project's review health: charts, the tables behind them, and the same as JSON.
 
-Computing the measures reads the whole project (a few set-based queries,
-``reviews.health.queries``), so the result is cached under the change stamp
-and the day: any new mail or change recomputes it, and ages move on daily.
-A warm page costs one query (the project and its stamp).
+Computing the measures reads the counts stored as mail and decisions arrive
+(four queries, ``reviews.health.queries``); the result, charts and tables
+drawn, is cached under the change stamp, the merged people and the day: any
+new mail or change recomputes it, and ages move on daily. A warm page costs
+one query (the project and its stamp).
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def _tables(data: dict[str, Any]) -> dict[str, SafeString]:
 
 
 def compute(project_id: int, now: datetime) -> tuple[measures.Health, dict[str, Any]]:
-    """The measures of one project at ``now`` (five queries)."""
+    """The measures of one project at ``now`` (four queries)."""
     days = queries.daily_flow(project_id)
     health = measures.Health(
         generated=now,
