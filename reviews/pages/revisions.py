@@ -16,6 +16,8 @@ from typing import TypeVar, cast
 
 from django.core.cache import cache
 
+from archive.dbrouting import read_connection
+from archive.models import Message
 from reviews import links
 from reviews.models import Patch, Series
 from reviews.pairing import Pair, PatchKey, changed_lines, pair_patches, partner
@@ -77,11 +79,10 @@ class Lineage:
 
 def lineage(revisions: Sequence[Series]) -> Lineage:
     """Names and patches of every revision (one query)."""
-    rows = (
-        Patch.objects.filter(series_id__in=[s.id for s in revisions])
-        .order_by("number", "date", "id")
-        .values_list("id", "series_id", "number", "name", "title", "patchid", "message__msgid")
-    )
+    # Written out: the ORM took longer to compile this than PostgreSQL to run it.
+    with read_connection(Patch).cursor() as cursor:
+        cursor.execute(_LINEAGE_SQL, [[s.id for s in revisions]])
+        rows = cursor.fetchall()
     patches: dict[int, list[RevisionPatch]] = {s.id: [] for s in revisions}
     for row in rows:
         patches[row[1]].append(RevisionPatch(*row))
@@ -92,6 +93,15 @@ def lineage(revisions: Sequence[Series]) -> Lineage:
     return Lineage(
         tuple(revisions), revision_names(postings), {k: tuple(v) for k, v in patches.items()}
     )
+
+
+_LINEAGE_SQL = f"""
+SELECT p.id, p.series_id, p.number, p.name, p.title, p.patchid, m.msgid
+FROM {Patch._meta.db_table} p
+JOIN {Message._meta.db_table} m ON m.id = p.message_id
+WHERE p.series_id = ANY(%s::bigint[])
+ORDER BY p.number, p.date, p.id
+"""
 
 
 def _keys(patches: Iterable[RevisionPatch], diffs: dict[int, str]) -> list[PatchKey]:
