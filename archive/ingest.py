@@ -109,11 +109,17 @@ def analyse_raw(raw: bytes) -> _Outcome:
         return _Outcome(parsed, {}, f"analysis failure: {exc!r}"[:500])
     if extra - set(parsed.search_terms):
         parsed = replace(parsed, search_terms=tuple(sorted(set(parsed.search_terms) | extra)))
+    return _Outcome(parsed, analysis, "")
+
+
+def _prepared(outcome: _Outcome, raw: bytes) -> _Outcome:
+    """``outcome`` with what storing it needs made here, off the writer's thread."""
+    if outcome.parsed is None:
+        return outcome
     try:
-        prepared = Prepared.of(parsed, raw)
+        return replace(outcome, prepared=Prepared.of(outcome.parsed, raw))
     except Exception:  # the writer makes it again, and stores or quarantines the mail
-        prepared = None
-    return _Outcome(parsed, analysis, "", prepared)
+        return outcome
 
 
 # What the parsing workers get for mail over the size limit: it is never parsed.
@@ -121,7 +127,7 @@ _TOO_LARGE = _Outcome(None, {}, "over the size limit")
 
 
 def _analyse_chunk(chunk: list[bytes | None]) -> list[_Outcome]:
-    return [_TOO_LARGE if raw is None else analyse_raw(raw) for raw in chunk]
+    return [_TOO_LARGE if raw is None else _prepared(analyse_raw(raw), raw) for raw in chunk]
 
 
 def _to_parse(chunk: list[RawMail]) -> list[bytes | None]:
