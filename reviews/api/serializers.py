@@ -25,7 +25,7 @@ from reviews.api.embedded import (
 )
 from reviews.api.lineage import LineageSerializer, lineage_field
 from reviews.comment_anchors import anchors_of
-from reviews.models import combined_check_state
+from reviews.models import CheckState, combined_check_state
 
 __all__ = [
     "BundleSerializer",
@@ -113,6 +113,8 @@ class PatchListSerializer(PatchRefSerializer):
         return links_of(self).resource("patches", patch.id, "comments")
 
     def get_check(self, patch: Any) -> str:
+        if hasattr(patch, "check_state"):  # annotated (reviews.checks): no checks is pending
+            return patch.check_state or CheckState.PENDING
         return combined_check_state(patch.checks.all())
 
     def get_checks(self, patch: Any) -> str:

@@ -33,7 +33,8 @@ from reviews import services
 from reviews.api import filters, serializers, writes
 from reviews.api.base import ApiView, call_service
 from reviews.api.links import Links
-from reviews.models import Check, Comment, Cover, Patch, Project, Series
+from reviews.checks import check_state_expression
+from reviews.models import Comment, Cover, Patch, Project, Series
 
 RESOURCES = (
     "bundles", "covers", "events", "patches", "people", "projects", "series", "users",
@@ -115,13 +116,12 @@ def _patches() -> QuerySet:
     # Every join multiplies PostgreSQL's planning time (7 ms for seven tables,
     # far more than running the query), so the Message-ID is a subquery and
     # the delegate, often absent, is prefetched.
+    # The combined check state is computed in the same query (as on the patch
+    # page) rather than from a prefetch of every check: a round trip less.
     return (
         Patch.objects.select_related("project", "state", "submitter__canonical", "series")
-        .annotate(msgid=_msgid())
-        .prefetch_related(
-            "delegate",
-            Prefetch("checks", queryset=Check.objects.only("patch_id", "context", "state", "date")),
-        )
+        .annotate(msgid=_msgid(), check_state=check_state_expression())
+        .prefetch_related("delegate")
     )
 
 

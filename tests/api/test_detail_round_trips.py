@@ -8,10 +8,28 @@ from tests.api.conftest import V1_PATCH1, patch_id
 
 def test_patch_detail_round_trips(api, toy, django_assert_max_num_queries) -> None:
     pk = patch_id(V1_PATCH1)
-    # The anonymous count, the patch with its project and list, its checks.
-    with django_assert_max_num_queries(3):
+    # The anonymous count; the patch with its project, list and combined check state.
+    with django_assert_max_num_queries(2):
         detail = api.get(f"/api/1.3/patches/{pk}/").json()
     assert detail["web_url"] == f"http://testserver/project/toy-rtc/patch/{V1_PATCH1}/"
     assert detail["mbox"] == f"http://testserver/project/toy-rtc/patch/{V1_PATCH1}/mbox/"
     assert detail["list_archive_url"].startswith("http://testserver/")
     assert detail["project"]["link_name"] == "toy-rtc"
+
+
+def test_combined_check_state_in_detail_and_list(api, toy, accounts) -> None:
+    """Patchwork's ``check``: the worst of each context's latest result, pending when none."""
+    from reviews import services
+    from reviews.models import Patch, combined_check_state
+
+    pk = patch_id(V1_PATCH1)
+    assert api.get(f"/api/patches/{pk}/").json()["check"] == "pending"
+    patch = Patch.objects.get(pk=pk)
+    toy.check_reporters.add(accounts.other)
+    for context, state in [("ci/build", "fail"), ("ci/lint", "warning"), ("ci/build", "success")]:
+        services.create_check(accounts.other, patch, state=state, context=context)
+    # ci/build's later success replaces its fail: the worst latest is lint's warning.
+    assert combined_check_state(patch.checks.all()) == "warning"
+    assert api.get(f"/api/patches/{pk}/").json()["check"] == "warning"
+    listed = {p["id"]: p["check"] for p in api.get("/api/patches/?per_page=250").json()}
+    assert listed[pk] == "warning"
