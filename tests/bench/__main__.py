@@ -139,7 +139,7 @@ def main() -> None:
         "floor": (floor_count, min(floor_seconds, floor2_seconds)),
         "ingest": summary,
         "reingest": second,
-        "counts": report.archive_counts(),
+        "counts": report.archive_counts(report.mbox_size(CORPUS)),
         "pages": pages.measure(),
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
