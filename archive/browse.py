@@ -218,16 +218,17 @@ def message_with_outline(
     return found, _replies_in(outline, found), outline
 
 
-def _outline_rows(pk: int, thread_id: int) -> list[Message]:
+def _outline_rows(pk: int | None, thread_id: int, bodies: bool = False) -> list[Message]:
     """A thread's messages in date order, with their senders; only message ``pk``
-    with its body and addresses (the others' are deferred).
+    (every message, with ``bodies``) with its body and addresses as ``page_body``,
+    ``page_to`` and ``page_cc`` (the others' are deferred).
 
     Written out and made into instances with ``Model.from_db``: compiled by the
     ORM, this query cost more than PostgreSQL took to run it.
     """
     db = read_connection(Message)
     with db.cursor() as cursor:
-        cursor.execute(_OUTLINE_SQL, {"page": pk, "thread": thread_id})
+        cursor.execute(_BODIES_SQL if bodies else _OUTLINE_SQL, {"page": pk, "thread": thread_id})
         found = cursor.fetchall()
     mine, page = len(_OUTLINE_MESSAGE), len(_PAGE_FIELDS)
     rows = []
@@ -235,7 +236,7 @@ def _outline_rows(pk: int, thread_id: int) -> list[Message]:
         message = Message.from_db(db.alias, list(_OUTLINE_MESSAGE), row[:mine])
         author = row[mine + page :]
         message.author = Person.from_db(db.alias, list(_PERSON), author) if author[0] else None
-        if message.pk == pk:
+        if bodies or message.pk == pk:
             for name, value in zip(_PAGE_FIELDS, row[mine : mine + page], strict=True):
                 setattr(message, f"page_{name}", value if value is not None else "")
         rows.append(message)
@@ -247,15 +248,23 @@ _OUTLINE_MESSAGE = tuple(
     f.attname for f in Message._meta.concrete_fields if f.attname not in (*_UNSHOWN, *_PAGE_FIELDS)
 )
 _PERSON = tuple(f.attname for f in Person._meta.concrete_fields)
-_OUTLINE_SQL = f"""
+
+
+def _outline_sql(bodies: bool) -> str:
+    """The statement of ``_outline_rows``: every body, or only the page's."""
+    pick = "{}" if bodies else "CASE WHEN m.id = %(page)s THEN {} END"
+    return f"""
 SELECT {", ".join(f'm."{c}"' for c in _OUTLINE_MESSAGE)},
-       {", ".join(f'CASE WHEN m.id = %(page)s THEN m."{c}" END' for c in _PAGE_FIELDS)},
+       {", ".join(pick.format(f'm."{c}"') for c in _PAGE_FIELDS)},
        {", ".join(f'a."{c}"' for c in _PERSON)}
 FROM {Message._meta.db_table} m
 LEFT JOIN {Person._meta.db_table} a ON a.id = m.author_id
 WHERE m.thread_id = %(thread)s
 ORDER BY m.date, m.id
 """
+
+
+_OUTLINE_SQL, _BODIES_SQL = _outline_sql(bodies=False), _outline_sql(bodies=True)
 
 
 def message_lists(message: Message) -> list[str]:
@@ -290,13 +299,11 @@ def thread_tree(thread_id: int, bodies: bool = True) -> list[ThreadEntry]:
     Without ``bodies`` the bodies and addresses are not read: an outline of a
     long thread then costs a tenth of the bytes.
     """
-    unshown = _UNSHOWN if bodies else (*_UNSHOWN, "body", "to", "cc")
-    rows = list(
-        Message.objects.filter(thread_id=thread_id)
-        .select_related("author")
-        .order_by("date", "id")
-        .defer(*unshown)
-    )
+    rows = _outline_rows(None, thread_id, bodies=bodies)
+    if bodies:
+        for m in rows:
+            for name in _PAGE_FIELDS:
+                setattr(m, name, getattr(m, f"page_{name}"))
     return _outline(rows)
 
 
