@@ -617,6 +617,16 @@ class Event(models.Model):
                 fields=["project", "actor"], name="event_project_actor",
                 condition=models.Q(actor__isnull=False),
             ),
+            # "By people" and "by mail and Threadwork", newest first: either may be
+            # rare among the newest events (a bulk change makes a thousand at once).
+            models.Index(
+                fields=["project", "-date", "-id"], name="event_people_date",
+                condition=models.Q(actor__isnull=False),
+            ),
+            models.Index(
+                fields=["project", "-date", "-id"], name="event_mail_date",
+                condition=models.Q(actor__isnull=True),
+            ),
         ]  # fmt: skip
 
     def __str__(self) -> str:

@@ -1,4 +1,5 @@
-# My queue, the patch list's review filters: indexes that answer them (#17).
+# My queue, the patch list's review filters, the events page's person filter:
+# indexes that answer them (#17).
 from django.db import migrations, models
 
 
@@ -41,6 +42,22 @@ class Migration(migrations.Migration):
                 fields=["turn", "waiting_since", "id"],
                 include=("project",),
                 name="series_queue",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="event",
+            index=models.Index(
+                condition=models.Q(("actor__isnull", False)),
+                fields=["project", "-date", "-id"],
+                name="event_people_date",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="event",
+            index=models.Index(
+                condition=models.Q(("actor__isnull", True)),
+                fields=["project", "-date", "-id"],
+                name="event_mail_date",
             ),
         ),
     ]
