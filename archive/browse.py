@@ -33,6 +33,7 @@ from archive.models import (
     RawMail,
     Thread,
 )
+from archive.prepared import execute_prepared
 from archive.processors import MessageLink, links_from_sql, message_links_sql
 from archive.rawcodec import unpack
 from archive.search import Compiled, QueryError, compile_query, parse_query
@@ -162,7 +163,9 @@ def message_page_key(list_name: str, msgid: str) -> PageKey | None:
     links = "".join(f", {expression}" for expression in message_links_sql("page_m.id"))
     db = read_connection(Message)
     with db.cursor() as cursor:
-        cursor.execute(
+        execute_prepared(
+            cursor,
+            "threadwork_message_key_all" if list_name == ALL else "threadwork_message_key",
             f"SELECT page_m.id, t.id, t.message_count, extract(epoch FROM t.last_activity), "
             f"(SELECT max(pl.id) FROM {l_table} pl WHERE pl.message_id = page_m.id), "
             f"ARRAY(SELECT pml.name FROM {l_table} pl "

@@ -54,6 +54,7 @@ def test_message_page_cold_and_warm_round_trips(
     series: str, client: Client, django_assert_max_num_queries
 ) -> None:
     url = f"/{series}/ack-0@example.org/"
+    client.get(f"/{series}/ack-1@example.org/")  # the key's statement is prepared once
     # The key (list found by name in it, review links read with it), then the
     # thread's outline with the message's own body and addresses.
     with django_assert_max_num_queries(2):
@@ -107,3 +108,26 @@ def test_cover_links_its_series_with_each_state_counted(series: str, client: Cli
     assert state is not None
     # Two patches in two states: each counted, in the states' order.
     assert state.group(1) == ", ".join(f"1 {name}" for _, name in states)
+
+
+def test_the_key_is_prepared_once_per_connection(series: str, client: Client) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(url: str) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return [q["sql"].split(None, 1)[0] for q in queries.captured_queries]
+
+    def as_if_new() -> None:
+        # What a new connection holds: nothing prepared (closing one would end
+        # the test's transaction).
+        connection.cursor().execute("DEALLOCATE ALL")
+        connection.connection.__dict__.pop("_threadwork_prepared", None)
+
+    as_if_new()
+    assert statements(f"/{series}/ack-0@example.org/")[:2] == ["PREPARE", "EXECUTE"]
+    assert statements(f"/{series}/ack-1@example.org/")[0] == "EXECUTE"
+    assert statements("/all/ack-1@example.org/")[:2] == ["PREPARE", "EXECUTE"]  # its own
+    as_if_new()
+    assert statements(f"/{series}/ack-2@example.org/")[:2] == ["PREPARE", "EXECUTE"]
