@@ -91,7 +91,9 @@ def locate_message(mlist: MailingList | None, msgid: str) -> Message:
     columns = [f"m.{c}" for c in _MESSAGE_COLUMNS] + [f"t.{c}" for c in _THREAD_COLUMNS]
     db = read_connection(Message)
     with db.cursor() as cursor:
-        cursor.execute(
+        execute_prepared(
+            cursor,
+            "threadwork_locate" if mlist is not None else "threadwork_locate_all",
             f"SELECT {', '.join(columns)} "
             f"FROM {m_table} m LEFT JOIN {Thread._meta.db_table} t ON t.id = m.thread_id "
             f"WHERE m.msgid = %s AND NOT m.is_ghost {where_list}",
@@ -231,7 +233,8 @@ def _outline_rows(pk: int | None, thread_id: int, bodies: bool = False) -> list[
     """
     db = read_connection(Message)
     with db.cursor() as cursor:
-        cursor.execute(_BODIES_SQL if bodies else _OUTLINE_SQL, {"page": pk, "thread": thread_id})
+        name, sql = ("thread_bodies", _BODIES_SQL) if bodies else ("outline", _OUTLINE_SQL)
+        execute_prepared(cursor, f"threadwork_{name}", sql, {"page": pk, "thread": thread_id})
         found = cursor.fetchall()
     mine, page = len(_OUTLINE_MESSAGE), len(_PAGE_FIELDS)
     rows = []

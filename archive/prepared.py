@@ -13,7 +13,7 @@ transaction's: a rollback leaves them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db.backends.utils import CursorWrapper
@@ -21,25 +21,40 @@ from django.db.backends.utils import CursorWrapper
 __all__ = ["execute_prepared"]
 
 _PLACEHOLDER = re.compile(r"%s")
+_NAMED = re.compile(r"%\((\w+)\)s")
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 # Which statements each live connection holds, by name: an attribute of the
 # driver's connection object, which a reconnect replaces.
 _HELD = "_threadwork_prepared"
 
 
-def execute_prepared(cursor: CursorWrapper, name: str, sql: str, params: Sequence[Any]) -> None:
-    """Run ``sql`` (``%s`` placeholders, no other ``%``) as the prepared statement
-    ``name`` of the cursor's connection, preparing it on first use there."""
+def execute_prepared(
+    cursor: CursorWrapper, name: str, sql: str, params: Sequence[Any] | Mapping[str, Any]
+) -> None:
+    """Run ``sql`` as the prepared statement ``name`` of the cursor's connection,
+    preparing it on first use there.
+
+    ``sql`` has ``%s`` placeholders with a sequence of ``params``, or
+    ``%(name)s`` ones with a mapping (a name may appear more than once), and no
+    other ``%``. Each parameter's type is the one PostgreSQL infers where it is
+    used: cast it in ``sql`` where that could be ambiguous.
+    """
     if not _NAME.match(name):
         raise ValueError(f"not a statement name: {name!r}")
+    if isinstance(params, Mapping):
+        names = list(dict.fromkeys(_NAMED.findall(sql)))
+        body = _NAMED.sub(lambda m: f"${names.index(m.group(1)) + 1}", sql)
+        values = [params[key] for key in names]
+    else:
+        numbered = iter(range(1, len(params) + 1))
+        body = _PLACEHOLDER.sub(lambda _: f"${next(numbered)}", sql)
+        values = list(params)
     raw = cursor.db.connection
     held: set[str] | None = getattr(raw, _HELD, None)
     if held is None:
         held = set()
         setattr(raw, _HELD, held)
     if name not in held:
-        numbered = iter(range(1, len(params) + 1))
-        body = _PLACEHOLDER.sub(lambda _: f"${next(numbered)}", sql)
         cursor.execute(f"PREPARE {name} AS {body}")
         held.add(name)
-    cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
+    cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(values))})", values)

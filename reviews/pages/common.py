@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString
 
 from archive.dbrouting import read_connection
 from archive.models import SEARCH_VECTORS, Message, Person
+from archive.prepared import execute_prepared
 from reviews import links
 from reviews.anchors import Anchor
 from reviews.comment_anchors import anchors_of
@@ -98,7 +99,7 @@ def patch_discussion(patch_id: int, list_name: str) -> list[CommentView]:
     """
     db = read_connection(Message)
     with db.cursor() as cursor:
-        cursor.execute(_DISCUSSION_SQL, {"patch": patch_id})
+        execute_prepared(cursor, "threadwork_discussion", _DISCUSSION_SQL, {"patch": patch_id})
         rows = cursor.fetchall()
     mine, theirs = len(_DISCUSSION_MESSAGE), len(_DISCUSSION_AUTHOR)
     messages = []
@@ -170,7 +171,7 @@ def collected_trailers(
     params = {"patch": patch_id, "cover": cover_id, "series": series_id,
               "message": patch_message_id, "hidden": list(HIDDEN_KINDS)}  # fmt: skip
     with read_connection(Trailer).cursor() as cursor:
-        cursor.execute(_TRAILERS_SQL, params)
+        execute_prepared(cursor, "threadwork_trailers", _TRAILERS_SQL, params)
         rows = cursor.fetchall()
     return _ordered(_dedupe(rows, patch_message_id, list_name))
 
@@ -240,7 +241,7 @@ def series_patches(series: Series) -> list[Patch]:
     # statement: compiling it through the ORM cost more than running it.
     db = read_connection(Patch)
     with db.cursor() as cursor:
-        cursor.execute(_NAVIGATION_SQL, [series.id])
+        execute_prepared(cursor, "threadwork_series_navigation", _NAVIGATION_SQL, [series.id])
         rows = cursor.fetchall()
     out = []
     for row in rows:

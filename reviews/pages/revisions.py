@@ -18,6 +18,7 @@ from django.core.cache import cache
 
 from archive.dbrouting import read_connection
 from archive.models import Message
+from archive.prepared import execute_prepared
 from reviews import links
 from reviews.models import Patch, Series
 from reviews.pairing import Pair, PatchKey, changed_lines, pair_patches, partner
@@ -81,7 +82,7 @@ def lineage(revisions: Sequence[Series]) -> Lineage:
     """Names and patches of every revision (one query)."""
     # Written out: the ORM took longer to compile this than PostgreSQL to run it.
     with read_connection(Patch).cursor() as cursor:
-        cursor.execute(_LINEAGE_SQL, [[s.id for s in revisions]])
+        execute_prepared(cursor, "threadwork_lineage", _LINEAGE_SQL, [[s.id for s in revisions]])
         rows = cursor.fetchall()
     patches: dict[int, list[RevisionPatch]] = {s.id: [] for s in revisions}
     for row in rows:
