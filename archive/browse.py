@@ -386,7 +386,7 @@ ORDER BY t.n
 def thread_mbox_raws(thread_id: int) -> list[bytes]:
     """Raw bytes of every real message of a thread, oldest first (one query)."""
     with read_connection(RawMail).cursor() as cursor:
-        cursor.execute(_THREAD_RAWS_SQL, [thread_id])
+        execute_prepared(cursor, "threadwork_thread_raws", _THREAD_RAWS_SQL, [thread_id])
         return [unpack(codec, stored) for codec, stored in cursor.fetchall()]
 
 

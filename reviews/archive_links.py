@@ -14,6 +14,7 @@ from django.db.models import Model
 
 from archive.dbrouting import read_connection
 from archive.models import Message
+from archive.prepared import execute_prepared
 from archive.processors import MessageLink
 from reviews import links
 from reviews.models import Cover, Patch, Project, State
@@ -28,7 +29,8 @@ def message_links(message_ids: Sequence[int]) -> dict[int, list[MessageLink]]:
     """
     found: dict[int, list[MessageLink]] = {}
     with read_connection(Patch).cursor() as cursor:
-        cursor.execute(_LINKS_SQL, [list(message_ids), list(message_ids)])
+        ids = list(message_ids)
+        execute_prepared(cursor, "threadwork_message_links", _LINKS_SQL, [ids, ids])
         rows = cursor.fetchall()
     for kind, message_id, *fields in rows:
         found.setdefault(message_id, []).append(_link(kind, *fields))

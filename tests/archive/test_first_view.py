@@ -86,7 +86,7 @@ def test_message_page_misses(series: str, client: Client) -> None:
 def test_thread_mbox_in_date_order(
     series: str, client: Client, django_assert_max_num_queries
 ) -> None:
-    client.get(f"/{series}/ack-1@example.org/raw")  # locating a message is prepared once
+    client.get(f"/{series}/ack-1@example.org/t.mbox.gz")  # its statements are prepared once
     cache.clear()
     with django_assert_max_num_queries(3):  # the per-address count, the message, its raw mail
         response = client.get(f"/{series}/ack-2@example.org/t.mbox.gz")
