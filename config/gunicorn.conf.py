@@ -36,3 +36,11 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # gunicorn 24+ opens a control socket at one fixed path per user; several
 # servers on a host (a trial next to the load test) would fight over it.
 control_socket_disable = True
+
+
+def post_worker_init(worker: object) -> None:
+    """Open the worker's database connection and prepare its statements now,
+    not during its first requests (config/warmup.py)."""
+    from config.warmup import warm_worker
+
+    warm_worker()

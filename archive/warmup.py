@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""A web worker's database connection, opened before its first request.
+
+A new PostgreSQL backend starts with empty catalog caches: its first queries
+plan in ~10 ms instead of ~0.5, and the statements the archive prepares once
+per connection (``archive.prepared``) are prepared then. Run when a gunicorn
+worker starts (``settings.THREADWORK_WORKER_WARM_UP``, ``config/warmup.py``),
+so a visitor right after a start or a restart does not wait for it; the
+connection is kept (``CONN_MAX_AGE``) for the worker's requests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from django.db import DatabaseError, connections
+from django.http import Http404
+
+from archive import browse
+
+__all__ = ["warm_connection"]
+
+logger = logging.getLogger(__name__)
+# Looked up and found nowhere: each statement is prepared and its tables'
+# catalog entries read, and nothing else is done.
+_NOWHERE = "warm-up.invalid"
+
+
+def warm_connection() -> None:
+    """Prepare the message page's and the thread routes' statements; never raises."""
+    try:
+        browse.message_page_key(browse.ALL, _NOWHERE)
+        browse.message_page_key("-", _NOWHERE)
+        with contextlib.suppress(Http404):
+            browse.locate_message(None, _NOWHERE)
+    except DatabaseError as error:  # the database is away: the first request will say so
+        logger.warning("worker warm-up skipped: %s", error)
+        for connection in connections.all(initialized_only=True):
+            connection.close()

@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""A gunicorn worker opens its connection and prepares the archive's statements
+before its first request (issue 18)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from config.warmup import warm_worker
+
+
+def _prepared() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements")
+        return {name for (name,) in cursor.fetchall()}
+
+
+@pytest.mark.django_db
+def test_the_worker_warm_up_prepares_the_archive_statements() -> None:
+    connection.ensure_connection()
+    connection.cursor().execute("DEALLOCATE ALL")
+    connection.connection.__dict__.pop("_threadwork_prepared", None)
+    assert not {"threadwork_message_key", "threadwork_locate_all"} & _prepared()
+    warm_worker()
+    assert {
+        "threadwork_message_key",
+        "threadwork_message_key_all",
+        "threadwork_locate_all",
+    } <= _prepared()
+
+
+def test_a_failing_hook_leaves_the_worker_serving(settings, caplog) -> None:
+    settings.THREADWORK_WORKER_WARM_UP = ["config.no_such_module.hook"]
+    warm_worker()  # logged, not raised
+    assert "worker warm-up config.no_such_module.hook failed" in caplog.text
