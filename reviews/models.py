@@ -223,7 +223,9 @@ class Series(TurnFields):
             # My queue: a tab's series in wait order, whatever their projects,
             # with the project to check read from the index (a count reads no row).
             models.Index(
-                fields=["turn", "waiting_since", "id"], include=["project"], name="series_queue",
+                fields=["turn", "waiting_since", "id"],
+                include=["project"],
+                name="series_queue",
                 condition=models.Q(received_total__gt=0),
             ),
         ]
@@ -436,17 +438,20 @@ class Patch(TurnFields):
             # The list's review filters (whose turn, replies, trailers, wait, activity)
             # answered from the index alone, so counting what matches reads no row.
             models.Index(
-                fields=["project", "turn", "waiting_since"], name="patch_list_filters",
+                fields=["project", "turn", "waiting_since"],
+                name="patch_list_filters",
                 include=["archived", "state", "first_reply", "acked", "reviewed", "last_activity"],
             ),
             # Sorted by wait or by last activity, a page of patches not archived
             # reads its rows in order (and "active this week" finds them at once).
             models.Index(
-                fields=["project", "waiting_since", "id"], name="patch_open_waiting",
+                fields=["project", "waiting_since", "id"],
+                name="patch_open_waiting",
                 condition=models.Q(archived=False),
             ),
             models.Index(
-                fields=["project", "last_activity", "id"], name="patch_open_activity",
+                fields=["project", "last_activity", "id"],
+                name="patch_open_activity",
                 condition=models.Q(archived=False),
             ),
             models.Index(
