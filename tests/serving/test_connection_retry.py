@@ -18,6 +18,11 @@ from django.test import RequestFactory
 
 from config.middleware import DatabaseUnavailableMiddleware
 
+# The middleware looks at every open connection (is it still usable?). In a
+# worker whose earlier tests opened one that is database access, so it is
+# allowed here; outside a test transaction, as a request runs.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 def _serve(method: str, failures: int) -> tuple[int, int]:
     """Run the middleware around a view that fails ``failures`` times: (status, calls)."""
