@@ -23,9 +23,12 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from archive.dbrouting import read_connection
-from reviews.models import Series, SeriesQuerySet
+from reviews.models import Series
+from reviews.pages.queuerows import render_items
+from reviews.pages.queuesql import tab_counts, tab_page
 from reviews.pages.stamp import change_stamp
 from reviews.templatetags.turns import waited_days
 from reviews.turns import Whose, describe
@@ -56,15 +59,6 @@ TABS = (
 _BY_SLUG = {tab.slug: tab for tab in TABS}
 
 
-def _rows(user, tab: Tab) -> SeriesQuerySet:  # type: ignore[no-untyped-def]
-    series = Series.objects.all()
-    if tab.slug == "others":
-        return series.waiting_on_others_for(user)
-    if tab.slug == "submitted":
-        return series.submitted_by(user)
-    return series.waiting_on(user)
-
-
 @dataclass(frozen=True)
 class QueueItem:
     series: Series
@@ -81,21 +75,12 @@ class QueuePage:
 
     @cached_property
     def counts(self) -> list[tuple[Tab, int]]:
-        return [(t, _rows(self.user, t).count()) for t in TABS]
+        counts = tab_counts(read_connection(Series), self.user, [t.slug for t in TABS])
+        return [(t, counts[t.slug]) for t in TABS]
 
     @cached_property
     def page(self) -> Page:
-        rows = (
-            _rows(self.user, self.tab)
-            .oldest_wait_first()
-            .select_related("project", "submitter")
-            .only(
-                "name", "version", "total", "received_total", "date", "turn", "turn_reason",
-                "waiting_since", "replies", "last_activity", "acked", "reviewed", "tested",
-                "project__link_name", "project__name", "submitter__name", "submitter__email",
-            )
-        )  # fmt: skip
-        paginator = Paginator(rows, PER_PAGE)
+        paginator = Paginator(_TabRows(self.user, self.tab), PER_PAGE)
         # the count is known: the paginator need not ask again
         paginator.count = dict((t.slug, n) for t, n in self.counts)[self.tab.slug]  # type: ignore[misc]
         return paginator.get_page(self._page)
@@ -104,6 +89,23 @@ class QueuePage:
     def items(self) -> list[QueueItem]:
         now = timezone.now()
         return [_item(series, self.tab, now) for series in self.page.object_list]
+
+    @property
+    def items_html(self) -> SafeString:
+        return render_items(self.items)
+
+
+class _TabRows:
+    """A tab's series for the paginator: a page's slice is one written-out statement."""
+
+    def __init__(self, user, tab: Tab) -> None:  # type: ignore[no-untyped-def]
+        self.user, self.tab = user, tab
+
+    def __getitem__(self, window: slice) -> list[Series]:
+        start, stop = window.start or 0, window.stop
+        if stop <= start:  # an empty tab: nothing to read
+            return []
+        return tab_page(read_connection(Series), self.user, self.tab.slug, start, stop - start)
 
 
 def _key(user, tab: Tab, page: str | None) -> str:  # type: ignore[no-untyped-def]

@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""My queue's statements, written out: the three tab counts in one round trip,
+and one page of a tab's series read into model instances.
+
+Building the same queries with the ORM (``SeriesQuerySet.waiting_on`` and its
+siblings, each with two ``Exists`` and a subquery) took longer than running
+them, on every cold queue: about 5 ms of Python for four statements that run
+in 1 ms each. The conditions here are those of ``SeriesQuerySet`` (keep the
+two in step; ``tests/ui/test_queue.py`` checks the tabs' rows and counts).
+"""
+
+from __future__ import annotations
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from archive.models import Person
+from reviews.models import Project, Series
+
+# The user's projects; another maintainer's delegation; a delegation to the user.
+_MINE = (
+    "s.project_id IN (SELECT project_id FROM reviews_project_maintainers WHERE user_id = %(user)s)"
+)
+_ELSEWHERE = (
+    "EXISTS (SELECT 1 FROM reviews_patch p WHERE p.series_id = s.id"
+    " AND p.delegate_id IS NOT NULL AND p.delegate_id <> %(user)s)"
+)
+_TO_ME = (
+    "EXISTS (SELECT 1 FROM reviews_patch p WHERE p.series_id = s.id AND p.delegate_id = %(user)s)"
+)
+_ON_ME = f"(({_MINE} AND NOT {_ELSEWHERE}) OR {_TO_ME})"
+_ON_THEM = f"({_MINE} AND {_ELSEWHERE})"
+
+# FROM and WHERE of each tab, by its slug (``SeriesQuerySet.waiting_on``,
+# ``waiting_on_others_for``, ``submitted_by``).
+TAB_SQL = {
+    "": f"FROM reviews_series s WHERE s.turn = 'maintainer' AND s.received_total > 0 AND {_ON_ME}",
+    "others": (
+        "FROM reviews_series s WHERE s.turn IN ('submitter', 'maintainer')"
+        f" AND ((s.turn = 'submitter' AND ({_ON_ME} OR {_ON_THEM}))"
+        f" OR (s.turn = 'maintainer' AND {_ON_THEM})) AND s.received_total > 0"
+    ),
+    "submitted": (
+        "FROM reviews_series s JOIN archive_person sp ON sp.id = s.submitter_id"
+        " WHERE s.received_total > 0 AND UPPER(sp.email::text) = UPPER(%(email)s)"
+        " AND s.turn <> 'nobody'"
+    ),
+}
+
+_SERIES = ("id", "turn", "turn_reason", "waiting_since", "replies", "last_activity",
+           "project_id", "name", "version", "total", "received_total", "submitter_id",
+           "date", "acked", "reviewed", "tested")  # fmt: skip
+_PROJECT = ("id", "name", "link_name")
+_PERSON = ("id", "name", "email")
+
+
+def _params(user) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    return {"user": user.pk, "email": user.email}
+
+
+def tab_counts(db: BaseDatabaseWrapper, user, slugs: list[str]) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Each tab's number of series, in one statement (no address: no series of mine)."""
+    counted = [s for s in slugs if s != "submitted" or user.email]
+    counts = {slug: 0 for slug in slugs}
+    if counted:
+        columns = ", ".join(f"(SELECT count(*) {TAB_SQL[slug]})" for slug in counted)
+        with db.cursor() as cursor:
+            cursor.execute(f"SELECT {columns}", _params(user))
+            counts.update(zip(counted, cursor.fetchone(), strict=True))
+    return counts
+
+
+def tab_page(db: BaseDatabaseWrapper, user, slug: str, offset: int, limit: int) -> list[Series]:  # type: ignore[no-untyped-def]
+    """One page of a tab, oldest wait first, with each series' project and submitter."""
+    columns = ", ".join(
+        [f"s.{c}" for c in _SERIES] + [f"pr.{c}" for c in _PROJECT] + [f"pe.{c}" for c in _PERSON]
+    )
+    where = TAB_SQL[slug]
+    sql = (
+        f"SELECT {columns} {where.replace(' WHERE ', _JOINS + ' WHERE ', 1)}"
+        " ORDER BY s.waiting_since ASC NULLS LAST, s.id ASC LIMIT %(limit)s OFFSET %(offset)s"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, {**_params(user), "limit": limit, "offset": offset})
+        rows = cursor.fetchall()
+    series_n, project_n = len(_SERIES), len(_PROJECT)
+    page = []
+    for row in rows:
+        series = Series.from_db(db.alias, list(_SERIES), row[:series_n])
+        series.project = Project.from_db(
+            db.alias, list(_PROJECT), row[series_n : series_n + project_n]
+        )
+        person = row[series_n + project_n :]
+        series.submitter = Person.from_db(db.alias, list(_PERSON), person) if person[0] else None
+        page.append(series)
+    return page
+
+
+_JOINS = (
+    " JOIN reviews_project pr ON pr.id = s.project_id"
+    " LEFT JOIN archive_person pe ON pe.id = s.submitter_id"
+)
