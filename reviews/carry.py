@@ -76,15 +76,24 @@ def line_fates(
 ) -> dict[AnsweredLine, LineFate]:
     """The fate of each answered line of ``old_diff`` in ``new_diff`` (unknown lines left out)."""
     wanted = set(lines)
+    if not wanted:  # most patches: nothing answered, neither diff needs reading
+        return {}
+    # Only files holding an answered line are numbered: a big patch's other
+    # files cannot change any fate, and numbering them was most of the cost.
+    paths = {line.path for line in wanted}
     found: dict[AnsweredLine, tuple[str, int, str]] = {}
     hunks: dict[tuple[str, int], list[str]] = {}
     for file in parse_diff(old_diff):
+        if file.path not in paths:
+            continue
         for key, signed, index in _numbered(file):
             hunks.setdefault((file.path, index), []).append(signed)
             if key in wanted:
                 found[key] = (signed, index, file.path)
     after: dict[str, set[str]] = {}
     for file in parse_diff(new_diff):
+        if file.path not in paths:
+            continue
         squashed = {signed[0] + _squashed(signed[1:]) for _, signed, _ in _numbered(file)}
         after.setdefault(file.path, set()).update(squashed)
     return {

@@ -107,7 +107,10 @@ def _coloured(file: DiffFile, hunk: Hunk) -> list[str]:
     highlight = highlighter_for(file.path)
     old = [t for k, t in hunk.lines if k in ("ctx", "del")]
     new = [t for k, t in hunk.lines if k in ("ctx", "add")]
-    old_html = iter(highlight(old))
+    # The old side is shown only on removed lines: a hunk that removes nothing
+    # (a new file, most additions) shows none of it, so it is not coloured.
+    shows_old = any(k == "del" for k, _ in hunk.lines)
+    old_html = iter(highlight(old) if shows_old else old)
     new_html = iter(highlight(new))
     out = []
     for kind, text in hunk.lines:

@@ -40,6 +40,8 @@ _URL_RE = re.compile(rf"\bhttps?://[^\s<>\"'()\[\]{INVISIBLE}]+[^\s<>\"'()\[\].,
 
 def _linkify(line: str) -> str:
     """Escape a line, turning http(s) URLs into links and invisible characters into markers."""
+    if "http" not in line:  # most lines: no URL to look for
+        return escape_visible(line, PROSE)
     out, last = [], 0
     for match in _URL_RE.finditer(line):
         out.append(escape_visible(line[last : match.start()], PROSE))
