@@ -13,7 +13,8 @@ from archive.feeds import atom_feed
 from archive.mbox import mboxrd
 from archive.models import Message, Thread
 from archive.views.common import Elsewhere, find_message, message_base, safe_filename
-from archive.views.render import fill_links, links_marker, render_body
+from archive.views.render import fill_links
+from archive.views.thread_items import thread_items
 from throttle.limits import anonymous_limit
 
 
@@ -51,20 +52,7 @@ def _thread_page(request: HttpRequest, list_name: str, msgid: str, nested: bool)
     key = browse.thread_cache_key(thread, f"{'t' if nested else 'T'}:{list_name}:{message.pk}")
     html = cache.get(key)
     if html is None:
-        entries = browse.thread_tree(thread.pk)
-        if not nested:
-            entries.sort(key=lambda e: (e.message.date is None, e.message.date, e.message.pk))
-        items = [
-            {
-                "entry": e,
-                "base": message_base(list_name, e.message.msgid),
-                "body": render_body(e.message.body) if not e.message.is_ghost else "",
-                "indent": min(e.depth, 12) if nested else 0,
-                "links": links_marker(e.message.pk) if not e.message.is_ghost else "",
-            }
-            for e in entries
-            if nested or not e.message.is_ghost
-        ]
+        items = thread_items(thread, list_name, nested)
         context = {
             "list_name": list_name,
             "message": message,
