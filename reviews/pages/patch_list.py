@@ -11,16 +11,18 @@ from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from archive.models import Person
 from reviews.checks import check_state_expression
 from reviews.listing import ACTION_REQUIRED, ALL_STATES, PatchListQuery
 from reviews.models import Patch, PatchQuerySet, Project, State
+from reviews.pages.patchrows import render_rows
 from reviews.pages.stamp import change_stamp
 
 PER_PAGE = 50
-# Bump when reviews/_patch_rows.html changes: cached rows are keyed on it.
-RENDER_VERSION = 4
+# Bump when reviews/pages/patchrows.py changes: cached rows are keyed on it.
+RENDER_VERSION = 5
 
 
 @dataclass
@@ -50,6 +52,10 @@ class PatchListPage:
         ).hexdigest()
 
     @property
+    def rows_html(self) -> SafeString:
+        return render_rows(self.page.object_list, self.query, self.show_delegate, self.show_checks)
+
+    @property
     def state_label(self) -> str:
         if self.query.state == ACTION_REQUIRED:
             return "Action required"
@@ -60,7 +66,7 @@ class PatchListPage:
 
 
 def _rows_shown(patches: list[Patch], query: PatchListQuery) -> tuple:
-    """What ``reviews/_patch_rows.html`` reads of each patch (keep the two in step)."""
+    """What ``reviews.pages.patchrows`` reads of each patch (keep the two in step)."""
     rows = tuple(
         (
             p.id, p.name, p.archived, p.project.link_name, p.message.msgid, p.date,

@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The patch list's rows as HTML, built in Python: the markup of
+``reviews/_patch_rows.html`` as the patch list includes it (selectable, with
+series, submitter, review and the optional delegate and checks columns).
+
+Fifty rows through the template language took about 15 ms on a cold list
+(some thirty variable lookups, filters and tags per row), more than the
+list's statements; the same markup from one function costs a few. Every
+piece from mail is escaped as the template would; a test renders both and
+compares them, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+
+from reviews import links
+from reviews.listing import PatchListQuery
+from reviews.models import Patch
+from reviews.templatetags.threadwork import list_params
+from reviews.templatetags.turns import turn_badge
+from reviews.templatetags.workflow import CHECK_LABELS
+
+
+def render_rows(
+    patches: list[Patch], query: PatchListQuery, show_delegate: bool, show_checks: bool
+) -> SafeString:
+    """The ``<tr>`` rows of the list's ``<tbody>``, as the template's loop wrote them."""
+    rows = [_row(p, query, show_delegate, show_checks) for p in patches]
+    return mark_safe("".join(rows) + "\n")  # escaped below
+
+
+def _time(when: dt.datetime | None) -> str:
+    if when is None:
+        return ""
+    # the current time zone's time, as the template's date filter showed it
+    local = timezone.localtime(when)
+    return f'<time datetime="{local.isoformat()}">{local.strftime("%Y-%m-%d")}</time>'
+
+
+def _count(n: int) -> str:
+    return str(n) if n else "–"
+
+
+def _on(n: int) -> str:
+    return " on" if n else ""
+
+
+def _series(p: Patch) -> str:
+    s = p.series
+    if not s:
+        return ""
+    name = escape(Truncator(s.name or "series").chars(48))
+    tag = f' <span class="tag">v{s.version}</span>' if s.version > 1 else ""
+    href = escape(links.series_url(p.project.link_name, s.id))
+    return f'<a href="{href}"><bdi>{name}</bdi></a>{tag}'
+
+
+def _submitter(p: Patch, query: PatchListQuery) -> str:
+    if not p.submitter:
+        return ""
+    who = p.submitter.identity
+    return (
+        f'<a href="{escape(list_params(query, submitter=who.id))}" title="Only patches from '
+        f'{escape(who.email)}"><bdi>{escape(who.display_name)}</bdi></a>'
+    )
+
+
+def _since(p: Patch) -> str:
+    since = getattr(p, "since_previous", "")  # set by the series page only
+    if not since:
+        return ""
+    name = escape(getattr(p, "since_name", ""))
+    words = f" since {name}" if since != "new" else ""
+    return (
+        f' <span class="tag patch-status {escape(since)}" title="Since {name}">'
+        f"{escape(since)}{words}</span>"
+    )
+
+
+def _checks(state: str | None) -> str:
+    if not state:
+        return "\n"
+    label = CHECK_LABELS.get(state, "")
+    s = escape(state)
+    return f'<span class="check-badge ck-{s}" title="Checks: {s}">{label} {s}</span>\n'
+
+
+def _row(p: Patch, query: PatchListQuery, show_delegate: bool, show_checks: bool) -> str:
+    href = escape(links.patch_url(p.project.link_name, p.message.msgid))
+    delegate = (
+        f'<td class="delegate">{escape(p.delegate.username if p.delegate else "")}</td>'
+        if show_delegate
+        else ""
+    )
+    checks = f'<td class="checks">{_checks(p.check_state)}</td>' if show_checks else ""  # type: ignore[attr-defined]
+    state = p.state
+    return (
+        f'\n<tr class="patch-row{" archived" if p.archived else ""}">\n'
+        f'  <td class="sel"><input type="checkbox" name="patch" value="{p.id}"'
+        f' aria-label="Select patch {p.id}"></td>\n'
+        f'  <td class="name"><a href="{href}"><bdi>{escape(p.name)}</bdi></a>{_since(p)}</td>\n'
+        f'  <td class="series">{_series(p)}</td>\n'
+        '  <td class="art" title="Acked / Reviewed / Tested" data-label="A/R/T">'
+        f'<span class="a{_on(p.acked)}">{_count(p.acked)}</span>'
+        f'<span class="r{_on(p.reviewed)}">{_count(p.reviewed)}</span>'
+        f'<span class="t{_on(p.tested)}">{_count(p.tested)}</span></td>\n'
+        f'  <td class="num replies" title="Replies" data-label="Replies">{_count(p.replies)}</td>\n'
+        f'  <td class="date nowrap" data-label="Sent">{_time(p.date)}</td>\n'
+        '  <td class="activity date nowrap" data-label="Last activity">'
+        f"{_time(p.last_activity)}</td>\n"
+        f'  <td class="submitter">{_submitter(p, query)}</td>\n'
+        f"  {delegate}\n"
+        f'  <td class="state"><span class="state-badge st-{escape(state.slug)}">'
+        f"{escape(state.name)}</span></td>\n"
+        f'  <td class="turn-cell nowrap">{turn_badge(p)}</td>\n'
+        f"  {checks}\n"
+        "</tr>\n"
+    )
