@@ -31,7 +31,8 @@ def render_rows(
     patches: list[Patch], query: PatchListQuery, show_delegate: bool, show_checks: bool
 ) -> SafeString:
     """The ``<tr>`` rows of the list's ``<tbody>``, as the template's loop wrote them."""
-    rows = [_row(p, query, show_delegate, show_checks) for p in patches]
+    filters: dict[int, str] = {}  # "only this submitter" links, one per person
+    rows = [_row(p, query, show_delegate, show_checks, filters) for p in patches]
     return mark_safe("".join(rows) + "\n")  # escaped below
 
 
@@ -55,18 +56,22 @@ def _series(p: Patch) -> str:
     s = p.series
     if not s:
         return ""
-    name = escape(Truncator(s.name or "series").chars(48))
+    name = s.name or "series"
+    # no longer than 48 code points: nothing to cut (Truncator is slow to say so)
+    name = escape(name if len(name) <= 48 else Truncator(name).chars(48))
     tag = f' <span class="tag">v{s.version}</span>' if s.version > 1 else ""
     href = escape(links.series_url(p.project.link_name, s.id))
     return f'<a href="{href}"><bdi>{name}</bdi></a>{tag}'
 
 
-def _submitter(p: Patch, query: PatchListQuery) -> str:
+def _submitter(p: Patch, query: PatchListQuery, filters: dict[int, str]) -> str:
     if not p.submitter:
         return ""
     who = p.submitter.identity
+    if who.id not in filters:
+        filters[who.id] = escape(list_params(query, submitter=who.id))
     return (
-        f'<a href="{escape(list_params(query, submitter=who.id))}" title="Only patches from '
+        f'<a href="{filters[who.id]}" title="Only patches from '
         f'{escape(who.email)}"><bdi>{escape(who.display_name)}</bdi></a>'
     )
 
@@ -91,7 +96,13 @@ def _checks(state: str | None) -> str:
     return f'<span class="check-badge ck-{s}" title="Checks: {s}">{label} {s}</span>\n'
 
 
-def _row(p: Patch, query: PatchListQuery, show_delegate: bool, show_checks: bool) -> str:
+def _row(
+    p: Patch,
+    query: PatchListQuery,
+    show_delegate: bool,
+    show_checks: bool,
+    filters: dict[int, str],
+) -> str:
     href = escape(links.patch_url(p.project.link_name, p.message.msgid))
     delegate = (
         f'<td class="delegate">{escape(p.delegate.username if p.delegate else "")}</td>'
@@ -114,7 +125,7 @@ def _row(p: Patch, query: PatchListQuery, show_delegate: bool, show_checks: bool
         f'  <td class="date nowrap" data-label="Sent">{_time(p.date)}</td>\n'
         '  <td class="activity date nowrap" data-label="Last activity">'
         f"{_time(p.last_activity)}</td>\n"
-        f'  <td class="submitter">{_submitter(p, query)}</td>\n'
+        f'  <td class="submitter">{_submitter(p, query, filters)}</td>\n'
         f"  {delegate}\n"
         f'  <td class="state"><span class="state-badge st-{escape(state.slug)}">'
         f"{escape(state.name)}</span></td>\n"
