@@ -33,6 +33,7 @@ from archive.models import SEARCH_VECTORS, Message, Person
 from reviews import services
 from reviews.api import filters, serializers, writes
 from reviews.api.base import ApiView, call_service
+from reviews.api.frozen import FrozenGet
 from reviews.api.links import Links
 from reviews.checks import check_state_expression
 from reviews.models import Comment, Cover, Patch, Project, Series
@@ -146,6 +147,9 @@ def _patch_detail_queryset() -> QuerySet:
     )
 
 
+_PATCH_BY_ID = FrozenGet("threadwork_api_patch", _patch_detail_queryset)
+
+
 class PatchDetail(ApiView, generics.RetrieveAPIView):
     """GET a patch; PATCH (or PUT) its state, delegate, archived flag, commit ref."""
 
@@ -157,7 +161,10 @@ class PatchDetail(ApiView, generics.RetrieveAPIView):
         return _patch_detail_queryset().all()
 
     def get_object(self) -> Any:
-        patch = super().get_object()
+        # As GenericAPIView.get_object (no filters apply to one patch), with the
+        # statement compiled once per process and prepared per connection.
+        patch = _PATCH_BY_ID.get(self.kwargs["pk"])
+        self.check_object_permissions(self.request, patch)
         # Its project's names come with it: the links need no query of all projects.
         project = patch.project
         links = self.get_serializer_context()["links"]
