@@ -131,16 +131,19 @@ def parse_message(raw: bytes) -> ParsedMessage:
     if not msg.keys():
         raise UnparseableMessage("no mail headers found")
     sha = hashlib.sha256(raw).hexdigest()
-    msgid, synthetic = _message_id(msg, sha)
-    date, offset = parse_date(header_text(msg, "Date"))
-    in_reply_to = _first_msgid(header_text(msg, "In-Reply-To"))
-    references = _references(msg, msgid, in_reply_to)
-    from_name, from_email = _sender(msg)
+    # Every header is decoded once, here; the ones we index are read from these pairs.
+    pairs = header_pairs(msg)
+    heads = _Headers(pairs)
+    msgid, synthetic = _message_id(heads, sha)
+    date, offset = parse_date(heads.text("Date"))
+    in_reply_to = _first_msgid(heads.text("In-Reply-To"))
+    references = _references(heads, msgid, in_reply_to)
+    from_name, from_email = _sender(heads)
     # Serialised here, in the worker: the parent only passes the string on.
-    headers = json.dumps(header_pairs(msg))
-    to, cc = _collapse(header_text(msg, "To")), _collapse(header_text(msg, "Cc"))
-    subject = _collapse(header_text(msg, "Subject"))
-    list_ids, list_post = _list_ids(msg), _list_post(msg)
+    headers = json.dumps(pairs)
+    to, cc = _collapse(heads.text("To")), _collapse(heads.text("Cc"))
+    subject = _collapse(heads.text("Subject"))
+    list_ids, list_post = _list_ids(heads), _list_post(heads)
     body, html_only, attachments, defects = _content(msg)
     parts = [(a.content_type, a.filename, a.size, a.text) for a in attachments]
     authored = (from_email, subject, date, to, cc, references, body, parts)
@@ -175,6 +178,28 @@ def parse_message(raw: bytes) -> ParsedMessage:
 def header_pairs(msg: EmailMessage) -> list[list[str]]:
     """Every header of ``msg`` in order, as ``[name, decoded value]`` pairs."""
     return [[str(k), decode_header_value(v)] for k, v in msg.items()]
+
+
+class _Headers:
+    """Decoded header values by name, read as ``header_text`` reads a message.
+
+    Decoding each header again for the few we index cost a twentieth of a
+    parse (docs/performance.md, #21): they come from the pairs decoded once.
+    """
+
+    def __init__(self, pairs: list[list[str]]) -> None:
+        self.pairs = pairs
+        self.first: dict[str, str] = {}
+        for name, value in pairs:
+            self.first.setdefault(name.lower(), value)
+
+    def text(self, name: str) -> str:
+        """The first ``name`` header, decoded; "" when there is none."""
+        return self.first.get(name.lower(), "")
+
+    def every(self, name: str) -> list[str]:
+        key = name.lower()
+        return [value for header, value in self.pairs if header.lower() == key]
 
 
 def mail_headers(raw: bytes) -> list[list[str]]:
@@ -275,8 +300,8 @@ def derived_msgid(content_sha256: str) -> str:
     return f"{content_sha256[:40]}@dup.{SYNTHETIC_DOMAIN}"
 
 
-def _message_id(msg: EmailMessage, sha: str) -> tuple[str, bool]:
-    msgid = normalize_msgid(header_text(msg, "Message-ID"))
+def _message_id(heads: _Headers, sha: str) -> tuple[str, bool]:
+    msgid = normalize_msgid(heads.text("Message-ID"))
     msgid = _clean_msgid(msgid)
     # Ids in our own domain are ours to give: mail claiming one could take the
     # id a later mail would be given, and keep that mail out.
@@ -317,8 +342,8 @@ def _all_msgids(value: str) -> list[str]:
     return [m for m in ids if m and len(m) <= MAX_MSGID_LENGTH]
 
 
-def _references(msg: EmailMessage, msgid: str, in_reply_to: str | None) -> tuple[str, ...]:
-    refs = _all_msgids(header_text(msg, "References"))
+def _references(heads: _Headers, msgid: str, in_reply_to: str | None) -> tuple[str, ...]:
+    refs = _all_msgids(heads.text("References"))
     if in_reply_to:
         # In-Reply-To names the direct parent, so it goes last.
         refs = [r for r in refs if r != in_reply_to] + [in_reply_to]
@@ -334,14 +359,14 @@ def _references(msg: EmailMessage, msgid: str, in_reply_to: str | None) -> tuple
     return tuple(ordered)
 
 
-def _sender(msg: EmailMessage) -> tuple[str, str]:
+def _sender(heads: _Headers) -> tuple[str, str]:
     """(name, address) of From; the address is "" unless the header parses to one.
 
     A malformed header once became an address whole, and so a Person. Now it
     makes no Person and is only the name, which search still finds; the raw
     header stays in ``headers`` and in the raw mail.
     """
-    value = header_text(msg, "From")
+    value = heads.text("From")
     try:
         name, addr = email.utils.parseaddr(value)
     except Exception:
@@ -361,10 +386,9 @@ def is_address(value: str) -> bool:
     )
 
 
-def _list_ids(msg: EmailMessage) -> tuple[tuple[str, str], ...]:
+def _list_ids(heads: _Headers) -> tuple[tuple[str, str], ...]:
     found: list[tuple[str, str]] = []
-    for value in msg.get_all("List-Id") or []:
-        text = decode_header_value(value)
+    for text in heads.every("List-Id"):
         match = _LOOSE_MSGID_RE.search(text)
         list_id = (match.group(1) if match else text).strip().lower()
         description = _collapse(text[: match.start()] if match else "").strip('"')
@@ -373,8 +397,8 @@ def _list_ids(msg: EmailMessage) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def _list_post(msg: EmailMessage) -> str:
-    text = header_text(msg, "List-Post")
+def _list_post(heads: _Headers) -> str:
+    text = heads.text("List-Post")
     match = re.search(r"mailto:([^>,\s]+)", text)
     return match.group(1)[:254] if match else ""
 
