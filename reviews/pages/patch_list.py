@@ -6,17 +6,18 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from archive.dbrouting import read_connection
 from archive.models import Person
 from reviews.checks import check_state_expression
 from reviews.listing import ACTION_REQUIRED, ALL_STATES, PatchListQuery
 from reviews.models import Patch, PatchQuerySet, Project, State
+from reviews.pages.listextras import attach
 from reviews.pages.patchrows import render_rows
 from reviews.pages.stamp import change_stamp
 
@@ -112,19 +113,16 @@ def patch_list_page(link_name: str, query: PatchListQuery) -> PatchListPage:
         link_name=link_name,
     )
     matching = Patch.objects.filter(project=project).matching(query)
-    patches = matching.for_list().annotate(check_state=check_state_expression())
+    # submitters, series, delegates: read with the form's choices in one statement
+    patches = (
+        matching.for_list().prefetch_related(None).annotate(check_state=check_state_expression())
+    )
     paginator = Paginator(patches, PER_PAGE)
     # the count is known: the paginator need not ask again
     paginator.count = _count(project, matching, query)  # type: ignore[misc]
     page = paginator.get_page(query.page)
     page.object_list = list(page.object_list)
-    user_model = get_user_model()
-    delegates = list(
-        user_model.objects.filter(delegated_patches__project=project)
-        .distinct()
-        .order_by("username")
-        .only("username")
-    )
+    extras = attach(read_connection(Patch), project.id, page.object_list)
     submitter = (
         Person.objects.select_related("canonical").filter(id=query.submitter).first()
         if query.submitter
@@ -134,7 +132,7 @@ def patch_list_page(link_name: str, query: PatchListQuery) -> PatchListPage:
         project=project,
         query=query,
         page=page,
-        states=list(State.objects.all()),
-        delegates=delegates,
+        states=extras.states,
+        delegates=extras.delegates,
         submitter=submitter.identity if submitter else None,
     )
