@@ -57,3 +57,17 @@ def test_key_prepared_once_per_connection(seed, client) -> None:  # type: ignore
     assert not any(s.startswith("PREPARE threadwork_patch_page ") for s in again)
     assert any(s.startswith("EXECUTE threadwork_patch_page(") for s in again)
     assert Patch.objects.filter(message__msgid=SEED_MSGID).exists()
+
+
+def test_worker_warm_up_prepares_the_key(db) -> None:  # type: ignore[no-untyped-def]
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    connection.cursor().execute("DEALLOCATE ALL")
+    connection.connection.__dict__.pop("_threadwork_prepared", None)
+    assert "reviews.warmup.warm_patch_page" in settings.THREADWORK_WORKER_WARM_UP
+    import_string("reviews.warmup.warm_patch_page")()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name = %s",
+                       ["threadwork_patch_page"])  # fmt: skip
+        assert cursor.fetchone() == (1,)
