@@ -25,13 +25,20 @@ def render_body(text: str) -> SafeString:
     """
     out: list[str] = []
     in_diff = False
-    for line in text.split("\n"):
+    # Escaping leaves newlines alone, so the text is escaped once and split
+    # alike; the per-line markers are looked for only when the whole text has
+    # an invisible character (CODE holds every PROSE one). A long thread page
+    # renders tens of thousands of lines.
+    escaped_text = html.escape(text, quote=False)
+    marked = CODE.search(escaped_text) is not None
+    for line, escaped in zip(text.split("\n"), escaped_text.split("\n"), strict=True):
         if line.startswith(_DIFF_START):
             in_diff = True
         if in_diff and line.startswith("-- ") and line.rstrip() == "--":
             in_diff = False  # the signature separator ends the diff; it is no removed line
-        escaped = escape_visible(line, CODE if in_diff else PROSE)
-        cls = _line_class(line, in_diff)
+        if marked:
+            escaped = escape_visible(line, CODE if in_diff else PROSE)
+        cls = _line_class(line, in_diff) if in_diff or line[:1] == ">" else ""
         out.append(f'<span class="{cls}">{escaped}</span>' if cls else escaped)
     return mark_safe("\n".join(out))  # every piece above is escaped
 

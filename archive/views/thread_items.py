@@ -11,12 +11,11 @@ message of a long thread then gets its page without rendering any body.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from html import escape
 
 from django.core.cache import cache
-from django.template.defaultfilters import date as date_filter
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
 
 from archive import browse
 from archive.models import Message, Thread
@@ -25,7 +24,8 @@ from archive.views.common import message_base
 from archive.views.render import links_marker, render_body
 
 _CACHE_SECONDS = 3600
-_DATE = "D, j M Y H:i:s"
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def thread_items(thread: Thread, list_name: str, nested: bool) -> SafeString:
@@ -85,7 +85,7 @@ def message_head(m: Message) -> str:
         parts.append(f"Cc: <bdi>{escape(m.cc)}</bdi>\n")
     if r.folded:
         parts.append('</pre></details><pre class="pi-headers">')
-    when = date_filter(template_localtime(m.date), _DATE) if m.date else ""
+    when = _date(m.date) if m.date else ""
     parts.append(
         f"Subject: <b><bdi>{escape(m.subject)}</bdi></b>\n"
         f"Date: {when} +0000\nMessage-ID: &lt;<bdi>{escape(m.msgid)}</bdi>&gt;"
@@ -94,3 +94,10 @@ def message_head(m: Message) -> str:
         parts.append(f"\nIn-Reply-To: &lt;<bdi>{escape(m.in_reply_to)}</bdi>&gt;")
     parts.append("</pre>")
     return "".join(parts)
+
+
+def _date(when: datetime) -> str:
+    """``{{ date|date:"D, j M Y H:i:s" }}`` in UTC (the site's zone; the page says
+    +0000), without Django's formatter: a tenth of a thread page's time."""
+    d = when.astimezone(UTC)
+    return f"{_DAYS[d.weekday()]}, {d.day} {_MONTHS[d.month - 1]} {d.year:04d} {d:%H:%M:%S}"
