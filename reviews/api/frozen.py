@@ -26,6 +26,7 @@ __all__ = ["FrozenGet"]
 
 # A key no row has, found again among the compiled parameters by its value.
 _STAND_IN = -770_113_229_901
+_BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1
 
 
 class FrozenGet:
@@ -52,8 +53,13 @@ class FrozenGet:
     def get(self, pk: int) -> Model:
         """The row as an instance, or Http404 as ``get_object_or_404`` raises."""
         qs, compiler, sql, values, at = self._compile()
+        key = int(pk)
+        if not _BIGINT_MIN <= key <= _BIGINT_MAX:
+            # No row has it, and PostgreSQL would refuse it as a parameter
+            # (Django's own lookups answer such keys with no rows, too).
+            raise Http404(f"No {qs.model._meta.object_name} matches the given query.")
         params = values.copy()
-        params[at] = int(pk)
+        params[at] = key
         db = connections[qs.db]
 
         def execute_sql(*args: Any, **kwargs: Any) -> list[list[tuple]]:

@@ -27,7 +27,7 @@ from django.utils.safestring import SafeString
 
 from archive.dbrouting import read_connection
 from reviews.models import Series
-from reviews.pages.queuerows import render_items
+from reviews.pages.queuerows import QueueItem, render_items
 from reviews.pages.queuesql import tab_counts, tab_page
 from reviews.pages.stamp import change_stamp
 from reviews.templatetags.turns import waited_days
@@ -57,13 +57,6 @@ TABS = (
         "No open series was posted from your account's address."),
 )  # fmt: skip
 _BY_SLUG = {tab.slug: tab for tab in TABS}
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    series: Series
-    why: str  # "2 Reviewed-by, waiting for you 12 days"
-    age: int | None  # days since it was posted
 
 
 class QueuePage:

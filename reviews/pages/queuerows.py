@@ -10,6 +10,7 @@ a fraction of that. Names from mail are escaped as the template would.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
@@ -19,7 +20,16 @@ from django.utils.safestring import SafeString, mark_safe
 from reviews.links import series_url
 
 if TYPE_CHECKING:
-    from reviews.pages.queue import QueueItem
+    from reviews.models import Series
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One row of the queue (the page in ``reviews/pages/queue.py`` makes them)."""
+
+    series: Series
+    why: str  # "2 Reviewed-by, waiting for you 12 days"
+    age: int | None  # days since it was posted
 
 
 def _plural(n: int, one: str, many: str) -> str:
