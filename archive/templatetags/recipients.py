@@ -65,7 +65,9 @@ def _plain_names(header: str) -> list[str] | None:
     names = []
     for part in header.split(","):
         if not part or part.isspace():
-            continue
+            # Empty entries: the email package reads such a list differently
+            # from one Python to the next (3.13 rejects it whole), so it decides.
+            return None
         found = _PART.fullmatch(part)
         if found is None:
             return None
