@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """A QuerySet's model instances from a statement prepared once per connection.
 
-For a page's key query built with the ORM (``select_related`` joins,
-annotations) whose planning and compiling cost more than running it: the
-ORM writes the SQL once per process, with marked placeholder values, and
-turns rows into instances exactly as iterating the QuerySet would; the
-statement goes through ``archive.prepared``, so PostgreSQL plans it once
-per connection. PostgreSQL planned the patch page's eleven-way join in
-~20 ms on every view and Django compiled it in ~6 ms; run prepared: 0.5 ms.
+For a page's or an API detail's key query built with the ORM (``select_related``
+joins, annotations, deferred columns) whose planning and compiling cost more
+than running it: the ORM writes the SQL once per process, with marked values
+standing in for the varying ones, and turns rows into instances exactly as
+iterating the QuerySet would (prefetches included); the statement goes through
+``archive.prepared``, so PostgreSQL plans it once per connection. PostgreSQL
+planned the patch page's eleven-way join in ~20 ms on every view and Django
+compiled it in ~6 ms; run prepared: 0.5 ms.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, router
-from django.db.models import Model, QuerySet
+from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.db.models.query import get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -27,26 +28,39 @@ __all__ = ["PreparedQuery"]
 
 M = TypeVar("M", bound=Model)
 
+# PostgreSQL's bigint: the widest integer a parameter can carry.
+_BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1
+# Integer stand-ins: negative (no key is), within a 32-bit integer field's range
+# (Django compiles a value outside a field's range to "no rows", dropping it).
+_INT_STAND_IN = -1_770_113_229
 
-def _slot(name: str) -> str:
-    # A value no filter could be given by a visitor: private-use characters.
+
+def _marker(name: str, index: int, value: object) -> str | int:
+    """A value no visitor's input could give, of the kind ``value`` is."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _INT_STAND_IN - index
+    # Private-use characters around the slot's name.
     return f"\ue000{name}\ue000"
 
 
 @dataclass(frozen=True)
 class _Compiled:
+    queryset: QuerySet
     compiler: SQLCompiler
     sql: str
     params: tuple[Any, ...]
+    # Where each slot's value goes among the parameters.
+    slots: tuple[tuple[int, str], ...]
 
 
 class PreparedQuery(Generic[M]):
-    """``build(**slots)``'s instances (select_related objects and annotations
-    set; no prefetch_related), by prepared statement ``name``.
+    """``build(**slots)``'s instances (select_related objects, annotations and
+    prefetches set), by prepared statement ``name``.
 
-    ``build`` must give a QuerySet whose SQL text does not depend on the
-    values passed (plain ``field=value`` filters): it is called once per
-    database alias with marked values, which each call then replaces.
+    ``build`` must give a QuerySet whose SQL text does not depend on the values
+    passed (plain ``field=value`` filters on text or integer columns): it is
+    called once per database alias with marked values, which each call then
+    replaces. Every call passes the same slots, each of one kind (str or int).
     """
 
     def __init__(self, name: str, build: Callable[..., QuerySet[M]]) -> None:
@@ -54,27 +68,46 @@ class PreparedQuery(Generic[M]):
         self.build = build
         self._compiled: dict[str, _Compiled] = {}
 
-    def _compile(self, db: str, slots: list[str]) -> _Compiled:
-        queryset = self.build(**{slot: _slot(slot) for slot in slots}).using(db)
+    def _compile(self, db: str, values: dict[str, Any]) -> _Compiled:
+        names = sorted(values)
+        markers = {name: _marker(name, i, values[name]) for i, name in enumerate(names)}
+        queryset = self.build(**markers).using(db)
         compiler = queryset.query.get_compiler(using=db)
         sql, params = compiler.as_sql()  # also fills select, klass_info, annotation_col_map
-        marked = {_slot(slot) for slot in slots}
-        if len(marked & {p for p in params if isinstance(p, str)}) != len(marked):
+        slots = tuple(
+            (at, name)
+            for at, param in enumerate(params)
+            for name, marker in markers.items()
+            if type(param) is type(marker) and param == marker
+        )
+        if {name for _, name in slots} != set(names) or "%%" in sql:
+            # execute_prepared numbers only %s: a literal % would be misread.
             raise ValueError(f"{self.name}: a value is not a plain parameter of the SQL")
-        return _Compiled(compiler, sql, tuple(params))
+        return _Compiled(queryset, compiler, sql, tuple(params), slots)
 
-    def models(self, model: type[M], **values: str) -> list[M]:
-        """The instances for these ``values``, read where the router reads ``model``."""
+    def models(self, model: type[M], **values: str | int) -> list[M]:
+        """The instances for these ``values``, read where the router reads ``model``.
+
+        An integer beyond PostgreSQL's bigint matches no row (as Django's own
+        lookups answer it): PostgreSQL would refuse it as a parameter.
+        """
+        if any(isinstance(v, int) and not _BIGINT_MIN <= v <= _BIGINT_MAX for v in values.values()):
+            return []
         db = router.db_for_read(model)
         compiled = self._compiled.get(db)
         if compiled is None:
-            compiled = self._compiled[db] = self._compile(db, sorted(values))
-        by_slot = {_slot(name): value for name, value in values.items()}
-        params = [by_slot.get(p, p) if isinstance(p, str) else p for p in compiled.params]
+            compiled = self._compiled[db] = self._compile(db, values)
+        params = list(compiled.params)
+        for at, name in compiled.slots:
+            params[at] = values[name]
         with connections[db].cursor() as cursor:
             execute_prepared(cursor, self.name, compiled.sql, params)
             rows = cursor.fetchall()
-        return self._instances(compiled.compiler, rows, db)
+        found: list[M] = self._instances(compiled.compiler, rows, db)
+        lookups = compiled.queryset._prefetch_related_lookups
+        if found and lookups:
+            prefetch_related_objects(found, *lookups)
+        return found
 
     @staticmethod
     def _instances(compiler: SQLCompiler, rows: list[Any], db: str) -> list[M]:

@@ -33,3 +33,11 @@ def test_combined_check_state_in_detail_and_list(api, toy, accounts) -> None:
     assert api.get(f"/api/patches/{pk}/").json()["check"] == "warning"
     listed = {p["id"]: p["check"] for p in api.get("/api/patches/?per_page=250").json()}
     assert listed[pk] == "warning"
+
+
+def test_patch_key_beyond_bigint_is_not_found(api, toy) -> None:
+    # PostgreSQL refuses such a key as a parameter: the answer is a 404, not a 500.
+    for key in (2**63 - 1, 2**63, 10**30):
+        answer = api.get(f"/api/1.3/patches/{key}/")
+        assert answer.status_code == 404
+        assert answer.json() == {"detail": "No Patch matches the given query."}

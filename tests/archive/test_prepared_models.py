@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""PreparedQuery: a QuerySet's instances from one prepared statement, the same
+as iterating the QuerySet gives, with text and integer slots (issue 18)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.models import F, QuerySet
+from django.test.utils import CaptureQueriesContext
+
+from archive.models import MailingList, Message, Person
+from archive.prepared_models import PreparedQuery
+
+
+def _by_id(pk: int) -> QuerySet[Message]:
+    return (
+        Message.objects.select_related("author")
+        .annotate(author_email=F("author__email"))
+        .prefetch_related("lists")
+        .defer("body")
+        .filter(pk=pk)[:1]
+    )
+
+
+def _by_msgid_and_author(msgid: str, author: int) -> QuerySet[Message]:
+    return Message.objects.filter(msgid=msgid, author_id=author).order_by("pk")
+
+
+@pytest.fixture
+def message(db) -> Message:
+    listed = MailingList.objects.create(name="toy", list_id="toy.example.org")
+    ada = Person.objects.create(name="Ada", email="ada@example.org")
+    found = Message.objects.create(msgid="m1@example.org", subject="s", body="b", author=ada)
+    found.lists.add(listed)
+    return found
+
+
+def test_instance_as_the_orm_gives_it(message: Message) -> None:
+    # What a new connection holds: nothing prepared.
+    connection.cursor().execute("DEALLOCATE ALL")
+    connection.connection.__dict__.pop("_threadwork_prepared", None)
+    query = PreparedQuery("threadwork_test_message", _by_id)
+    with CaptureQueriesContext(connection) as queries:
+        (got,) = query.models(Message, pk=message.pk)
+    # The statement, prepared on first use, then the prefetch of the lists.
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == [
+        "PREPARE", "EXECUTE", "SELECT",
+    ]  # fmt: skip
+    with CaptureQueriesContext(connection) as later:
+        assert got.author.email == got.author_email == "ada@example.org"
+        assert [m.name for m in got.lists.all()] == ["toy"]
+    assert not later.captured_queries
+    assert got.get_deferred_fields() == {"body"}
+    assert query.models(Message, pk=message.pk + 1) == []
+
+
+def test_integer_beyond_bigint_matches_nothing(message: Message) -> None:
+    query = PreparedQuery("threadwork_test_message", _by_id)
+    for key in (2**63, -(2**63) - 1, 10**30):
+        with CaptureQueriesContext(connection) as queries:
+            assert query.models(Message, pk=key) == []
+        assert not queries.captured_queries  # PostgreSQL would refuse it as a parameter
+    assert query.models(Message, pk=2**63 - 1) == []
+
+
+def test_text_and_integer_slots_take_any_value(message: Message) -> None:
+    query = PreparedQuery("threadwork_test_pair", _by_msgid_and_author)
+    assert query.models(Message, msgid="m1@example.org", author=message.author_id) == [message]
+    assert query.models(Message, msgid="m1@example.org", author=message.author_id + 1) == []
+    # A visitor's value that looks like a marker is only a value.
+    assert query.models(Message, msgid="\ue000msgid\ue000", author=message.author_id) == []
+
+
+def test_value_that_is_not_a_plain_parameter_is_refused(db) -> None:
+    query = PreparedQuery(
+        "threadwork_test_bad", lambda msgid: Message.objects.filter(msgid__startswith=msgid)
+    )
+    with pytest.raises(ValueError, match="not a plain parameter"):
+        query.models(Message, msgid="m1")
