@@ -3,8 +3,10 @@
 
 The page reads stored counts (``reviews.health.store``); these are the same
 measures as one query each over everything, as the page computed them
-before, for the tests to compare the two. People are counted as persons
-(``Person.canonical``).
+before, for the tests to compare the two. Who reviews is counted in plain
+Python over simply read rows, so that it shares no SQL with the page's query
+(a mistake there would otherwise be made here too). People are counted as
+persons (``Person.canonical``).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from datetime import datetime, timedelta
 from django.db import connection
 from django.db.models import Case, Count, IntegerField, Value, When
 
+from archive.models import Message, Person
 from reviews.health.measures import AGE_BUCKETS
-from reviews.models import EventCategory, Patch
+from reviews.models import Comment, EventCategory, Patch, Trailer
 
 __all__ = ["daily_flow", "first_replies", "open_ages", "reviewers"]
 
@@ -133,54 +136,67 @@ def open_ages(project_id: int, now: datetime) -> dict[str, int]:
     return {AGE_BUCKETS[row["bucket"]].label: row["n"] for row in rows}
 
 
-_PEOPLE_SQL = """
-WITH reply AS (
-    SELECT c.message_id, p.submitter_id AS owner FROM reviews_comment c
-        JOIN reviews_patch p ON p.id = c.patch_id WHERE p.project_id = %(project)s
-    UNION
-    SELECT c.message_id, cv.submitter_id FROM reviews_comment c
-        JOIN reviews_cover cv ON cv.id = c.cover_id WHERE cv.project_id = %(project)s
-), to_others AS (
-    -- a reply counts once, even when it answers several patches; people as persons
-    SELECT DISTINCT m.id, coalesce(a.canonical_id, a.id) AS author_id
-    FROM reply r JOIN archive_message m ON m.id = r.message_id
-        JOIN archive_person a ON a.id = m.author_id
-        LEFT JOIN archive_person o ON o.id = r.owner
-    WHERE coalesce(a.canonical_id, a.id) IS DISTINCT FROM coalesce(o.canonical_id, o.id)
-), per_person AS (
-    SELECT o.author_id, count(*)::int AS replies,
-        coalesce(sum(t.reviewed), 0)::int AS reviewed, coalesce(sum(t.acked), 0)::int AS acked,
-        coalesce(sum(t.tested), 0)::int AS tested
-    FROM to_others o LEFT JOIN LATERAL (
-        SELECT count(*) FILTER (WHERE kind = 'Reviewed-by') AS reviewed,
-            count(*) FILTER (WHERE kind = 'Acked-by') AS acked,
-            count(*) FILTER (WHERE kind = 'Tested-by') AS tested
-        FROM reviews_trailer tr WHERE tr.message_id = o.id
-    ) t ON true
-    GROUP BY o.author_id
-), submitter AS (
-    SELECT DISTINCT coalesce(pe.canonical_id, pe.id) AS id FROM reviews_patch p
-        JOIN archive_person pe ON pe.id = p.submitter_id
-    WHERE p.project_id = %(project)s
-), totals AS (
-    SELECT (SELECT count(*) FROM per_person) AS reviewers,
-        (SELECT count(*) FROM submitter) AS submitters,
-        (SELECT count(*) FROM submitter s JOIN per_person q ON q.author_id = s.id) AS reviewing
-)
-SELECT t.reviewers, t.submitters, t.reviewing,
-    top.author_id, top.name, top.replies, top.reviewed, top.acked, top.tested
-FROM totals t LEFT JOIN LATERAL (
-    SELECT q.*, coalesce(nullif(pe.name, ''), pe.email) AS name FROM per_person q
-        JOIN archive_person pe ON pe.id = q.author_id
-    ORDER BY q.replies DESC, q.reviewed + q.acked + q.tested DESC, q.author_id
-    LIMIT %(top)s
-) top ON true
-"""
+def _as_person(canonical: dict[int, int | None], address: int | None) -> int | None:
+    """The person an address belongs to (itself unless merged into another)."""
+    if address is None:
+        return None
+    return canonical.get(address) or address
+
+
+def _replies_to_others(project_id: int, canonical: dict[int, int | None]) -> dict[int, int]:
+    """Each reply (message id) that answers someone other than its sender, with
+    its sender as a person. A reply counts once, even when it answers several
+    patches or a cover letter too."""
+    owners: dict[int, set[int | None]] = {}
+    for message_id, owner in Comment.objects.filter(patch__project_id=project_id).values_list(
+        "message_id", "patch__submitter_id"
+    ):
+        owners.setdefault(message_id, set()).add(owner)
+    for message_id, owner in Comment.objects.filter(cover__project_id=project_id).values_list(
+        "message_id", "cover__submitter_id"
+    ):
+        owners.setdefault(message_id, set()).add(owner)
+    authors = dict(Message.objects.filter(id__in=owners).values_list("id", "author_id"))
+    out = {}
+    for message_id, answered in owners.items():
+        sender = _as_person(canonical, authors.get(message_id))
+        if sender is None:  # no known sender: nobody to count it for
+            continue
+        if any(_as_person(canonical, owner) != sender for owner in answered):
+            out[message_id] = sender
+    return out
 
 
 def reviewers(project_id: int, top: int) -> list[tuple]:
     """Totals (people replying to others, submitters, submitters who do) on every
-    row, then the ``top`` people by replies to others, with the trailers they gave."""
-    with connection.cursor() as cursor:
-        cursor.execute(_PEOPLE_SQL, {"project": project_id, "top": top})
-        return cursor.fetchall()
+    row, then the ``top`` people by replies to others, with the trailers they gave.
+
+    Counted in Python over plain rows, independently of the SQL the page runs.
+    """
+    people = {
+        pk: (canonical, name, email)
+        for pk, canonical, name, email in Person.objects.values_list(
+            "id", "canonical_id", "name", "email"
+        )
+    }
+    canonical = {pk: row[0] for pk, row in people.items()}
+    sent = _replies_to_others(project_id, canonical)
+    per_person: dict[int, list[int]] = {}  # replies, reviewed, acked, tested
+    for sender in sent.values():
+        per_person.setdefault(sender, [0, 0, 0, 0])[0] += 1
+    given = {"Reviewed-by": 1, "Acked-by": 2, "Tested-by": 3}
+    for message_id, kind in Trailer.objects.filter(message_id__in=sent).values_list(
+        "message_id", "kind"
+    ):
+        if kind in given:
+            per_person[sent[message_id]][given[kind]] += 1
+    submitters = {
+        _as_person(canonical, pk)
+        for pk in Patch.objects.filter(project_id=project_id).values_list("submitter_id", flat=True)
+        if pk is not None
+    }
+    totals = (len(per_person), len(submitters), len(submitters & per_person.keys()))
+    ranked = sorted(per_person.items(), key=lambda kv: (-kv[1][0], -sum(kv[1][1:]), kv[0]))
+    rows = [(*totals, pk, people[pk][1] or people[pk][2], *counts) for pk, counts in ranked[:top]]
+    # The page's query gives the totals on one row of nothing else when nobody replied.
+    return rows or [(*totals, None, None, None, None, None, None)]
