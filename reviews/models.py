@@ -320,10 +320,19 @@ class PatchQuerySet(models.QuerySet["Patch"]):
             "project__link_name", "state__name", "state__slug", "message__msgid",
         )  # fmt: skip
 
-    def matching(self, query: PatchListQuery) -> PatchQuerySet:
-        """Patches as the list page's filters select them, in its order."""
+    def matching(
+        self, query: PatchListQuery, action_states: list[int] | None = None
+    ) -> PatchQuerySet:
+        """Patches as the list page's filters select them, in its order.
+
+        ``action_states``: the ids of the states that require action, if the
+        caller has them; given as values, the list's indexes answer the filter
+        (through the join, PostgreSQL reads every state's entries to match them).
+        """
         qs = self
-        if query.state == ACTION_REQUIRED:
+        if query.state == ACTION_REQUIRED and action_states is not None:
+            qs = qs.filter(state_id__in=action_states)
+        elif query.state == ACTION_REQUIRED:
             qs = qs.filter(state__action_required=True)
         elif query.state != ALL_STATES:
             qs = qs.filter(state__slug=query.state)
@@ -436,11 +445,13 @@ class Patch(TurnFields):
             # Revision matching without a cover letter: same submitter, same title.
             models.Index(fields=["project", "submitter", "title"], name="patch_title_match"),
             # The list's review filters (whose turn, replies, trailers, wait, activity)
-            # answered from the index alone, so counting what matches reads no row.
+            # answered from the index alone, so counting what matches reads no row;
+            # archived and state lead, as every view but "any state" narrows them
+            # (the count of "no reply yet" read all 65k entries at ten times linux-rtc).
             models.Index(
-                fields=["project", "turn", "waiting_since"],
-                name="patch_list_filters",
-                include=["archived", "state", "first_reply", "acked", "reviewed", "last_activity"],
+                fields=["project", "archived", "state", "turn", "waiting_since"],
+                name="patch_list_review",
+                include=["first_reply", "acked", "reviewed", "last_activity"],
             ),
             # Sorted by wait or by last activity, a page of patches not archived
             # reads its rows in order (and "active this week" finds them at once).

@@ -1,6 +1,6 @@
-# Placeholder reserved for one piece of work so that parallel work keeps a
-# single migration chain; its owner fills in the operations.
-from django.db import migrations
+# The patch list's counts (#17): an index led by archived and state, which
+# every view but "any state" narrows, replaces the one led by turn.
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
@@ -8,4 +8,14 @@ class Migration(migrations.Migration):
         ("reviews", "0019_patch_page"),
     ]
 
-    operations: list[migrations.operations.base.Operation] = []
+    operations = [
+        migrations.RemoveIndex(model_name="patch", name="patch_list_filters"),
+        migrations.AddIndex(
+            model_name="patch",
+            index=models.Index(
+                fields=["project", "archived", "state", "turn", "waiting_since"],
+                include=("first_reply", "acked", "reviewed", "last_activity"),
+                name="patch_list_review",
+            ),
+        ),
+    ]

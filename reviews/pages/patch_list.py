@@ -6,14 +6,18 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.shortcuts import get_object_or_404
+from django.db.models import BigIntegerField, QuerySet
+from django.db.models.expressions import RawSQL
+from django.http import Http404
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from archive.dbrouting import read_connection
 from archive.models import Person
+from archive.prepared_models import PreparedQuery
 from reviews.checks import check_state_expression
 from reviews.listing import ACTION_REQUIRED, ALL_STATES, PatchListQuery
 from reviews.models import Patch, PatchQuerySet, Project, State
@@ -107,12 +111,32 @@ def _count(project: Project, matching: PatchQuerySet, query: PatchListQuery) -> 
     return count
 
 
-def patch_list_page(link_name: str, query: PatchListQuery) -> PatchListPage:
-    project = get_object_or_404(
-        Project.objects.select_related("mailing_list").annotate(stamp=change_stamp()),
-        link_name=link_name,
+def _project_queryset(link_name: str) -> QuerySet[Project]:
+    return (
+        Project.objects.select_related("mailing_list")
+        .annotate(
+            stamp=change_stamp(),
+            action_states=RawSQL(
+                f"ARRAY(SELECT id FROM {State._meta.db_table} WHERE action_required ORDER BY id)",
+                (),
+                output_field=ArrayField(BigIntegerField()),
+            ),
+        )
+        .filter(link_name=link_name)
     )
-    matching = Patch.objects.filter(project=project).matching(query)
+
+
+# The project with its change stamp (seven index probes) and the states that
+# require action: planned once per connection, compiled once per process.
+_PROJECT: PreparedQuery[Project] = PreparedQuery("threadwork_list_project", _project_queryset)
+
+
+def patch_list_page(link_name: str, query: PatchListQuery) -> PatchListPage:
+    found = _PROJECT.models(Project, link_name=link_name)
+    if not found:
+        raise Http404("No Project matches the given query.")  # as get_object_or_404 said
+    project = found[0]
+    matching = Patch.objects.filter(project=project).matching(query, project.action_states)
     # submitters, series, delegates: read with the form's choices in one statement
     patches = (
         matching.for_list().prefetch_related(None).annotate(check_state=check_state_expression())
