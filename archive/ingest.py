@@ -336,7 +336,7 @@ def ingest(
     finally:
         stream.close()  # stops the parsing workers when the writer gave up early
     if summary.new >= services.BULK_BATCH:
-        services.merge_search_pending()  # counted in the import's time: it is its work
+        services.settle_search_indexes(summary.new)  # counted in the import's time: it is its work
     progress.update(summary.read, force=True)
     progress.finish()
     summary.seconds = time.perf_counter() - start

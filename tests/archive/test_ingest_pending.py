@@ -3,7 +3,8 @@
 
 Bulk batches let the GIN pending lists grow (archive.services.BULK_BATCH),
 which keeps ingest from slowing as the archive grows; searches read pending
-entries one by one, so an import merges them before it returns.
+entries one by one, so an import merges them before it returns; one that
+was most of the archive rebuilds them instead, packed.
 """
 
 from __future__ import annotations
@@ -54,3 +55,32 @@ def test_a_few_mails_are_left_to_autovacuum() -> None:
     summary = ingest([_mail(n) for n in range(3)], workers=1)
     assert summary.new == 3
     assert _pending_left() > 0
+
+
+def _filenode() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_relation_filenode('message_search_gin')")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_of_most_of_the_archive_rebuilds_the_index_and_a_small_one_merges() -> None:
+    # Merging an import's pending lists leaves the body index about two and a
+    # half times its packed size; an import that is most of the archive pays
+    # for a rebuild (concurrently: outside a transaction), a smaller one does not.
+    before = _filenode()
+    first = ingest([_mail(n) for n in range(2 * BULK_BATCH)], workers=1)
+    assert first.new == 2 * BULK_BATCH
+    rebuilt = _filenode()
+    assert rebuilt != before
+    second = ingest([_mail(n) for n in range(2 * BULK_BATCH, 3 * BULK_BATCH)], workers=1)
+    assert second.new == BULK_BATCH  # a third of the archive then: merged, not rebuilt
+    assert _filenode() == rebuilt
+    assert _pending_left() == 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = 'message_search_gin'::regclass"
+        )
+        assert cursor.fetchone() == (True,)
+        cursor.execute("SELECT count(*) FROM archive_message WHERE search @@ 'alarm'::tsquery")
+        assert cursor.fetchone()[0] == 3 * BULK_BATCH
