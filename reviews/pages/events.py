@@ -15,13 +15,16 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.functional import cached_property
 
+from archive.dbrouting import read_connection
+from archive.prepared_models import PreparedQuery
 from reviews import links, services
 from reviews.eventfilters import EventQuery, parse_event_query
 from reviews.models import ChangeSet, Check, Event, EventCategory, Project, State
+from reviews.pages.eventpage import page_parts
 
 __all__ = ["EventRow", "event_rows", "events", "events_queryset", "recent_events"]
 
@@ -97,6 +100,13 @@ def event_rows(events: list[Event]) -> list[EventRow]:
     found = Check.objects.only("context", "state").in_bulk(checks) if checks else {}
     states = dict(State.objects.values_list("slug", "name"))
     return [_row(e, names, found, states) for e in events]
+
+
+def rows_with(events: list[Event], users: dict, checks: dict, states: dict) -> list[EventRow]:
+    """``event_rows(events)`` with its lookups already read: delegates' usernames and
+    checks by id, state names by slug (``reviews.pages.eventpage`` reads them
+    with the rows)."""
+    return [_row(e, users, checks, states) for e in events]
 
 
 def _row(event: Event, users: dict, checks: dict, states: dict) -> EventRow:
@@ -205,7 +215,7 @@ class EventsPage:
 def events(request: HttpRequest, link_name: str = "") -> HttpResponse:
     """A project's events (or every project's), filtered by the query string."""
     query = parse_event_query(request.GET, EventCategory.values, link_name)
-    project = get_object_or_404(Project, link_name=query.project) if query.project else None
+    project = _project(query.project) if query.project else None
     scope = Event.objects.filter(project=project) if project else Event.objects.public()
     matching = scope.matching(query)
     # Counted without the joins the rows need, and only so far (BoundedPaginator).
@@ -215,17 +225,29 @@ def events(request: HttpRequest, link_name: str = "") -> HttpResponse:
     # what they show. In one query, a deep page joined every row it skipped, and
     # with the ids as a subquery PostgreSQL joined every event before choosing.
     ids = list(matching.values_list("id", flat=True)[first : first + PER_PAGE])
-    shown = events_queryset(Event.objects.filter(id__in=ids)) if ids else []
-    acted = scope.filter(actor__isnull=False).values("actor_id")
+    # the rows and the form's projects and people, in one prepared statement
+    parts = page_parts(read_connection(Event), ids, project)
+    rows = rows_with(parts.events, parts.users, parts.checks, parts.states)
     view = EventsPage(
-        project=project, query=query, page=page, rows=event_rows(list(shown)),
-        projects=list(Project.objects.order_by("link_name").only("link_name", "name")),
-        people=list(get_user_model().objects.filter(id__in=acted).order_by("username")
-                    .only("username")),
+        project=project, query=query, page=page, rows=rows,
+        projects=parts.projects, people=parts.people,
         categories=[(c, _LABELS.get(c, c)) for c in EventCategory.values if c in _LABELS],
         last_change=_last_change(request, project), in_path=bool(link_name),
     )  # fmt: skip
     return render(request, "reviews/events.html", {"view": view})
+
+
+# The page's project by its link name, planned once per connection.
+_PROJECT: PreparedQuery[Project] = PreparedQuery(
+    "threadwork_events_project", lambda link_name: Project.objects.filter(link_name=link_name)
+)
+
+
+def _project(link_name: str) -> Project:
+    found = _PROJECT.models(Project, link_name=link_name)
+    if not found:
+        raise Http404("No Project matches the given query.")  # as get_object_or_404 said
+    return found[0]
 
 
 def _last_change(request: HttpRequest, project: Project | None) -> ChangeSet | None:
