@@ -25,7 +25,7 @@ import psycopg
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 
-from archive import processors, services
+from archive import processors, rawdicts, services
 from archive.incoming import IncomingMessage, Prepared
 from archive.models import QuarantineReason
 from archive.parsing import ParsedMessage, UnparseableMessage, parse_message
@@ -319,6 +319,7 @@ def ingest(
     summary = IngestSummary()
     start = time.perf_counter()
     workers = workers if workers is not None else (os.cpu_count() or 1)
+    mails = rawdicts.ready_to_pack(mails)  # before the parse workers fork: they pack
     chunks = _chunks(mails, CHUNK)
     if workers > 1:
         stream = _parallel(chunks, _start_pool(workers))

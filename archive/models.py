@@ -248,6 +248,22 @@ class RawMail(models.Model):
         return unpack(self.codec, self.stored)
 
 
+class RawDictionary(models.Model):
+    """A zstd dictionary raw mail is packed with (codec ZSTD_DICT, archive/rawdicts.py).
+
+    ``id`` is the dictionary's own id, written into every mail packed with it.
+    Never delete one: the mail packed with it could no longer be read.
+    """
+
+    id = models.IntegerField(primary_key=True)
+    data = models.BinaryField()
+    samples = models.PositiveIntegerField()  # how many mails it was trained on
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"raw mail dictionary {self.id}"
+
+
 class QuarantineReason(models.TextChoices):
     UNPARSEABLE = "unparseable", "Not readable as mail"
     TOO_LARGE = "too-large", "Larger than the size limit"

@@ -15,16 +15,24 @@ faster both ways, so ingest and ``/raw`` pay least.
 Each stored row says which codec it holds, so rows written before
 compression (codec NONE) are read as they are and packed later by
 ``manage.py compact``. Pure: no Django.
+
+A zstd dictionary trained on an archive's own mail (the headers and
+boilerplate every mail repeats) keeps a fifth less again (linux-rtc: 67.3 ->
+53.1 MB with one trained on the first 2,000 mails). Rows packed with one are
+``ZSTD_DICT``; the dictionary's id is in each zstd frame, and the dictionary
+is looked up by it (``set_loader``: archive.rawdicts reads them from the
+database, which keeps every dictionary for as long as mail uses it).
 """
 
 from __future__ import annotations
 
 import enum
 import threading
+from collections.abc import Callable, Sequence
 
 import zstandard
 
-__all__ = ["Codec", "pack", "unpack"]
+__all__ = ["Codec", "pack", "set_loader", "train", "unpack", "use_dictionary"]
 
 
 class Codec(enum.IntEnum):
@@ -32,6 +40,7 @@ class Codec(enum.IntEnum):
 
     NONE = 0
     ZSTD = 1
+    ZSTD_DICT = 2  # zstd with a trained dictionary, named by the id in the frame
 
 
 LEVEL = 3  # zstd's default: levels above it cost more time than they save bytes here
@@ -42,27 +51,87 @@ LEVEL = 3  # zstd's default: levels above it cost more time than they save bytes
 _local = threading.local()
 
 
+# Dictionaries by id, kept for the life of the process (about 110 KB each;
+# an archive has one or a few). Ids are chosen by whoever stores them.
+_dictionaries: dict[int, zstandard.ZstdCompressionDict] = {}
+_packing: zstandard.ZstdCompressionDict | None = None  # what pack() uses, if any
+_loader: Callable[[int], bytes | None] | None = None
+DICTIONARY_BYTES = 110 * 1024  # zstd's default size; 256 KB saved 1.3% more
+
+
+def train(samples: Sequence[bytes], dict_id: int) -> bytes | None:
+    """A dictionary with id ``dict_id`` trained on ``samples``, or None if they are too few."""
+    try:
+        trained = zstandard.train_dictionary(DICTIONARY_BYTES, list(samples), dict_id=dict_id)
+    except zstandard.ZstdError:  # too few or too small samples to learn from
+        return None
+    return trained.as_bytes()
+
+
+def use_dictionary(data: bytes | None) -> None:
+    """Pack with this dictionary from now on (None: plain zstd); it is also known for reading.
+
+    Set before ingest forks its parse workers, which inherit it.
+    """
+    global _packing
+    _packing = _register(data) if data is not None else None
+
+
+def set_loader(loader: Callable[[int], bytes | None]) -> None:
+    """How a dictionary not yet known to this process is found by its id."""
+    global _loader
+    _loader = loader
+
+
+def _register(data: bytes) -> zstandard.ZstdCompressionDict:
+    found = zstandard.ZstdCompressionDict(data, dict_type=zstandard.DICT_TYPE_FULLDICT)
+    return _dictionaries.setdefault(found.dict_id(), found)
+
+
+def _dictionary(dict_id: int) -> zstandard.ZstdCompressionDict:
+    found = _dictionaries.get(dict_id)
+    if found is None:
+        data = _loader(dict_id) if _loader is not None and dict_id else None
+        if data is None:
+            raise ValueError(f"raw mail packed with zstd dictionary {dict_id}, which is missing")
+        found = _register(data)
+    return found
+
+
 def _compressor() -> zstandard.ZstdCompressor:
-    found = getattr(_local, "compressor", None)
+    # One per thread and dictionary: ingest may switch dictionaries between imports.
+    key = _packing.dict_id() if _packing is not None else 0
+    found: dict[int, zstandard.ZstdCompressor] | None = getattr(_local, "compressors", None)
     if found is None:
+        found = _local.compressors = {}
+    if key not in found:
         # The content size in the frame lets decompress() size its output exactly.
-        found = _local.compressor = zstandard.ZstdCompressor(level=LEVEL, write_content_size=True)
-    return found
+        # With a dictionary, a checksum too: mail is never read back wrong,
+        # even if some process held another dictionary under the same id.
+        found[key] = zstandard.ZstdCompressor(
+            level=LEVEL, write_content_size=True, dict_data=_packing,
+            write_checksum=_packing is not None,
+        )  # fmt: skip
+    return found[key]
 
 
-def _decompressor() -> zstandard.ZstdDecompressor:
-    found = getattr(_local, "decompressor", None)
+def _decompressor(dict_id: int = 0) -> zstandard.ZstdDecompressor:
+    found: dict[int, zstandard.ZstdDecompressor] | None = getattr(_local, "decompressors", None)
     if found is None:
-        found = _local.decompressor = zstandard.ZstdDecompressor()
-    return found
+        found = _local.decompressors = {}
+    if dict_id not in found:
+        found[dict_id] = zstandard.ZstdDecompressor(
+            dict_data=_dictionary(dict_id) if dict_id else None
+        )
+    return found[dict_id]
 
 
 def pack(raw: bytes) -> tuple[Codec, bytes]:
-    """The codec and bytes to store for ``raw``: zstd, unless that is no smaller."""
+    """The codec and bytes to store for ``raw``: zstd (with the dictionary in use), if smaller."""
     packed = _compressor().compress(raw)
     if len(packed) >= len(raw):  # tiny or already compressed mail: keep it as it is
         return Codec.NONE, raw
-    return Codec.ZSTD, packed
+    return (Codec.ZSTD_DICT if _packing is not None else Codec.ZSTD), packed
 
 
 def unpack(codec: int, stored: bytes | memoryview) -> bytes:
@@ -71,4 +140,8 @@ def unpack(codec: int, stored: bytes | memoryview) -> bytes:
         return bytes(stored)
     if codec == Codec.ZSTD:
         return _decompressor().decompress(stored)
+    if codec == Codec.ZSTD_DICT:
+        stored = bytes(stored)
+        dict_id = zstandard.get_frame_parameters(stored).dict_id
+        return _decompressor(dict_id).decompress(stored)
     raise ValueError(f"unknown raw mail codec {codec}")
