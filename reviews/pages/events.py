@@ -18,6 +18,7 @@ from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import cached_property
+from django.utils.safestring import SafeString
 
 from archive.dbrouting import read_connection
 from archive.prepared_models import PreparedQuery
@@ -25,6 +26,7 @@ from reviews import links, services
 from reviews.eventfilters import EventQuery, parse_event_query
 from reviews.models import ChangeSet, Check, Event, EventCategory, Project, State
 from reviews.pages.eventpage import page_parts
+from reviews.pages.eventrows import render_event_rows
 
 __all__ = ["EventRow", "event_rows", "events", "events_queryset", "recent_events"]
 
@@ -198,6 +200,11 @@ class EventsPage:
         if self.in_path:
             changes.setdefault("project", "")
         return self.query.params(**changes)
+
+    @property
+    def rows_html(self) -> SafeString:
+        """The rows' markup (a column for the project on the page of every project)."""
+        return render_event_rows(self.rows, show_project=self.project is None)
 
     @property
     def previous_params(self) -> str:

@@ -79,3 +79,45 @@ def test_the_events_page_shows_them(client, events_of_every_kind):
     assert html.count('<tr class="event ev-') == 10
     assert "ci: fail" in html and "[0/4] Cover" in html
     assert client.get("/project/nope/events/").status_code == 404
+
+
+# The loop the events page's template had, kept here as the reference markup.
+_TEMPLATE_LOOP = """{% for e in rows %}
+  <tr class="event ev-{{ e.category }}">
+    <td class="date nowrap"><time datetime="{{ e.date|date:'c' }}">{{ e.date|date:"Y-m-d H:i" }}</time></td>
+    {% if not project %}<td class="nowrap">{{ e.project }}</td>{% endif %}
+    <td class="category nowrap"><span class="tag">{{ e.label }}</span></td>
+    <td class="change">{% if e.before or e.after %}<span class="before">{{ e.before }}</span> → <span class="after">{{ e.after }}</span>{% endif %}{% if e.note %} <span class="muted small">{{ e.note }}</span>{% endif %}{% if e.change_set_id %} <a class="small" href="/project/{{ e.project }}/changes/{{ e.change_set_id }}/">change {{ e.change_set_id }}</a>{% endif %}</td>
+    <td class="target">{% if e.url %}<a href="{{ e.url }}"><bdi>{{ e.target }}</bdi></a>{% endif %}</td>
+    <td class="actor nowrap">{{ e.actor|default:"—" }}</td>
+  </tr>
+  {% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris"])
+def test_rows_in_python_are_the_templates(zone):
+    from django.template import Context, Template
+    from django.utils import timezone
+
+    from reviews.pages.eventrows import render_event_rows
+    from reviews.pages.events import EventRow
+
+    when = dt.datetime(2024, 3, 31, 0, 59, 59, 123456, tzinfo=dt.UTC)
+    rows = [
+        EventRow(id=1, date=when, category="patch-state-changed", actor="boss", target="[1/2] x",
+                 url="/project/p/patch/a%2Fb@x/", before="New", after="Accepted",
+                 note="applied", change_set_id=7, project="p"),
+        EventRow(id=2, date=when.replace(microsecond=0), category="series-renamed", actor="",
+                 target='<b>"odd" & name</b>', url="/project/p/series/3/", before="",
+                 after="<i>b</i>", note="", project="p&q"),
+        EventRow(id=3, date=when, category="series-completed", actor="a<b", target="", url="",
+                 before="", after="", note="ci: <fail>", project="p"),
+        EventRow(id=4, date=when, category="unknown-kind", actor="", target="t", url="/x?a=1&b=2",
+                 before="x", after="", note="", change_set_id=None, project="p"),
+    ]  # fmt: skip
+    with timezone.override(zone):
+        for project in (None, "p"):
+            template = Template(_TEMPLATE_LOOP).render(Context({"rows": rows, "project": project}))
+            python = render_event_rows(rows, show_project=project is None)
+            assert python == template, (zone, project)
+    assert "&lt;b&gt;&quot;odd&quot; &amp; name" in python and "a&lt;b" in python
