@@ -1,31 +1,69 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""What a page of the patch list needs besides its patches, in one round trip.
+"""A page of the patch list, by the ids of its patches, in one round trip.
 
-The rows' submitters (with the address each is merged into), series and
-delegates, the delegate choices of the filter form and the states: five
-small statements through the ORM (three prefetches, two lists), each taking
-longer to build and send than PostgreSQL takes to run it. Written out here
-as one statement of JSON arrays, read into model instances.
+The rows (with each patch's Message-ID, state and worst latest check), their
+submitters (with the address each is merged into), series and delegates, the
+delegate choices of the filter form and the states. Through the ORM this was
+a page query of four joins and a check subquery, compiled by Django and
+planned by PostgreSQL on every view, then three prefetches and two lists;
+here one statement of JSON arrays, prepared once per connection, read into
+model instances. Which patches and in what order is the ORM's to say
+(``PatchQuerySet.matching``): the page passes their ids.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from archive.models import Person
-from reviews.models import Patch, Series, State
+from archive.models import Message, Person
+from archive.prepared import execute_prepared
+from reviews.models import CHECK_SEVERITY, Patch, Project, Series, State
 
-_SQL = """
+__all__ = ["ListPage", "list_page"]
+
+# The patch columns a row reads, in the model's field order (Model.from_db).
+_PATCH_FIELDS = tuple(
+    f.attname
+    for f in Patch._meta.concrete_fields
+    if f.attname in {
+        "id", "turn", "turn_reason", "waiting_since", "replies", "last_activity",
+        "project_id", "message_id", "name", "number", "submitter_id", "date", "state_id",
+        "delegate_id", "archived", "series_id", "acked", "reviewed", "tested",
+    }
+)  # fmt: skip
+_DATES = {"waiting_since", "last_activity", "date"}
+
+# reviews.checks.check_state_expression, written out: each context's latest
+# result, the worst of them (an unknown state would sort first, as there).
+_SEVERITY = " ".join(f"WHEN '{state}' THEN {rank}" for state, rank in CHECK_SEVERITY.items())
+_CHECK_STATE = f"""
+    (SELECT c.state FROM reviews_check c
+      WHERE c.patch_id = p.id
+        AND NOT EXISTS (SELECT 1 FROM reviews_check n
+                         WHERE n.patch_id = c.patch_id AND n.context = c.context
+                           AND (n.date > c.date OR (n.date = c.date AND n.id > c.id)))
+      ORDER BY CASE c.state {_SEVERITY} ELSE NULL END DESC LIMIT 1)"""
+
+_SQL = f"""
+WITH page AS (
+  SELECT k.n, {", ".join(f"p.{c}" for c in _PATCH_FIELDS)}
+    FROM unnest(%(ids)s::bigint[]) WITH ORDINALITY AS k(id, n)
+    JOIN reviews_patch p ON p.id = k.id
+)
 SELECT
+  (SELECT json_agg(json_build_array({", ".join(f"p.{c}" for c in _PATCH_FIELDS)},
+                                    m.msgid, {_CHECK_STATE}) ORDER BY p.n)
+     FROM page p JOIN archive_message m ON m.id = p.message_id),
   (SELECT json_agg(json_build_array(p.id, p.name, p.email, p.canonical_id, c.name, c.email))
      FROM archive_person p LEFT JOIN archive_person c ON c.id = p.canonical_id
-    WHERE p.id = ANY(%(people)s)),
+    WHERE p.id IN (SELECT submitter_id FROM page)),
   (SELECT json_agg(json_build_array(s.id, s.name, s.version, s.total))
-     FROM reviews_series s WHERE s.id = ANY(%(series)s)),
+     FROM reviews_series s WHERE s.id IN (SELECT series_id FROM page)),
   (SELECT json_agg(json_build_array(u.id, u.username) ORDER BY u.username)
      FROM auth_user u
     WHERE u.id IN (SELECT delegate_id FROM reviews_patch WHERE project_id = %(project)s)),
@@ -36,29 +74,38 @@ SELECT
 
 
 @dataclass
-class ListExtras:
+class ListPage:
+    patches: list[Patch]  # in the order of the ids asked for
     delegates: (
         list  # the project's delegates (the rows' among them), by username, for the filter form
     )
     states: list[State]
 
 
-def attach(db: BaseDatabaseWrapper, project_id: int, patches: list[Patch]) -> ListExtras:
-    """Set each patch's submitter, series and delegate; return the form's choices."""
-    user_model = get_user_model()
+def _json(value: object) -> list:
+    return json.loads(value) if isinstance(value, str) else value or []  # type: ignore[return-value]
+
+
+def _patch(alias: str, project: Project, row: list) -> Patch:
+    values = dict(zip(_PATCH_FIELDS, row, strict=False))
+    for name in _DATES:
+        if values[name] is not None:
+            values[name] = dt.datetime.fromisoformat(values[name])
+    patch = Patch.from_db(alias, list(_PATCH_FIELDS), [values[f] for f in _PATCH_FIELDS])
+    msgid, check_state = row[len(_PATCH_FIELDS) :]
+    patch.project = project
+    patch.message = Message.from_db(alias, ["id", "msgid"], [patch.message_id, msgid])
+    patch.check_state = check_state  # type: ignore[attr-defined]
+    return patch
+
+
+def list_page(db: BaseDatabaseWrapper, project: Project, ids: list[int]) -> ListPage:
+    """The patches ``ids`` of ``project``, with what their rows show; the form's choices."""
     with db.cursor() as cursor:
-        cursor.execute(
-            _SQL,
-            {
-                "people": sorted({p.submitter_id for p in patches if p.submitter_id}),
-                "series": sorted({p.series_id for p in patches if p.series_id}),
-                "project": project_id,
-            },
-        )
-        people, series, users, states = (
-            json.loads(v) if isinstance(v, str) else v or [] for v in cursor.fetchone()
-        )
+        execute_prepared(cursor, "threadwork_list_page", _SQL, {"ids": ids, "project": project.id})
+        rows, people, series, users, states = (_json(v) for v in cursor.fetchone())
     alias = db.alias
+    user_model = get_user_model()
     persons = {}
     for pid, name, email, canonical_id, c_name, c_email in people:
         person = Person.from_db(alias, ["id", "name", "email", "canonical_id"],
@@ -73,17 +120,15 @@ def attach(db: BaseDatabaseWrapper, project_id: int, patches: list[Patch]) -> Li
         for sid, n, v, t in series
     }
     all_users = {uid: user_model.from_db(alias, ["id", "username"], [uid, u]) for uid, u in users}
+    all_states = [
+        State.from_db(alias, ["id", "slug", "name", "ordering", "action_required"], row)
+        for row in states
+    ]
+    state_by_id = {s.id: s for s in all_states}
+    patches = [_patch(alias, project, row) for row in rows]
     for p in patches:
-        if p.submitter_id:
-            p.submitter = persons[p.submitter_id]
-        if p.series_id:
-            p.series = by_id[p.series_id]
-        if p.delegate_id:
-            p.delegate = all_users[p.delegate_id]
-    return ListExtras(
-        delegates=list(all_users.values()),
-        states=[
-            State.from_db(alias, ["id", "slug", "name", "ordering", "action_required"], row)
-            for row in states
-        ],
-    )
+        p.state = state_by_id[p.state_id]
+        p.submitter = persons[p.submitter_id] if p.submitter_id else None
+        p.series = by_id[p.series_id] if p.series_id else None
+        p.delegate = all_users[p.delegate_id] if p.delegate_id else None
+    return ListPage(patches=patches, delegates=list(all_users.values()), states=all_states)

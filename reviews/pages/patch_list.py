@@ -18,10 +18,9 @@ from django.utils.safestring import SafeString
 from archive.dbrouting import read_connection
 from archive.models import Person
 from archive.prepared_models import PreparedQuery
-from reviews.checks import check_state_expression
 from reviews.listing import ACTION_REQUIRED, ALL_STATES, PatchListQuery
 from reviews.models import Patch, PatchQuerySet, Project, State
-from reviews.pages.listextras import attach
+from reviews.pages.listextras import list_page
 from reviews.pages.patchrows import render_rows
 from reviews.pages.stamp import change_stamp
 
@@ -137,16 +136,14 @@ def patch_list_page(link_name: str, query: PatchListQuery) -> PatchListPage:
         raise Http404("No Project matches the given query.")  # as get_object_or_404 said
     project = found[0]
     matching = Patch.objects.filter(project=project).matching(query, project.action_states)
-    # submitters, series, delegates: read with the form's choices in one statement
-    patches = (
-        matching.for_list().prefetch_related(None).annotate(check_state=check_state_expression())
-    )
-    paginator = Paginator(patches, PER_PAGE)
+    # The ORM says which patches and in what order, as ids (an index can
+    # answer that alone); their rows come by id in one prepared statement.
+    paginator = Paginator(matching.values_list("id", flat=True), PER_PAGE)
     # the count is known: the paginator need not ask again
     paginator.count = _count(project, matching, query)  # type: ignore[misc]
     page = paginator.get_page(query.page)
-    page.object_list = list(page.object_list)
-    extras = attach(read_connection(Patch), project.id, page.object_list)
+    extras = list_page(read_connection(Patch), project, list(page.object_list))
+    page.object_list = extras.patches
     submitter = (
         Person.objects.select_related("canonical").filter(id=query.submitter).first()
         if query.submitter

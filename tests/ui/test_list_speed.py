@@ -56,3 +56,57 @@ def test_the_list_reads_its_project_in_one_prepared_statement(client, make_patch
     html = client.get("/project/test/list/?replied=no").content.decode()
     assert "Test project" in html
     assert client.get("/project/nope/list/").status_code == 404
+
+
+def test_a_page_read_by_ids_has_what_the_orm_read(make_patches, django_user_model):
+    """reviews/pages/listextras.py: the rows' columns, relations and worst latest check."""
+    from django.db import connection
+
+    from archive.models import Person
+    from reviews.checks import check_state_expression
+    from reviews.models import Check, Patch
+    from reviews.pages.listextras import list_page
+
+    patches = make_patches(6)
+    project = patches[0].project
+    bot = django_user_model.objects.create_user("bot")
+    at = timezone.now()
+    # an old failure replaced by a success in one context, a warning in another
+    for patch, state, context, minutes in (
+        (patches[0], "fail", "build", 0), (patches[0], "success", "build", 5),
+        (patches[0], "warning", "lint", 1), (patches[1], "pending", "build", 0),
+        (patches[2], "fail", "build", 9), (patches[2], "success", "build", 3),
+    ):  # fmt: skip
+        Check.objects.create(patch=patch, user=bot, state=state, context=context,
+                             date=at + dt.timedelta(minutes=minutes))  # fmt: skip
+    canonical = Person.objects.create(name="Ann <A>", email="ann@elsewhere.org")
+    Person.objects.filter(email="ann@example.org").update(canonical=canonical)
+    Patch.objects.filter(id=patches[3].id).update(series=None, submitter=None)
+    ids = [p.id for p in reversed(patches)]
+    page = list_page(connection, project, ids)
+    orm = {
+        p.id: p
+        for p in Patch.objects.filter(id__in=ids)
+        .for_list()
+        .annotate(check_state=check_state_expression())
+    }
+    assert [p.id for p in page.patches] == ids  # in the order asked for
+    for p in page.patches:
+        o = orm[p.id]
+        assert p.check_state == o.check_state, p.id  # type: ignore[attr-defined]
+        assert (p.name, p.date, p.waiting_since, p.last_activity, p.turn, p.replies) == (
+            o.name, o.date, o.waiting_since, o.last_activity, o.turn, o.replies)  # fmt: skip
+        assert (p.state.slug, p.state.name, p.message.msgid, p.archived) == (
+            o.state.slug, o.state.name, o.message.msgid, o.archived)  # fmt: skip
+        assert (p.delegate.username if p.delegate else None) == (
+            o.delegate.username if o.delegate else None)  # fmt: skip
+        assert (p.series.name if p.series else None) == (o.series.name if o.series else None)
+        if o.submitter:
+            assert p.submitter.identity.email == o.submitter.identity.email == "ann@elsewhere.org"
+        else:
+            assert p.submitter is None
+    states = {p.id: p.check_state for p in page.patches}  # type: ignore[attr-defined]
+    assert (states[patches[0].id], states[patches[1].id], states[patches[2].id]) == (
+        "warning", "pending", "fail")  # fmt: skip
+    assert [u.username for u in page.delegates] == ["maint"]
+    assert list_page(connection, project, []).patches == []
