@@ -14,7 +14,6 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
 from django.db.models import (
     BooleanField,
-    FloatField,
     Model,
     OuterRef,
     QuerySet,
@@ -424,7 +423,7 @@ class SearchResults:
     error: str = ""
     total: int = 0
     more: bool = False  # more than COUNT_LIMIT matches
-    hits: list[Message] = field(default_factory=list)
+    hits: list[searchresults.Hit] = field(default_factory=list)
 
 
 def compile_text(text: str) -> Compiled:
@@ -484,64 +483,10 @@ def _search_key(compiled: Compiled, mlist: MailingList | None, page: int, ranked
 
 def _search(
     compiled: Compiled, mlist: MailingList | None, page: int, by_relevance: bool
-) -> tuple[int, list[Message]]:
+) -> tuple[int, list[searchresults.Hit]]:
     """The (capped) number of matches and one page of them with snippets."""
-    qs = matching(compiled, mlist)
-    start = (page - 1) * PAGE_SIZE
-    ranked = by_relevance and compiled.rank
-    # Up to COUNT_LIMIT + 1 matches in any order: the count, and when that is
-    # all of them, also the page (archive.searchresults says how they are read).
-    with searchresults.through_indexes(qs.db, compiled.needs_body):
-        found = searchresults.some_matches(qs, COUNT_LIMIT + 1)
-        total = len(found)
-        if total <= COUNT_LIMIT and not ranked:
-            ids = searchresults.newest_first(found)[start : start + PAGE_SIZE]
-        elif ranked:
-            rank = RawSQL(compiled.rank, compiled.rank_params, output_field=FloatField())
-            qs = qs.annotate(rank=rank).order_by("-rank", "-date", "-id")
-            ids = list(qs.values_list("id", flat=True)[start : start + PAGE_SIZE])
-        else:
-            ids = searchresults.newest_ids(qs, start + PAGE_SIZE, compiled.needs_body)[start:]
-    return total, _with_snippets(ids, compiled)
-
-
-# Markers that cannot occur in mail text: the snippet is escaped, then marked up.
-MARK_START, MARK_END = "\x02", "\x03"
-
-
-def _with_snippets(ids: list[int], compiled: Compiled) -> list[Message]:
-    if not ids:
-        return []
-    qs = (
-        Message.objects.filter(id__in=ids)
-        .select_related("author")
-        .only("id", "msgid", "subject", "date", "author__name", "author__email", "thread_id")
-    )
-    if compiled.headline_query:
-        # ts_headline parses all the text it is given, and its fragment mode
-        # is slower still: over whole bodies, snippets were the slowest part
-        # of a search (80 ms for 50 patches), and 12 ms over 2,000 characters.
-        # It gets 500 characters around the first occurrence of the first
-        # word, in any case (the start of the body when the word only occurs
-        # inflected): enough for a snippet of 35 words. Lower-casing a whole
-        # patch to find the word cost more than the headline itself, so only
-        # the text up to its first occurrence as typed (lower case) is.
-        options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15"
-        body = '"archive_message"."body"'
-        typed = f"strpos({body}, %s)"
-        at = (
-            f"CASE WHEN {typed} > 0 THEN strpos(lower(left({body}, {typed} + length(%s))), %s)"
-            f" ELSE strpos(lower({body}), %s) END"
-        )
-        window = f"substr({body}, greatest(1, {at} - 200), 500)"
-        word = compiled.headline_word
-        headline = RawSQL(
-            f"ts_headline('english', {window}, {compiled.headline_query}, %s)",
-            (word, word, word, word, word, *compiled.headline_params, options),
-        )
-        qs = qs.annotate(snippet=headline)
-    by_id = {m.id: m for m in qs}
-    return [by_id[i] for i in ids if i in by_id]
+    list_id = mlist.pk if mlist is not None else None
+    return searchresults.read_page(compiled, list_id, page, by_relevance, PAGE_SIZE, COUNT_LIMIT)
 
 
 def raws_in_order(ids: list[int], chunk: int = 200) -> Iterator[bytes]:

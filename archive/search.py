@@ -310,9 +310,10 @@ class Compiled:
     params: tuple[object, ...]
     rank: str | None  # SQL float expression, or None without text or exact terms
     rank_params: tuple[object, ...] = ()
-    headline_query: str | None = None  # full-text terms only: exact lexemes never highlight
-    headline_params: tuple[object, ...] = ()
-    # A word the snippet should be centred on (the first full-text word), lower case.
+    # (text, wildcard) of each positive full-text term, for the snippets
+    # (archive.snippets): exact lexemes are never highlighted.
+    highlight: tuple[tuple[str, bool], ...] = ()
+    # What the snippet should be centred on (the first full-text term), lower case.
     headline_word: str = ""
     # Every match is tested against the TOASTed body vector (a b:, nq:, q:,
     # bare-word or exact term it must contain): rows are found through that
@@ -332,14 +333,12 @@ def compile_query(node: Node, now: datetime | None = None) -> Compiled:
     now = now or datetime.now(UTC)
     where = _condition(_compile(node, now))
     rank = _rank(node)
-    headline = _headline(node)
     return Compiled(
         where.sql,
         where.params,
         rank.sql if rank else None,
         rank.params if rank else (),
-        headline.sql if headline else None,
-        headline.params if headline else (),
+        _highlight(node),
         _first_text_word(node),
         _needs_body(node),
     )
@@ -359,9 +358,10 @@ def _needs_body(node: Node) -> bool:
 
 
 def _first_text_word(node: Node) -> str:
+    """The first full-text term's words, lower case: a phrase is looked for whole."""
     if isinstance(node, Term):
         words = node.text.split() if node.prefix in TEXT_FIELDS else []
-        return words[0].lower() if words else ""
+        return " ".join(words).lower()
     if isinstance(node, Not):
         return ""
     return next((w for w in map(_first_text_word, node.children) if w), "")
@@ -428,16 +428,13 @@ def _rank(node: Node) -> _Frag | None:
     return _Frag(f"({' + '.join(r.sql for r in ranks)})", _params(ranks))
 
 
-def _headline(node: Node) -> _Frag | None:
-    """The positive full-text words, without weights: snippets are cut from plain text."""
-    queries = []
-    for term in _positive_terms(node):
-        words = term.text.split() if term.prefix in TEXT_FIELDS else []
-        if words:
-            queries.append(_words_query(words, term.wildcard, ""))
-    if not queries:
-        return None
-    return _Frag(f"({' || '.join(q.sql for q in queries)})", _params(queries))
+def _highlight(node: Node) -> tuple[tuple[str, bool], ...]:
+    """The positive full-text terms, as the snippets mark them (archive.snippets)."""
+    return tuple(
+        (term.text, term.wildcard)
+        for term in _positive_terms(node)
+        if term.prefix in TEXT_FIELDS and term.text.split()
+    )
 
 
 def _term(term: Term, now: datetime) -> _Frag:

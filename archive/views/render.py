@@ -9,10 +9,10 @@ from datetime import UTC
 
 from django.utils.safestring import SafeString, mark_safe
 
-from archive.browse import MARK_END, MARK_START
 from archive.invisible import CODE, PROSE, escape_visible
 from archive.msgids import msgid_path
 from archive.processors import message_links
+from archive.snippets import MARK_END, MARK_START
 
 _DIFF_START = ("diff --git ", "--- a/", "+++ b/", "@@ ")
 

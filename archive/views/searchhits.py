@@ -14,25 +14,25 @@ from datetime import UTC
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from archive.models import Message
 from archive.msgids import msgid_path
+from archive.searchresults import Hit
 from archive.views.render import render_snippet
 
 
-def render_hits(list_name: str, hits: list[Message]) -> SafeString:
+def render_hits(list_name: str, hits: list[Hit]) -> SafeString:
     """``<li>`` items for the results' ``<ol>``: subject link, sender, date, snippet."""
     if not hits:
         return mark_safe("<li>No messages match.</li>")
     return mark_safe("\n".join(_hit(list_name, hit) for hit in hits))  # escaped below
 
 
-def _hit(list_name: str, hit: Message) -> str:
+def _hit(list_name: str, hit: Hit) -> str:
     base = escape(f"/{list_name}/{msgid_path(hit.msgid)}/")
     subject = escape(hit.subject or "(no subject)")
-    author = f"<bdi>{escape(hit.author.display_name)}</bdi>" if hit.author else ""
+    author = f"<bdi>{escape(hit.author)}</bdi>" if hit.author else ""
     # Pages show UTC (settings.TIME_ZONE), as the template's date filter did.
     when = hit.date.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if hit.date else ""
-    snippet = render_snippet(getattr(hit, "snippet", ""))
+    snippet = render_snippet(hit.snippet)
     para = f'\n  <p class="pi-snippet">{snippet}</p>' if snippet else ""
     return (
         f'<li>\n  <a href="{base}"><bdi>{subject}</bdi></a>\n'

@@ -1,0 +1,127 @@
+"""Search snippets: the words searched for marked in a window of the body (archive.snippets),
+and the page statement that cuts the windows (archive.searchresults)."""
+
+from __future__ import annotations
+
+import pytest
+import Stemmer
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from archive.browse import search_page
+from archive.models import MailingList
+from archive.snippets import LENGTH, MARK_END, MARK_START, Highlighter, Window
+from tests.conftest import DATA
+
+SEARCH = DATA / "search"
+
+
+def marked(terms: tuple[tuple[str, bool], ...], text: str, at_start: bool = True) -> list[str]:
+    snippet = Highlighter(terms).snippet(Window(text, at_start))
+    return [part.split(MARK_END)[0] for part in snippet.split(MARK_START)[1:]]
+
+
+def test_words_are_marked_by_their_stem_in_any_case() -> None:
+    text = "The Keyboards driver scans the KEYBOARD matrix; keyboarding, keyboard. Keys: none."
+    assert marked((("keyboard", False),), text) == [
+        "Keyboards",
+        "KEYBOARD",
+        "keyboarding",
+        "keyboard",
+    ]
+    assert marked((("happy", False),), "happiness is happily unhappy") == ["happiness"]
+
+
+def test_the_word_as_typed_is_marked_even_when_english_would_drop_it() -> None:
+    # The body vector also keeps words unstemmed (diff lines): "the" can match there.
+    assert marked((("the", False),), "Then the theme") == ["the"]
+
+
+def test_identifiers_are_marked_whole_and_their_parts_as_words() -> None:
+    text = "static const struct rtc_class_ops ops = { .class = rtc_class };"
+    assert marked((("rtc_class_ops", False),), text) == ["rtc_class_ops"]
+    assert marked((("class", False),), text) == ["class", "class", "class"]
+
+
+def test_a_phrase_is_marked_where_its_words_follow_one_another() -> None:
+    text = "struct device *dev; the device struct; struct  device"
+    assert marked((("struct device", False),), text) == ["struct", "device", "struct", "device"]
+    # Nowhere whole in the window: its words, as ts_headline marked them.
+    assert marked((("device tree", False),), "a device, a tree") == ["device", "tree"]
+
+
+def test_wildcards_mark_every_word_they_start() -> None:
+    text = "regmap_write(map); regmaps and Regmap, not irregm"
+    assert marked((("regm", True),), text) == ["regmap", "regmaps", "Regmap"]
+
+
+def test_the_snippet_starts_on_a_word_shortly_before_the_first_mark() -> None:
+    text = "x" * 30 + " " + "filler " * 40 + "the alarm fired " + "tail " * 80
+    snippet = Highlighter((("alarm", False),)).snippet(Window(text, at_start=False))
+    assert snippet.startswith("filler ")
+    assert f"{MARK_START}alarm{MARK_END}" in snippet
+    assert len(snippet) <= LENGTH + 2
+    # A window from the body's start keeps its first word, cut or not.
+    assert Highlighter((("none", False),)).snippet(Window("Hi all,\nthanks", True)) == (
+        "Hi all,\nthanks"
+    )
+    # A window from inside the body drops the word it cut.
+    assert Highlighter((("none", False),)).snippet(Window("lo all,\nthanks", False)) == (
+        "all,\nthanks"
+    )
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["dying", "lying", "skies", "happiness", "generalizations", "relational", "visibility",
+     "possibly", "hoping", "added", "ugly", "early", "news", "conditional", "fulness",
+     "agreed", "feed", "crying", "interrupts", "probing", "alarms"],
+)  # fmt: skip
+def test_a_word_keeps_its_stem_but_the_last_two_characters(word: str) -> None:
+    """What lets the scan skip tokens without stemming them (archive.snippets)."""
+    stem = Stemmer.Stemmer("english").stemWord(word)
+    assert word.startswith(stem[: max(1, len(stem) - 2)])
+
+
+# --- on the database ----------------------------------------------------------
+
+
+@pytest.fixture
+def fixture_list(ingest_file) -> MailingList:
+    for path in sorted(SEARCH.glob("*.eml")):
+        ingest_file(path)
+    return MailingList.objects.get(list_id="srch.lists.example.org")
+
+
+def test_hits_carry_marked_snippets(fixture_list: MailingList) -> None:
+    results = search_page("b:kumquat", fixture_list, 1, by_relevance=False)
+    assert [hit.msgid for hit in results.hits] == ["reply-1@example.org"]
+    assert f"{MARK_START}kumquat{MARK_END}" in results.hits[0].snippet
+    # Exact terms are not marked, and a page without full-text terms has no snippets.
+    assert all(hit.snippet == "" for hit in search_page("f:jane@example.org", None, 1, False).hits)
+
+
+@pytest.mark.parametrize("by_relevance", [False, True])
+def test_a_page_is_one_statement(fixture_list: MailingList, by_relevance: bool) -> None:
+    """The count, the page and its snippet windows: no transaction, no setting."""
+    from django.core.cache import cache
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as context:
+        results = search_page("alarm", fixture_list, 1, by_relevance)
+    assert results.total == 2
+    sent = [q["sql"] for q in context.captured_queries]
+    assert len(sent) == 2, sent  # the archive's stamp (the cache key), then the page
+    assert not any(sql.startswith(("SET", "SAVEPOINT", "BEGIN")) for sql in sent)
+
+
+def test_the_body_vector_keeps_no_statistics(fixture_list: MailingList) -> None:
+    """Without them PostgreSQL takes body words as rare and reads them through the
+    GIN index (archive.searchresults; migration 0016), ANALYZE or not."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE archive_message")
+        cursor.execute(
+            "SELECT attname FROM pg_stats WHERE tablename = 'archive_message'"
+            " AND attname IN ('search', 'header_search')"
+        )
+        assert [row[0] for row in cursor.fetchall()] == ["header_search"]
