@@ -17,7 +17,7 @@ from django.db import connection
 from archive.bulk import copy_new
 from archive.processors import StoredMessage
 from archive.services import ensure_people
-from reviews import derived, turnstore
+from reviews import derived, pairmemo, turnstore
 from reviews.analysis import MailAnalysis, analyze_message, mercurial_marker
 from reviews.health import store as health_store
 from reviews.models import (
@@ -111,6 +111,8 @@ def record_batch(stored: Sequence[StoredMessage], carry: Carry | None = None) ->
     if carry is None:
         derived.refresh_counts(threads)
     derived.link_revisions(sorted(touched_series), protect_upto=carry.protect_upto if carry else 0)
+    # each touched revision paired with the others of its lineage, once, for the pages
+    pairmemo.store_pairings(sorted(touched_series))
     if carry is None:
         # after superseding: whose turn reads the states it left
         known = {mid: r.cues for mid, r in read.items()}

@@ -917,3 +917,18 @@ class HealthReplies(models.Model):
 
     def __str__(self) -> str:
         return f"replies of {self.author_id} in {self.project_id}"
+
+
+class RevisionPairing(models.Model):
+    """Two revisions of a series paired patch by patch (``reviews.pairmemo``), stored
+    at ingest under what pairing reads of both sides, so no page pairs on a first view.
+
+    Keyed by content, not by series: a key names exactly one answer, so a row
+    is never stale; one whose revisions changed is simply no longer asked for.
+    """
+
+    key = models.CharField(max_length=40, primary_key=True)
+    pairs = models.JSONField()  # [[old id or null, new id or null, kind], ...]
+
+    def __str__(self) -> str:
+        return f"pairing {self.key}"

@@ -1,6 +1,19 @@
-# Placeholder reserved for one piece of work so that parallel work keeps a
-# single migration chain; its owner fills in the operations.
-from django.db import migrations
+# Revisions paired once (reviews.pairmemo): the table, filled for the archive as it is.
+from django.db import migrations, models
+
+
+def pair_stored_revisions(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
+    # Written with SQL only, by the module ingest uses: every revision that has another.
+    from reviews.pairmemo import store_pairings
+
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM reviews_series WHERE lineage_id IS NOT NULL"
+            " UNION SELECT lineage_id FROM reviews_series WHERE lineage_id IS NOT NULL"
+        )
+        ids = sorted(row[0] for row in cursor.fetchall())
+    for at in range(0, len(ids), 500):
+        store_pairings(ids[at : at + 500])
 
 
 class Migration(migrations.Migration):
@@ -8,4 +21,13 @@ class Migration(migrations.Migration):
         ("reviews", "0018_first_view"),
     ]
 
-    operations: list[migrations.operations.base.Operation] = []
+    operations = [
+        migrations.CreateModel(
+            name="RevisionPairing",
+            fields=[
+                ("key", models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ("pairs", models.JSONField()),
+            ],
+        ),
+        migrations.RunPython(pair_stored_revisions, migrations.RunPython.noop),
+    ]

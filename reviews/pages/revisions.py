@@ -21,7 +21,16 @@ from archive.models import Message
 from archive.prepared import execute_prepared
 from reviews import links
 from reviews.models import Patch, Series
-from reviews.pairing import Pair, PatchKey, changed_lines, pair_patches, partner
+from reviews.pairing import Pair, partner
+from reviews.pairmemo import (
+    PAIRS_VERSION,
+    load_diffs,
+    pair_two,
+    pairing_key,
+    stored_pairings,
+    unpaired,
+)
+from reviews.pairmemo import pair_fully as compute_pairs
 from reviews.revnames import Posting, is_resend, revision_names
 
 __all__ = [
@@ -37,8 +46,6 @@ __all__ = [
 
 T = TypeVar("T")
 
-# Bump when reviews.pairing pairs differently.
-PAIRS_VERSION = 1
 PAIRS_TIMEOUT = 7 * 24 * 3600
 
 
@@ -105,34 +112,16 @@ ORDER BY p.number, p.date, p.id
 """
 
 
-def _keys(patches: Iterable[RevisionPatch], diffs: dict[int, str]) -> list[PatchKey]:
-    return [
-        PatchKey(p.id, p.title or p.name, p.patchid, changed_lines(diffs.get(p.id, "")))
-        for p in patches
-    ]
-
-
 def pair_revisions(
     old: Sequence[RevisionPatch], new: Sequence[RevisionPatch], diffs: dict[int, str] | None = None
 ) -> tuple[Pair, ...]:
     """Pairs of two revisions' patches; with ``diffs`` (by patch id), similar diffs pair too."""
-    return pair_patches(_keys(old, diffs or {}), _keys(new, diffs or {}))
-
-
-def _unpaired(pairs: Sequence[Pair]) -> set[int]:
-    if not any(p.old is None for p in pairs) or not any(p.new is None for p in pairs):
-        return set()
-    return {p.old or p.new or 0 for p in pairs if p.old is None or p.new is None}
-
-
-def load_diffs(ids: Iterable[int]) -> dict[int, str]:
-    """Diffs of the given patches, by id (one query; none when there are no ids)."""
-    wanted = set(ids)
-    return dict(Patch.objects.filter(id__in=wanted).values_list("id", "diff")) if wanted else {}
+    return pair_two(old, new, diffs)
 
 
 def pair_fully(old: Sequence[RevisionPatch], new: Sequence[RevisionPatch]) -> tuple[Pair, ...]:
-    """Pairs of two revisions; diffs read (one query) only when patches stay unpaired.
+    """Pairs of two revisions: as stored at ingest (``reviews.pairmemo``), else computed,
+    diffs read (one query) only when patches stay unpaired.
 
     Cached under what pairing reads of both sides (each patch's id, patch-id
     and title; a diff never changes under its id), so the key changes exactly
@@ -141,9 +130,8 @@ def pair_fully(old: Sequence[RevisionPatch], new: Sequence[RevisionPatch]) -> tu
     """
 
     def pair() -> tuple[Pair, ...]:
-        pairs = pair_revisions(old, new)
-        lonely = _unpaired(pairs)
-        return pair_revisions(old, new, load_diffs(lonely)) if lonely else pairs
+        key = pairing_key(old, new)
+        return stored_pairings([key]).get(key) or compute_pairs(old, new)
 
     return _cached(_read_by_pairing([old, new]), pair)
 
@@ -163,17 +151,25 @@ def _cached(what: str, compute: Callable[[], T]) -> T:
 
 
 def _pairs_with(line: Lineage, patch_id: int, series_id: int) -> dict[int, tuple[Pair, ...]]:
-    """Each revision paired with ``series_id``; diffs read only where ``patch_id`` is alone.
+    """Each other revision paired with ``series_id``: as stored at ingest (one query),
+    else paired here, diffs read only where ``patch_id`` is alone.
 
-    Cached like ``pair_fully``, under what pairing reads of the whole lineage.
+    A stored pairing is the whole pairing of the two revisions, similar diffs
+    included, so ``patch_id``'s partner in it is the one found here. Cached
+    like ``pair_fully``, under what pairing reads of the whole lineage.
     """
     own = line.patches.get(series_id, ())
 
     def pair() -> dict[int, tuple[Pair, ...]]:
-        pairs = {s.id: pair_revisions(line.patches[s.id], own) for s in line.revisions}
-        lonely = [s for s, ps in pairs.items() if s != series_id and partner(ps, patch_id) is None]
+        keys = {s.id: pairing_key(line.patches[s.id], own) for s in line.revisions}
+        del keys[series_id]
+        stored = stored_pairings(list(keys.values()))
+        pairs = {s: stored[key] for s, key in keys.items() if key in stored}
+        missing = [s for s in keys if s not in pairs]
+        pairs.update({s: pair_revisions(line.patches[s], own) for s in missing})
+        lonely = [s for s in missing if partner(pairs[s], patch_id) is None]
         if lonely:
-            diffs = load_diffs(set().union(*(_unpaired(pairs[s]) for s in lonely)) | {patch_id})
+            diffs = load_diffs(set().union(*(unpaired(pairs[s]) for s in lonely)) | {patch_id})
             for s in lonely:
                 pairs[s] = pair_revisions(line.patches[s], own, diffs)
         return pairs

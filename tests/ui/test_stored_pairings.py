@@ -1,0 +1,78 @@
+"""Revisions paired at ingest (reviews.pairmemo): stored once, read by the pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ui.test_revision_pages import BASE, REVISIONS
+
+pytestmark = pytest.mark.django_db
+
+THREE = ("v1", "v2", "v2-resend")
+
+
+def _ingest(ingest_file, *names: str) -> None:
+    for name in names:
+        ingest_file(REVISIONS / f"demo-rtc.{name}.mbox")
+
+
+def _cold(client, url: str) -> str:
+    from django.core.cache import cache
+
+    cache.clear()
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_ingest_pairs_every_two_revisions_both_ways(ingest_file):
+    from reviews.models import RevisionPairing, Series
+    from reviews.pages.revisions import lineage
+    from reviews.pairmemo import pair_fully, pairing_key
+
+    _ingest(ingest_file, *THREE)
+    line = lineage(Series.objects.get(version=2, cover__message__msgid="demo-v2-0@example.org")
+                   .revisions())  # fmt: skip
+    ids = [s.id for s in line.revisions]
+    assert len(ids) == 3
+    keys = {pairing_key(line.patches[a], line.patches[b]) for a in ids for b in ids if a != b}
+    stored = dict(RevisionPairing.objects.values_list("key", "pairs"))
+    assert keys <= set(stored)
+    # v1 -> v2 as stored is the pairing computed now: 1/3 the same, 2/3 changed,
+    # 3/3 new, v1's 3/3 dropped.
+    v1, v2 = ids[0], ids[1]
+    computed = pair_fully(line.patches[v1], line.patches[v2])
+    as_stored = stored[pairing_key(line.patches[v1], line.patches[v2])]
+    assert as_stored == [[p.old, p.new, p.kind.value] for p in computed]
+    assert sorted(p.kind.value for p in computed) == ["added", "changed", "dropped", "unchanged"]
+
+
+def test_the_page_reads_stored_pairings_and_is_the_same_without_them(client, ingest_file):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reviews.models import RevisionPairing
+
+    _ingest(ingest_file, *THREE)
+    # 3/3 is new in v2: paired live, v1's diffs would be read to look for a similar one.
+    url = f"{BASE}/patch/demo-rv2-3@example.org/"
+    with CaptureQueriesContext(connection) as queries:
+        stored = _cold(client, url)
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert any("threadwork_pairings" in q for q in sql)
+    assert not any('"reviews_patch"."diff"' in q and '"reviews_patch"."id" IN' in q for q in sql)
+    RevisionPairing.objects.all().delete()  # as for revisions linked after their ingest
+    assert _cold(client, url) == stored
+
+
+def test_page_queries_do_not_grow_with_revisions(client, ingest_file):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _ingest(ingest_file, "v1", "v2")
+    with CaptureQueriesContext(connection) as two:
+        _cold(client, f"{BASE}/patch/demo-v2-2@example.org/")
+    _ingest(ingest_file, "v2-resend")
+    with CaptureQueriesContext(connection) as three:
+        _cold(client, f"{BASE}/patch/demo-rv2-2@example.org/")
+    assert len(three.captured_queries) == len(two.captured_queries)
