@@ -15,9 +15,16 @@ import logging
 from django.db import DatabaseError
 from django.http import Http404
 
+from archive.dbrouting import read_connection
+from reviews.listing import PatchListQuery
+from reviews.models import Event, Patch, Project
+from reviews.pages.eventpage import page_parts
+from reviews.pages.events import find_project
+from reviews.pages.listextras import list_page
 from reviews.pages.patch import find_patch
+from reviews.pages.patch_list import patch_list_page
 
-__all__ = ["warm_patch_page"]
+__all__ = ["warm_lists", "warm_patch_page"]
 
 logger = logging.getLogger(__name__)
 
@@ -29,3 +36,19 @@ def warm_patch_page() -> None:
             find_patch("warm-up.invalid", "warm-up.invalid")
     except DatabaseError as error:  # the database is away: the first request will say so
         logger.warning("patch page warm-up skipped: %s", error)
+
+
+def warm_lists() -> None:
+    """The patch list's and the events page's statements (their projects, a page's
+    rows), compiled and prepared with no rows to read; never raises."""
+    nowhere = Project(id=0)
+    try:
+        with contextlib.suppress(Http404):
+            patch_list_page("warm-up.invalid", PatchListQuery())
+        with contextlib.suppress(Http404):
+            find_project("warm-up.invalid")
+        list_page(read_connection(Patch), nowhere, [])
+        page_parts(read_connection(Event), [], nowhere)
+        page_parts(read_connection(Event), [], None)
+    except DatabaseError as error:  # the database is away: the first request will say so
+        logger.warning("patch list and events warm-up skipped: %s", error)

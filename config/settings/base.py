@@ -151,7 +151,11 @@ for _alias, _replica in replica_settings().items():
 DATABASE_ROUTERS = ["archive.dbrouting.ReplicaRouter"]
 # Run in each gunicorn worker before its first request (config/warmup.py): the
 # connection opened and the archive's statements prepared then, not for a visitor.
-THREADWORK_WORKER_WARM_UP = ["archive.warmup.warm_connection", "reviews.warmup.warm_patch_page"]
+THREADWORK_WORKER_WARM_UP = [
+    "archive.warmup.warm_connection",
+    "reviews.warmup.warm_patch_page",
+    "reviews.warmup.warm_lists",
+]
 # A client that just wrote reads from the primary for this long, so the page
 # after a form post shows the change even while the replicas catch up.
 THREADWORK_REPLICA_PIN_SECONDS = int(os.environ.get("THREADWORK_REPLICA_PIN_SECONDS", 10))

@@ -222,7 +222,7 @@ class EventsPage:
 def events(request: HttpRequest, link_name: str = "") -> HttpResponse:
     """A project's events (or every project's), filtered by the query string."""
     query = parse_event_query(request.GET, EventCategory.values, link_name)
-    project = _project(query.project) if query.project else None
+    project = find_project(query.project) if query.project else None
     scope = Event.objects.filter(project=project) if project else Event.objects.public()
     matching = scope.matching(query)
     # Counted without the joins the rows need, and only so far (BoundedPaginator).
@@ -250,7 +250,8 @@ _PROJECT: PreparedQuery[Project] = PreparedQuery(
 )
 
 
-def _project(link_name: str) -> Project:
+def find_project(link_name: str) -> Project:
+    """The project by its link name (404 if none), by a statement prepared per connection."""
     found = _PROJECT.models(Project, link_name=link_name)
     if not found:
         raise Http404("No Project matches the given query.")  # as get_object_or_404 said

@@ -110,3 +110,19 @@ def test_a_page_read_by_ids_has_what_the_orm_read(make_patches, django_user_mode
         "warning", "pending", "fail")  # fmt: skip
     assert [u.username for u in page.delegates] == ["maint"]
     assert list_page(connection, project, []).patches == []
+
+
+def test_worker_warm_up_prepares_the_list_and_events_statements(db) -> None:
+    from django.conf import settings
+    from django.db import connection
+    from django.utils.module_loading import import_string
+
+    connection.cursor().execute("DEALLOCATE ALL")
+    connection.connection.__dict__.pop("_threadwork_prepared", None)
+    assert "reviews.warmup.warm_lists" in settings.THREADWORK_WORKER_WARM_UP
+    import_string("reviews.warmup.warm_lists")()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements ORDER BY name")
+        names = {row[0] for row in cursor.fetchall()}
+    assert {"threadwork_list_project", "threadwork_list_page", "threadwork_events_project",
+            "threadwork_event_page", "threadwork_event_page_all"} <= names  # fmt: skip
