@@ -85,9 +85,18 @@ class PageParts:
     people: list[Any]  # users who acted in the scope (id, username), by username
 
 
+# The loaded fields of each model and set of names, in the model's field order
+# (Model.from_db takes them so); worked out once, not for each of fifty rows.
+_ORDER: dict[tuple[type[Model], frozenset[str]], list[str]] = {}
+
+
 def _model(model: type[M], alias: str, **values: object) -> M:
     """An instance of ``model`` with only these fields loaded (the rest deferred)."""
-    fields = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    key = (model, frozenset(values))
+    fields = _ORDER.get(key)
+    if fields is None:
+        fields = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+        _ORDER[key] = fields
     return model.from_db(alias, fields, [values[f] for f in fields])
 
 
