@@ -109,6 +109,7 @@ INSERT INTO reviews_healthday AS d (project_id, day, arrived, accepted, rejected
     other, by_mail, reviewed, open)
 SELECT * FROM delta WHERE (arrived, accepted, rejected, superseded, other, by_mail, reviewed,
     open) <> (0, 0, 0, 0, 0, 0, 0, 0)
+ORDER BY project_id, day  -- new rows' ids in day order, whatever the plan
 ON CONFLICT (project_id, day) DO UPDATE SET arrived = d.arrived + excluded.arrived,
     accepted = d.accepted + excluded.accepted, rejected = d.rejected + excluded.rejected,
     superseded = d.superseded + excluded.superseded, other = d.other + excluded.other,
@@ -148,6 +149,7 @@ wanted AS (
     INSERT INTO reviews_healthmonth AS h (project_id, month, patches, answered, median_hours,
         p90_hours, late)
     SELECT project_id, month, patches, answered, median, p90, late FROM agg WHERE patches > 0
+    ORDER BY project_id, month
     ON CONFLICT (project_id, month) DO UPDATE SET patches = excluded.patches,
         answered = excluded.answered, median_hours = excluded.median_hours,
         p90_hours = excluded.p90_hours, late = excluded.late
