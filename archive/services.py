@@ -160,6 +160,13 @@ def rebuild_search_indexes() -> bool:
         if not cursor.fetchone()[0]:
             return False
         try:
+            # What an interrupted concurrent rebuild left: invalid, yet kept up
+            # to date by every insert until dropped.
+            cursor.execute(_LEFT_BY_REBUILDS)
+            for (name,) in cursor.fetchall():
+                cursor.execute(
+                    f"DROP INDEX{concurrently} IF EXISTS {connection.ops.quote_name(name)}"
+                )
             cursor.execute(_SEARCH_GIN_NAMES)
             for (name,) in cursor.fetchall():
                 cursor.execute(f"REINDEX INDEX{concurrently} {connection.ops.quote_name(name)}")
@@ -168,6 +175,11 @@ def rebuild_search_indexes() -> bool:
     return True
 
 
+_LEFT_BY_REBUILDS = """
+    SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+    WHERE i.indrelid = 'archive_message'::regclass AND NOT i.indisvalid
+        AND c.relname ~ '_ccnew[0-9]*$'
+"""
 _SEARCH_GIN_NAMES = """
     SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
     JOIN pg_am am ON am.oid = c.relam

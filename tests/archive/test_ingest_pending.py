@@ -12,7 +12,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from archive.ingest import ingest
 from archive.services import BULK_BATCH
@@ -84,3 +84,20 @@ def test_an_import_of_most_of_the_archive_rebuilds_the_index_and_a_small_one_mer
         assert cursor.fetchone() == (True,)
         cursor.execute("SELECT count(*) FROM archive_message WHERE search @@ 'alarm'::tsquery")
         assert cursor.fetchone()[0] == 3 * BULK_BATCH
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_drops_what_an_interrupted_one_left() -> None:
+    # A concurrent rebuild stopped half way leaves an invalid "_ccnew" index
+    # that every insert still updates; the next rebuild drops it. A failed
+    # concurrent build leaves one the same way.
+    ingest([_mail(n) for n in range(BULK_BATCH)], workers=1)
+    with connection.cursor() as cursor, pytest.raises(IntegrityError):
+        cursor.execute(
+            "CREATE UNIQUE INDEX CONCURRENTLY message_search_gin_ccnew "
+            "ON archive_message (is_ghost)"
+        )
+    ingest([_mail(n) for n in range(BULK_BATCH, 3 * BULK_BATCH)], workers=1)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('message_search_gin_ccnew')")
+        assert cursor.fetchone() == (None,)
