@@ -191,6 +191,7 @@ def refresh_threads(cursor, thread_ids: list[int]) -> None:
         SELECT DISTINCT m.thread_id, ml.mailing_list_id
         FROM archive_message m JOIN archive_messagelist ml ON ml.message_id = m.id
         WHERE m.thread_id = ANY(%s)
+        ORDER BY 1, 2  -- ids in this order, whatever the plan
         ON CONFLICT DO NOTHING
         """,
         [thread_ids],

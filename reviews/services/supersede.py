@@ -139,7 +139,8 @@ def _supersede(sql: str, params: dict[str, object], protect_upto: int) -> int:
                 "mail": StateOrigin.MAIL,
             },
         )
-        rows = cursor.fetchall()
+        # In patch order: RETURNING's order is the plan's, and event ids should not be.
+        rows = sorted(cursor.fetchall(), key=lambda row: row[0])
     events.record_state_changes(
         [
             events.StateChange(pid, project, series, before, SUPERSEDED, reason, date)
@@ -176,7 +177,7 @@ def undo_stranded(
                 "auto": StateOrigin.AUTO,
             },
         )
-        rows = cursor.fetchall()
+        rows = sorted(cursor.fetchall(), key=lambda row: row[0])  # (as in _supersede)
     reason = "no later revision since revision links changed"
     events.record_state_changes(
         [
