@@ -62,12 +62,50 @@ def ensure_database(uri: str, name: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+# The embedded server's settings, for a developer's or CI's machine that also
+# runs other work. PostgreSQL's defaults (128 MB of shared buffers, a
+# checkpoint every 1 GB of WAL or 5 minutes) are for a small machine: at ten
+# times linux-rtc (3 GB) one copy's import read 420k pages back into shared
+# buffers and wrote 100k whole pages to the WAL after checkpoints; with these,
+# 59k and 53k (#21, docs/performance.md "Growth slope"). A production server
+# sets its own (README, "Deployment"). shared_buffers takes effect when the
+# server next starts (``make stop-db``); the others at once.
+EMBEDDED_SETTINGS = {
+    "shared_buffers": "1GB",
+    "max_wal_size": "4GB",
+    "checkpoint_timeout": "15min",
+}
+
+
+def tune_embedded_server(uri: str) -> None:
+    """Write EMBEDDED_SETTINGS to the server's configuration where they differ."""
+    import psycopg
+
+    with psycopg.connect(uri, autocommit=True) as conn:
+        # What ALTER SYSTEM wrote before, as written: a setting that waits for a
+        # restart is not written again by every process that starts.
+        written: dict[str, str] = dict(
+            conn.execute(
+                "SELECT name, setting FROM pg_file_settings "
+                "WHERE sourcefile LIKE '%%postgresql.auto.conf' AND name = ANY(%s)",
+                [list(EMBEDDED_SETTINGS)],
+            ).fetchall()
+        )
+        changed = [n for n, v in EMBEDDED_SETTINGS.items() if written.get(n) != v]
+        for name in changed:
+            # Names and values are ours (above), not input.
+            conn.execute(f"ALTER SYSTEM SET {name} = '{EMBEDDED_SETTINGS[name]}'")
+        if changed:
+            conn.execute("SELECT pg_reload_conf()")
+
+
 def database_settings() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
         return parse_database_url(url)
     uri = embedded_server_uri()
     name = os.environ.get("THREADWORK_DB_NAME", DEFAULT_DB_NAME)
+    tune_embedded_server(uri)
     ensure_database(uri, name)
     settings = parse_database_url(uri)
     settings["NAME"] = name
