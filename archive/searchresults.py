@@ -124,11 +124,13 @@ def _first_page(
         page_params, order, gate = [*params, start, size], f'"rank" DESC, {_NEWEST}', ""
     else:
         page = f'SELECT "id", "epoch" FROM found ORDER BY {_NEWEST} OFFSET %s LIMIT %s'
-        page_params, order, gate = [start, size], _NEWEST, " WHERE total.n <= %s"
+        # A one-time test: past the limit these are not the newest, and no window is cut.
+        gate = " WHERE (SELECT count(*) FROM found) <= %s OFFSET 0"  # OFFSET: kept apart
+        page_params, order = [start, size], _NEWEST
     sql = (
         f"WITH found AS ({found} LIMIT %s), page AS ({page}) "
-        "SELECT total.n, hit.* FROM (SELECT count(*) AS n FROM found) AS total "
-        f"LEFT JOIN LATERAL ({_hits_sql(query.compiled, ranked)}{gate}) AS hit ON true "
+        "SELECT (SELECT count(*) FROM found), hit.* FROM (SELECT) AS one "
+        f"LEFT JOIN ({_hits_sql(query.compiled, ranked)}{gate}) AS hit ON true "
         f"ORDER BY {order}"
     )
     window = _window_params(query.compiled)
