@@ -8,13 +8,13 @@ import shlex
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
 from archive import browse
 from archive.invisible import escape_visible
 from archive.models import RawMail
+from archive.views.article import message_article
 from archive.views.common import (
     Elsewhere,
     find_list,
@@ -57,22 +57,18 @@ def _message_article(list_name: str, found: browse.PageKey) -> dict[str, str]:
         message, replies, thread = browse.message_with_outline(
             found.message_id, found.thread_id, found.list_names
         )
-    context = {
-        "list_name": list_name,
-        "message": message,
-        "base": message_base(list_name, message.msgid),
-        "body": render_body(message.body),
-        "lists": browse.message_lists(message),
-        "replies": replies,
-        "thread_overview": _thread_overview(list_name, message, thread),
-        "links_marker": links_marker(message.pk),
-        "reply_command": reply_command(message),
-    }
-    return {
-        "list_name": list_name,
-        "subject": message.subject,
-        "article": render_to_string("archive/_message_article.html", context),
-    }
+    article = message_article(
+        list_name,
+        message,
+        base=message_base(list_name, message.msgid),
+        body=render_body(message.body),
+        lists=browse.message_lists(message),
+        replies=replies,
+        thread_overview=_thread_overview(list_name, message, thread),
+        links_marker=links_marker(message.pk),
+        reply_command=reply_command(message),
+    )
+    return {"list_name": list_name, "subject": message.subject, "article": mark_safe(article)}
 
 
 def _thread_overview(list_name: str, message, thread) -> str:
