@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Packing raw mail stored before compression (``manage.py compact``).
+"""Packing raw mail stored before compression, or before a dictionary (``manage.py compact``).
 
 Rows keep the codec they were written with, so upgrading needs no rewrite of
 a large archive; this packs the old rows afterwards, a batch per transaction,
@@ -21,15 +21,16 @@ __all__ = ["CompactBatch", "compact_raw"]
 # Walks the primary key, so each batch starts where the last one stopped
 # (no index on codec is needed; the filter reads only the small heap rows).
 _NEXT_SQL = """
-SELECT message_id, data FROM archive_rawmail
-WHERE message_id > %s AND codec = 0
+SELECT message_id, codec, data FROM archive_rawmail
+WHERE message_id > %s AND codec = ANY(%s)
 ORDER BY message_id LIMIT %s
 """
-# Only rows still unpacked: a row another run packed meanwhile is left alone.
+# Only rows still as read: a row another run packed meanwhile is left alone.
 _UPDATE_SQL = """
 UPDATE archive_rawmail r SET data = v.data, codec = v.codec
-FROM unnest(%s::bigint[], %s::bytea[], %s::smallint[]) AS v(id, data, codec)
-WHERE r.message_id = v.id AND r.codec = 0
+FROM unnest(%s::bigint[], %s::bytea[], %s::smallint[], %s::smallint[])
+    AS v(id, data, codec, old)
+WHERE r.message_id = v.id AND r.codec = v.old
 """
 
 
@@ -44,33 +45,39 @@ class CompactBatch:
     last_id: int
 
 
-def compact_raw(batch: int = 500, after_id: int = 0) -> Iterator[CompactBatch]:
+def compact_raw(
+    batch: int = 500, after_id: int = 0, repack: bool = False
+) -> Iterator[CompactBatch]:
     """Pack every unpacked raw mail above ``after_id``; yields each committed batch.
 
+    With ``repack``, rows in plain zstd are packed again with the dictionary
+    set for packing (archive.rawdicts.from_archive; the caller sets it).
     Rows zstd does not shrink (tiny mail) stay as they are. Each packed row is
     unpacked again and compared before it is written: not a byte is lost.
     """
     last = after_id
+    todo = [int(Codec.NONE), int(Codec.ZSTD)] if repack else [int(Codec.NONE)]
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_NEXT_SQL, [last, batch])
+            cursor.execute(_NEXT_SQL, [last, todo, batch])
             rows = cursor.fetchall()
             if not rows:
                 return
             last = rows[-1][0]
-            ids, blobs, codecs, before, after = [], [], [], 0, 0
-            for message_id, data in rows:
-                raw = bytes(data)
+            ids, blobs, codecs, olds, before, after = [], [], [], [], 0, 0
+            for message_id, old, data in rows:
+                raw = unpack(old, data)
                 codec, stored = pack(raw)
-                if codec == Codec.NONE:
+                if codec == Codec.NONE or (old != Codec.NONE and len(stored) >= len(data)):
                     continue
                 if unpack(codec, stored) != raw:  # never store what does not read back
                     raise RuntimeError(f"raw mail of message {message_id} did not read back")
                 ids.append(message_id)
                 blobs.append(stored)
                 codecs.append(int(codec))
-                before += len(raw)
+                olds.append(old)
+                before += len(data)
                 after += len(stored)
             if ids:
-                cursor.execute(_UPDATE_SQL, [ids, blobs, codecs])
+                cursor.execute(_UPDATE_SQL, [ids, blobs, codecs, olds])
         yield CompactBatch(len(rows), len(ids), before, after, last)

@@ -8,10 +8,13 @@ received, and a row whose dictionary is gone is an error, never garbage.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from email.message import EmailMessage
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 
 from archive import rawcodec, rawdicts
@@ -115,3 +118,37 @@ def test_mail_whose_dictionary_is_missing_is_an_error_not_garbage() -> None:
     _forget_dictionaries()
     with pytest.raises(ValueError, match="which is missing"):
         _ = row.mail
+
+
+@pytest.mark.django_db
+def test_compact_with_a_dictionary_repacks_an_archive_from_before_byte_for_byte() -> None:
+    mails = {f"dict-{n}@example.org": _mail(n) for n in range(HEAD - 1)}
+    ingest([Incoming(m, "test") for m in mails.values()], workers=1)  # too few to train
+    with connection.cursor() as cursor:  # and one row as stored before compression
+        cursor.execute(
+            "UPDATE archive_rawmail SET data = %s, codec = 0 WHERE message_id = "
+            "(SELECT id FROM archive_message WHERE msgid = 'dict-3@example.org')",
+            [mails["dict-3@example.org"]],
+        )
+    before = _stored_bytes()
+    out = io.StringIO()
+    call_command("compact", dictionary=True, batch=7, stdout=out)
+    assert out.getvalue().startswith(f"{len(mails)} uncompressed or plain zstd raw mails read")
+    (dictionary,) = RawDictionary.objects.all()
+    assert dictionary.samples == len(mails)  # spread over the archive: all of so few
+    assert {r.codec for r in RawMail.objects.all()} == {Codec.ZSTD_DICT}
+    assert _stored_bytes() < before / 2
+    _forget_dictionaries()
+    client = Client(HTTP_HOST="127.0.0.1")
+    for row in RawMail.objects.select_related("message"):
+        assert row.mail == mails[row.message.msgid]
+        assert client.get(f"/all/{row.message.msgid}/raw").content == mails[row.message.msgid]
+    out = io.StringIO()
+    call_command("compact", dictionary=True, stdout=out)  # nothing left to do
+    assert out.getvalue().startswith("0 uncompressed or plain zstd raw mails read, 0 compressed")
+
+
+def _stored_bytes() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sum(octet_length(data)) FROM archive_rawmail")
+        return cursor.fetchone()[0]

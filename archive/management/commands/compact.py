@@ -1,9 +1,10 @@
-"""``manage.py compact``: pack raw mail stored before it was compressed."""
+"""``manage.py compact``: pack raw mail stored before it was compressed (or before a dictionary)."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from archive import rawcodec, rawdicts
 from archive.compaction import compact_raw
 
 
@@ -15,10 +16,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch", type=int, default=500, help="Rows per transaction.")
+        parser.add_argument(
+            "--dictionary",
+            action="store_true",
+            help="Also pack plain zstd rows again with the archive's zstd dictionary "
+            "(trained on mail spread over the archive if it has none yet).",
+        )
 
-    def handle(self, *args, batch: int = 500, **options) -> None:
+    def handle(self, *args, batch: int = 500, dictionary: bool = False, **options) -> None:
         read = packed = before = after = 0
-        for step in compact_raw(batch=max(1, batch)):
+        if dictionary:
+            rawcodec.use_dictionary(rawdicts.from_archive())
+        for step in compact_raw(batch=max(1, batch), repack=dictionary):
             read, packed = read + step.read, packed + step.packed
             before, after = before + step.bytes_before, after + step.bytes_after
             if options["verbosity"] > 1:
@@ -26,8 +35,9 @@ class Command(BaseCommand):
                     f"{read} read, {packed} compressed (up to message {step.last_id})"
                 )
         saved = before - after
+        kind = "uncompressed or plain zstd" if dictionary else "uncompressed"
         self.stdout.write(
-            f"{read} uncompressed raw mails read, {packed} compressed: "
+            f"{read} {kind} raw mails read, {packed} compressed: "
             f"{before / 1e6:.1f} MB now take {after / 1e6:.1f} MB ({saved / 1e6:.1f} MB saved)"
         )
         if packed:
