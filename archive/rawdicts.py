@@ -2,11 +2,12 @@
 """The zstd dictionaries raw mail is packed with, kept in the database.
 
 An archive gets its dictionary from the first import large enough to learn
-from: trained on every second of its first 2,000 mails (0.6-1.5 s on this
+from: trained on every second of its first 2,000 mails (0.5-0.6 s on this
 machine), stored before any mail is packed with it, and used by every later
 ingest. On linux-rtc it keeps raw mail in 54.6 MB instead of plain zstd's
 67.3 (docs/performance.md, "third cut"). Mail from before, and imports
-before the archive has one, stay plain zstd; both read alike.
+before the archive has one, stay plain zstd (both read alike) until
+``manage.py compact --dictionary`` repacks them.
 """
 
 from __future__ import annotations
