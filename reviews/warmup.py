@@ -16,6 +16,7 @@ from django.db import DatabaseError
 from django.http import Http404
 
 from archive.dbrouting import read_connection
+from reviews.api.views import find_patch_by_id
 from reviews.listing import PatchListQuery
 from reviews.models import Event, Patch, Project
 from reviews.pages.eventpage import page_parts
@@ -24,7 +25,7 @@ from reviews.pages.listextras import list_page
 from reviews.pages.patch import find_patch
 from reviews.pages.patch_list import patch_list_page
 
-__all__ = ["warm_lists", "warm_patch_page"]
+__all__ = ["warm_api_patch", "warm_lists", "warm_patch_page"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,15 @@ def warm_patch_page() -> None:
             find_patch("warm-up.invalid", "warm-up.invalid")
     except DatabaseError as error:  # the database is away: the first request will say so
         logger.warning("patch page warm-up skipped: %s", error)
+
+
+def warm_api_patch() -> None:
+    """The API patch detail's statement, compiled and prepared by asking for a key
+    no patch has; never raises (the first API client otherwise waits for it)."""
+    try:
+        find_patch_by_id(0)
+    except DatabaseError as error:  # the database is away: the first request will say so
+        logger.warning("API patch detail warm-up skipped: %s", error)
 
 
 def warm_lists() -> None:

@@ -158,6 +158,13 @@ def _patch_by_id(pk: int) -> QuerySet[Patch]:
 _PATCH_BY_ID: PreparedQuery[Patch] = PreparedQuery("threadwork_api_patch", _patch_by_id)
 
 
+def find_patch_by_id(pk: int) -> Patch | None:
+    """The patch as the API detail shows it, or None; compiled once per process
+    and prepared once per connection (``reviews.warmup`` does both early)."""
+    found = _PATCH_BY_ID.models(Patch, pk=pk)
+    return found[0] if found else None
+
+
 class PatchDetail(ApiView, generics.RetrieveAPIView):
     """GET a patch; PATCH (or PUT) its state, delegate, archived flag, commit ref."""
 
@@ -171,10 +178,9 @@ class PatchDetail(ApiView, generics.RetrieveAPIView):
     def get_object(self) -> Any:
         # As GenericAPIView.get_object (no filters apply to one patch), with the
         # statement compiled once per process and prepared per connection.
-        found = _PATCH_BY_ID.models(Patch, pk=self.kwargs["pk"])
-        if not found:
+        patch = find_patch_by_id(self.kwargs["pk"])
+        if patch is None:
             raise Http404("No Patch matches the given query.")
-        (patch,) = found
         self.check_object_permissions(self.request, patch)
         # Its project's names come with it: the links need no query of all projects.
         project = patch.project

@@ -41,3 +41,20 @@ def test_patch_key_beyond_bigint_is_not_found(api, toy) -> None:
         answer = api.get(f"/api/1.3/patches/{key}/")
         assert answer.status_code == 404
         assert answer.json() == {"detail": "No Patch matches the given query."}
+
+
+def test_worker_warm_up_prepares_the_detail_statement(db) -> None:
+    from django.conf import settings
+    from django.db import connection
+    from django.utils.module_loading import import_string
+
+    connection.ensure_connection()
+    connection.cursor().execute("DEALLOCATE ALL")
+    connection.connection.__dict__.pop("_threadwork_prepared", None)
+    assert "reviews.warmup.warm_api_patch" in settings.THREADWORK_WORKER_WARM_UP
+    import_string("reviews.warmup.warm_api_patch")()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE name = 'threadwork_api_patch'"
+        )
+        assert cursor.fetchone() == (1,)
