@@ -22,7 +22,8 @@ DEBUG = False
 # serves them with far-future cache headers.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # whitenoise's CompressedManifestStaticFilesStorage, URLs kept once worked out.
+    "staticfiles": {"BACKEND": "config.staticstorage.StaticStorage"},
 }
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
