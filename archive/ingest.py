@@ -55,6 +55,8 @@ class IngestSummary:
     # other mail came first with theirs (archive.incoming).
     renamed: int = 0
     seconds: float = 0.0
+    # Of ``seconds``: the search indexes merged or rebuilt once the mail was in.
+    settle_seconds: float = 0.0
     reasons: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -337,7 +339,9 @@ def ingest(
     finally:
         stream.close()  # stops the parsing workers when the writer gave up early
     if summary.new >= services.BULK_BATCH:
+        settling = time.perf_counter()
         services.settle_search_indexes(summary.new)  # counted in the import's time: it is its work
+        summary.settle_seconds = time.perf_counter() - settling
     progress.update(summary.read, force=True)
     progress.finish()
     summary.seconds = time.perf_counter() - start

@@ -232,6 +232,8 @@ def growth_section(g: dict[str, Any], base_pages: list[dict], base_counts: dict[
         f"= **{ingest['msg/s']:.0f} msg/s** |",
         f"| first copy / last copy | {ingest['first copy msg/s']:.0f} msg/s / "
         f"{ingest['last copy msg/s']:.0f} msg/s |",
+        f"| of which the import's end: search indexes merged or rebuilt (not in the last copy's "
+        f"rate) | {ingest.get('settle seconds', 0.0):.1f} s |",
         f"| summary line | `{ingest['line']}` |",
     ]
     lines += [f"| {key} | {value} |" for key, value in g["leaks"].items()]
