@@ -46,6 +46,7 @@ _STEMMER = Stemmer.Stemmer("english")
 _IDENTIFIER = re.compile(r"\w*_\w*")
 _PART = re.compile(r"[^\W_]+")
 _GAP = re.compile(r"[\W_]*")  # what may stand between two words of a phrase
+_WORD, _PART_CHAR = re.compile(r"\w"), re.compile(r"[^\W_]")  # what may not precede a token
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class Highlighter:
         self.phrases = [ph for ph in (_phrase(text, star) for text, star in terms) if ph]
         words = [w for phrase in self.phrases for w in phrase]
         self._stems: dict[str, str] = {}
-        self._pattern = _candidates(words) if words else None
+        self._patterns = (_candidates(words), _candidates(words, blind=True)) if words else None
 
     def snippet(self, window: Window) -> str:
         """The window's snippet, its matches between MARK_START and MARK_END."""
@@ -96,9 +97,11 @@ class Highlighter:
 
     def _spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of every marked token, in order."""
-        if self._pattern is None:
+        if self._patterns is None:
             return []
-        tokens = [(m.start(), m.end(), m.group().lower()) for m in self._pattern.finditer(text)]
+        tokens = _tokens(text, *self._patterns)
+        if not tokens:
+            return []
         found: set[tuple[int, int]] = set()
         for phrase in self.phrases:
             found.update(self._occurrences(text, tokens, phrase))
@@ -117,6 +120,8 @@ class Highlighter:
     def _occurrences(
         self, text: str, tokens: list[tuple[int, int, str]], phrase: tuple[_Word, ...]
     ) -> list[tuple[int, int]]:
+        if len(phrase) == 1:
+            return [(s, e) for s, e, token in tokens if self._matches(token, phrase[0])]
         spans: list[tuple[int, int]] = []
         for i in range(len(tokens) - len(phrase) + 1):
             run = tokens[i : i + len(phrase)]
@@ -140,6 +145,28 @@ class Highlighter:
         return stem.startswith(word.stem) if word.prefix else stem == word.stem
 
 
+def _tokens(
+    text: str, pattern: re.Pattern[str], blind: re.Pattern[str]
+) -> list[tuple[int, int, str]]:
+    """(start, end, lower case) of the tokens that could match a word.
+
+    Looked for in the lower-cased text with a pattern that starts with
+    its words' letters, which the regular expression engine finds
+    several times faster than a case-blind pattern behind a look-behind.
+    """
+    low = text.lower()
+    if len(low) != len(text):  # lower case moved offsets (rare letters): case-blind
+        found = blind.finditer(text)
+        return [(m.start(), m.end(), m.group().lower()) for m in found]
+    tokens = []
+    for m in pattern.finditer(low):
+        s = m.start()
+        before = _WORD if m.lastgroup == "id" else _PART_CHAR
+        if s == 0 or not before.match(low, s - 1):
+            tokens.append((s, m.end(), m.group()))
+    return tokens
+
+
 def _phrase(text: str, star: bool) -> tuple[_Word, ...]:
     """The words of a term: identifiers whole, other text split as PostgreSQL splits it."""
     words: list[_Word] = []
@@ -152,15 +179,21 @@ def _phrase(text: str, star: bool) -> tuple[_Word, ...]:
     return tuple(words)
 
 
-def _candidates(words: list[_Word]) -> re.Pattern[str]:
-    """One expression finding every token that could match one of ``words``."""
+def _candidates(words: list[_Word], blind: bool = False) -> re.Pattern[str]:
+    """One expression finding every token that could match one of ``words``: in
+    lower-cased text, the caller checking what precedes a match; ``blind``: in any
+    text, case-blind, with that check in the expression."""
     heads = sorted({w.stem[: max(1, len(w.stem) - 2)] for w in words if not w.identifier})
     whole = sorted({w.text for w in words if w.identifier})
     # Identifiers first: at the same place the other option would take only their first part.
-    options = [r"(?<!\w)" + re.escape(w) + r"(?!\w)" for w in whole]
+    options = []
+    if whole:
+        ids = "|".join(map(re.escape, whole))
+        options.append((r"(?<!\w)" if blind else "") + f"(?P<id>{ids})" + r"(?!\w)")
     if heads:
-        options.append(r"(?<![^\W_])(?:" + "|".join(map(re.escape, heads)) + r")[^\W_]*")
-    return re.compile("|".join(options), re.IGNORECASE)
+        parts = "|".join(map(re.escape, heads))
+        options.append((r"(?<![^\W_])" if blind else "") + f"(?P<part>(?:{parts})" + r"[^\W_]*)")
+    return re.compile("|".join(options), re.IGNORECASE if blind else 0)
 
 
 def _word_start(text: str, at: int, limit: int) -> int:
