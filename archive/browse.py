@@ -48,7 +48,7 @@ _CACHE_SECONDS = 3600
 RENDER_VERSION = 3
 # Results pages are keyed on the archive's stamp; the timeout bounds what a
 # rebuilt search index (same messages, new vectors) could leave stale.
-_SEARCH_CACHE_SECONDS = 600
+SEARCH_CACHE_SECONDS = 600
 # Message columns no page shows (the search vector is also slow to load).
 _UNSHOWN = (*SEARCH_VECTORS, "references")
 
@@ -442,6 +442,8 @@ class SearchResults:
     total: int = 0
     more: bool = False  # more than COUNT_LIMIT matches
     hits: list[searchresults.Hit] = field(default_factory=list)
+    # The cache key of this page's results: what is drawn from them can be kept under it.
+    key: str = ""
 
 
 def compile_text(text: str) -> Compiled:
@@ -471,9 +473,10 @@ def search_page(
     found = cache.get(key)
     if found is None:
         found = _search(compiled, mlist, page, by_relevance)
-        cache.set(key, found, _SEARCH_CACHE_SECONDS)
+        cache.set(key, found, SEARCH_CACHE_SECONDS)
     results.total, results.hits = found
     results.more = results.total > COUNT_LIMIT
+    results.key = key
     return results
 
 

@@ -25,7 +25,7 @@ from archive.models import Message
 from archive.msgids import msgid_path
 from archive.search import QueryError
 from archive.views.common import Elsewhere, find_list
-from archive.views.searchhits import render_hits
+from archive.views.searchhits import cached_hits
 from throttle import slots
 from throttle.limits import refusal
 
@@ -51,7 +51,7 @@ def list_index(request: HttpRequest, list_name: str) -> HttpResponse:
             "list_name": list_name,
             "mlist": mlist,
             "results": results,
-            "hits_html": render_hits(list_name, results.hits),
+            "hits_html": cached_hits(list_name, results),
             "page": page,
             "first_number": (page - 1) * browse.PAGE_SIZE + 1,
             "by_relevance": by_relevance,

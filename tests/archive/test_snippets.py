@@ -125,3 +125,17 @@ def test_the_body_vector_keeps_no_statistics(fixture_list: MailingList) -> None:
             " AND attname IN ('search', 'header_search')"
         )
         assert [row[0] for row in cursor.fetchall()] == ["header_search"]
+
+
+def test_a_pages_hits_are_drawn_once(fixture_list: MailingList) -> None:
+    """The hits' HTML is kept beside the results (a warm page draws none)."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    cache.clear()
+    client = Client(HTTP_HOST="127.0.0.1")
+    first = client.get("/srch/", {"q": "alarm"})
+    assert first.status_code == 200 and b"<mark>alarm</mark>" in first.content.lower()
+    results = search_page("alarm", fixture_list, 1, by_relevance=False)
+    assert "<li>" in cache.get(f"{results.key}:html:srch")
+    assert client.get("/srch/", {"q": "alarm"}).content == first.content
