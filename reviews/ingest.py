@@ -17,7 +17,7 @@ from django.db import connection
 from archive.bulk import copy_new
 from archive.processors import StoredMessage
 from archive.services import ensure_people
-from reviews import derived, pairmemo, turnstore
+from reviews import derived, diffcolours, pairmemo, turnstore
 from reviews.analysis import MailAnalysis, analyze_message, mercurial_marker
 from reviews.health import store as health_store
 from reviews.models import (
@@ -113,6 +113,8 @@ def record_batch(stored: Sequence[StoredMessage], carry: Carry | None = None) ->
     derived.link_revisions(sorted(touched_series), protect_upto=carry.protect_upto if carry else 0)
     # each touched revision paired with the others of its lineage, once, for the pages
     pairmemo.store_pairings(sorted(touched_series))
+    # the new patches' costly diffs coloured once, for the patch page
+    diffcolours.colour_patches([s.id for s in relevant if s.is_new])
     if carry is None:
         # after superseding: whose turn reads the states it left
         known = {mid: r.cues for mid, r in read.items()}

@@ -932,3 +932,19 @@ class RevisionPairing(models.Model):
 
     def __str__(self) -> str:
         return f"pairing {self.key}"
+
+
+class ColouredDiff(models.Model):
+    """A large patch's diff lines as coloured HTML, made at ingest (``reviews.diffcolours``):
+    Pygments took 20-90 ms on the largest YAML, Rust or script diffs of a first view.
+
+    No foreign key: a rebuild deletes patches in SQL, and an entry is used only
+    for the diff and renderers it was made for (``made_for``), so a leftover is inert.
+    """
+
+    patch_id = models.BigIntegerField(primary_key=True)
+    made_for = models.CharField(max_length=40)  # the renderers' version, the diff's checksum
+    hunks = models.JSONField()  # reviews.rendering.diff.colour_diff's lists
+
+    def __str__(self) -> str:
+        return f"coloured diff of {self.patch_id}"

@@ -1,4 +1,5 @@
-# Revisions paired once (reviews.pairmemo): the table, filled for the archive as it is.
+# The patch page's work done once at ingest: revisions paired (reviews.pairmemo) and
+# large diffs coloured (reviews.diffcolours); both tables filled for the archive as it is.
 from django.db import migrations, models
 
 
@@ -16,6 +17,16 @@ def pair_stored_revisions(apps, schema_editor) -> None:  # type: ignore[no-untyp
         store_pairings(ids[at : at + 500])
 
 
+def colour_stored_diffs(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
+    from reviews.diffcolours import colour_patches
+
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT message_id FROM reviews_patch WHERE length(diff) > 4000")
+        ids = sorted(row[0] for row in cursor.fetchall())
+    for at in range(0, len(ids), 200):
+        colour_patches(ids[at : at + 200])
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("reviews", "0018_first_view"),
@@ -30,4 +41,13 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.RunPython(pair_stored_revisions, migrations.RunPython.noop),
+        migrations.CreateModel(
+            name="ColouredDiff",
+            fields=[
+                ("patch_id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("made_for", models.CharField(max_length=40)),
+                ("hunks", models.JSONField()),
+            ],
+        ),
+        migrations.RunPython(colour_stored_diffs, migrations.RunPython.noop),
     ]

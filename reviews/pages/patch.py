@@ -15,6 +15,7 @@ from archive.prepared_models import PreparedQuery
 from reviews import links
 from reviews.changelog import patch_notes
 from reviews.checks import check_state_expression
+from reviews.diffcolours import coloured_expression, usable
 from reviews.models import Patch, Series
 from reviews.pages.answers import inline_answer_rows
 from reviews.pages.carried import CarriedReview, carried_review
@@ -97,7 +98,7 @@ class PatchPage:
 
 
 def _patch_queryset(link_name: str, msgid: str) -> QuerySet[Patch]:
-    # Eleven joins and two annotations in one statement (_PATCH): PostgreSQL
+    # Eleven joins and three annotations in one statement (_PATCH): PostgreSQL
     # took ~20 ms to plan it and Django ~6 ms to compile it, both paid once
     # now (per connection, per process). The light message columns stay unread.
     return (
@@ -107,7 +108,11 @@ def _patch_queryset(link_name: str, msgid: str) -> QuerySet[Patch]:
         )
         .defer(*light_message_fields("message__"),
                *light_message_fields("series__cover__message__"))
-        .annotate(check_state=check_state_expression(), stamp=change_stamp())
+        .annotate(
+            check_state=check_state_expression(),
+            stamp=change_stamp(),
+            stored_colours=coloured_expression(),
+        )
         .filter(project__link_name=link_name, message__msgid=msgid)
         .order_by("pk")[:1]
     )  # fmt: skip
@@ -170,7 +175,9 @@ def patch_page(link_name: str, msgid: str) -> PatchPage:
         list_name=list_name,
         commit=commit_html(patch.id, commit_text(patch.commit_message)),
         notes=_notes(patch),
-        diff=diff_html(patch.id, patch.diff, parts.answer_rows),
+        diff=diff_html(
+            patch.id, patch.diff, parts.answer_rows, usable(patch.stored_colours, patch.diff)
+        ),
         diffstat=_diffstat(patch.diffstat),
         trailers=parts.trailers,
         comments=parts.comments,

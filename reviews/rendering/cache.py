@@ -51,17 +51,24 @@ def _cached(kind: str, items: Iterable[tuple[int, str]], render: Callable[[str],
     return result
 
 
-def diff_html(patch_id: int, diff: str, below: Mapping[LineKey, str] | None = None) -> SafeString:
+def diff_html(
+    patch_id: int,
+    diff: str,
+    below: Mapping[LineKey, str] | None = None,
+    coloured: list[list[str]] | None = None,
+) -> SafeString:
     """The patch's diff as HTML (see ``reviews.rendering.diff``), with ``below``'s
-    rows (answers) under their lines.
+    rows (answers) under their lines; ``coloured``: its lines as coloured at ingest.
 
     With rows, the key's checksum covers them too: the answers change as
     replies arrive, the diff's own entry stays.
     """
     if not below:
-        return _cached("diff", [(patch_id, diff)], render_diff)[patch_id]
+        render = lambda text: render_diff(text, coloured=coloured)  # noqa: E731
+        return _cached("diff", [(patch_id, diff)], render)[patch_id]
     text = "\0".join([diff, *(f"{key!r}\0{html}" for key, html in below.items())])
-    return _cached("diff-answers", [(patch_id, text)], lambda _: render_diff(diff, below))[patch_id]
+    render = lambda _: render_diff(diff, below, coloured)  # noqa: E731
+    return _cached("diff-answers", [(patch_id, text)], render)[patch_id]
 
 
 def commit_html(patch_id: int, text: str) -> SafeString:

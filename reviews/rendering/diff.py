@@ -8,13 +8,13 @@ that is not understood is shown as context rather than dropped.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from archive.invisible import escape_visible
 from reviews.rendering.highlight import highlighter_for
 
-__all__ = ["DiffFile", "parse_diff", "render_diff"]
+__all__ = ["DiffFile", "colour_diff", "parse_diff", "render_diff"]
 
 _HUNK_RE = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 # Headers every file has; only the others (modes, renames, binary) are shown.
@@ -126,14 +126,14 @@ def _coloured(file: DiffFile, hunk: Hunk) -> list[str]:
     return out
 
 
-def _hunk_rows(file: DiffFile, hunk: Hunk, below: Below) -> list[str]:
+def _hunk_rows(file: DiffFile, hunk: Hunk, below: Below, html_lines: list[str]) -> list[str]:
     rows = [
         '<tr class="hunk"><td class="ln"></td><td class="ln"></td>'
         f"<td>{escape_visible(hunk.header)}</td></tr>"
     ]
     old_no, new_no = hunk.old_start, hunk.new_start
     signs = {"add": "+", "del": "-", "ctx": " ", "note": "\\"}
-    for (kind, _text), html in zip(hunk.lines, _coloured(file, hunk), strict=True):
+    for (kind, _text), html in zip(hunk.lines, html_lines, strict=True):
         old_cell = new_cell = ""
         if kind in ("ctx", "del"):
             old_cell, old_no = str(old_no), old_no + 1
@@ -155,7 +155,9 @@ def _line_key(file: DiffFile, old: str, new: str) -> LineKey:
     return (file.path, int(old) if old else None, int(new) if new else None)
 
 
-def _file_html(index: int, file: DiffFile, below: Below = None) -> str:
+def _file_html(
+    index: int, file: DiffFile, below: Below, coloured: Iterator[list[str]] | None
+) -> str:
     path = _file_name(file.path) if file.path else "(unknown file)"
     title = path
     if file.old_path and file.new_path and file.old_path != file.new_path:
@@ -164,7 +166,13 @@ def _file_html(index: int, file: DiffFile, below: Below = None) -> str:
     meta = ""
     if notes:
         meta = f'<pre class="diff-meta">{escape_visible(chr(10).join(notes))}</pre>'
-    rows = [row for hunk in file.hunks for row in _hunk_rows(file, hunk, below)]
+    rows = [
+        row
+        for hunk in file.hunks
+        for row in _hunk_rows(
+            file, hunk, below, next(coloured) if coloured else _coloured(file, hunk)
+        )
+    ]
     body = (
         f'<div class="diff-scroll"><table class="diff-table"><tbody>{"".join(rows)}'
         "</tbody></table></div>"
@@ -193,13 +201,23 @@ def _stat(file: DiffFile) -> str:
     )
 
 
-def render_diff(diff: str, below: Below = None) -> str:
+def colour_diff(diff: str) -> list[list[str]]:
+    """The coloured HTML of each hunk's lines, hunk by hunk through the files: the
+    costly part of ``render_diff``, for storing (``reviews.diffcolours``)."""
+    return [_coloured(f, h) for f in parse_diff(diff) for h in f.hunks]
+
+
+def render_diff(diff: str, below: Below = None, coloured: list[list[str]] | None = None) -> str:
     """Escaped HTML for every file of ``diff``; the diff text itself when unparseable.
 
     ``below`` holds rows of HTML to show under lines, keyed by (path, old line,
     new line), as answers anchored to the diff are (``reviews.anchors``).
+    ``coloured`` is ``colour_diff(diff)`` computed before; used only when it
+    has the diff's shape (a hunk of lines for every hunk).
     """
     files = parse_diff(diff)
     if not files:
         return f'<pre class="diff-raw">{escape_visible(diff)}</pre>'
-    return "".join(_file_html(i, f, below) for i, f in enumerate(files, 1))
+    shape = [len(h.lines) for f in files for h in f.hunks]
+    lines = iter(coloured) if coloured and [len(c) for c in coloured] == shape else None
+    return "".join(_file_html(i, f, below, lines) for i, f in enumerate(files, 1))

@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Large diffs coloured once, when their patch is stored, for the patch page.
+
+Colouring is the costly part of showing a diff for the first time. C and
+device trees go through our one-regex scanners, everything else through
+Pygments at 1-2 ms a kilobyte: a YAML binding converted from text, a Rust
+driver or a large script took 20-90 ms of a patch page's first view on
+linux-rtc. A diff whose colouring is estimated above ``COST_CHARS`` is
+coloured at ingest (``colour_diff``: each hunk's lines as HTML) and kept
+with what it was made for, the renderers' version and the diff's checksum;
+the page reads it with the patch and uses it only while both still match
+(and the renderer only while the diff's hunks have its shape), otherwise it
+colours live. The page is the same either way.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+
+from django.db import connection
+from django.db.models import JSONField
+from django.db.models.expressions import RawSQL
+
+from reviews.models import ColouredDiff, Patch
+from reviews.rendering.cache import RENDER_VERSION
+from reviews.rendering.diff import colour_diff, parse_diff
+from reviews.rendering.scanners import C_SUFFIXES, DTS_SUFFIXES
+
+__all__ = ["COST_CHARS", "colour_patches", "coloured_expression", "colouring_cost", "usable"]
+
+# About 4-8 ms of Pygments: below it, colouring live costs less than reading it.
+COST_CHARS = 4000
+# Our scanners colour a character about eight times faster than Pygments.
+_SCANNED = C_SUFFIXES + DTS_SUFFIXES
+_SCANNED_SHARE = 8
+
+
+def colouring_cost(diff: str) -> int:
+    """Characters to colour, those of scanned files weighed at an eighth."""
+    cost = 0
+    for file in parse_diff(diff):
+        chars = sum(len(text) for hunk in file.hunks for _, text in hunk.lines)
+        cost += chars // _SCANNED_SHARE if file.path.lower().endswith(_SCANNED) else chars
+    return cost
+
+
+def made_for(diff: str) -> str:
+    return f"{RENDER_VERSION}:{zlib.crc32(diff.encode()):08x}"
+
+
+# Only diffs long enough to cost COST_CHARS are read back (a diff's length in
+# characters bounds its cost), and only those not coloured yet.
+_CANDIDATES_SQL = f"""
+SELECT p.id, p.diff FROM {Patch._meta.db_table} p
+WHERE p.message_id = ANY(%s::bigint[]) AND length(p.diff) > %s
+  AND NOT EXISTS (SELECT 1 FROM {ColouredDiff._meta.db_table} c WHERE c.patch_id = p.id)
+"""
+
+
+def colour_patches(message_ids: Sequence[int]) -> int:
+    """Colour and store the costly diffs of the patches of these messages; how many."""
+    if not message_ids:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(_CANDIDATES_SQL, [list(message_ids), COST_CHARS])
+        rows = cursor.fetchall()
+    made = [
+        ColouredDiff(patch_id=patch_id, made_for=made_for(diff), hunks=colour_diff(diff))
+        for patch_id, diff in rows
+        if colouring_cost(diff) > COST_CHARS
+    ]
+    ColouredDiff.objects.bulk_create(made, batch_size=200, ignore_conflicts=True)
+    return len(made)
+
+
+def coloured_expression() -> RawSQL:
+    """For the patch page's ``.annotate()``: what is stored for the patch, or null."""
+    table = ColouredDiff._meta.db_table
+    return RawSQL(
+        f"(SELECT jsonb_build_object('for', c.made_for, 'hunks', c.hunks) FROM {table} c"
+        f' WHERE c.patch_id = "{Patch._meta.db_table}"."id")',
+        (),
+        output_field=JSONField(),
+    )
+
+
+def usable(stored: object, diff: str) -> list[list[str]] | None:
+    """The stored hunks (``coloured_expression``'s value) if made for this diff by
+    these renderers."""
+    if not isinstance(stored, dict) or stored.get("for") != made_for(diff):
+        return None
+    hunks = stored.get("hunks")
+    return hunks if isinstance(hunks, list) else None
