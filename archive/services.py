@@ -48,7 +48,8 @@ BULK_PENDING_KB = 64 * 1024
 # disks that seek) PostgreSQL preferred walking whole indexes or tables to a
 # thousand index probes for a batch's threads, a cost that grew with the
 # archive (#21: the review counts 60-110 -> 10-18 ms, a batch's reply counts
-# 40-86 -> 22-26 ms at ten times linux-rtc). For the batch's transaction only.
+# 40-86 -> 22-26 ms at ten times linux-rtc, planned on statistics that lag
+# behind the import). For the batch's transaction only.
 BATCH_RANDOM_PAGE_COST = 1.1
 
 # The staging table's columns and their types, in COPY order.
