@@ -115,8 +115,12 @@ def _urls() -> dict[str, list[str]]:
     from tests.bench.pages import _compare_urls, _interdiff_urls, _revision_pairs
 
     rng = random.Random(16)
+    # In id order: unordered, a parallel plan at 10x drew a different sample each run.
     answered = list(
-        Comment.objects.exclude(anchors=[]).values_list("patch_id", flat=True).distinct()
+        Comment.objects.exclude(anchors=[])
+        .values_list("patch_id", flat=True)
+        .distinct()
+        .order_by("patch_id")
     )
     patches = Patch.objects.filter(id__in=rng.sample(answered, min(60, len(answered))))
     lineages = list(Series.objects.exclude(lineage_id=None).values_list("id", flat=True))
