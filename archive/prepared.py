@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db.backends.utils import CursorWrapper
 
-__all__ = ["execute_prepared"]
+__all__ = ["deallocate", "execute_prepared"]
 
 _PLACEHOLDER = re.compile(r"%s")
 _NAMED = re.compile(r"%\((\w+)\)s")
@@ -58,3 +58,11 @@ def execute_prepared(
         cursor.execute(f"PREPARE {name} AS {body}")
         held.add(name)
     cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(values))})", values)
+
+
+def deallocate(cursor: CursorWrapper, name: str) -> None:
+    """Drop the prepared statement ``name`` of the cursor's connection, if it holds it."""
+    held: set[str] | None = getattr(cursor.db.connection, _HELD, None)
+    if held is not None and name in held:
+        cursor.execute(f"DEALLOCATE {name}")
+        held.discard(name)

@@ -29,6 +29,8 @@ statements these replaced: only the reading changes.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,6 +39,7 @@ from django.db.backends.utils import CursorWrapper
 
 from archive.dbrouting import read_connection
 from archive.models import Message
+from archive.prepared import deallocate, execute_prepared
 from archive.search import Compiled
 from archive.snippets import WINDOW_BEFORE, WINDOW_LENGTH, Highlighter, Window
 
@@ -48,6 +51,8 @@ __all__ = ["WINDOWS", "Hit", "read_page"]
 WINDOWS = (4_000, 32_000)
 
 _NEWEST = '"epoch" DESC NULLS FIRST, "id" DESC'
+# First-page statements each connection keeps prepared (see _execute_shape).
+_SHAPES = 32
 
 
 @dataclass(frozen=True)
@@ -134,9 +139,32 @@ def _first_page(
         f"ORDER BY {order}"
     )
     window = _window_params(query.compiled)
-    cursor.execute(sql, [*found_params, limit + 1, *page_params, *window, *([limit] * bool(gate))])
+    params = [*found_params, limit + 1, *page_params, *window, *([limit] * bool(gate))]
+    _execute_shape(cursor, sql, params)
     rows = cursor.fetchall()
     return rows[0][0], [row[1:] for row in rows if row[1] is not None]
+
+
+def _execute_shape(cursor: CursorWrapper, sql: str, params: list) -> None:
+    """Run a first-page statement prepared under a name drawn from its text.
+
+    Searches of one shape (a word in a list, a word and a date range...)
+    differ in parameters only: prepared, such a statement is planned once per
+    connection instead of on every page (0.45 ms of a cold page). The body
+    vector has no statistics, so a plan made for one word serves any other.
+    The connection keeps the ``_SHAPES`` it used last.
+    """
+    name = "threadwork_search_" + hashlib.blake2s(sql.encode(), digest_size=8).hexdigest()
+    raw = cursor.db.connection
+    shapes: OrderedDict[str, None] | None = getattr(raw, "_threadwork_shapes", None)
+    if shapes is None:
+        shapes = OrderedDict()
+        raw._threadwork_shapes = shapes
+    shapes[name] = None
+    shapes.move_to_end(name)
+    while len(shapes) > _SHAPES:
+        deallocate(cursor, shapes.popitem(last=False)[0])
+    execute_prepared(cursor, name, sql, params)
 
 
 def _newest_page(cursor: CursorWrapper, query: _Query, start: int, size: int) -> list[tuple]:

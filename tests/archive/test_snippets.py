@@ -111,8 +111,28 @@ def test_a_page_is_one_statement(fixture_list: MailingList, by_relevance: bool) 
         results = search_page("alarm", fixture_list, 1, by_relevance)
     assert results.total == 2
     sent = [q["sql"] for q in context.captured_queries]
-    assert len(sent) == 2, sent  # the archive's stamp (the cache key), then the page
-    assert not any(sql.startswith(("SET", "SAVEPOINT", "BEGIN")) for sql in sent)
+    # The archive's stamp (the cache key), then the page: prepared first (once per
+    # connection and shape of query), then executed.
+    assert [sql.split()[0] for sql in sent] == ["SELECT", "PREPARE", "EXECUTE"], sent
+    with CaptureQueriesContext(connection) as context:
+        assert search_page("kumquat", fixture_list, 1, by_relevance).total == 1
+    assert [q["sql"].split()[0] for q in context.captured_queries] == ["SELECT", "EXECUTE"]
+
+
+def test_a_connection_keeps_the_shapes_it_used_last(fixture_list: MailingList, monkeypatch) -> None:
+    from django.core.cache import cache
+
+    from archive import searchresults
+
+    monkeypatch.setattr(searchresults, "_SHAPES", 2)
+    cache.clear()
+    for query in ("alarm", "s:alarm", "f:jane@example.org", "alarm"):
+        search_page(query, fixture_list, 1, by_relevance=False)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'threadwork_search_%%'"
+        )
+        assert cursor.fetchone()[0] == 2
 
 
 def test_the_body_vector_keeps_no_statistics(fixture_list: MailingList) -> None:
