@@ -6,7 +6,8 @@ device trees go through our one-regex scanners, everything else through
 Pygments at 1-2 ms a kilobyte: a YAML binding converted from text, a Rust
 driver or a large script took 20-90 ms of a patch page's first view on
 linux-rtc. A diff whose colouring is estimated above ``COST_CHARS`` is
-coloured at ingest (``colour_diff``: each hunk's lines as HTML) and kept
+coloured at ingest (``colour_diff``: each hunk's lines as HTML, in the parse
+workers where they read the mail, else by the writer) and kept
 with what it was made for, the renderers' version and the diff's checksum;
 the page reads it with the patch and uses it only while both still match
 (and the renderer only while the diff's hunks have its shape), otherwise it
@@ -16,7 +17,7 @@ colours live. The page is the same either way.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.db import connection
 from django.db.models import JSONField
@@ -27,7 +28,14 @@ from reviews.rendering.cache import RENDER_VERSION
 from reviews.rendering.diff import colour_diff, parse_diff
 from reviews.rendering.scanners import C_SUFFIXES, DTS_SUFFIXES
 
-__all__ = ["COST_CHARS", "colour_patches", "coloured_expression", "colouring_cost", "usable"]
+__all__ = [
+    "COST_CHARS",
+    "colour_patches",
+    "coloured_expression",
+    "colouring_cost",
+    "precolour",
+    "usable",
+]
 
 # About 4-8 ms of Pygments: below it, colouring live costs less than reading it.
 COST_CHARS = 4000
@@ -49,27 +57,45 @@ def made_for(diff: str) -> str:
     return f"{RENDER_VERSION}:{zlib.crc32(diff.encode()):08x}"
 
 
+def precolour(diff: str) -> tuple[str, list[list[str]]] | None:
+    """What it is made for and the coloured hunks, if ``diff`` is costly to colour:
+    run in ingest's parse workers (``reviews.processor``), so the writer only stores."""
+    if len(diff) <= COST_CHARS or colouring_cost(diff) <= COST_CHARS:
+        return None
+    return made_for(diff), colour_diff(diff)
+
+
 # Only diffs long enough to cost COST_CHARS are read back (a diff's length in
 # characters bounds its cost), and only those not coloured yet.
 _CANDIDATES_SQL = f"""
-SELECT p.id, p.diff FROM {Patch._meta.db_table} p
+SELECT p.id, p.message_id, p.diff FROM {Patch._meta.db_table} p
 WHERE p.message_id = ANY(%s::bigint[]) AND length(p.diff) > %s
   AND NOT EXISTS (SELECT 1 FROM {ColouredDiff._meta.db_table} c WHERE c.patch_id = p.id)
 """
 
 
-def colour_patches(message_ids: Sequence[int]) -> int:
-    """Colour and store the costly diffs of the patches of these messages; how many."""
+def colour_patches(
+    message_ids: Sequence[int],
+    coloured: Mapping[int, tuple[str, list[list[str]]]] | None = None,
+) -> int:
+    """Store the costly diffs of the patches of these messages, coloured; how many.
+
+    ``coloured``: ``precolour``'s answers by message id, used where made for
+    the diff as stored; the others are coloured here.
+    """
     if not message_ids:
         return 0
     with connection.cursor() as cursor:
         cursor.execute(_CANDIDATES_SQL, [list(message_ids), COST_CHARS])
         rows = cursor.fetchall()
-    made = [
-        ColouredDiff(patch_id=patch_id, made_for=made_for(diff), hunks=colour_diff(diff))
-        for patch_id, diff in rows
-        if colouring_cost(diff) > COST_CHARS
-    ]
+    made = []
+    for patch_id, message_id, diff in rows:
+        found = (coloured or {}).get(message_id)
+        if found is not None and found[0] == made_for(diff):
+            made.append(ColouredDiff(patch_id=patch_id, made_for=found[0], hunks=found[1]))
+        elif colouring_cost(diff) > COST_CHARS:
+            hunks = colour_diff(diff)
+            made.append(ColouredDiff(patch_id=patch_id, made_for=made_for(diff), hunks=hunks))
     ColouredDiff.objects.bulk_create(made, batch_size=200, ignore_conflicts=True)
     return len(made)
 

@@ -114,7 +114,8 @@ def record_batch(stored: Sequence[StoredMessage], carry: Carry | None = None) ->
     # each touched revision paired with the others of its lineage, once, for the pages
     pairmemo.store_pairings(sorted(touched_series))
     # the new patches' costly diffs coloured once, for the patch page
-    diffcolours.colour_patches([s.id for s in relevant if s.is_new])
+    coloured = {i: a.colours for i, a in analyses.items() if a.colours is not None}
+    diffcolours.colour_patches([s.id for s in relevant if s.is_new], coloured)
     if carry is None:
         # after superseding: whose turn reads the states it left
         known = {mid: r.cues for mid, r in read.items()}

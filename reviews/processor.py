@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from archive.processors import MessageLink, StoredMessage
 from reviews.analysis import MailAnalysis, analyze_message
 from reviews.archive_links import list_links, message_links, message_links_sql, read_links
+from reviews.diffcolours import precolour
 from reviews.ingest import REVIEWS, record_batch
 from reviews.missed import IGNORED_TERM
 from reviews.rebuild import rebuild_reviews
@@ -21,8 +22,10 @@ class ReviewProcessor:
     def analyze(self, parsed) -> MailAnalysis:  # type: ignore[no-untyped-def]
         # In a parse worker: what a reply says is read here, not by the writer.
         analysis = analyze_message(parsed)
-        if analysis.is_tracked:
-            return analysis  # a patch or cover letter, never anyone's reply
+        if analysis.is_tracked:  # a patch or cover letter, never anyone's reply
+            diff = analysis.patch.diff if analysis.patch else None
+            colours = precolour(diff) if diff else None
+            return dataclasses.replace(analysis, colours=colours) if colours else analysis
         # As reviews.ingest stores trailers: none for a mail asking to be ignored.
         stored = analysis.trailers if not analysis.patchwork.ignore else ()
         kinds = [t.kind[:100] for t in stored]

@@ -77,3 +77,39 @@ def test_renderer_ignores_colours_of_another_shape():
     assert coloured and render_diff(diff, coloured=coloured) == render_diff(diff)
     assert render_diff(diff, coloured=coloured[:-1]) == render_diff(diff)
     assert render_diff(diff, coloured=[[*coloured[0], "x"], *coloured[1:]]) == render_diff(diff)
+
+
+def _mails(name: str) -> list[bytes]:
+    from archive.sources import iter_source
+
+    return [raw.data for raw in iter_source(str(REVISIONS / name))]
+
+
+def test_parse_workers_colour_costly_patches(cheap_threshold):
+    from archive.parsing import parse_message
+    from reviews.diffcolours import made_for
+    from reviews.processor import ReviewProcessor
+    from reviews.rendering.diff import colour_diff
+
+    analyses = [ReviewProcessor().analyze(parse_message(raw)) for raw in _mails("demo-rtc.v1.mbox")]
+    patches = [a for a in analyses if a.patch is not None and a.patch.diff]
+    assert patches and all(a.colours is not None for a in patches)
+    diff = patches[0].patch.diff
+    assert patches[0].colours == (made_for(diff), colour_diff(diff))
+    assert all(a.colours is None for a in analyses if a.patch is None)
+
+
+def test_the_writer_stores_what_the_workers_coloured(ingest_file, cheap_threshold):
+    from reviews.diffcolours import colour_patches, made_for
+    from reviews.models import ColouredDiff, Patch
+
+    ingest_file(REVISIONS / "demo-rtc.v1.mbox")
+    patch = Patch.objects.get(message__msgid=V1_ALARM)
+    ColouredDiff.objects.all().delete()
+    given = {patch.message_id: (made_for(patch.diff), [["<i>from a worker</i>"]])}
+    assert colour_patches([patch.message_id], given) == 1
+    assert ColouredDiff.objects.get(patch_id=patch.id).hunks == [["<i>from a worker</i>"]]
+    # Made for another diff (one the writer stored differently): coloured here.
+    ColouredDiff.objects.all().delete()
+    colour_patches([patch.message_id], {patch.message_id: ("0:00000000", [["x"]])})
+    assert ColouredDiff.objects.get(patch_id=patch.id).hunks != [["x"]]
