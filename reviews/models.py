@@ -243,7 +243,7 @@ class Series(TurnFields):
         return list(
             Series.objects.filter(lineage_id=root)
             .union(Series.objects.filter(id=root))
-            .order_by("version", "date")
+            .order_by("version", "date", "id")  # id: revisions sent at the same second
         )
 
 

@@ -276,8 +276,30 @@ ORDER BY p.number, p.date, p.id
 
 
 def revisions(series: Series) -> list[Series]:
-    """Every revision of the series' lineage, oldest first (one query)."""
-    return series.revisions()
+    """``series.revisions()``: every revision of the series' lineage, oldest first.
+
+    One written-out statement, prepared per connection: the ORM compiled its
+    UNION on every first view of a patch or series page (~1.5 ms).
+    """
+    db = read_connection(Series)
+    with db.cursor() as cursor:
+        execute_prepared(
+            cursor, "threadwork_revisions", _REVISIONS_SQL, {"root": series.lineage_id or series.id}
+        )
+        rows = cursor.fetchall()
+    return [Series.from_db(db.alias, _SERIES_COLUMNS, row) for row in rows]
+
+
+_SERIES_COLUMNS = [f.attname for f in Series._meta.concrete_fields]
+_REVISIONS_SQL = f"""
+SELECT {", ".join(f"s.{c}" for c in _SERIES_COLUMNS)}
+FROM {Series._meta.db_table} s
+WHERE s.id = ANY(ARRAY(
+    SELECT id FROM {Series._meta.db_table} WHERE lineage_id = %(root)s
+    UNION SELECT %(root)s::bigint
+))
+ORDER BY s.version, s.date, s.id
+"""
 
 
 def commit_text(commit_message: str) -> str:
