@@ -308,6 +308,15 @@ class _InlineWriter:
         pass
 
 
+def _ready_to_pack(mails: Iterable[RawMail], summary: IngestSummary) -> Iterator[RawMail]:
+    """Choose the raw-mail dictionary: an ingest's first statement, so a server
+    that is down must answer as it does mid-ingest (75 for an MTA to retry)."""
+    try:
+        return rawdicts.ready_to_pack(mails)
+    except CONNECTION_ERRORS as exc:
+        raise DatabaseUnavailable(summary, exc) from exc
+
+
 def ingest(
     mails: Iterable[RawMail],
     *,
@@ -321,7 +330,7 @@ def ingest(
     summary = IngestSummary()
     start = time.perf_counter()
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    mails = rawdicts.ready_to_pack(mails)  # before the parse workers fork: they pack
+    mails = _ready_to_pack(mails, summary)  # before the parse workers fork: they pack
     chunks = _chunks(mails, CHUNK)
     if workers > 1:
         stream = _parallel(chunks, _start_pool(workers))
