@@ -29,6 +29,7 @@ from reviews.pages.common import (
     revisions,
     series_patches,
 )  # fmt: skip
+from reviews.pages.discussion import render_discussion
 from reviews.pages.revisions import RevisionLink, lineage, patch_links
 from reviews.pages.stamp import change_stamp
 from reviews.rendering.answers import LineKey
@@ -78,6 +79,11 @@ class PatchPage:
         """The latest earlier revision with a matching patch: its interdiff is one click."""
         at = next((i for i, r in enumerate(self.revision_links) if r.current), 0)
         return next((r for r in reversed(self.revision_links[:at]) if r.interdiff_url), None)
+
+    @property
+    def discussion(self) -> SafeString:
+        """The replies below the diff (``reviews/_discussion.html``'s markup, in Python)."""
+        return render_discussion(self.comments)
 
     @property
     def carried_trailers(self) -> list[TrailerView]:
