@@ -28,6 +28,7 @@ __all__ = ["CONTEXT", "SHORT_QUOTE", "render_mail"]
 SHORT_QUOTE = 2
 CONTEXT = 3
 _GAP = '<span class="gap"></span>'
+_QUOTE_OPEN = tuple(f'<span class="q q{depth}">' for depth in range(4))
 
 _QUOTE_RE = re.compile(r"^[ \t]?>")
 _TRAILER_RE = re.compile(
@@ -53,7 +54,11 @@ def _linkify(line: str) -> str:
 
 
 def _quote_depth(line: str) -> int:
-    return min(line.replace(" ", "")[:3].count(">"), 3)
+    """How many ``>`` among the line's first three characters that are not spaces."""
+    head = line[:8].replace(" ", "")  # a long line's spaces need not all go
+    if len(head) < 3 and len(line) > 8:
+        head = line.replace(" ", "")
+    return head[:3].count(">")
 
 
 def _blocks(lines: list[str]) -> Iterator[tuple[str, list[str]]]:
@@ -91,9 +96,15 @@ def _text_html(lines: list[str]) -> str:
 
 
 def _quote_lines(lines: list[str]) -> str:
-    return "\n".join(
-        f'<span class="q q{_quote_depth(line)}">{_linkify(line)}</span>' for line in lines
-    )
+    # Quoted lines are most of a long thread's mail: the run is escaped in one
+    # call (no marker is a newline, nor does PROSE match one), only lines with
+    # a URL one by one.
+    escaped = escape_visible("\n".join(lines), PROSE).split("\n")
+    for i, line in enumerate(lines):
+        if "http" in line:
+            escaped[i] = _linkify(line)
+    pairs = zip(lines, escaped, strict=True)
+    return "\n".join(f"{_QUOTE_OPEN[_quote_depth(line)]}{html}</span>" for line, html in pairs)
 
 
 def _context_start(run: list[str]) -> int:
