@@ -30,18 +30,21 @@ def escape(value: object) -> str:
 
 def render_discussion(comments: Sequence[CommentView]) -> SafeString:
     """What ``{% include "reviews/_discussion.html" with comments=... %}`` wrote."""
-    if comments:
-        items = "".join(_comment(i, c) for i, c in enumerate(comments, 1))
-    else:
-        items = '\n  <p class="muted">No replies yet.</p>\n  '
-    return mark_safe(  # escaped below; the mail HTML comes escaped
+    parts = [
         '\n<section class="discussion" id="discussion" aria-labelledby="discussion-h">\n'
-        f'  <h2 id="discussion-h">Discussion <span class="count">{len(comments)}</span></h2>\n'
-        f"  {items}\n</section>\n"
-    )
+        f'  <h2 id="discussion-h">Discussion <span class="count">{len(comments)}</span></h2>\n  '
+    ]
+    for number, comment in enumerate(comments, 1):
+        parts.extend(_comment(number, comment))
+    if not comments:
+        parts.append('\n  <p class="muted">No replies yet.</p>\n  ')
+    parts.append("\n</section>\n")
+    # One join: the mails are most of the page's bytes, each copy of them counts.
+    return mark_safe("".join(parts))  # escaped below; the mail HTML comes escaped
 
 
-def _comment(number: int, c: CommentView) -> str:
+def _comment(number: int, c: CommentView) -> tuple[str, str, str]:
+    """A reply's markup before its mail HTML, the HTML, and what follows it."""
     author = c.message.author
     if author is not None:
         who = (
@@ -55,10 +58,10 @@ def _comment(number: int, c: CommentView) -> str:
         # the current time zone's time, as the template's date filter showed it
         local = timezone.localtime(c.message.date)
         iso, when = local.isoformat(), local.strftime("%Y-%m-%d %H:%M")
-    return (
+    head = (
         f'\n  <article class="comment" id="c{number}">\n    <header>\n'
         f'      <span class="author">{who}</span>\n'
         f'      <a class="permalink" href="{escape(c.url)}" title="This message in the archive">'
-        f'<time datetime="{iso}">{when}</time></a>\n    </header>\n'
-        f'    <div class="mail">{c.html}</div>\n  </article>\n  '
+        f'<time datetime="{iso}">{when}</time></a>\n    </header>\n    <div class="mail">'
     )
+    return head, c.html, "</div>\n  </article>\n  "
