@@ -25,6 +25,7 @@ from archive.incoming import (
 from archive.lists import ensure_lists
 from archive.models import QuarantinedMail
 from archive.processors import StoredMessage, message_processors
+from archive.tablestats import maintenance_turn
 
 # One ingest batch threads at a time, across processes: threading decisions
 # read and then write shared rows (ghosts, thread ids).
@@ -147,11 +148,12 @@ REBUILD_LOCK_KEY = 0x7265696E64  # "reind"
 
 def settle_search_indexes(new: int) -> None:
     """End an import of ``new`` messages with its search indexes merged (packed if it was most)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM archive_message")
-        total = cursor.fetchone()[0]
-    if new < total * REBUILD_SHARE or not rebuild_search_indexes():
-        merge_search_pending()
+    with maintenance_turn():  # never beside another import's rebuild or ANALYZE
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM archive_message")
+            total = cursor.fetchone()[0]
+        if new < total * REBUILD_SHARE or not rebuild_search_indexes():
+            merge_search_pending()
 
 
 def rebuild_search_indexes() -> bool:

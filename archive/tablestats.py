@@ -10,6 +10,8 @@ therefore analyses, itself, every table it changed a good share of.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection
@@ -28,6 +30,33 @@ _STALE_TABLES = """
     WHERE n_mod_since_analyze >= greatest(%s, %s * n_live_tup)
     ORDER BY n_live_tup DESC
 """
+
+
+# What an import does to its tables when it ends (ANALYZE, a concurrent
+# REINDEX of the search indexes, merging their pending lists) takes turns
+# under this session-level lock. A concurrent rebuild waits for every
+# transaction older than it, so another import waiting inside a statement for
+# a lock the rebuild holds (ANALYZE's) is a deadlock: four imports at once
+# met it in make bench. The turn is therefore waited for between statements,
+# where no transaction of ours is open.
+MAINTENANCE_LOCK_KEY = 0x6D61696E74  # "maint"
+POLL_SECONDS = 0.1
+
+
+@contextmanager
+def maintenance_turn() -> Iterator[None]:
+    """Hold the import maintenance lock for the block, waiting for it without a transaction."""
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [MAINTENANCE_LOCK_KEY])
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(POLL_SECONDS)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [MAINTENANCE_LOCK_KEY])
 
 
 @dataclass(frozen=True)
@@ -56,9 +85,10 @@ def refresh_after_import(new_messages: int) -> Refresh | None:
     if new_messages < MIN_NEW_MESSAGES:
         return None
     start = time.perf_counter()
-    tables = stale_tables()
-    if tables:
-        with connection.cursor() as cursor:
-            # The names come from the catalogue, quoted by format('%I').
-            cursor.execute("ANALYZE " + ", ".join(tables))
+    with maintenance_turn():
+        tables = stale_tables()
+        if tables:
+            with connection.cursor() as cursor:
+                # The names come from the catalogue, quoted by format('%I').
+                cursor.execute("ANALYZE " + ", ".join(tables))
     return Refresh(tuple(tables), time.perf_counter() - start)
