@@ -44,14 +44,10 @@ _WIDE = ("text", "bytea", "jsonb")
 BULK_BATCH = 200
 BULK_PENDING_KB = 64 * 1024
 
-# A batch reads rows it or a recent batch wrote (threads, patches, comments,
-# trailers), which are in memory: with the default random_page_cost (4, for
-# disks that seek) PostgreSQL preferred walking whole indexes or tables to a
-# thousand index probes for a batch's threads, a cost that grew with the
-# archive (#21: the review counts 60-110 -> 10-18 ms, a batch's reply counts
-# 40-86 -> 22-26 ms at ten times linux-rtc, planned on statistics that lag
-# behind the import). For the batch's transaction only.
-BATCH_RANDOM_PAGE_COST = 1.1
+# No random_page_cost of its own for a batch: 1.1 (rows in memory) helped
+# plans made on statistics lagging behind an import at ten times linux-rtc,
+# but a fresh linux-rtc ingest took 59 s with it against 42 s without
+# (make bench, 2026-12-06, docs/performance.md "Growth slope").
 
 # The staging table's columns and their types, in COPY order.
 _STAGE = (
@@ -249,7 +245,6 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> None:
     Lock-free: a message archived since is simply not inserted (the INSERT
     fills ghosts only), or, if other mail, renamed by ``_taken_since``.
     """
-    cursor.execute(f"SET LOCAL random_page_cost = {BATCH_RANDOM_PAGE_COST}")  # (see above)
     if len(batch) >= BULK_BATCH:  # for the whole transaction: the INSERT comes later
         cursor.execute(f"SET LOCAL gin_pending_list_limit = {BULK_PENDING_KB}")
     cursor.execute(
