@@ -602,7 +602,12 @@ class Event(models.Model):
     # Null only for an account's own events (a new API token), which no list shows.
     project = models.ForeignKey(Project, null=True, on_delete=models.CASCADE, related_name="events")
     category = models.CharField(max_length=32, choices=EventCategory.choices, db_index=True)
+    # When it happened: for what ingest records, the date of the mail it describes.
     date = models.DateTimeField(db_index=True)
+    # When Threadwork wrote it. The API dates events by this, as Patchwork does:
+    # a bot asking for events since its last poll must also get those of mail
+    # that arrived late or was imported, whose mail dates are older.
+    recorded = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

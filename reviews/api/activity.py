@@ -54,8 +54,9 @@ class CheckDetail(_Checks, generics.RetrieveAPIView):
 class EventList(ApiView, generics.ListAPIView):
     serializer_class = serializers.EventSerializer
     filterset_class = filters.EventFilterSet
-    ordering_fields = ["date", "id"]
-    ordering = ["-date", "-id"]
+    # ``date`` in the API is when the event was written (Event.recorded).
+    ordering_fields = ["recorded", "id"]
+    ordering = ["-recorded", "-id"]
 
     def get_queryset(self) -> QuerySet:
         big = ("diff", "commit_message", "diffstat")

@@ -216,7 +216,10 @@ class CheckFilterSet(_Dated):
         fields: list[str] = []
 
 
-class EventFilterSet(_Dated):
+class EventFilterSet(django_filters.FilterSet):
+    # By when Threadwork wrote the event (Event.recorded), not the mail's date.
+    since = django_filters.IsoDateTimeFilter(field_name="recorded", lookup_expr="gte")
+    before = django_filters.IsoDateTimeFilter(field_name="recorded", lookup_expr="lt")
     project = _project_filter()
     category = ListFilter(field_name="category", lookup_expr="in")
     series = ListFilter(method=_by_key("series", "pk"))

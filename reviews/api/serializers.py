@@ -270,7 +270,7 @@ class EventSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     category = serializers.CharField(read_only=True)
     project = ProjectSerializer(read_only=True)
-    date = serializers.DateTimeField(read_only=True)
+    date = serializers.DateTimeField(source="recorded", read_only=True)
     actor = UserSerializer(read_only=True, allow_null=True)
     payload = serializers.SerializerMethodField()
 

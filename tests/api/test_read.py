@@ -134,6 +134,28 @@ def test_events_carry_patchwork_payloads(api, toy):
     assert {e["category"] for e in only} == {"cover-created"}
 
 
+def test_events_since_a_poll_include_old_mail_archived_after_it(api, toy):
+    """A bot asks for what happened since its last poll: mail dated long before
+    it, archived after it, is news too; the API dates events by when they were
+    written, while the events page keeps the mail's date."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from reviews.models import Event
+
+    created = Event.objects.filter(category="patch-created").first()
+    assert created is not None and created.date < timezone.now() - dt.timedelta(days=30)
+    last_poll = (timezone.now() - dt.timedelta(minutes=5)).isoformat()
+    since = api.get("/api/events/", {"category": "patch-created", "since": last_poll}).json()
+    ids = {e["id"] for e in since}
+    assert created.id in ids
+    shown = next(e for e in since if e["id"] == created.id)
+    assert shown["date"].startswith(created.recorded.strftime("%Y-%m-%dT%H:%M"))
+    before = api.get("/api/events/", {"category": "patch-created", "before": last_poll}).json()
+    assert created.id not in {e["id"] for e in before}
+
+
 @pytest.mark.parametrize(
     "url",
     ["/api/patches/", "/api/series/", "/api/covers/", "/api/events/", "/api/people/",
