@@ -35,6 +35,10 @@ def plain_header_pairs(head: bytes) -> list[list[str]] | None:
         if line[0] in " \t":
             if not pairs:
                 return None  # a block opening with a continuation: the package's case
+            if pairs[-1][1] in ("\n", "\r\n"):
+                # A value that starts on the next line: Python 3.13's package drops
+                # the empty first line and 3.11's keeps it; the package decides.
+                return None
             pairs[-1][1] += line
             continue
         if line in ("\n", "\r\n"):

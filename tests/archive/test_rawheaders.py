@@ -41,7 +41,6 @@ def _same_or_declined(raw: bytes) -> bool:
     [
         b"Subject: a\n folded\n\tagain\nX-A:\n\n",
         b"Subject: a\r\n folded\r\n\r\n",
-        b"X-Empty: \t \n continued\n\n",
         b"Subject: =?utf-8?q?caf=C3=A9?=\nX-B: plain\n",  # encoded words, decoded after
         b"A: 1\nB: 2",  # no body at all
         b"A: 1\n \n B\n\n",  # a blank-looking continuation
@@ -62,6 +61,7 @@ def test_plain_blocks_read_as_the_package_reads_them(head: bytes) -> None:
         b"A: 1\rB: 2\n\n",  # a lone carriage return
         b"A: nul\x00here\n\n",
         b"Two words: x\n\n",
+        b"X-Empty: \t \n continued\n\n",  # read two ways: Python 3.11 and 3.13 differ
     ],
 )
 def test_anything_else_goes_to_the_package(head: bytes) -> None:
