@@ -139,7 +139,6 @@ def store_batch(
 # 4.6-5.5 s). An import of a smaller share merges as before; rebuilding would
 # cost it time in proportion to the whole archive for little space back.
 REBUILD_SHARE = 0.5
-REBUILD_LOCK_KEY = 0x7265696E64  # "reind"
 
 
 def settle_search_indexes(new: int) -> None:
@@ -148,38 +147,31 @@ def settle_search_indexes(new: int) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM archive_message")
             total = cursor.fetchone()[0]
-        if new < total * REBUILD_SHARE or not rebuild_search_indexes():
+        if new < total * REBUILD_SHARE:
             merge_search_pending()
+        else:
+            rebuild_search_indexes()
 
 
-def rebuild_search_indexes() -> bool:
-    """Build the search indexes anew, packed and with nothing pending; False if another is.
+def rebuild_search_indexes() -> None:
+    """Build the search indexes anew, packed and with nothing pending.
 
     ``CONCURRENTLY`` keeps searches and other writers going while it builds;
     inside a transaction (where PostgreSQL does not allow that) the plain
-    rebuild locks the index until the transaction ends. Two imports ending
-    together rebuild once: a concurrent rebuild waits for every older
-    transaction, so one waiting for the other's lock could deadlock.
+    rebuild locks the index until the transaction ends. Callers hold the
+    maintenance turn (``settle_search_indexes``), so two imports never rebuild
+    at once.
     """
     concurrently = "" if connection.in_atomic_block else " CONCURRENTLY"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [REBUILD_LOCK_KEY])
-        if not cursor.fetchone()[0]:
-            return False
-        try:
-            # What an interrupted concurrent rebuild left: invalid, yet kept up
-            # to date by every insert until dropped.
-            cursor.execute(_LEFT_BY_REBUILDS)
-            for (name,) in cursor.fetchall():
-                cursor.execute(
-                    f"DROP INDEX{concurrently} IF EXISTS {connection.ops.quote_name(name)}"
-                )
-            cursor.execute(_SEARCH_GIN_NAMES)
-            for (name,) in cursor.fetchall():
-                cursor.execute(f"REINDEX INDEX{concurrently} {connection.ops.quote_name(name)}")
-        finally:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [REBUILD_LOCK_KEY])
-    return True
+        # What an interrupted concurrent rebuild left: invalid, yet kept up
+        # to date by every insert until dropped.
+        cursor.execute(_LEFT_BY_REBUILDS)
+        for (name,) in cursor.fetchall():
+            cursor.execute(f"DROP INDEX{concurrently} IF EXISTS {connection.ops.quote_name(name)}")
+        cursor.execute(_SEARCH_GIN_NAMES)
+        for (name,) in cursor.fetchall():
+            cursor.execute(f"REINDEX INDEX{concurrently} {connection.ops.quote_name(name)}")
 
 
 _LEFT_BY_REBUILDS = """
