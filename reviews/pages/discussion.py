@@ -11,7 +11,6 @@ the template escaped it. A test renders both and compares them.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 from django.utils import timezone
@@ -19,13 +18,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from reviews import links
 from reviews.pages.common import CommentView
+from reviews.rendering.markup import escape
 
 __all__ = ["render_discussion"]
-
-
-def escape(value: object) -> str:
-    """``django.utils.html.escape``'s markup, without its lazy-text wrapper."""
-    return html.escape(str(value))
 
 
 def render_discussion(comments: Sequence[CommentView]) -> SafeString:
