@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from django.db.backends.utils import CursorWrapper
@@ -41,14 +42,8 @@ def execute_prepared(
     """
     if not _NAME.match(name):
         raise ValueError(f"not a statement name: {name!r}")
-    if isinstance(params, Mapping):
-        names = list(dict.fromkeys(_NAMED.findall(sql)))
-        body = _NAMED.sub(lambda m: f"${names.index(m.group(1)) + 1}", sql)
-        values = [params[key] for key in names]
-    else:
-        numbered = iter(range(1, len(params) + 1))
-        body = _PLACEHOLDER.sub(lambda _: f"${next(numbered)}", sql)
-        values = list(params)
+    body, names = _numbered(sql, isinstance(params, Mapping))
+    values = [params[key] for key in names] if isinstance(params, Mapping) else list(params)
     raw = cursor.db.connection
     held: set[str] | None = getattr(raw, _HELD, None)
     if held is None:
@@ -58,6 +53,19 @@ def execute_prepared(
         cursor.execute(f"PREPARE {name} AS {body}")
         held.add(name)
     cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(values))})", values)
+
+
+@lru_cache(maxsize=256)
+def _numbered(sql: str, named: bool) -> tuple[str, tuple[str, ...]]:
+    """``sql`` with ``$n`` placeholders, and the parameter names in their order.
+
+    Worked out once per statement text, not on every request that runs it.
+    """
+    if named:
+        names = tuple(dict.fromkeys(_NAMED.findall(sql)))
+        return _NAMED.sub(lambda m: f"${names.index(m.group(1)) + 1}", sql), names
+    numbered = iter(range(1, sql.count("%s") + 1))
+    return _PLACEHOLDER.sub(lambda _: f"${next(numbered)}", sql), ()
 
 
 def deallocate(cursor: CursorWrapper, name: str) -> None:
