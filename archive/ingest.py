@@ -308,15 +308,6 @@ class _InlineWriter:
         pass
 
 
-def _ready_to_pack(mails: Iterable[RawMail], summary: IngestSummary) -> Iterator[RawMail]:
-    """Choose the raw-mail dictionary: an ingest's first statement, so a server
-    that is down must answer as it does mid-ingest (75 for an MTA to retry)."""
-    try:
-        return rawdicts.ready_to_pack(mails)
-    except CONNECTION_ERRORS as exc:
-        raise DatabaseUnavailable(summary, exc) from exc
-
-
 def ingest(
     mails: Iterable[RawMail],
     *,
@@ -326,11 +317,34 @@ def ingest(
     progress_stream: TextIO | None = None,
     on_batch: Callable[[IngestSummary], None] | None = None,
 ) -> IngestSummary:
-    """Ingest every mail; each is stored, found duplicate, or quarantined with a reason."""
+    """Ingest every mail; each is stored, found duplicate, or quarantined with a reason.
+
+    A database that stops answering at any step (choosing the raw-mail
+    dictionary, a batch, the import's end) raises DatabaseUnavailable with
+    what was committed: ``manage.py ingest`` answers 75 for an MTA to retry.
+    """
     summary = IngestSummary()
     start = time.perf_counter()
+    try:
+        _ingest(mails, summary, list_override, workers, Progress(progress_stream, total), on_batch)
+    except CONNECTION_ERRORS as exc:
+        # Committed batches stay; the caller reports them and how to resume.
+        raise DatabaseUnavailable(summary, exc) from exc
+    finally:
+        summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _ingest(
+    mails: Iterable[RawMail],
+    summary: IngestSummary,
+    list_override: str | None,
+    workers: int | None,
+    progress: Progress,
+    on_batch: Callable[[IngestSummary], None] | None,
+) -> None:
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    mails = _ready_to_pack(mails, summary)  # before the parse workers fork: they pack
+    mails = rawdicts.ready_to_pack(mails)  # before the parse workers fork: they pack
     chunks = _chunks(mails, CHUNK)
     if workers > 1:
         stream = _parallel(chunks, _start_pool(workers))
@@ -338,13 +352,8 @@ def ingest(
     else:
         stream = _serial(chunks)
         writer = _InlineWriter(summary, list_override)
-    progress = Progress(progress_stream, total)
     try:
         _run(stream, writer, summary, progress, list_override, on_batch)
-    except CONNECTION_ERRORS as exc:
-        summary.seconds = time.perf_counter() - start
-        # Committed batches stay; the caller reports them and how to resume.
-        raise DatabaseUnavailable(summary, exc) from exc
     finally:
         stream.close()  # stops the parsing workers when the writer gave up early
     if summary.new >= services.BULK_BATCH:
@@ -353,8 +362,6 @@ def ingest(
         summary.settle_seconds = time.perf_counter() - settling
     progress.update(summary.read, force=True)
     progress.finish()
-    summary.seconds = time.perf_counter() - start
-    return summary
 
 
 def _run(
