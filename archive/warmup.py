@@ -12,29 +12,21 @@ connection is kept (``CONN_MAX_AGE``) for the worker's requests.
 from __future__ import annotations
 
 import contextlib
-import logging
 
-from django.db import DatabaseError, connections
 from django.http import Http404
 
 from archive import browse
 
 __all__ = ["warm_connection"]
 
-logger = logging.getLogger(__name__)
 # Looked up and found nowhere: each statement is prepared and its tables'
 # catalog entries read, and nothing else is done.
 _NOWHERE = "warm-up.invalid"
 
 
 def warm_connection() -> None:
-    """Prepare the message page's and the thread routes' statements; never raises."""
-    try:
-        browse.message_page_key(browse.ALL, _NOWHERE)
-        browse.message_page_key("-", _NOWHERE)
-        with contextlib.suppress(Http404):
-            browse.locate_message(None, _NOWHERE)
-    except DatabaseError as error:  # the database is away: the first request will say so
-        logger.warning("worker warm-up skipped: %s", error)
-        for connection in connections.all(initialized_only=True):
-            connection.close()
+    """Prepare the message page's and the thread routes' statements."""
+    browse.message_page_key(browse.ALL, _NOWHERE)
+    browse.message_page_key("-", _NOWHERE)
+    with contextlib.suppress(Http404):
+        browse.locate_message(None, _NOWHERE)

@@ -10,9 +10,7 @@ of a patch after a start or a restart would otherwise wait for. Run by
 from __future__ import annotations
 
 import contextlib
-import logging
 
-from django.db import DatabaseError
 from django.http import Http404
 
 from archive.dbrouting import read_connection
@@ -27,38 +25,27 @@ from reviews.pages.patch_list import patch_list_page
 
 __all__ = ["warm_api_patch", "warm_lists", "warm_patch_page"]
 
-logger = logging.getLogger(__name__)
-
 
 def warm_patch_page() -> None:
-    """Look up a patch that is nowhere: the statement is compiled and prepared; never raises."""
-    try:
-        with contextlib.suppress(Http404):
-            find_patch("warm-up.invalid", "warm-up.invalid")
-    except DatabaseError as error:  # the database is away: the first request will say so
-        logger.warning("patch page warm-up skipped: %s", error)
+    """Look up a patch that is nowhere: the statement is compiled and prepared."""
+    with contextlib.suppress(Http404):
+        find_patch("warm-up.invalid", "warm-up.invalid")
 
 
 def warm_api_patch() -> None:
     """The API patch detail's statement, compiled and prepared by asking for a key
-    no patch has; never raises (the first API client otherwise waits for it)."""
-    try:
-        find_patch_by_id(0)
-    except DatabaseError as error:  # the database is away: the first request will say so
-        logger.warning("API patch detail warm-up skipped: %s", error)
+    no patch has (the first API client otherwise waits for it)."""
+    find_patch_by_id(0)
 
 
 def warm_lists() -> None:
     """The patch list's and the events page's statements (their projects, a page's
-    rows), compiled and prepared with no rows to read; never raises."""
+    rows), compiled and prepared with no rows to read."""
     nowhere = Project(id=0)
-    try:
-        with contextlib.suppress(Http404):
-            patch_list_page("warm-up.invalid", PatchListQuery())
-        with contextlib.suppress(Http404):
-            find_project("warm-up.invalid")
-        list_page(read_connection(Patch), nowhere, [])
-        page_parts(read_connection(Event), [], nowhere)
-        page_parts(read_connection(Event), [], None)
-    except DatabaseError as error:  # the database is away: the first request will say so
-        logger.warning("patch list and events warm-up skipped: %s", error)
+    with contextlib.suppress(Http404):
+        patch_list_page("warm-up.invalid", PatchListQuery())
+    with contextlib.suppress(Http404):
+        find_project("warm-up.invalid")
+    list_page(read_connection(Patch), nowhere, [])
+    page_parts(read_connection(Event), [], nowhere)
+    page_parts(read_connection(Event), [], None)

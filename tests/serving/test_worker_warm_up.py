@@ -34,3 +34,17 @@ def test_a_failing_hook_leaves_the_worker_serving(settings, caplog) -> None:
     settings.THREADWORK_WORKER_WARM_UP = ["config.no_such_module.hook"]
     warm_worker()  # logged, not raised
     assert "worker warm-up config.no_such_module.hook failed" in caplog.text
+
+
+def test_a_hook_meeting_no_database_is_skipped_with_a_warning(settings, caplog) -> None:
+    settings.THREADWORK_WORKER_WARM_UP = ["tests.serving.test_worker_warm_up.database_away"]
+    warm_worker()  # logged as a warning, not raised
+    assert "worker warm-up tests.serving.test_worker_warm_up.database_away skipped" in caplog.text
+    assert all(r.levelname == "WARNING" for r in caplog.records)
+
+
+def database_away() -> None:
+    """A hook whose database is away: Django raises its wrapper, as a lost server does."""
+    from django.db import OperationalError
+
+    raise OperationalError("connection to server failed")
