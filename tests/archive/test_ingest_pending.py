@@ -101,3 +101,18 @@ def test_a_rebuild_drops_what_an_interrupted_one_left() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass('message_search_gin_ccnew')")
         assert cursor.fetchone() == (None,)
+
+
+@pytest.mark.django_db
+def test_an_import_times_its_end_within_its_own_time() -> None:
+    # The growth bench reports the import's one-off end apart from its copies (#21).
+    summary = ingest([_mail(n) for n in range(BULK_BATCH)], workers=1)
+    assert summary.new == BULK_BATCH
+    assert 0 < summary.settle_seconds < summary.seconds
+
+
+@pytest.mark.django_db
+def test_a_few_mails_have_no_end_to_time() -> None:
+    summary = ingest([_mail(n) for n in range(3)], workers=1)
+    assert summary.new == 3
+    assert summary.settle_seconds == 0.0
