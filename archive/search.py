@@ -6,8 +6,8 @@ into a small tree; ``compile_query`` turns the tree into one SQL condition on
 ``archive_message``. Full-text prefixes become ``to_tsquery`` terms on one or
 both of the message's vectors (``header_search``: A subject, D sender;
 ``search``: B unquoted prose, C quoted prose, D diff lines), exact prefixes become
-``prefix:value`` lexemes of ``search`` (see :mod:`archive.searchterms`); the
-GIN indexes on the two vectors answer them. ``d:`` uses the date index, ``m:``
+``prefix:value`` lexemes of ``search_terms`` (see :mod:`archive.searchterms`); the
+GIN indexes on the three answer them. ``d:`` uses the date index, ``m:``
 the Message-ID index, ``l:`` the list tables. Nothing is scanned in Python.
 """
 
@@ -21,9 +21,11 @@ from archive.searchterms import MAX_TERM, word_tokens
 
 __all__ = ["And", "Not", "Or", "QueryError", "Term", "compile_query", "parse_query"]
 
-# The two vectors of a message (see archive.searchindex).
+# The vectors of a message (see archive.searchindex): the exact terms are
+# text made a vector for their own GIN index (archive migration 0018).
 HEADER_VECTOR = '"archive_message"."header_search"'
 BODY_VECTOR = '"archive_message"."search"'
+TERMS_VECTOR = 'threadwork_terms_vector("archive_message"."search_terms")'
 
 # Full-text prefixes: the weights each searches in the header vector and in
 # the body vector ("" any, None not that vector). A weight restriction makes
@@ -409,17 +411,28 @@ def _positive_terms(node: Node) -> list[Term]:
 
 
 def _rank(node: Node) -> _Frag | None:
-    """``ts_rank`` over each vector the positive text and exact terms search, summed."""
+    """``ts_rank`` over each vector the positive text and exact terms search, summed.
+
+    The body's words and its exact terms are ranked as one vector, as they
+    were when the terms were part of it: ranks and their order are unchanged.
+    """
     by_vector: dict[str, list[_Frag]] = {HEADER_VECTOR: [], BODY_VECTOR: []}
+    with_terms = False
     for term in _positive_terms(node):
-        if term.prefix in TEXT_FIELDS:
-            for frag in _text_parts(term):
-                if frag.vector is not None:  # always set for text parts
-                    by_vector[frag.vector].append(frag)
-        elif term.prefix in LEXEME_PREFIXES:
-            by_vector[BODY_VECTOR].append(_lexeme_term(term))
+        frags = _text_parts(term) if term.prefix in TEXT_FIELDS else []
+        if term.prefix in LEXEME_PREFIXES:
+            frags = [_lexeme_term(term)]
+        for frag in frags:
+            with_terms |= frag.vector == TERMS_VECTOR
+            vector = HEADER_VECTOR if frag.vector == HEADER_VECTOR else BODY_VECTOR
+            by_vector[vector].append(frag)
+    body = f"({BODY_VECTOR} || {TERMS_VECTOR})" if with_terms else BODY_VECTOR
     ranks = [
-        _Frag(f"ts_rank({vector}, ({' || '.join(f.sql for f in frags)}))", _params(frags))
+        _Frag(
+            f"ts_rank({body if vector == BODY_VECTOR else vector},"
+            f" ({' || '.join(f.sql for f in frags)}))",
+            _params(frags),
+        )
         for vector, frags in by_vector.items()
         if frags
     ]
@@ -507,7 +520,7 @@ def _body_query(words: list[str], wildcard: bool) -> _Frag:
     identifier = words[0].lower() if len(words) == 1 else ""
     if identifier.strip("_") and _IDENTIFIER_RE.fullmatch(identifier):
         lexeme = _quote(identifier[:MAX_TERM]) + (":*" if wildcard else "")
-        return _Frag("%s::tsquery", (lexeme,), BODY_VECTOR)
+        return _Frag("%s::tsquery", (lexeme,), TERMS_VECTOR)
     # A SQL function of archive migration 0006: english || simple, once if equal.
     params = _words_query(words, wildcard, "").params
     return _Frag("threadwork_body_query(%s)", params, BODY_VECTOR)
@@ -531,9 +544,9 @@ def _lexeme_term(term: Term) -> _Frag:
     else:
         values = word_tokens(value)
     if not values:
-        return _Frag("''::tsquery", (), BODY_VECTOR)
+        return _Frag("''::tsquery", (), TERMS_VECTOR)
     star = ":*" if term.wildcard else ""
     # Within one value: every word; across a:'s (tc:'s, tcf:'s) prefixes: any of them.
     per_prefix = [" & ".join(f"{_quote(f'{p}:{v}')}{star}" for v in values) for p in prefixes]
     text = " | ".join(f"({q})" for q in per_prefix)
-    return _Frag("%s::tsquery", (text,), BODY_VECTOR)
+    return _Frag("%s::tsquery", (text,), TERMS_VECTOR)

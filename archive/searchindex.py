@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Fill the two GIN-indexed tsvectors of a message, behind every search prefix.
+"""Fill the GIN-indexed search columns of a message, behind every search prefix.
 
 ``Message.search`` holds the body and its text attachments: weight B unquoted
-prose, C quoted prose (both stemmed), D diff lines (unstemmed), and
-the exact-match prefixes (``f:``, ``t:``, ``c:``, ``dfn:``, ``dfa:``, ``dfb:``,
-``patchid:``) as lexemes ``prefix:value`` computed by
-:mod:`archive.searchterms`. ``Message.header_search`` holds the subject
-(weight A) and the sender's name and address (D). Both are derived data:
+prose, C quoted prose (both stemmed), D diff lines (unstemmed).
+``Message.search_terms`` holds the exact-match prefixes (``f:``, ``t:``, ``c:``,
+``dfn:``, ``dfa:``, ``dfb:``, ``patchid:``) as lexemes ``prefix:value``
+computed by :mod:`archive.searchterms`, as text that its GIN index reads as
+a vector (``threadwork_terms_vector``). ``Message.header_search`` holds the subject
+(weight A) and the sender's name and address (D). All are derived data:
 :func:`rebuild_search` recomputes them from raw mail.
 """
 
@@ -23,8 +24,8 @@ from archive.searchterms import BodyText, split_body
 # threadwork_header_vector (migrations archive 0005, 0006), shared with ingest.
 _UPDATE_SQL = """
 UPDATE archive_message m SET
-    search = threadwork_search_vector(
-        u.unquoted, u.quoted, u.code, string_to_array(u.terms, ' ')),
+    search = threadwork_search_vector(u.unquoted, u.quoted, u.code, NULL),
+    search_terms = u.terms,
     header_search = threadwork_header_vector(m.subject, coalesce(
         (SELECT p.name || ' ' || p.email FROM archive_person p WHERE p.id = m.author_id), ''))
 FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])

@@ -285,7 +285,8 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> None:
     cursor.execute(
         """
         UPDATE ingest_stage SET
-            vec = threadwork_search_vector(unquoted, quoted, code, string_to_array(terms, ' ')),
+            -- the exact terms go in as text, search_terms (archive migration 0018)
+            vec = threadwork_search_vector(unquoted, quoted, code, NULL),
             -- recipients are searched by their exact t:/c: terms
             header_vec = threadwork_header_vector(
                 subject, coalesce(author_name, '') || ' ' || coalesce(author_email, ''))
@@ -320,10 +321,10 @@ def _insert_messages(cursor) -> dict[str, int]:
         INSERT INTO archive_message AS m (
             id, parent_id, thread_id, msgid, is_ghost, synthetic_msgid, subject, author_id, date,
             utc_offset, in_reply_to, "references", "to", cc, body, html_only,
-            archived_at, search, header_search)
+            archived_at, search, search_terms, header_search)
         SELECT pl.id, pl.parent_id, pl.thread_id, s.msgid, false, s.synthetic_msgid, s.subject,
                p.id, s.date, s.utc_offset, s.in_reply_to, string_to_array(s.refs, ' '), s.to_,
-               s.cc, s.body, s.html_only, now(), s.vec,
+               s.cc, s.body, s.html_only, now(), s.vec, s.terms,
                s.header_vec
         FROM ingest_stage s JOIN ingest_place pl ON pl.msgid = s.msgid
         LEFT JOIN archive_person p ON p.email = s.author_email
@@ -334,7 +335,7 @@ def _insert_messages(cursor) -> dict[str, int]:
             "references" = EXCLUDED."references", "to" = EXCLUDED."to", cc = EXCLUDED.cc,
             body = EXCLUDED.body, html_only = EXCLUDED.html_only,
             archived_at = EXCLUDED.archived_at, search = EXCLUDED.search,
-            header_search = EXCLUDED.header_search,
+            search_terms = EXCLUDED.search_terms, header_search = EXCLUDED.header_search,
             parent_id = EXCLUDED.parent_id, thread_id = EXCLUDED.thread_id
             WHERE m.is_ghost
         RETURNING m.msgid, m.id

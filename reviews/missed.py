@@ -24,13 +24,14 @@ from django.db.models import BooleanField, Exists, OuterRef
 from django.db.models.expressions import RawSQL
 
 from archive.models import Message, MessageQuerySet
+from archive.search import TERMS_VECTOR
 from reviews.analysis import claims_patch, read_subject
 from reviews.models import Patch
 
 __all__ = ["MissedMail", "hint_ignored", "without_diff"]
 
-# Mail whose sender asked to be ignored carries this exact lexeme in its body
-# search vector (ReviewProcessor.search_terms, with ingest's own reading of
+# Mail whose sender asked to be ignored carries this exact lexeme in its exact
+# search terms (ReviewProcessor.search_terms, with ingest's own reading of
 # X-Patchwork-Hint), so finding it is an index lookup, not a read of every
 # message's headers (archive migration 0013 keeps headers in the raw mail only).
 IGNORED_TERM = "hint:ignore"
@@ -56,7 +57,7 @@ def _messages(list_ids: Sequence[int] | None) -> MessageQuerySet:
 
 def _is_ignored() -> RawSQL:
     return RawSQL(
-        "archive_message.search @@ %s::tsquery", [f"'{IGNORED_TERM}'"], output_field=BooleanField()
+        f"{TERMS_VECTOR} @@ %s::tsquery", [f"'{IGNORED_TERM}'"], output_field=BooleanField()
     )
 
 

@@ -1,0 +1,80 @@
+"""The exact search terms stored as text beside the body vector (archive migration 0018).
+
+The vector keeps the words with their positions and weights; the terms
+(``f:``, ``t:``, ``dfn:``, identifiers...) are compressed text that the
+``message_terms_gin`` index reads as a vector. Together they are the one
+vector the body had before: the same lexemes, so the same matches and ranks.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from archive.ingest import analyse_raw
+from archive.models import MailingList, Message, RawMail
+from archive.searchindex import rebuild_search
+from archive.searchterms import split_body
+from tests.conftest import DATA
+
+PATCH = DATA / "search" / "patch-rtc-cmos.eml"
+MSGID = "20240110-alarm-1@example.org"
+
+
+def _vectors(message_id: int) -> tuple[str, str, str]:
+    """(the body vector, its terms as a vector, the single vector of before) of a message."""
+    raw = RawMail.objects.get(message_id=message_id).mail
+    parsed = analyse_raw(raw).parsed
+    assert parsed is not None
+    text = split_body(parsed.body, (a.text for a in parsed.attachments if a.text))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT search::text, threadwork_terms_vector(search_terms)::text,"
+            " (search || threadwork_terms_vector(search_terms))::text"
+            " = threadwork_search_vector(%s, %s, %s, %s::text[])::text"
+            " FROM archive_message WHERE id = %s",
+            [text.unquoted, text.quoted, text.code, list(parsed.search_terms), message_id],
+        )
+        return cursor.fetchone()
+
+
+def test_terms_leave_the_vector_and_together_make_the_same_one(ingest_file) -> None:
+    ingest_file(PATCH)
+    message = Message.objects.get(msgid=MSGID)
+    words, terms, same = _vectors(message.id)
+    assert "'f:" not in words and "'dfn:" not in words  # no exact term in the vector
+    assert "'dfn:drivers/rtc/rtc-cmos.c'" in terms
+    assert message.search_terms.split() == sorted(message.search_terms.split())
+    assert same  # words || terms is the vector a message had before, lexeme for lexeme
+
+
+def test_a_rebuilt_index_keeps_terms_apart(ingest_file) -> None:
+    ingest_file(PATCH)
+    message = Message.objects.get(msgid=MSGID)
+    before = (message.search_terms, _vectors(message.id))
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE archive_message SET search = NULL, search_terms = ''")
+    assert rebuild_search([message.id]) == 1
+    message.refresh_from_db()
+    assert (message.search_terms, _vectors(message.id)) == before
+
+
+def test_exact_terms_are_found_through_their_own_index(ingest_file) -> None:
+    from tests.archive.test_search import found
+
+    ingest_file(PATCH)
+    mlist = MailingList.objects.get(list_id="srch.lists.example.org")
+    assert found("dfn:rtc-cmos.c", mlist) == {MSGID}
+    assert found("f:jane@example.org dfn:rtc-cmos.c b:alarm", mlist) == {MSGID}
+    assert found("b:alarm -dfn:rtc-cmos.c", mlist) == found("b:alarm", mlist) - {MSGID}
+
+
+def test_the_terms_keep_no_planner_statistics(ingest_file) -> None:
+    """A common term would be planned as a test of every row, each building its vector."""
+    ingest_file(PATCH)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE archive_message")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stats WHERE tablename = 'message_terms_gin'"
+            " OR (tablename = 'archive_message' AND attname = 'search_terms')"
+        )
+        assert cursor.fetchone()[0] == 0
