@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.db import connection
 
 from reviews.comment_anchors import find_anchors
+from reviews.health import store as health_store
 from reviews.models import Comment, EventCategory
 from reviews.services import events, supersede
 
@@ -329,6 +330,9 @@ def link_revisions(series_ids: Sequence[int], *, protect_upto: int = 0) -> None:
     # Patches arriving after a later revision replaced their series.
     supersede.supersede_late_arrivals(series_ids, protect_upto=protect_upto)
     supersede.undo_stranded(sorted(left), protect_upto=protect_upto, dates=left)
+    # Superseded patches that kept their state can still change the day they
+    # were decided on: the lineage they are in gained or lost a revision.
+    health_store.refresh_lineages([*lineages, *left])
 
 
 def _left_lineages(links: list[tuple]) -> dict[int, datetime | None]:

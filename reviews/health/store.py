@@ -30,7 +30,7 @@ from django.db import connection
 from reviews.health.measures import UNANSWERED_DAYS
 from reviews.models import EventCategory
 
-__all__ = ["count_replies", "rebuild", "refresh_patches"]
+__all__ = ["count_replies", "rebuild", "refresh_lineages", "refresh_patches"]
 
 # Where a patch counts: the flow's rules (docs/review-health.md), one row a
 # patch with a date. ``{where}`` picks the patches.
@@ -169,6 +169,28 @@ def refresh_patches(patch_ids: Sequence[int]) -> None:
     if patch_ids:
         with connection.cursor() as cursor:
             cursor.execute(_BY_ID, {"ids": sorted(set(patch_ids))})
+
+
+# The patches superseded automatically in these lineages (roots).
+_SUPERSEDED_IN = """
+SELECT p.id FROM reviews_series s JOIN reviews_patch p ON p.series_id = s.id
+WHERE (s.lineage_id = ANY(%(roots)s) OR s.id = ANY(%(roots)s)) AND p.state_origin = 'auto'
+"""
+
+
+def refresh_lineages(roots: Sequence[int]) -> None:
+    """Recount the automatically superseded patches of these lineages.
+
+    Such a patch is decided when its lineage's next revision was posted, so a
+    revision joining or leaving the lineage (a late or relinked one) can move
+    that day without changing any patch's state, which is what triggers
+    :func:`refresh_patches` otherwise.
+    """
+    if roots:
+        with connection.cursor() as cursor:
+            cursor.execute(_SUPERSEDED_IN, {"roots": sorted(set(roots))})
+            ids = [row[0] for row in cursor.fetchall()]
+        refresh_patches(ids)
 
 
 # A batch's replies, one row a message: who sent it and whose patches or

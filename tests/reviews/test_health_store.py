@@ -172,3 +172,17 @@ def test_the_page_reads_no_patch_row_but_on_the_cut(project):
     flow, _, _, people = (q["sql"] for q in read.captured_queries)
     assert "reviews_patch" not in flow
     assert "reviews_comment" not in people and "archive_message" not in people
+
+
+def test_a_revision_leaving_a_lineage_moves_the_day_an_older_one_was_decided(ingest_file):
+    """v1, v3, v2 (by reply), then v1 again: v3 moves to the resent v1's lineage;
+    the first v1 stays superseded, by v2 now, and its stored counts follow."""
+    moves = DATA / "health-late-revision"
+    for name in ("a-v1", "x-v3", "y-v2", "b-v1-resent"):
+        ingest_file(moves / f"{name}.mbox")
+    first = Patch.objects.get(message__msgid="zeta-a@example.org")
+    assert first.state.slug == "superseded"
+    v3 = Patch.objects.get(message__msgid="zeta-x@example.org").series
+    assert v3.previous.patches.get().message.msgid == "zeta-b@example.org"
+    assert HealthPatch.objects.get(patch_id=first.id).decided == dt.date(2024, 3, 10)
+    assert_same(Project.objects.get())
