@@ -78,3 +78,25 @@ def test_the_terms_keep_no_planner_statistics(ingest_file) -> None:
             " OR (tablename = 'archive_message' AND attname = 'search_terms')"
         )
         assert cursor.fetchone()[0] == 0
+
+
+def test_terms_are_ranked_only_where_matches_can_differ_in_them(ingest_file) -> None:
+    """A term every match must hold adds the same to every rank: its vector is not built."""
+    from archive.search import TERMS_VECTOR, compile_query, parse_query
+
+    def rank(query: str) -> str:
+        return compile_query(parse_query(query)).rank or ""
+
+    for constant in ("f:jane@example.org b:alarm", 'f:"jane developer"', "b:rtc_class_ops"):
+        assert TERMS_VECTOR not in rank(constant), constant
+    for varying in ("a:jane", "f:jane OR b:alarm", "f:jan*", "rtc_class_ops", "b:x -f:x OR t:y"):
+        assert TERMS_VECTOR in rank(varying), varying
+    ingest_file(PATCH)
+    with connection.cursor() as cursor:
+        compiled = compile_query(parse_query("a:jane OR b:alarm"))
+        cursor.execute(
+            f"SELECT msgid, {compiled.rank} FROM archive_message WHERE {compiled.where}",
+            [*compiled.rank_params, *compiled.params],
+        )
+        (msgid, value), *_ = cursor.fetchall()
+        assert msgid == MSGID and value > 0
