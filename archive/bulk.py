@@ -10,12 +10,13 @@ table's sequence first, as ``bulk_create`` would have returned them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection, models
 
-__all__ = ["copy_new", "next_ids"]
+__all__ = ["copy_new", "insert_json_rows", "next_ids"]
 
 # Field classes whose preparation for the database leaves a value of exactly
 # this type as it is (the COPY text is the same either way). For them a row
@@ -81,3 +82,37 @@ def _preparer(field: models.Field) -> Callable[[models.Model], Any]:
         return field.get_db_prep_save(value, connection)
 
     return prepare
+
+
+def insert_json_rows(
+    cursor,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[Sequence[Any]],
+    *,
+    on_conflict: str = "",
+) -> None:
+    """``INSERT`` ``rows`` (values in ``columns``' order) sent as one JSON parameter.
+
+    ``columns`` are (name, SQL type) pairs; a ``jsonb`` column takes the
+    value as JSON, any other its text cast to the type. Django's
+    ``bulk_create`` sends a column per array parameter, and psycopg escapes
+    each quote and backslash of an array's text elements with a regular
+    expression substitution a match: a thousand coloured diffs' HTML or
+    anchors' JSON cost the ingest writer seconds. ``json.dumps`` and
+    PostgreSQL's JSON reader do the same in C. Rows are inserted in the
+    given order (ids from a sequence follow it, as ``bulk_create``'s do).
+    """
+    if not rows:
+        return
+    names = ", ".join(connection.ops.quote_name(name) for name, _ in columns)
+    values = ", ".join(
+        f"(r.v->{i})::jsonb" if kind == "jsonb" else f"(r.v->>{i})::{kind}"
+        for i, (_, kind) in enumerate(columns)
+    )
+    cursor.execute(
+        f"INSERT INTO {table} ({names}) SELECT {values}"
+        " FROM json_array_elements(%s::json) WITH ORDINALITY AS r(v, n) ORDER BY r.n"
+        + (f" ON CONFLICT {on_conflict}" if on_conflict else ""),
+        [json.dumps(rows, ensure_ascii=False)],
+    )

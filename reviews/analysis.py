@@ -51,8 +51,9 @@ class MailAnalysis:
     patchwork: PatchworkHeaders = NO_HEADERS
     # Read by ingest's parse workers (``reviews.processor``), for the writer.
     reply: ReplyReading | None = None
-    # A costly diff coloured there too (``reviews.diffcolours.precolour``).
-    colours: tuple[str, list[list[str]]] | None = None
+    # A costly diff coloured there too (``reviews.diffcolours.precolour``; no
+    # hunks: a long diff measured cheap to colour).
+    colours: tuple[str, list[list[str]] | None] | None = None
 
     @property
     def is_patch(self) -> bool:

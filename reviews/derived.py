@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.db import connection
 
+from archive.bulk import insert_json_rows
 from reviews.comment_anchors import find_anchors
 from reviews.health import store as health_store
 from reviews.models import Comment, EventCategory
@@ -73,18 +74,22 @@ def refresh_comments(
     new = sorted(wanted - set(existing))
     # A reply to a patch is anchored to its diff once, here (reviews.comment_anchors).
     anchors = find_anchors(((mid, sid) for mid, kind, sid in new if kind == "patch"), read)
-    Comment.objects.bulk_create(
-        [
-            Comment(
-                message_id=mid,
-                patch_id=sid if kind == "patch" else None,
-                cover_id=sid if kind == "cover" else None,
-                anchors=anchors.get((mid, sid), []) if kind == "patch" else [],
-            )
-            for mid, kind, sid in new
-        ],
-        batch_size=2000,
-    )
+    rows = [
+        (
+            mid,
+            sid if kind == "patch" else None,
+            sid if kind == "cover" else None,
+            anchors.get((mid, sid), []) if kind == "patch" else [],
+        )
+        for mid, kind, sid in new
+    ]
+    with connection.cursor() as cursor:
+        insert_json_rows(cursor, Comment._meta.db_table, _COMMENT_COLUMNS, rows)
+
+
+_COMMENT_COLUMNS = (
+    ("message_id", "bigint"), ("patch_id", "bigint"), ("cover_id", "bigint"), ("anchors", "jsonb"),
+)  # fmt: skip
 
 
 def _nearest_owner(

@@ -23,6 +23,7 @@ from django.db import connection
 from django.db.models import JSONField
 from django.db.models.expressions import RawSQL
 
+from archive.bulk import insert_json_rows
 from reviews.models import ColouredDiff, Patch
 from reviews.rendering.cache import RENDER_VERSION
 from reviews.rendering.diff import colour_diff, parse_diff
@@ -57,11 +58,23 @@ def made_for(diff: str) -> str:
     return f"{RENDER_VERSION}:{zlib.crc32(diff.encode()):08x}"
 
 
-def precolour(diff: str) -> tuple[str, list[list[str]]] | None:
+# What ``precolour`` tells the writer: what it is made for, and the coloured
+# hunks, or None for a diff long enough to be read back yet cheap to colour.
+Precoloured = tuple[str, list[list[str]] | None]
+
+
+def precolour(diff: str) -> Precoloured | None:
     """What it is made for and the coloured hunks, if ``diff`` is costly to colour:
-    run in ingest's parse workers (``reviews.processor``), so the writer only stores."""
-    if len(diff) <= COST_CHARS or colouring_cost(diff) <= COST_CHARS:
+    run in ingest's parse workers (``reviews.processor``), so the writer only stores.
+
+    A diff longer than ``COST_CHARS`` but cheap to colour (C, mostly) gets no
+    hunks but its ``made_for``: the writer, which reads back every diff that
+    long, then knows it need not measure its cost again.
+    """
+    if len(diff) <= COST_CHARS:
         return None
+    if colouring_cost(diff) <= COST_CHARS:
+        return made_for(diff), None
     return made_for(diff), colour_diff(diff)
 
 
@@ -75,8 +88,7 @@ WHERE p.message_id = ANY(%s::bigint[]) AND length(p.diff) > %s
 
 
 def colour_patches(
-    message_ids: Sequence[int],
-    coloured: Mapping[int, tuple[str, list[list[str]]]] | None = None,
+    message_ids: Sequence[int], coloured: Mapping[int, Precoloured] | None = None
 ) -> int:
     """Store the costly diffs of the patches of these messages, coloured; how many.
 
@@ -88,16 +100,21 @@ def colour_patches(
     with connection.cursor() as cursor:
         cursor.execute(_CANDIDATES_SQL, [list(message_ids), COST_CHARS])
         rows = cursor.fetchall()
-    made = []
-    for patch_id, message_id, diff in rows:
-        found = (coloured or {}).get(message_id)
-        if found is not None and found[0] == made_for(diff):
-            made.append(ColouredDiff(patch_id=patch_id, made_for=found[0], hunks=found[1]))
-        elif colouring_cost(diff) > COST_CHARS:
-            hunks = colour_diff(diff)
-            made.append(ColouredDiff(patch_id=patch_id, made_for=made_for(diff), hunks=hunks))
-    ColouredDiff.objects.bulk_create(made, batch_size=200, ignore_conflicts=True)
+        made: list[tuple[int, str, list[list[str]]]] = []
+        for patch_id, message_id, diff in rows:
+            found = (coloured or {}).get(message_id)
+            if found is not None and found[0] == made_for(diff):
+                if found[1] is not None:  # else measured cheap by the worker
+                    made.append((patch_id, found[0], found[1]))
+            elif colouring_cost(diff) > COST_CHARS:
+                made.append((patch_id, made_for(diff), colour_diff(diff)))
+        insert_json_rows(
+            cursor, ColouredDiff._meta.db_table, _COLUMNS, made, on_conflict="DO NOTHING"
+        )
     return len(made)
+
+
+_COLUMNS = (("patch_id", "bigint"), ("made_for", "text"), ("hunks", "jsonb"))
 
 
 def coloured_expression() -> RawSQL:

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import connection
 
-from archive.bulk import copy_new
+from archive.bulk import copy_new, insert_json_rows
 from archive.processors import StoredMessage
 from archive.services import ensure_people
 from reviews import derived, diffcolours, pairmemo, turnstore
@@ -129,20 +129,22 @@ def _analysis(stored: StoredMessage) -> MailAnalysis:
 
 def _store_trailers(stored: Sequence[StoredMessage], analyses: dict[int, MailAnalysis]) -> None:
     rows = [
-        Trailer(
-            message_id=s.id,
-            position=i,
-            kind=t.kind[:100],
-            value=t.value,
-            name=t.name[:255],
-            email=t.email[:254],
-        )
+        (s.id, i, t.kind[:100], t.value, t.name[:255], t.email[:254])
         for s in stored
         # A mail its sender asked trackers to ignore gives no trailers either.
         if not analyses[s.id].is_cover and not analyses[s.id].patchwork.ignore
         for i, t in enumerate(analyses[s.id].trailers)
     ]
-    Trailer.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    with connection.cursor() as cursor:
+        insert_json_rows(
+            cursor, Trailer._meta.db_table, _TRAILER_COLUMNS, rows, on_conflict="DO NOTHING"
+        )
+
+
+_TRAILER_COLUMNS = (
+    ("message_id", "bigint"), ("position", "smallint"), ("kind", "text"), ("value", "text"),
+    ("name", "text"), ("email", "text"),
+)  # fmt: skip
 
 
 def _record_submissions(items: Sequence[_Item], carry: Carry) -> set[int]:
