@@ -470,28 +470,23 @@ def search_page(
         results.error = str(exc)
         return results
     key = _search_key(compiled, mlist, page, by_relevance)
-    found = cache.get(key)
-    if found is None:
+    # Kept with the stamp it was read at: a first search reads the stamp in its
+    # own statement, a repeated one checks it (one query) before using the copy.
+    found: searchresults.Page | None = cache.get(key)
+    if found is None or found.stamp != archive_stamp():
         found = _search(compiled, mlist, page, by_relevance)
         cache.set(key, found, SEARCH_CACHE_SECONDS)
-    results.total, results.hits = found
+    results.total, results.hits = found.total, found.hits
     results.more = results.total > COUNT_LIMIT
-    results.key = key
+    results.key = f"{key}:{found.stamp}"
     return results
 
 
 def archive_stamp() -> str:
-    """Changes whenever mail is stored: a new message, a ghost filled in, a cross-post.
-
-    Each stores a MessageList row (and a new message a Message row), so the
-    highest ids of the two tables, one index probe each, say when to recompute.
-    """
+    """Changes whenever mail is stored (``searchresults.STAMP_SQL``)."""
     db = read_connection(Message)
     with db.cursor() as cursor:
-        cursor.execute(
-            f"SELECT concat_ws(':', (SELECT max(id) FROM {Message._meta.db_table}), "
-            f"(SELECT max(id) FROM {MessageList._meta.db_table}))"
-        )
+        cursor.execute(f"SELECT {searchresults.STAMP_SQL}")
         return f"{db.alias}:{cursor.fetchone()[0]}"
 
 
@@ -499,12 +494,12 @@ def _search_key(compiled: Compiled, mlist: MailingList | None, page: int, ranked
     # The compiled SQL, not the text: relative dates (d:2.weeks.ago..) move with time.
     query = hashlib.sha256(repr(compiled).encode()).hexdigest()
     where = mlist.pk if mlist is not None else ALL
-    return f"archive:search:{archive_stamp()}:{where}:{page}:{int(ranked)}:{query}"
+    return f"archive:search:{where}:{page}:{int(ranked)}:{query}"
 
 
 def _search(
     compiled: Compiled, mlist: MailingList | None, page: int, by_relevance: bool
-) -> tuple[int, list[searchresults.Hit]]:
+) -> searchresults.Page:
     """The (capped) number of matches and one page of them with snippets."""
     list_id = mlist.pk if mlist is not None else None
     return searchresults.read_page(compiled, list_id, page, by_relevance, PAGE_SIZE, COUNT_LIMIT)

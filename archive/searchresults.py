@@ -18,10 +18,18 @@ plan at every frequency here, since the alternative decompresses vectors.
 A page is one statement in the common case (``first_page``): up to
 ``limit + 1`` matches in any order (one bitmap scan) give the count, and when
 that is all of them they are also sorted into the page, and the page's hits
-come with their snippet windows. Past the limit the newest page is looked
-for among the newest ``WINDOWS`` messages first (the GIN bitmap ANDed with
-the date index's), widening until the page fills, then among all matches;
-a query not bound to the body vector walks the date index instead.
+come with the bodies their snippets are cut from, and with the archive's
+stamp the page is kept under (``browse.search_page``): a first search is one
+round trip. Past the limit the newest page is looked for among the newest
+``WINDOWS`` messages first (the GIN bitmap ANDed with the date index's, in a
+prepared statement that reads the window's first date itself), widening
+until the page fills, then among all matches; a query not bound to the body
+vector walks the date index instead.
+
+Where a snippet starts is found in Python (``_window``): ``strpos`` for the
+three spellings of a word cost about half the statement (PostgreSQL counts
+the characters up to a match one by one, and a spelling that is absent is
+looked for through the whole body), ``str.find`` a few microseconds.
 
 The matches found, their order and the totals are those of the ORM
 statements these replaced: only the reading changes.
@@ -43,7 +51,16 @@ from archive.prepared import deallocate, execute_prepared
 from archive.search import Compiled
 from archive.snippets import WINDOW_BEFORE, WINDOW_LENGTH, Highlighter, Window
 
-__all__ = ["WINDOWS", "Hit", "read_page"]
+__all__ = ["STAMP_SQL", "WINDOWS", "Hit", "Page", "read_page"]
+
+# What changes whenever mail is stored (a new message, a ghost filled in, a
+# cross-post each add a MessageList row, a new message a Message row): the
+# highest ids of the two tables, one index probe each. ``browse.archive_stamp``
+# reads it alone; a results page reads it in its first statement.
+STAMP_SQL = (
+    "concat_ws(':', (SELECT max(id) FROM archive_message),"
+    " (SELECT max(id) FROM archive_messagelist))"
+)
 
 # Sizes (in messages, newest first) of the date windows a newest page is
 # looked for in before all matches are sorted: the first holds a page of any
@@ -51,7 +68,13 @@ __all__ = ["WINDOWS", "Hit", "read_page"]
 WINDOWS = (4_000, 32_000)
 
 _NEWEST = '"epoch" DESC NULLS FIRST, "id" DESC'
-# First-page statements each connection keeps prepared (see _execute_shape).
+# The date of the window's oldest message (its size less one as parameter): a walk
+# of the date index, newest first.
+_WINDOW_START = (
+    'coalesce((SELECT d."date" FROM archive_message d WHERE d."date" IS NOT NULL'
+    " ORDER BY d.\"date\" DESC OFFSET %s LIMIT 1), '-infinity')"
+)
+# Statements each connection keeps prepared (see _execute_shape).
 _SHAPES = 32
 
 
@@ -64,6 +87,16 @@ class Hit:
     date: datetime | None
     author: str  # the sender's name, else address; "" when unknown
     snippet: str  # marked (archive.snippets); "" without full-text terms
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of results: the number of matches (``limit + 1`` meaning more), its hits,
+    and the archive's stamp when they were read (``browse.archive_stamp``'s form)."""
+
+    total: int
+    hits: list[Hit]
+    stamp: str
 
 
 @dataclass(frozen=True)
@@ -100,24 +133,27 @@ def read_page(
     by_relevance: bool,
     size: int,
     limit: int,
-) -> tuple[int, list[Hit]]:
-    """The number of matches (``limit + 1`` meaning more) and page ``page`` of them."""
+) -> Page:
+    """The number of matches and page ``page`` of them."""
     query = _Query(compiled, list_id)
     start = (page - 1) * size
     ranked = by_relevance and compiled.rank is not None
-    with read_connection(Message).cursor() as cursor:
-        total, rows = _first_page(cursor, query, start, size, limit, ranked)
+    db = read_connection(Message)
+    with db.cursor() as cursor:
+        total, stamp, rows = _first_page(cursor, query, start, size, limit, ranked)
         if total > limit and not ranked:
             rows = _newest_page(cursor, query, start, size)
     highlighter = Highlighter(compiled.highlight)
-    return total, [_hit(row, highlighter) for row in rows]
+    hits = [_hit(row, highlighter, compiled.headline_word) for row in rows]
+    return Page(total, hits, f"{db.alias}:{stamp}")
 
 
 def _first_page(
     cursor: CursorWrapper, query: _Query, start: int, size: int, limit: int, ranked: bool
-) -> tuple[int, list[tuple]]:
-    """The capped count, and the page: from the counted matches when they are all of
-    them, by relevance from all matches when asked (else empty past the count)."""
+) -> tuple[int, str, list[tuple]]:
+    """The capped count, the archive's stamp, and the page: from the counted matches
+    when they are all of them, by relevance from all matches when asked (else empty
+    past the count)."""
     found, found_params = query.matches()
     if ranked:
         rank = query.compiled.rank
@@ -129,20 +165,19 @@ def _first_page(
         page_params, order, gate = [*params, start, size], f'"rank" DESC, {_NEWEST}', ""
     else:
         page = f'SELECT "id", "epoch" FROM found ORDER BY {_NEWEST} OFFSET %s LIMIT %s'
-        # A one-time test: past the limit these are not the newest, and no window is cut.
+        # A one-time test: past the limit these are not the newest, and no body is read.
         gate = " WHERE (SELECT count(*) FROM found) <= %s OFFSET 0"  # OFFSET: kept apart
         page_params, order = [start, size], _NEWEST
     sql = (
         f"WITH found AS ({found} LIMIT %s), page AS ({page}) "
-        "SELECT (SELECT count(*) FROM found), hit.* FROM (SELECT) AS one "
+        f"SELECT (SELECT count(*) FROM found), {STAMP_SQL}, hit.* FROM (SELECT) AS one "
         f"LEFT JOIN ({_hits_sql(query.compiled, ranked)}{gate}) AS hit ON true "
         f"ORDER BY {order}"
     )
-    window = _window_params(query.compiled)
-    params = [*found_params, limit + 1, *page_params, *window, *([limit] * bool(gate))]
+    params = [*found_params, limit + 1, *page_params, *([limit] * bool(gate))]
     _execute_shape(cursor, sql, params)
     rows = cursor.fetchall()
-    return rows[0][0], [row[1:] for row in rows if row[1] is not None]
+    return rows[0][0], rows[0][1], [row[2:] for row in rows if row[2] is not None]
 
 
 def _execute_shape(cursor: CursorWrapper, sql: str, params: list) -> None:
@@ -175,14 +210,13 @@ def _newest_page(cursor: CursorWrapper, query: _Query, start: int, size: int) ->
         ordered = f'{matches} ORDER BY "archive_message"."date" DESC, "archive_message"."id" DESC'
         return _page(cursor, query, ordered, params, start, size)
     for window in WINDOWS:
-        cutoff = _date_of_newest(cursor, window)
-        if cutoff is None:  # fewer messages than the window: it is the whole archive
-            break
+        # The window's first date is read in the statement (an archive smaller than
+        # the window is all in it); its page is complete or not shown.
         recent = (
-            f'{matches} AND ("archive_message"."date" >= %s OR "archive_message"."date" IS NULL)'
-            f" ORDER BY {_NEWEST}"
+            f'{matches} AND ("archive_message"."date" >= {_WINDOW_START}'
+            f' OR "archive_message"."date" IS NULL) ORDER BY {_NEWEST}'
         )
-        rows = _page(cursor, query, recent, [*params, cutoff], start, size, only_full=True)
+        rows = _page(cursor, query, recent, [*params, window - 1], start, size, only_full=True)
         if len(rows) == size:
             return rows
     return _page(cursor, query, f"{matches} ORDER BY {_NEWEST}", params, start, size)
@@ -204,53 +238,40 @@ def _page(
         f"WITH page AS ({ordered} OFFSET %s LIMIT %s) "
         f"SELECT * FROM ({_hits_sql(query.compiled, False)}{gate}) AS hit ORDER BY {_NEWEST}"
     )
-    window = _window_params(query.compiled)
-    cursor.execute(sql, [*params, start, size, *window, *[size] * only_full])
+    params = [*params, start, size, *[size] * only_full]
+    if only_full:  # a date window of body words: one plan serves every word and window
+        _execute_shape(cursor, sql, params)
+    else:
+        cursor.execute(sql, params)
     return cursor.fetchall()
 
 
 def _hits_sql(compiled: Compiled, ranked: bool) -> str:
-    """What a page shows of the messages in ``page``, with the window of the body its
-    snippet is cut from: around the first occurrence of the first word searched, as
-    typed, capitalised or in capitals (the body is decompressed once, in ``b``)."""
+    """What a page shows of the messages in ``page``, with the body its snippet is cut
+    from when it has one (the window is found in Python: ``_window``)."""
     columns = 'h."id", h."msgid", h."subject", h."date", a."name", a."email"'
-    if compiled.highlight:
-        columns += f', substr(t.b, f.s, {WINDOW_LENGTH}) AS "window", f.s = 1 AS "at_start"'
-        windows = (
-            " CROSS JOIN LATERAL (SELECT h.body || '' AS b OFFSET 0) AS t"
-            " CROSS JOIN LATERAL (SELECT greatest(1, coalesce(least("
-            "nullif(strpos(t.b, %s), 0), nullif(strpos(t.b, %s), 0), nullif(strpos(t.b, %s), 0)"
-            f"), 1) - {WINDOW_BEFORE}) AS s) AS f"
-        )
-    else:
-        columns += ', NULL::text AS "window", false AS "at_start"'
-        windows = ""
+    columns += ', h."body"' if compiled.highlight else ', NULL::text AS "body"'
     columns += ', page."epoch"' + (', page."rank"' if ranked else "")
     return (
         f"SELECT {columns} FROM page JOIN archive_message h ON h.id = page.id"
-        f" LEFT JOIN archive_person a ON a.id = h.author_id{windows}"
+        " LEFT JOIN archive_person a ON a.id = h.author_id"
     )
 
 
-def _window_params(compiled: Compiled) -> list[str]:
-    if not compiled.highlight:
-        return []
-    word = compiled.headline_word
-    return [word, word[:1].upper() + word[1:], word.upper()]
-
-
-def _date_of_newest(cursor: CursorWrapper, size: int) -> datetime | None:
-    """The date of the ``size``-th newest message: a walk of the date index."""
-    cursor.execute(
-        'SELECT "date" FROM archive_message WHERE "date" IS NOT NULL'
-        ' ORDER BY "date" DESC OFFSET %s LIMIT 1',
-        [size - 1],
-    )
-    row = cursor.fetchone()
-    return row[0] if row else None
-
-
-def _hit(row: tuple, highlighter: Highlighter) -> Hit:
-    _, msgid, subject, date, name, email, window, at_start = row[:8]
-    snippet = highlighter.snippet(Window(window, at_start)) if window is not None else ""
+def _hit(row: tuple, highlighter: Highlighter, word: str) -> Hit:
+    _, msgid, subject, date, name, email, body = row[:7]
+    snippet = highlighter.snippet(_window(body, word)) if body is not None else ""
     return Hit(msgid, subject, date, name or email or "", snippet)
+
+
+def _window(body: str, word: str) -> Window:
+    """The part of ``body`` a snippet is cut from: from ``WINDOW_BEFORE`` characters
+    before the first occurrence of the first word searched (as typed, capitalised or
+    in capitals), else from its start."""
+    found = [at for at in {body.find(w) for w in _spellings(word)} if at >= 0]
+    start = max(0, min(found) - WINDOW_BEFORE) if found else 0
+    return Window(body[start : start + WINDOW_LENGTH], start == 0)
+
+
+def _spellings(word: str) -> tuple[str, str, str]:
+    return word, word[:1].upper() + word[1:], word.upper()

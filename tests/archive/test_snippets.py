@@ -83,6 +83,21 @@ def test_a_word_keeps_its_stem_but_the_last_two_characters(word: str) -> None:
     assert word.startswith(stem[: max(1, len(stem) - 2)])
 
 
+def test_a_window_starts_before_the_first_spelling_of_the_word() -> None:
+    """As typed, capitalised or in capitals, whichever comes first (archive.searchresults)."""
+    from archive.searchresults import _window
+    from archive.snippets import WINDOW_BEFORE, WINDOW_LENGTH
+
+    body = "x" * 500 + "ALARM" + "y" * 50 + "Alarm, alarm" + "z" * 400
+    window = _window(body, "alarm")
+    assert window.text.startswith("x" * WINDOW_BEFORE + "ALARM") and not window.at_start
+    assert len(window.text) == WINDOW_LENGTH
+    assert _window("a short body, no such word", "alarm") == Window(
+        "a short body, no such word", True
+    )
+    assert _window("see Alarm", "alarm").at_start
+
+
 # --- on the database ----------------------------------------------------------
 
 
@@ -103,7 +118,8 @@ def test_hits_carry_marked_snippets(fixture_list: MailingList) -> None:
 
 @pytest.mark.parametrize("by_relevance", [False, True])
 def test_a_page_is_one_statement(fixture_list: MailingList, by_relevance: bool) -> None:
-    """The count, the page and its snippet windows: no transaction, no setting."""
+    """The count, the page, its snippets' bodies and the archive's stamp it is kept
+    under: no transaction, no setting, no other query."""
     from django.core.cache import cache
 
     cache.clear()
@@ -111,13 +127,36 @@ def test_a_page_is_one_statement(fixture_list: MailingList, by_relevance: bool) 
         results = search_page("alarm", fixture_list, 1, by_relevance)
     assert results.total == 2
     sent = [q["sql"] for q in context.captured_queries]
-    # The archive's stamp (the cache key), then the page: prepared once per
-    # connection and shape of query (maybe by an earlier test), then executed.
+    # Prepared once per connection and shape of query (maybe by an earlier test), then executed.
     kinds = [sql.split()[0] for sql in sent]
-    assert [kind for kind in kinds if kind != "PREPARE"] == ["SELECT", "EXECUTE"], sent
+    assert [kind for kind in kinds if kind != "PREPARE"] == ["EXECUTE"], sent
     with CaptureQueriesContext(connection) as context:
         assert search_page("kumquat", fixture_list, 1, by_relevance).total == 1
-    assert [q["sql"].split()[0] for q in context.captured_queries] == ["SELECT", "EXECUTE"]
+    assert [q["sql"].split()[0] for q in context.captured_queries] == ["EXECUTE"]
+    # The same page again: the stamp alone is read, to know the kept page holds.
+    with CaptureQueriesContext(connection) as context:
+        assert search_page("kumquat", fixture_list, 1, by_relevance).total == 1
+    assert [q["sql"].split()[0] for q in context.captured_queries] == ["SELECT"]
+
+
+def test_a_kept_page_is_read_again_after_new_mail(
+    fixture_list: MailingList, ingest_file, tmp_path
+) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    assert search_page("kumquat", fixture_list, 1, by_relevance=False).total == 1
+    mail = tmp_path / "late.eml"
+    mail.write_bytes(
+        b"From: Late <late@example.org>\nTo: srch@lists.example.org\n"
+        b"List-Id: <srch.lists.example.org>\nSubject: another kumquat\n"
+        b"Message-ID: <late-kumquat@example.org>\nDate: Mon, 15 Jan 2024 10:00:00 +0000\n\n"
+        b"One more kumquat.\n"
+    )
+    ingest_file(mail)
+    results = search_page("kumquat", fixture_list, 1, by_relevance=False)
+    assert results.total == 2
+    assert results.hits[0].msgid == "late-kumquat@example.org"
 
 
 def test_a_connection_keeps_the_shapes_it_used_last(fixture_list: MailingList, monkeypatch) -> None:
