@@ -20,6 +20,7 @@ from reviews.diffcolours import coloured_expression, usable
 from reviews.models import Patch, Series
 from reviews.pages.answers import inline_answer_rows
 from reviews.pages.carried import CarriedReview, carried_review
+from reviews.pages.carried_html import render_carried
 from reviews.pages.common import (
     CommentView,
     TrailerView,
@@ -85,6 +86,11 @@ class PatchPage:
     def discussion(self) -> SafeString:
         """The replies below the diff (``reviews/_discussion.html``'s markup, in Python)."""
         return render_discussion(self.comments)
+
+    @property
+    def carried_html(self) -> SafeString:
+        """The review carried from an earlier revision (``_carried_answers.html``'s markup)."""
+        return render_carried(self.carried) if self.carried else SafeString("")
 
     @property
     def carried_trailers(self) -> list[TrailerView]:
