@@ -6,9 +6,10 @@ into a small tree; ``compile_query`` turns the tree into one SQL condition on
 ``archive_message``. Full-text prefixes become ``to_tsquery`` terms on one or
 both of the message's vectors (``header_search``: A subject, D sender;
 ``search``: B unquoted prose, C quoted prose, D diff lines), exact prefixes become
-``prefix:value`` lexemes of ``search_terms`` (see :mod:`archive.searchterms`); the
-GIN indexes on the three answer them. ``d:`` uses the date index, ``m:``
-the Message-ID index, ``l:`` the list tables. Nothing is scanned in Python.
+``prefix:value`` lexemes of ``search`` (``f:``, ``dfn:``) or ``search_terms`` (the
+others; see :mod:`archive.searchterms`); the GIN indexes on the three answer them.
+``d:`` uses the date index, ``m:`` the Message-ID index, ``l:`` the list tables.
+Nothing is scanned in Python.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from archive.searchterms import MAX_TERM, word_tokens
+from archive.searchterms import IN_BODY_VECTOR, MAX_TERM, word_tokens
 
 __all__ = ["And", "Not", "Or", "QueryError", "Term", "compile_query", "parse_query"]
 
-# The vectors of a message (see archive.searchindex): the exact terms are
+# The vectors of a message (see archive.searchindex): most exact terms are
 # text made a vector for their own GIN index (archive migration 0018).
 HEADER_VECTOR = '"archive_message"."header_search"'
 BODY_VECTOR = '"archive_message"."search"'
@@ -426,7 +427,7 @@ def _rank(node: Node) -> _Frag | None:
     for term in _positive_terms(node):
         frags = _text_parts(term) if term.prefix in TEXT_FIELDS else []
         if term.prefix in LEXEME_PREFIXES:
-            frags = [_lexeme_term(term)]
+            frags = _lexeme_parts(term)
         for frag in frags:
             vector = HEADER_VECTOR if frag.vector == HEADER_VECTOR else BODY_VECTOR
             by_vector[vector].append(frag)
@@ -455,13 +456,14 @@ def _terms_vary(node: Node, required: bool = True) -> bool:
         inner = required and isinstance(node, And)
         return any(_terms_vary(child, inner) for child in node.children)
     if node.prefix in LEXEME_PREFIXES:
-        return not required or node.wildcard or node.prefix in ADDRESS_PREFIXES
-    if node.prefix not in TEXT_FIELDS:
+        parts = _lexeme_parts(node)
+    elif node.prefix in TEXT_FIELDS:
+        parts = _text_parts(node)
+    else:
         return False
-    parts = _text_parts(node)
     if not any(p.vector == TERMS_VECTOR for p in parts):
         return False
-    return not required or node.wildcard or len(parts) > 1
+    return not required or node.wildcard or len(parts) > 1 or node.prefix in ADDRESS_PREFIXES
 
 
 def _highlight(node: Node) -> tuple[tuple[str, bool], ...]:
@@ -559,6 +561,15 @@ def _words_query(
 
 
 def _lexeme_term(term: Term) -> _Frag:
+    """An exact term: a tsquery on the vector that holds its prefix, or either matching."""
+    parts = _lexeme_parts(term)
+    if len(parts) == 1:
+        return parts[0]
+    return _joined("OR", [_condition(p) for p in parts])
+
+
+def _lexeme_parts(term: Term) -> list[_Frag]:
+    """The term's tsquery on each vector its prefixes are in (archive.searchterms.split_terms)."""
     prefixes = ADDRESS_PREFIXES.get(term.prefix, (term.prefix,))
     value = term.text.strip().lower()
     addressed = term.prefix in ("f", "t", "c") or term.prefix in ADDRESS_PREFIXES
@@ -567,9 +578,15 @@ def _lexeme_term(term: Term) -> _Frag:
     else:
         values = word_tokens(value)
     if not values:
-        return _Frag("''::tsquery", (), TERMS_VECTOR)
+        return [_Frag("''::tsquery", (), TERMS_VECTOR)]
     star = ":*" if term.wildcard else ""
     # Within one value: every word; across a:'s (tc:'s, tcf:'s) prefixes: any of them.
-    per_prefix = [" & ".join(f"{_quote(f'{p}:{v}')}{star}" for v in values) for p in prefixes]
-    text = " | ".join(f"({q})" for q in per_prefix)
-    return _Frag("%s::tsquery", (text,), TERMS_VECTOR)
+    by_vector: dict[str, list[str]] = {}
+    for p in prefixes:
+        vector = BODY_VECTOR if f"{p}:".startswith(IN_BODY_VECTOR) else TERMS_VECTOR
+        every = " & ".join(f"{_quote(f'{p}:{v}')}{star}" for v in values)
+        by_vector.setdefault(vector, []).append(every)
+    return [
+        _Frag("%s::tsquery", (" | ".join(f"({q})" for q in per_prefix),), vector)
+        for vector, per_prefix in by_vector.items()
+    ]

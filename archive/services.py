@@ -25,6 +25,7 @@ from archive.incoming import (
 from archive.lists import ensure_lists
 from archive.models import QuarantinedMail
 from archive.processors import StoredMessage, message_processors
+from archive.searchterms import split_terms
 from archive.tablestats import maintenance_turn
 
 # One ingest batch threads at a time, across processes: threading decisions
@@ -58,7 +59,7 @@ _STAGE = (
     ("html_only", "boolean"), ("sha256", "text"), ("size", "integer"),
     ("raw", "bytea"), ("codec", "smallint"),  # raw mail packed (archive/rawcodec.py)
     ("author_name", "text"), ("unquoted", "text"), ("quoted", "text"), ("code", "text"),
-    ("terms", "text"),
+    ("terms", "text"), ("apart", "text"),  # exact terms: in the vector, apart (search_terms)
 )  # fmt: skip
 
 
@@ -271,13 +272,15 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> None:
             # vector, both by the parse workers where there are some.
             ready = item.ready()
             text = ready.text
+            kept, apart = split_terms(p.search_terms)
             copy.write_row(
                 (
                     p.msgid, p.synthetic_msgid, _clean(p.subject), p.from_email or None,
                     p.date, p.utc_offset, p.in_reply_to or "", _clean(" ".join(p.references)),
                     _clean(p.to), _clean(p.cc), _clean(p.body),
                     p.html_only, p.sha256, p.size, ready.packed, ready.codec, _clean(p.from_name),
-                    text.unquoted, text.quoted, text.code, _clean(" ".join(p.search_terms)),
+                    text.unquoted, text.quoted, text.code, _clean(" ".join(kept)),
+                    _clean(" ".join(apart)),
                 )
             )  # fmt: skip
     # The costliest part of storing mail, done before the lock so that it
@@ -285,8 +288,7 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> None:
     cursor.execute(
         """
         UPDATE ingest_stage SET
-            -- the exact terms go in as text, search_terms (archive migration 0018)
-            vec = threadwork_search_vector(unquoted, quoted, code, NULL),
+            vec = threadwork_search_vector(unquoted, quoted, code, string_to_array(terms, ' ')),
             -- recipients are searched by their exact t:/c: terms
             header_vec = threadwork_header_vector(
                 subject, coalesce(author_name, '') || ' ' || coalesce(author_email, ''))
@@ -324,7 +326,7 @@ def _insert_messages(cursor) -> dict[str, int]:
             archived_at, search, search_terms, header_search)
         SELECT pl.id, pl.parent_id, pl.thread_id, s.msgid, false, s.synthetic_msgid, s.subject,
                p.id, s.date, s.utc_offset, s.in_reply_to, string_to_array(s.refs, ' '), s.to_,
-               s.cc, s.body, s.html_only, now(), s.vec, s.terms,
+               s.cc, s.body, s.html_only, now(), s.vec, s.apart,
                s.header_vec
         FROM ingest_stage s JOIN ingest_place pl ON pl.msgid = s.msgid
         LEFT JOIN archive_person p ON p.email = s.author_email

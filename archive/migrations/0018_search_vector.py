@@ -1,8 +1,10 @@
-# Disk: the body search vector's storage (#21). The exact terms (f:, t:, c:,
-# dfn:, dfa:, dfb:, patchid:, hint:ignore, identifiers: lexemes without
-# positions) leave the vector for a compressed text column, indexed through
+# Disk: the body search vector's storage (#21). The exact terms (t:, c:,
+# dfa:, dfb:, patchid:, hint:ignore, identifiers: lexemes without positions)
+# leave the vector for a compressed text column, indexed through
 # threadwork_terms_vector; the vector keeps the words with their positions
-# and weights (phrases, nq:, q:, ranking). Same lexemes, same matches.
+# and weights (phrases, nq:, q:, ranking) and the f: and dfn: terms, which
+# queries leave out beside body words (archive.searchterms.IN_BODY_VECTOR).
+# Same lexemes, same matches.
 #
 # Every message row is rewritten once, in batches that commit one by one, so
 # searches and pages go on meanwhile (no lock beyond the batch's rows); stop
@@ -27,12 +29,17 @@ DROP_FUNCTION = "DROP FUNCTION IF EXISTS threadwork_terms_vector(text);"
 
 # The lexemes without positions are the exact terms: words always have one.
 MOVE = """
-UPDATE archive_message SET
-    search_terms = coalesce((
-        SELECT string_agg(u.lexeme, ' ' ORDER BY u.lexeme COLLATE "C")
-        FROM unnest(search) u WHERE u.positions IS NULL), ''),
-    search = ts_filter(search, '{a,b,c,d}')
-WHERE id > %s AND id <= %s AND search IS NOT NULL
+UPDATE archive_message m SET search_terms = coalesce(a.terms, ''),
+    search = ts_delete(m.search, coalesce(a.lexemes, '{}'))
+FROM (
+    SELECT id, string_agg(u.lexeme, ' ' ORDER BY u.lexeme COLLATE "C") AS terms,
+        array_agg(u.lexeme) AS lexemes
+    FROM archive_message, unnest(search) u
+    WHERE id > %s AND id <= %s AND u.positions IS NULL
+        AND u.lexeme NOT LIKE 'f:%%' AND u.lexeme NOT LIKE 'dfn:%%'
+    GROUP BY id
+) a
+WHERE m.id = a.id
 """
 BATCH = 2000
 MOVE_BACK = """

@@ -197,7 +197,8 @@ def test_body_words_need_no_weight_recheck(query: str, tsquery: str) -> None:
 @pytest.mark.parametrize(
     ("query", "index"),
     [
-        ("f:jane@example.org", "message_terms_gin"),
+        ("f:jane@example.org", "message_search_gin"),
+        ("t:srch@lists.example.org", "message_terms_gin"),
         ("b:rtc_class_ops", "message_terms_gin"),
         ("b:alarm", "message_search_gin"),
         ("s:alarm", "message_header_gin"),
