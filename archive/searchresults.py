@@ -268,10 +268,13 @@ def _window(body: str, word: str) -> Window:
     """The part of ``body`` a snippet is cut from: from ``WINDOW_BEFORE`` characters
     before the first occurrence of the first word searched (as typed, capitalised or
     in capitals), else from its start."""
-    found = [at for at in {body.find(w) for w in _spellings(word)} if at >= 0]
-    start = max(0, min(found) - WINDOW_BEFORE) if found else 0
+    first = -1
+    for spelling in (word, word[:1].upper() + word[1:], word.upper()):
+        # Each later spelling only where it would come first: a body holding the
+        # word as typed is read once, not three times.
+        end = len(body) if first < 0 else first + len(spelling) - 1
+        at = body.find(spelling, 0, end)
+        if at >= 0:
+            first = at
+    start = max(0, first - WINDOW_BEFORE)
     return Window(body[start : start + WINDOW_LENGTH], start == 0)
-
-
-def _spellings(word: str) -> tuple[str, str, str]:
-    return word, word[:1].upper() + word[1:], word.upper()
