@@ -113,3 +113,28 @@ def test_the_writer_stores_what_the_workers_coloured(ingest_file, cheap_threshol
     ColouredDiff.objects.all().delete()
     colour_patches([patch.message_id], {patch.message_id: ("0:00000000", [["x"]])})
     assert ColouredDiff.objects.get(patch_id=patch.id).hunks != [["x"]]
+
+
+def test_a_long_diff_cheap_to_colour_is_measured_once(ingest_file, monkeypatch):
+    """The worker's measure of a long but cheap diff spares the writer measuring it again."""
+    from reviews import diffcolours
+    from reviews.diffcolours import colour_patches, made_for, precolour
+    from reviews.models import ColouredDiff, Patch
+
+    ingest_file(REVISIONS / "demo-rtc.v1.mbox")
+    patch = Patch.objects.get(message__msgid=V1_ALARM)
+    monkeypatch.setattr(diffcolours, "COST_CHARS", 10)  # every diff is long
+    monkeypatch.setattr(diffcolours, "colouring_cost", lambda diff: 0)  # and cheap
+    assert precolour(patch.diff) == (made_for(patch.diff), None)
+
+    def measured(diff: str) -> int:
+        raise AssertionError("the writer measured a diff the worker had measured")
+
+    monkeypatch.setattr(diffcolours, "colouring_cost", measured)
+    given = {patch.message_id: (made_for(patch.diff), None)}
+    assert colour_patches([patch.message_id], given) == 0
+    assert not ColouredDiff.objects.exists()
+    # Measured for another diff than the one stored: the writer measures it.
+    monkeypatch.setattr(diffcolours, "colouring_cost", lambda diff: 10**6)
+    assert colour_patches([patch.message_id], {patch.message_id: ("0:00000000", None)}) == 1
+    assert ColouredDiff.objects.get(patch_id=patch.id).made_for == made_for(patch.diff)
