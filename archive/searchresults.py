@@ -48,10 +48,10 @@ from django.db.backends.utils import CursorWrapper
 from archive.dbrouting import read_connection
 from archive.models import Message
 from archive.prepared import deallocate, execute_prepared
-from archive.search import Compiled
+from archive.search import Compiled, compile_query, parse_query
 from archive.snippets import WINDOW_BEFORE, WINDOW_LENGTH, Highlighter, Window
 
-__all__ = ["STAMP_SQL", "WINDOWS", "Hit", "Page", "read_page"]
+__all__ = ["STAMP_SQL", "WINDOWS", "Hit", "Page", "prepare_shapes", "read_page"]
 
 # What changes whenever mail is stored (a new message, a ghost filled in, a
 # cross-post each add a MessageList row, a new message a Message row): the
@@ -75,6 +75,8 @@ _WINDOW_START = (
     " ORDER BY d.\"date\" DESC OFFSET %s LIMIT 1), '-infinity')"
 )
 # Statements each connection keeps prepared (see _execute_shape).
+# A word no mail holds, searched for when a worker prepares them (prepare_shapes).
+_NOWHERE = "threadworkwarmupqzx"
 _SHAPES = 32
 
 
@@ -146,6 +148,20 @@ def read_page(
     highlighter = Highlighter(compiled.highlight)
     hits = [_hit(row, highlighter, compiled.headline_word) for row in rows]
     return Page(total, hits, f"{db.alias}:{stamp}")
+
+
+def prepare_shapes() -> None:
+    """Run the common searches' statements once, for a word found nowhere, so that
+    they are prepared on this connection before a visitor's first search (a worker's
+    warm-up, ``archive.warmup``): a subject word, a body word and a bare word, in a
+    list and in all, by date, with the date windows a common body word uses."""
+    for text in ("s:", "b:", ""):
+        compiled = compile_query(parse_query(f"{text}{_NOWHERE}"))
+        for list_id in (0, None):
+            read_page(compiled, list_id, 1, False, size=50, limit=1_000)
+            if compiled.needs_body:
+                with read_connection(Message).cursor() as cursor:
+                    _newest_page(cursor, _Query(compiled, list_id), 0, 50)
 
 
 def _first_page(

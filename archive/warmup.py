@@ -14,8 +14,9 @@ from __future__ import annotations
 import contextlib
 
 from django.http import Http404
+from django.template.loader import render_to_string
 
-from archive import browse
+from archive import browse, searchresults
 
 __all__ = ["warm_connection"]
 
@@ -25,8 +26,13 @@ _NOWHERE = "warm-up.invalid"
 
 
 def warm_connection() -> None:
-    """Prepare the message page's and the thread routes' statements."""
+    """Prepare the message page's, the thread routes' and the common searches'
+    statements, and load the search page's templates."""
     browse.message_page_key(browse.ALL, _NOWHERE)
     browse.message_page_key("-", _NOWHERE)
     with contextlib.suppress(Http404):
         browse.locate_message(None, _NOWHERE)
+    # Without this a worker's first searches planned their statements and compiled
+    # the page's templates: the slowest of make bench's cold search pages.
+    searchresults.prepare_shapes()
+    render_to_string("archive/search.html", {"results": browse.SearchResults(query="")})

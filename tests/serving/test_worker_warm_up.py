@@ -5,7 +5,9 @@ before its first request (issue 18)."""
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from config.warmup import warm_worker
 
@@ -28,6 +30,23 @@ def test_the_worker_warm_up_prepares_the_archive_statements() -> None:
         "threadwork_message_key_all",
         "threadwork_locate_all",
     } <= _prepared()
+
+
+@pytest.mark.django_db
+def test_a_first_search_after_the_warm_up_prepares_nothing() -> None:
+    """Its statements were planned before the first visitor (archive.searchresults)."""
+    from archive.browse import search_page
+
+    connection.ensure_connection()
+    connection.cursor().execute("DEALLOCATE ALL")
+    for held in ("_threadwork_prepared", "_threadwork_shapes"):
+        connection.connection.__dict__.pop(held, None)
+    warm_worker()
+    cache.clear()
+    for text in ("s:alarm", "b:interrupt", "wakeup"):
+        with CaptureQueriesContext(connection) as context:
+            search_page(text, None, 1, by_relevance=False)
+        assert [q["sql"].split()[0] for q in context.captured_queries] == ["EXECUTE"], text
 
 
 def test_a_failing_hook_leaves_the_worker_serving(settings, caplog) -> None:
