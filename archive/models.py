@@ -172,7 +172,7 @@ class Message(models.Model):
     # they took 36 MB inside the vector, and only the index needs them as a
     # vector (``TermsVector``). Their lexemes have no positions, so nothing
     # is lost apart from the vector.
-    search_terms = models.TextField(blank=True, default="")
+    search_terms = models.TextField(blank=True, default="", db_default="")
     # Subject (A) and sender (D), apart from the body: a weight restriction on
     # one vector holding both makes PostgreSQL recheck every candidate against
     # its whole TOASTed vector (50-100 ms for a common word), while each vector

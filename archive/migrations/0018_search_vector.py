@@ -78,7 +78,8 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="message",
             name="search_terms",
-            field=models.TextField(blank=True, default=""),
+            # A default in the database too: ghosts are inserted by SQL that names none.
+            field=models.TextField(blank=True, db_default="", default=""),
         ),
         migrations.RunPython(move_terms, migrations.RunPython.noop),
         migrations.RunSQL(migrations.RunSQL.noop, MOVE_BACK),

@@ -112,3 +112,17 @@ def test_a_sender_or_file_left_out_beside_body_words_is_one_index_scan() -> None
     for query in ("b:probe -f:robot@example.org", "b:alarm -dfn:Kconfig"):
         where = compile_query(parse_query(query)).where
         assert where.count("@@") == 1 and where.startswith(f"({BODY_VECTOR} @@"), where
+
+
+def test_a_ghost_gets_empty_terms(ingest_file, tmp_path) -> None:
+    """Ghosts are inserted by SQL that names no search column: the database's default."""
+    reply = tmp_path / "reply.eml"
+    reply.write_text(
+        "From: Jane <jane@example.org>\nTo: srch@lists.example.org\nSubject: Re: gone\n"
+        "Message-ID: <reply@example.org>\nIn-Reply-To: <never-came@example.org>\n"
+        "Date: Mon, 01 Jan 2024 10:00:00 +0000\n\nI agree.\n"
+    )
+    summary = ingest_file(reply)
+    assert summary.quarantined == 0
+    ghost = Message.objects.get(msgid="never-came@example.org")
+    assert ghost.is_ghost and ghost.search_terms == ""
