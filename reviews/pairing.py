@@ -85,9 +85,17 @@ def _match_exact(
             found[key.id] = ids.pop(0)
 
 
-def _similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+def _similarity(
+    a: tuple[str, ...], b: tuple[str, ...], against_b: dict[bool, difflib.SequenceMatcher]
+) -> float:
+    """``against_b``: matchers already holding ``b``, by autojunk (filled here): difflib
+    indexes its second sequence once for every first one it is compared with."""
     # Bounded as in reviews.interdiff: autojunk past EXACT_WORK, no full match past MAX_WORK.
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=len(a) * len(b) > EXACT_WORK)
+    autojunk = len(a) * len(b) > EXACT_WORK
+    matcher = against_b.get(autojunk)
+    if matcher is None:
+        matcher = against_b[autojunk] = difflib.SequenceMatcher(None, (), b, autojunk=autojunk)
+    matcher.set_seq1(a)
     # The quick bounds first: most pairs are far apart and cost no full match.
     if matcher.real_quick_ratio() < MIN_SIMILARITY:
         return 0.0
@@ -103,9 +111,10 @@ def _match_similar(old: list[PatchKey], new: list[PatchKey], found: dict[int, in
     lonely_old = [k for k in old if k.id not in found and k.changes]
     lonely_new = [k for k in new if k.id not in taken and k.changes]
     scores = []
+    matchers: list[dict[bool, difflib.SequenceMatcher]] = [{} for _ in lonely_new]
     for a in lonely_old:
-        for b in lonely_new:
-            score = _similarity(a.changes, b.changes)
+        for b, against_b in zip(lonely_new, matchers, strict=True):
+            score = _similarity(a.changes, b.changes, against_b)
             if score >= MIN_SIMILARITY:
                 scores.append((-score, a.id, b.id))
     for _, a_id, b_id in sorted(scores):

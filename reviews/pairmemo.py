@@ -64,18 +64,23 @@ def pairing_key(old: Sequence[PairedPatch], new: Sequence[PairedPatch]) -> str:
     return f"{PAIRS_VERSION}:{hashlib.blake2b(what.encode(), digest_size=12).hexdigest()}"
 
 
-def _keys(patches: Iterable[PairedPatch], diffs: dict[int, str]) -> list[PatchKey]:
-    return [
-        PatchKey(p.id, p.title or p.name, p.patchid, changed_lines(diffs.get(p.id, "")))
-        for p in patches
-    ]
+def _keys(patches: Iterable[PairedPatch], changes: dict[int, tuple[str, ...]]) -> list[PatchKey]:
+    return [PatchKey(p.id, p.title or p.name, p.patchid, changes.get(p.id, ())) for p in patches]
 
 
 def pair_two(
     old: Sequence[PairedPatch], new: Sequence[PairedPatch], diffs: dict[int, str] | None = None
 ) -> tuple[Pair, ...]:
     """Pairs of two revisions' patches; with ``diffs`` (by patch id), similar diffs pair too."""
-    return pair_patches(_keys(old, diffs or {}), _keys(new, diffs or {}))
+    changes = {i: changed_lines(diff) for i, diff in (diffs or {}).items()}
+    return _pair_changed(old, new, changes)
+
+
+def _pair_changed(
+    old: Sequence[PairedPatch], new: Sequence[PairedPatch], changes: dict[int, tuple[str, ...]]
+) -> tuple[Pair, ...]:
+    """``pair_two`` with the diffs' changed lines (``changed_lines``) already read."""
+    return pair_patches(_keys(old, changes), _keys(new, changes))
 
 
 def unpaired(pairs: Sequence[Pair]) -> set[int]:
@@ -169,9 +174,12 @@ def _pair_all(
     """
     first = {key: pair_two(*sides) for key, sides in todo.items()}
     lonely = {key: unpaired(pairs) for key, pairs in first.items()}
-    diffs = load_diffs(set().union(*lonely.values()))
+    # Each diff's changed lines read once, however many pairings it is in.
+    changes = {
+        i: changed_lines(diff) for i, diff in load_diffs(set().union(*lonely.values())).items()
+    }
     return {
-        key: pair_two(*todo[key], {i: diffs[i] for i in lonely[key] if i in diffs})
+        key: _pair_changed(*todo[key], {i: changes[i] for i in lonely[key] if i in changes})
         if lonely[key]
         else pairs
         for key, pairs in first.items()
