@@ -86,7 +86,7 @@ def _match_exact(
 
 
 def _similarity(
-    a: tuple[str, ...], b: tuple[str, ...], against_b: dict[bool, difflib.SequenceMatcher]
+    a: tuple[str, ...], b: tuple[str, ...], against_b: dict[bool, difflib.SequenceMatcher[str]]
 ) -> float:
     """``against_b``: matchers already holding ``b``, by autojunk (filled here): difflib
     indexes its second sequence once for every first one it is compared with."""
@@ -111,7 +111,7 @@ def _match_similar(old: list[PatchKey], new: list[PatchKey], found: dict[int, in
     lonely_old = [k for k in old if k.id not in found and k.changes]
     lonely_new = [k for k in new if k.id not in taken and k.changes]
     scores = []
-    matchers: list[dict[bool, difflib.SequenceMatcher]] = [{} for _ in lonely_new]
+    matchers: list[dict[bool, difflib.SequenceMatcher[str]]] = [{} for _ in lonely_new]
     for a in lonely_old:
         for b, against_b in zip(lonely_new, matchers, strict=True):
             score = _similarity(a.changes, b.changes, against_b)
