@@ -18,7 +18,7 @@ from typing import NamedTuple
 from reviews.trailers import KNOWN_KINDS
 
 __all__ = [
-    "QuoteBlock", "QuotedLine", "ReplyPart", "is_gap", "is_nudge", "reply_parts",
+    "QuoteBlock", "QuotedLine", "ReplyPart", "is_gap", "is_nudge", "reply_answers", "reply_parts",
     "without_inner_markers",
 ]  # fmt: skip
 
@@ -229,16 +229,25 @@ def reply_parts(body: str, author: str = "") -> tuple[ReplyPart, ...]:
     Text above the first quote answers nothing quoted and is left out; so is
     a line that only signs with the words of ``author`` (the sender's name).
     """
+    runs = _merged(_without_signature(body.replace("\r\n", "\n").split("\n")))
+    answers = _answers(runs, author)
+    quotes = [run for is_quote, run in runs if is_quote]
+    return tuple(
+        ReplyPart(QuoteBlock(tuple(q for q in map(_split, run) if q is not None)), answer)
+        for run, answer in zip(quotes, answers, strict=True)
+    )
+
+
+def reply_answers(body: str, author: str = "") -> tuple[tuple[str, ...], ...]:
+    """The answers of ``reply_parts(body, author)``, in order, without reading the
+    quoted lines (their markers and cuts), which cost most of it."""
+    return _answers(_merged(_without_signature(body.replace("\r\n", "\n").split("\n"))), author)
+
+
+def _answers(runs: list[tuple[bool, list[str]]], author: str) -> tuple[tuple[str, ...], ...]:
     names = frozenset(author.lower().split())
-    lines = _without_signature(body.replace("\r\n", "\n").split("\n"))
-    runs = _merged(lines)
-    parts: list[ReplyPart] = []
-    for i, (is_quote, run) in enumerate(runs):
-        if not is_quote:
-            continue
-        quote = QuoteBlock(tuple(q for q in map(_split, run) if q is not None))
-        answer: tuple[str, ...] = ()
-        if i + 1 < len(runs):
-            answer = _answer(runs[i + 1][1], i + 2 < len(runs), names)
-        parts.append(ReplyPart(quote, answer))
-    return tuple(parts)
+    return tuple(
+        _answer(runs[i + 1][1], i + 2 < len(runs), names) if i + 1 < len(runs) else ()
+        for i, (is_quote, _) in enumerate(runs)
+        if is_quote
+    )

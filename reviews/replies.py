@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from enum import IntFlag
 
-from reviews.quotes import reply_parts
+from reviews.quotes import reply_answers
 from reviews.trailers import extract_trailers
 
 __all__ = ["Cue", "applied_numbers", "read_reply"]
@@ -141,8 +141,8 @@ def read_reply(body: str, trailer_kinds: Iterable[str] | None = None) -> Cue:
 
 def _answers_a_quote(body: str) -> bool:
     """Whether the sender wrote something under a quote, beyond a greeting and a yes."""
-    for part in reply_parts(body):
-        for answer in part.answer:
+    for answers in reply_answers(body):
+        for answer in answers:
             text = _GREETING_RE.sub("", answer).strip()
             if text and not _AGREES_RE.match(text):
                 return True
