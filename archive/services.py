@@ -7,8 +7,8 @@ a few ``UPDATE ... FROM unnest``), never a query per message.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -44,6 +44,17 @@ _WIDE = ("text", "bytea", "jsonb")
 # Searches read the pending list whole, so it stays small outside imports.
 BULK_BATCH = 200
 BULK_PENDING_KB = 64 * 1024
+
+# The merge itself: PostgreSQL moves a full pending list into the index in
+# rounds of work_mem (4 MB by default), each round inserting every key it
+# holds into its place in the index, so a 64 MB list went in as many rounds
+# that each walked the posting trees of the common words again, longer the
+# larger the archive. A bulk batch's message INSERT (where the list overflows) gets
+# BULK_MERGE_MEM, enough for the whole list in one round; only that statement,
+# so no other plan of the batch changes. Same 17,000 messages inserted with a
+# full list (#21, docs/performance.md "Ingest growth"): 2.8 -> 1.8 M buffer
+# visits at 17k, 4.6 -> 2.0-2.5 M at ten times linux-rtc.
+BULK_MERGE_MEM = "256MB"
 
 # No random_page_cost of its own for a batch: 1.1 (rows in memory) helped
 # plans made on statistics lagging behind an import at ten times linux-rtc,
@@ -105,7 +116,7 @@ def store_batch(
         placement = threads.place(cursor, [i.parsed for i in incoming], known)
         threads.write_ghosts_and_changes(cursor, placement)
         _place_staged(cursor, incoming, placement)
-        new_ids = _insert_messages(cursor)
+        new_ids = _insert_messages(cursor, bulk=len(batch) >= BULK_BATCH)
         _insert_raw(cursor)
         ids = placement.ids
         # All items, not just unique ones: a second copy may name another list.
@@ -316,10 +327,25 @@ def _place_staged(cursor, incoming: Sequence[IncomingMessage], placement) -> Non
 _clean = clean_text
 
 
-def _insert_messages(cursor) -> dict[str, int]:
-    """Insert staged mail; a ghost with the same Message-ID is filled in. Returns the new ones."""
+@contextmanager
+def _merge_memory(cursor, bulk: bool) -> Iterator[None]:
+    """``work_mem`` of BULK_MERGE_MEM for the statement inside, when ``bulk``; restored after."""
+    if not bulk:
+        yield
+        return
     cursor.execute(
-        """
+        "SELECT current_setting('work_mem'), set_config('work_mem', %s, true)", [BULK_MERGE_MEM]
+    )
+    previous = cursor.fetchone()[0]
+    yield
+    cursor.execute("SELECT set_config('work_mem', %s, true)", [previous])
+
+
+def _insert_messages(cursor, *, bulk: bool = False) -> dict[str, int]:
+    """Insert staged mail; a ghost with the same Message-ID is filled in. Returns the new ones."""
+    with _merge_memory(cursor, bulk):
+        cursor.execute(
+            """
         INSERT INTO archive_message AS m (
             id, parent_id, thread_id, msgid, is_ghost, synthetic_msgid, subject, author_id, date,
             utc_offset, in_reply_to, "references", "to", cc, body, html_only,
@@ -342,8 +368,9 @@ def _insert_messages(cursor) -> dict[str, int]:
             WHERE m.is_ghost
         RETURNING m.msgid, m.id
         """
-    )
-    return dict(cursor.fetchall())
+        )
+        new = dict(cursor.fetchall())  # before work_mem is restored on this cursor
+    return new
 
 
 def _insert_raw(cursor) -> None:
