@@ -184,10 +184,22 @@ def measure() -> list[dict]:
     from django.core.handlers.wsgi import WSGIHandler
     from django.test import Client
 
+    from config.warmup import warm_worker
     from tests.bench.pages import _maintainer_client
 
     server: WSGIServer = make_server("127.0.0.1", 0, WSGIHandler(), handler_class=_Quiet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    warmed = threading.Event()
+
+    def serve() -> None:
+        # As a gunicorn worker does before its first request (post_worker_init),
+        # on this thread's own database connection.
+        warm_worker()
+        warmed.set()
+        server.serve_forever()
+
+    threading.Thread(target=serve, daemon=True).start()
+    warmed.wait()
     base = f"http://127.0.0.1:{server.server_port}"
     anonymous = _fetchers(base, Client(HTTP_HOST="127.0.0.1"))
     rows = []
