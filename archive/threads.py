@@ -141,9 +141,9 @@ def write_ghosts_and_changes(cursor, placement: Placement) -> None:
             """
             INSERT INTO archive_message (id, msgid, is_ghost, synthetic_msgid, subject,
                 utc_offset, in_reply_to, "references", "to", cc, body, html_only,
-                archived_at, parent_id, thread_id, search_terms)
+                archived_at, parent_id, thread_id)
             SELECT u.id, u.msgid, true, false, '', 0, '', '{}', '', '', '', false, now(),
-                   u.parent, u.thread, ''
+                   u.parent, u.thread
             FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::bigint[])
                 AS u(id, msgid, parent, thread)
             """,
