@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import connection, models
 
-__all__ = ["copy_new", "insert_json_rows", "next_ids"]
+__all__ = ["copy_new", "insert_json_rows", "insert_model_rows", "next_ids"]
 
 # Field classes whose preparation for the database leaves a value of exactly
 # this type as it is (the COPY text is the same either way). For them a row
@@ -116,3 +116,23 @@ def insert_json_rows(
         + (f" ON CONFLICT {on_conflict}" if on_conflict else ""),
         [json.dumps(rows, ensure_ascii=False)],
     )
+
+
+def insert_model_rows(
+    cursor,
+    model: type[models.Model],
+    fields: tuple[str, ...],
+    rows: Sequence[Sequence[Any]],
+    *,
+    on_conflict: str = "",
+) -> None:
+    """``insert_json_rows`` into ``model``'s table, each value cast to its field's column type."""
+    insert_json_rows(
+        cursor, model._meta.db_table, _columns(model, fields), rows, on_conflict=on_conflict
+    )
+
+
+def _columns(model: type[models.Model], fields: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    # The model says each column's name and type: nothing to keep in step by hand.
+    found = [model._meta.get_field(name) for name in fields]
+    return tuple((f.column, f.db_type(connection)) for f in found)  # type: ignore[union-attr]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.db import connection
 
-from archive.bulk import insert_json_rows
+from archive.bulk import insert_model_rows
 from reviews.comment_anchors import find_anchors
 from reviews.health import store as health_store
 from reviews.models import Comment, EventCategory
@@ -84,12 +84,7 @@ def refresh_comments(
         for mid, kind, sid in new
     ]
     with connection.cursor() as cursor:
-        insert_json_rows(cursor, Comment._meta.db_table, _COMMENT_COLUMNS, rows)
-
-
-_COMMENT_COLUMNS = (
-    ("message_id", "bigint"), ("patch_id", "bigint"), ("cover_id", "bigint"), ("anchors", "jsonb"),
-)  # fmt: skip
+        insert_model_rows(cursor, Comment, ("message", "patch", "cover", "anchors"), rows)
 
 
 def _nearest_owner(

@@ -23,7 +23,7 @@ from django.db import connection
 from django.db.models import JSONField
 from django.db.models.expressions import RawSQL
 
-from archive.bulk import insert_json_rows
+from archive.bulk import insert_model_rows
 from reviews.models import ColouredDiff, Patch
 from reviews.rendering.cache import RENDER_VERSION
 from reviews.rendering.diff import colour_diff, parse_diff
@@ -108,13 +108,10 @@ def colour_patches(
                     made.append((patch_id, found[0], found[1]))
             elif colouring_cost(diff) > COST_CHARS:
                 made.append((patch_id, made_for(diff), colour_diff(diff)))
-        insert_json_rows(
-            cursor, ColouredDiff._meta.db_table, _COLUMNS, made, on_conflict="DO NOTHING"
+        insert_model_rows(
+            cursor, ColouredDiff, ("patch_id", "made_for", "hunks"), made, on_conflict="DO NOTHING"
         )
     return len(made)
-
-
-_COLUMNS = (("patch_id", "bigint"), ("made_for", "text"), ("hunks", "jsonb"))
 
 
 def coloured_expression() -> RawSQL:

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import connection
 
-from archive.bulk import copy_new, insert_json_rows
+from archive.bulk import copy_new, insert_model_rows
 from archive.processors import StoredMessage
 from archive.services import ensure_people
 from reviews import derived, diffcolours, pairmemo, turnstore
@@ -136,15 +136,10 @@ def _store_trailers(stored: Sequence[StoredMessage], analyses: dict[int, MailAna
         for i, t in enumerate(analyses[s.id].trailers)
     ]
     with connection.cursor() as cursor:
-        insert_json_rows(
-            cursor, Trailer._meta.db_table, _TRAILER_COLUMNS, rows, on_conflict="DO NOTHING"
-        )
-
-
-_TRAILER_COLUMNS = (
-    ("message_id", "bigint"), ("position", "smallint"), ("kind", "text"), ("value", "text"),
-    ("name", "text"), ("email", "text"),
-)  # fmt: skip
+        insert_model_rows(
+            cursor, Trailer, ("message", "position", "kind", "value", "name", "email"), rows,
+            on_conflict="DO NOTHING",
+        )  # fmt: skip
 
 
 def _record_submissions(items: Sequence[_Item], carry: Carry) -> set[int]:
