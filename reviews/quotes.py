@@ -229,7 +229,7 @@ def reply_parts(body: str, author: str = "") -> tuple[ReplyPart, ...]:
     Text above the first quote answers nothing quoted and is left out; so is
     a line that only signs with the words of ``author`` (the sender's name).
     """
-    runs = _merged(_without_signature(body.replace("\r\n", "\n").split("\n")))
+    runs = _body_runs(body)
     answers = _answers(runs, author)
     quotes = [run for is_quote, run in runs if is_quote]
     return tuple(
@@ -241,7 +241,12 @@ def reply_parts(body: str, author: str = "") -> tuple[ReplyPart, ...]:
 def reply_answers(body: str, author: str = "") -> tuple[tuple[str, ...], ...]:
     """The answers of ``reply_parts(body, author)``, in order, without reading the
     quoted lines (their markers and cuts), which cost most of it."""
-    return _answers(_merged(_without_signature(body.replace("\r\n", "\n").split("\n"))), author)
+    return _answers(_body_runs(body), author)
+
+
+def _body_runs(body: str) -> list[tuple[bool, list[str]]]:
+    """The body's lines above any signature, as runs of quoted and unquoted lines."""
+    return _merged(_without_signature(body.replace("\r\n", "\n").split("\n")))
 
 
 def _answers(runs: list[tuple[bool, list[str]]], author: str) -> tuple[tuple[str, ...], ...]:
