@@ -13,13 +13,13 @@ transaction's: a rollback leaves them.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
 from django.db.backends.utils import CursorWrapper
 
-__all__ = ["deallocate", "execute_prepared"]
+__all__ = ["deallocate", "execute_prepared", "settle_plan"]
 
 _PLACEHOLDER = re.compile(r"%s")
 _NAMED = re.compile(r"%\((\w+)\)s")
@@ -66,6 +66,22 @@ def _numbered(sql: str, named: bool) -> tuple[str, tuple[str, ...]]:
         return _NAMED.sub(lambda m: f"${names.index(m.group(1)) + 1}", sql), names
     numbered = iter(range(1, sql.count("%s") + 1))
     return _PLACEHOLDER.sub(lambda _: f"${next(numbered)}", sql), ()
+
+
+# PostgreSQL plans a prepared statement afresh on each of its first five runs
+# on a connection (custom plans) and then keeps a generic plan if it costs no
+# more. For a key lookup (one row or none, whatever the key) the generic plan is
+# the right one, and the custom ones are planning paid by the first visitors:
+# 4-5 ms each for the patch page's eleven joins at ten times linux-rtc.
+_SETTLING_RUNS = 6
+
+
+def settle_plan(run: Callable[[], object]) -> None:
+    """Run a key lookup's prepared statement (``run``, for a key no row has) until
+    PostgreSQL keeps its generic plan: for a worker's warm-up. Not for statements
+    whose best plan depends on the value (a search word's frequency)."""
+    for _ in range(_SETTLING_RUNS):
+        run()
 
 
 def deallocate(cursor: CursorWrapper, name: str) -> None:

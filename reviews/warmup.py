@@ -14,6 +14,7 @@ import contextlib
 from django.http import Http404
 
 from archive.dbrouting import read_connection
+from archive.prepared import settle_plan
 from reviews.api.views import find_patch_by_id
 from reviews.listing import PatchListQuery
 from reviews.models import Event, Patch, Project
@@ -26,19 +27,15 @@ from reviews.pages.patch_list import patch_list_page
 __all__ = ["warm_api_patch", "warm_lists", "warm_patch_page"]
 
 
-# PostgreSQL plans a prepared statement afresh on each of its first five runs
-# on a connection (custom plans) and only then settles on a generic plan: each
-# of those plans of the patch page's eleven joins costs the server 4-5 ms at
-# ten times linux-rtc, paid by the first five visitors otherwise.
-_SETTLING_RUNS = 6
-
-
 def warm_patch_page() -> None:
     """Look up a patch that is nowhere until its statement keeps one plan: the
     statement is compiled, prepared and planned before the first visitor."""
-    for _ in range(_SETTLING_RUNS):
-        with contextlib.suppress(Http404):
-            find_patch("warm-up.invalid", "warm-up.invalid")
+    settle_plan(_find_no_patch)
+
+
+def _find_no_patch() -> None:
+    with contextlib.suppress(Http404):
+        find_patch("warm-up.invalid", "warm-up.invalid")
 
 
 def warm_api_patch() -> None:
