@@ -54,6 +54,8 @@ class MailAnalysis:
     # A costly diff coloured there too (``reviews.diffcolours.precolour``; no
     # hunks: a long diff measured cheap to colour).
     colours: tuple[str, list[list[str]] | None] | None = None
+    # A long reply's body rendered there too (``reviews.renderedmail.prerender``).
+    rendered: tuple[str, bytes] | None = None
 
     @property
     def is_patch(self) -> bool:

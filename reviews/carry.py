@@ -59,16 +59,28 @@ def _numbered(file: DiffFile) -> Iterable[tuple[AnsweredLine, str, int]]:
             yield AnsweredLine(file.path, old, new), _SIGNS[kind] + text, index
 
 
-def _fate(signed: str, hunk: Sequence[str], after: set[str] | None) -> AnswerStatus:
+def _fate(signed: str, substance: Sequence[str], after: _After | None) -> AnswerStatus:
     if after is None:
         return AnswerStatus.GONE
-    if signed[0] + _squashed(signed[1:]) in after:
+    if signed[0] + _squashed(signed[1:]) in after.signed:
         return AnswerStatus.OPEN
     # The hunk is still there when one of its lines with some substance is.
-    texts = {line[1:] for line in after}
-    if any(len(_squashed(line[1:])) > 2 and _squashed(line[1:]) in texts for line in hunk):
+    if any(text in after.texts for text in substance):
         return AnswerStatus.ADDRESSED
     return AnswerStatus.GONE
+
+
+@dataclass
+class _After:
+    """A file's lines in the next revision's diff, spacing squashed: signed, and not."""
+
+    signed: set[str]
+    texts: set[str]
+
+
+def _substance(hunk: Sequence[str]) -> list[str]:
+    """A hunk's lines with some substance (over two characters), squashed, unsigned."""
+    return [text for line in hunk if len(text := _squashed(line[1:])) > 2]
 
 
 def line_fates(
@@ -90,13 +102,19 @@ def line_fates(
             hunks.setdefault((file.path, index), []).append(signed)
             if key in wanted:
                 found[key] = (signed, index, file.path)
-    after: dict[str, set[str]] = {}
+    after: dict[str, _After] = {}
     for file in parse_diff(new_diff):
         if file.path not in paths:
             continue
         squashed = {signed[0] + _squashed(signed[1:]) for _, signed, _ in _numbered(file)}
-        after.setdefault(file.path, set()).update(squashed)
+        seen = after.setdefault(file.path, _After(set(), set()))
+        seen.signed.update(squashed)
+        seen.texts.update(line[1:] for line in squashed)
+    # Each hunk's and file's sets made once, not once per answered line (56 on
+    # NCT6694 v12 5/7, each rebuilding its file's set of texts).
+    answered = {(path, index) for _, index, path in found.values()}
+    substance = {where: _substance(hunks[where]) for where in answered}
     return {
-        key: LineFate(_fate(signed, hunks[(path, index)], after.get(path)), signed)
+        key: LineFate(_fate(signed, substance[(path, index)], after.get(path)), signed)
         for key, (signed, index, path) in found.items()
     }

@@ -17,7 +17,7 @@ from django.db import connection
 from archive.bulk import copy_new, insert_model_rows
 from archive.processors import StoredMessage
 from archive.services import ensure_people
-from reviews import derived, diffcolours, pairmemo, turnstore
+from reviews import derived, diffcolours, pairmemo, renderedmail, turnstore
 from reviews.analysis import MailAnalysis, analyze_message, mercurial_marker
 from reviews.health import store as health_store
 from reviews.models import (
@@ -106,6 +106,9 @@ def record_batch(stored: Sequence[StoredMessage], carry: Carry | None = None) ->
         health_store.count_replies(threads, -1)
         derived.refresh_comments(threads, read)
         health_store.count_replies(threads, 1)
+        # the long replies to patches rendered once, for the patch page
+        rendered = {i: a.rendered for i, a in analyses.items() if a.rendered is not None}
+        renderedmail.store_threads(threads, rendered)
     touched_series |= derived.series_in_threads(threads)
     derived.refresh_series(sorted(touched_series), quiet=carry.complete if carry else frozenset())
     if carry is None:

@@ -953,3 +953,20 @@ class ColouredDiff(models.Model):
 
     def __str__(self) -> str:
         return f"coloured diff of {self.patch_id}"
+
+
+class RenderedMail(models.Model):
+    """A long reply's body as the patch page's HTML, made at ingest
+    (``reviews.renderedmail``), zstd-packed: every worker's first view of a long
+    review thread rendered each reply again.
+
+    No foreign key, like ``ColouredDiff``: an entry is used only for the body
+    length and renderers it was made for (``made_for``), so a leftover is inert.
+    """
+
+    message_id = models.BigIntegerField(primary_key=True)
+    made_for = models.CharField(max_length=40)  # the renderers' version, the body's bytes
+    html = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"rendered mail of {self.message_id}"

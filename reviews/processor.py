@@ -13,6 +13,7 @@ from reviews.diffcolours import precolour
 from reviews.ingest import REVIEWS, record_batch
 from reviews.missed import IGNORED_TERM
 from reviews.rebuild import rebuild_reviews
+from reviews.renderedmail import prerender
 from reviews.replyreading import read_at_ingest
 
 
@@ -29,7 +30,9 @@ class ReviewProcessor:
         # As reviews.ingest stores trailers: none for a mail asking to be ignored.
         stored = analysis.trailers if not analysis.patchwork.ignore else ()
         kinds = [t.kind[:100] for t in stored]
-        return dataclasses.replace(analysis, reply=read_at_ingest(parsed, kinds))
+        return dataclasses.replace(
+            analysis, reply=read_at_ingest(parsed, kinds), rendered=prerender(parsed.body)
+        )
 
     def search_terms(self, analysis: MailAnalysis) -> tuple[str, ...]:
         terms = (f"patchid:{analysis.patchid}",) if analysis.patchid else ()

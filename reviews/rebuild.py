@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from archive.ingest import analyse_raw
 from archive.models import Message, MessageList, RawMail
 from archive.processors import StoredMessage
-from reviews import comment_anchors, derived, turnstore
+from reviews import comment_anchors, derived, renderedmail, turnstore
 from reviews.health import store as health_store
 from reviews.ingest import Carry, record_batch
 from reviews.missed import MissedMail, hint_ignored, without_diff
@@ -259,6 +259,8 @@ def _refresh_threads(message_ids: list[int]) -> None:
         # kept comments too: the diff may be parsed differently now
         comment_anchors.restore_anchors(chunk)
         derived.refresh_counts(chunk)
+        # long replies rendered again where the renderers changed (or none was)
+        renderedmail.store_threads(chunk)
         # every reply read again: a rebuild also applies changed heuristics
         turnstore.refresh_threads(chunk, again=True)
 

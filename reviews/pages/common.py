@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Model, OuterRef, Q, Subquery
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from archive.dbrouting import read_connection
 from archive.models import SEARCH_VECTORS, Message, Person
@@ -16,7 +16,17 @@ from archive.prepared import execute_prepared
 from reviews import links
 from reviews.anchors import Anchor
 from reviews.comment_anchors import anchors_of
-from reviews.models import Comment, Cover, Patch, Project, Series, State, Trailer
+from reviews.models import (
+    Comment,
+    Cover,
+    Patch,
+    Project,
+    RenderedMail,
+    Series,
+    State,
+    Trailer,
+)
+from reviews.renderedmail import unpack, usable_sql
 from reviews.rendering.cache import mail_html_many
 
 # Shown first, in this order; other kinds follow alphabetically.
@@ -96,13 +106,15 @@ def patch_discussion(patch_id: int, list_name: str) -> list[CommentView]:
 
     The ORM took longer to compile that query than PostgreSQL to run it; the
     rows become the same model instances (the columns not read are deferred).
+    A long reply's HTML is read as stored at ingest (``reviews.renderedmail``),
+    its body left unread; the others' bodies are rendered (or found in the cache).
     """
     db = read_connection(Message)
     with db.cursor() as cursor:
         execute_prepared(cursor, "threadwork_discussion", _DISCUSSION_SQL, {"patch": patch_id})
         rows = cursor.fetchall()
     mine, theirs = len(_DISCUSSION_MESSAGE), len(_DISCUSSION_AUTHOR)
-    messages = []
+    messages, bodies, html = [], [], {}
     for row in rows:
         message = Message.from_db(db.alias, list(_DISCUSSION_MESSAGE), row[:mine])
         if row[mine] is not None:
@@ -110,10 +122,15 @@ def patch_discussion(patch_id: int, list_name: str) -> list[CommentView]:
             message.author = Person.from_db(db.alias, list(_DISCUSSION_AUTHOR), author)
         else:
             message.author = None
-        stored = row[mine + theirs]
+        stored, body, rendered = row[mine + theirs :]
         message.stored_anchors = json.loads(stored) if isinstance(stored, str) else stored
         messages.append(message)
-    html = mail_html_many((m.id, m.body) for m in messages)
+        if rendered is not None:
+            # Safe: stored as reviews.rendering.mail made it, every piece of mail escaped.
+            html[message.id] = mark_safe(unpack(rendered))
+        else:
+            bodies.append((message.id, body))
+    html.update(mail_html_many(bodies))
     return [
         CommentView(
             m, html[m.id], links.message_url(list_name, m.msgid), anchors_of(m.stored_anchors)
@@ -127,9 +144,8 @@ def _in_field_order(model: type[Model], wanted: set[str]) -> tuple[str, ...]:
     return tuple(f.attname for f in model._meta.concrete_fields if f.attname in wanted)
 
 
-_DISCUSSION_MESSAGE = _in_field_order(
-    Message, {"id", "msgid", "subject", "date", "body", "author_id"}
-)
+# The body is read apart, and only when no stored HTML is usable.
+_DISCUSSION_MESSAGE = _in_field_order(Message, {"id", "msgid", "subject", "date", "author_id"})
 _DISCUSSION_AUTHOR = _in_field_order(Person, {"id", "name", "email", "canonical_id"})
 
 
@@ -140,9 +156,11 @@ def _discussion_sql() -> str:
     return f"""
 SELECT {m_columns}, {a_columns},
        (SELECT c.anchors FROM {comment} c
-        WHERE c.message_id = m.id AND c.patch_id = %(patch)s LIMIT 1)
+        WHERE c.message_id = m.id AND c.patch_id = %(patch)s LIMIT 1),
+       CASE WHEN r.html IS NULL THEN m.body END, r.html
 FROM {Message._meta.db_table} m
 LEFT JOIN {Person._meta.db_table} a ON a.id = m.author_id
+LEFT JOIN {RenderedMail._meta.db_table} r ON r.message_id = m.id AND {usable_sql("m", "r")}
 WHERE m.id IN (SELECT message_id FROM {comment} WHERE patch_id = %(patch)s)
   AND NOT m.is_ghost
 ORDER BY m.date, m.id
