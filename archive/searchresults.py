@@ -74,6 +74,18 @@ _WINDOW_START = (
     'coalesce((SELECT d."date" FROM archive_message d WHERE d."date" IS NOT NULL'
     " ORDER BY d.\"date\" DESC OFFSET %s LIMIT 1), '-infinity')"
 )
+# Past the count, the first statement also looks for the page among the newest
+# messages, in a window sized from how far into the archive the counted matches
+# reached (the count reads them in the table's order, which is about the order
+# mail arrived in): a window expected to hold COVER times the matches the page
+# needs. A word in one message in five is looked for among the newest 500
+# messages, not 4,000. Too small a window (a word common only in old mail) is
+# only slower: its page is not full, and the WINDOWS follow.
+COVER = 2
+_ESTIMATED_START = (
+    'coalesce((SELECT d."date" FROM archive_message d WHERE d."date" IS NOT NULL'
+    " ORDER BY d.\"date\" DESC OFFSET (SELECT w - 1 FROM estimate) LIMIT 1), '-infinity')"
+)
 # Statements each connection keeps prepared (see _execute_shape).
 # A word no mail holds, searched for when a worker prepares them (prepare_shapes).
 _NOWHERE = "threadworkwarmupqzx"
@@ -94,11 +106,13 @@ class Hit:
 @dataclass(frozen=True)
 class Page:
     """A page of results: the number of matches (``limit + 1`` meaning more), its hits,
-    and the archive's stamp when they were read (``browse.archive_stamp``'s form)."""
+    and the archive's stamp when they were read (``browse.archive_stamp``'s form);
+    ``html``: the hits as a caller drew them, kept instead of them (``browse.search_page``)."""
 
     total: int
     hits: list[Hit]
     stamp: str
+    html: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,7 +157,7 @@ def read_page(
     db = read_connection(Message)
     with db.cursor() as cursor:
         total, stamp, rows = _first_page(cursor, query, start, size, limit, ranked)
-        if total > limit and not ranked:
+        if total > limit and not ranked and not rows:
             rows = _newest_page(cursor, query, start, size)
     highlighter = Highlighter(compiled.highlight)
     hits = [_hit(row, highlighter, compiled.headline_word) for row in rows]
@@ -168,8 +182,8 @@ def _first_page(
     cursor: CursorWrapper, query: _Query, start: int, size: int, limit: int, ranked: bool
 ) -> tuple[int, str, list[tuple]]:
     """The capped count, the archive's stamp, and the page: from the counted matches
-    when they are all of them, by relevance from all matches when asked (else empty
-    past the count)."""
+    when they are all of them, by relevance from all matches when asked, else from
+    the estimated window (empty when it does not hold the page: ``_newest_page``)."""
     found, found_params = query.matches()
     if ranked:
         rank = query.compiled.rank
@@ -178,19 +192,37 @@ def _first_page(
             f'{matches} ORDER BY "rank" DESC, "archive_message"."date" DESC,'
             ' "archive_message"."id" DESC OFFSET %s LIMIT %s'
         )
-        page_params, order, gate = [*params, start, size], f'"rank" DESC, {_NEWEST}', ""
+        page_params, order = [*params, start, size], f'"rank" DESC, {_NEWEST}'
+        ctes = f"page AS ({page})"
     else:
-        page = f'SELECT "id", "epoch" FROM found ORDER BY {_NEWEST} OFFSET %s LIMIT %s'
-        # A one-time test: past the limit these are not the newest, and no body is read.
-        gate = " WHERE (SELECT count(*) FROM found) <= %s OFFSET 0"  # OFFSET: kept apart
-        page_params, order = [start, size], _NEWEST
+        # Sorted from the counted matches when they are all of them; past the count,
+        # from the estimated window if it holds the page (one-time filters: each
+        # part is read only when its test passes, and no body is read for nothing).
+        ctes = (
+            'counted AS (SELECT count(*) AS n, max("id") AS last FROM found), '
+            'estimate AS (SELECT ceil(%s * (c.last - (SELECT min(m."id") FROM archive_message m)'
+            " + 1)::float8 / greatest(c.n, 1))::bigint AS w FROM counted c), "
+            f'sorted AS (SELECT "id", "epoch" FROM found WHERE (SELECT n FROM counted) <= %s'
+            f" ORDER BY {_NEWEST} OFFSET %s LIMIT %s), "
+            f'recent AS ({found} AND ("archive_message"."date" >= {_ESTIMATED_START}'
+            f' OR "archive_message"."date" IS NULL) ORDER BY {_NEWEST} OFFSET %s LIMIT %s), '
+            "page AS (SELECT * FROM sorted UNION ALL SELECT * FROM recent"
+            " WHERE (SELECT n FROM counted) > %s AND (SELECT w FROM estimate) <= %s"
+            " AND (SELECT count(*) FROM recent) = %s)"
+        )
+        page_params = [
+            COVER * (start + size), limit, start, size,
+            *found_params, start, size,
+            limit, WINDOWS[-1], size,
+        ]  # fmt: skip
+        order = _NEWEST
     sql = (
-        f"WITH found AS ({found} LIMIT %s), page AS ({page}) "
+        f"WITH found AS ({found} LIMIT %s), {ctes} "
         f"SELECT (SELECT count(*) FROM found), {STAMP_SQL}, hit.* FROM (SELECT) AS one "
-        f"LEFT JOIN ({_hits_sql(query.compiled, ranked)}{gate}) AS hit ON true "
+        f"LEFT JOIN ({_hits_sql(query.compiled, ranked)}) AS hit ON true "
         f"ORDER BY {order}"
     )
-    params = [*found_params, limit + 1, *page_params, *([limit] * bool(gate))]
+    params = [*found_params, limit + 1, *page_params]
     _execute_shape(cursor, sql, params)
     rows = cursor.fetchall()
     return rows[0][0], rows[0][1], [row[2:] for row in rows if row[2] is not None]

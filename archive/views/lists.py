@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import (
@@ -15,6 +17,7 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
@@ -25,7 +28,7 @@ from archive.models import Message
 from archive.msgids import msgid_path
 from archive.search import QueryError
 from archive.views.common import Elsewhere, find_list
-from archive.views.searchhits import cached_hits
+from archive.views.searchhits import render_hits
 from throttle import slots
 from throttle.limits import refusal
 
@@ -46,12 +49,13 @@ def list_index(request: HttpRequest, list_name: str) -> HttpResponse:
         return refused
     if query:
         by_relevance = "r" in request.GET
-        results = browse.search_page(query, mlist, page, by_relevance)
+        draw = partial(render_hits, list_name)
+        results = browse.search_page(query, mlist, page, by_relevance, draw)
         context = {
             "list_name": list_name,
             "mlist": mlist,
             "results": results,
-            "hits_html": cached_hits(list_name, results),
+            "hits_html": mark_safe(results.html),  # drawn by render_hits, escaped there
             "page": page,
             "first_number": (page - 1) * browse.PAGE_SIZE + 1,
             "by_relevance": by_relevance,

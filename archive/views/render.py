@@ -113,6 +113,11 @@ def _bare_subject(subject: str | None) -> str:
 
 
 _MARK_RE = re.compile(re.escape(MARK_START) + "(.*?)" + re.escape(MARK_END), re.S)
+# Text whose markers open and close in turn (what archive.snippets writes).
+_PAIRED_MARKS_RE = re.compile(
+    f"[^{MARK_START}{MARK_END}]*(?:{MARK_START}[^{MARK_START}{MARK_END}]*{MARK_END}"
+    f"[^{MARK_START}{MARK_END}]*)*"
+)
 
 
 def render_snippet(snippet: str | None) -> SafeString:
@@ -124,6 +129,12 @@ def render_snippet(snippet: str | None) -> SafeString:
     if not snippet:
         return mark_safe("")
     snippet = snippet.replace("\x04", " … ")
+    escaped = html.escape(snippet, quote=False)
+    # Usually the only invisible characters are the markers, paired: one pass each.
+    plain = escaped.replace(MARK_START, "").replace(MARK_END, "")
+    if PROSE.search(plain) is None and _PAIRED_MARKS_RE.fullmatch(escaped):
+        marked = escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+        return mark_safe(marked)  # escaped above
     out, last = [], 0
     for match in _MARK_RE.finditer(snippet):
         out.append(escape_visible(snippet[last : match.start()], PROSE))

@@ -13,25 +13,11 @@ from __future__ import annotations
 from datetime import UTC
 from html import escape
 
-from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
 
-from archive.browse import SEARCH_CACHE_SECONDS, SearchResults
 from archive.msgids import msgid_path
 from archive.searchresults import Hit
 from archive.views.render import render_snippet
-
-
-def cached_hits(list_name: str, results: SearchResults) -> SafeString:
-    """``render_hits``, kept beside the results it is drawn from (their cache key)."""
-    if not results.key:
-        return render_hits(list_name, results.hits)
-    key = f"{results.key}:html:{list_name}"
-    html = cache.get(key)
-    if html is None:
-        html = render_hits(list_name, results.hits)
-        cache.set(key, html, SEARCH_CACHE_SECONDS)
-    return mark_safe(html)  # escaped when rendered
 
 
 def render_hits(list_name: str, hits: list[Hit]) -> SafeString:

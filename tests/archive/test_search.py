@@ -235,6 +235,7 @@ def test_results_are_newest_first_with_undated_mail_first(
     from archive import browse
 
     monkeypatch.setattr(browse, "COUNT_LIMIT", count_limit)
+    monkeypatch.setattr(browse, "FIRST_PAGE_COUNT_LIMIT", count_limit)
     mails = [
         _zebra_mail("jan@example.org", "Mon, 01 Jan 2024 10:00:00 +0000"),
         _zebra_mail("undated@example.org", None),
@@ -256,20 +257,35 @@ def test_results_are_newest_first_with_undated_mail_first(
 
 
 @pytest.mark.parametrize(
-    ("query", "windows"),
-    [("zebra", (1,)), ("zebra", (1, 2)), ("zebra", (3,)), ("zebra", (100,)), ("s:zebras", (3,))],
+    ("query", "windows", "cover"),
+    [
+        ("zebra", (1,), 2),
+        ("zebra", (1, 2), 2),
+        ("zebra", (3,), 2),
+        ("zebra", (100,), 2),
+        ("s:zebras", (3,), 2),
+        # The estimated window too small (the page is then looked for in WINDOWS),
+        # about right, and larger than the last of WINDOWS (not tried).
+        ("zebra", (1, 2), 0.1),
+        ("s:zebras", (3,), 0.1),
+        ("zebra", (100,), 1),
+        ("zebra", (1,), 1000),
+    ],
 )
 def test_newest_pages_from_date_windows_match_the_full_sort(
-    ingest_file, tmp_path, monkeypatch, query: str, windows: tuple[int, ...]
+    ingest_file, tmp_path, monkeypatch, query: str, windows: tuple[int, ...], cover: float
 ) -> None:
     """Past the count limit the newest page is looked for among the newest messages
-    first (archive.searchresults), or by a walk of the date index for a query not
+    first, in a window estimated from the counted matches and then in the fixed
+    ones (archive.searchresults), or by a walk of the date index for a query not
     bound to the body vector: every page is the one a full sort gives."""
     from archive import browse, searchresults
 
     monkeypatch.setattr(browse, "COUNT_LIMIT", 1)
+    monkeypatch.setattr(browse, "FIRST_PAGE_COUNT_LIMIT", 1)
     monkeypatch.setattr(browse, "PAGE_SIZE", 2)
     monkeypatch.setattr(searchresults, "WINDOWS", windows)
+    monkeypatch.setattr(searchresults, "COVER", cover)
     mails = [
         _zebra_mail("jan@example.org", "Mon, 01 Jan 2024 10:00:00 +0000"),
         _zebra_mail("undated@example.org", None),
@@ -287,6 +303,60 @@ def test_newest_pages_from_date_windows_match_the_full_sort(
         ["jan@example.org"],
     ]
     assert all(p.more for p in pages)  # more than the (lowered) count limit
+
+
+def _five_zebras(ingest_file, tmp_path) -> None:
+    days = ("Mon, 01 Jan", "Thu, 01 Feb", "Fri, 01 Mar", "Mon, 01 Apr", "Wed, 01 May")
+    mails = [
+        _zebra_mail(f"z{n}@example.org", f"{day} 2024 10:00:00 +0000") for n, day in enumerate(days)
+    ]
+    mbox = tmp_path / "zebras.mbox"
+    mbox.write_text("".join(f"From x@y Mon Jan  1 00:00:00 2024\n{m}\n" for m in mails))
+    assert ingest_file(mbox).new == 5
+
+
+@pytest.mark.parametrize(("cover", "estimated"), [(10, True), (0.01, False)])
+def test_past_the_count_the_first_statement_finds_the_page_in_the_estimated_window(
+    ingest_file, tmp_path, monkeypatch, cover: float, estimated: bool
+) -> None:
+    """One statement serves a first page past the count when the window estimated
+    from the counted matches holds it; else the fixed windows follow, same page."""
+    from archive import browse, searchresults
+
+    monkeypatch.setattr(browse, "FIRST_PAGE_COUNT_LIMIT", 1)
+    monkeypatch.setattr(browse, "PAGE_SIZE", 2)
+    monkeypatch.setattr(searchresults, "WINDOWS", (100,))
+    monkeypatch.setattr(searchresults, "COVER", cover)
+    newest_pages: list[int] = []
+    real_newest_page = searchresults._newest_page
+
+    def newest_page(*args, **kwargs):
+        newest_pages.append(1)
+        return real_newest_page(*args, **kwargs)
+
+    monkeypatch.setattr(searchresults, "_newest_page", newest_page)
+    _five_zebras(ingest_file, tmp_path)
+    results = search_page("zebra", None, 1, by_relevance=False)
+    assert [m.msgid for m in results.hits] == ["z4@example.org", "z3@example.org"]
+    assert (results.total, results.more) == (2, True)
+    assert newest_pages == ([] if estimated else [1])
+
+
+def test_a_first_page_counts_to_a_lower_limit_than_later_pages(
+    client, ingest_file, tmp_path, monkeypatch
+) -> None:
+    """Counting is most of a first view's work: page 1 says "more than" past
+    FIRST_PAGE_COUNT_LIMIT, a later page counts on up to COUNT_LIMIT."""
+    from archive import browse
+
+    monkeypatch.setattr(browse, "FIRST_PAGE_COUNT_LIMIT", 3)
+    monkeypatch.setattr(browse, "PAGE_SIZE", 2)
+    _five_zebras(ingest_file, tmp_path)
+    first = client.get("/all/", {"q": "zebra"}).content.decode()
+    assert "more than 3 results" in first and "page=2" in first
+    second = client.get("/all/", {"q": "zebra", "page": "2"}).content.decode()
+    assert "5 results" in second and "more than" not in second and "page=3" in second
+    assert "z0@example.org" not in second and "z2@example.org" in second
 
 
 @pytest.mark.parametrize(

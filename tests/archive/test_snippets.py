@@ -187,15 +187,23 @@ def test_the_body_vector_keeps_no_statistics(fixture_list: MailingList) -> None:
         assert [row[0] for row in cursor.fetchall()] == ["header_search"]
 
 
-def test_a_pages_hits_are_drawn_once(fixture_list: MailingList) -> None:
-    """The hits' HTML is kept beside the results (a warm page draws none)."""
+def test_a_pages_hits_are_kept_drawn(fixture_list: MailingList, monkeypatch) -> None:
+    """The results page keeps its hits as HTML (browse.search_page's draw): a warm
+    view draws none and searches nothing."""
     from django.core.cache import cache
     from django.test import Client
+
+    from archive.views import lists
 
     cache.clear()
     client = Client(HTTP_HOST="127.0.0.1")
     first = client.get("/srch/", {"q": "alarm"})
     assert first.status_code == 200 and b"<mark>alarm</mark>" in first.content.lower()
-    results = search_page("alarm", fixture_list, 1, by_relevance=False)
-    assert "<li>" in cache.get(f"{results.key}:html:srch")
+
+    def no_drawing(*args, **kwargs):
+        raise AssertionError("a warm page drew its hits again")
+
+    monkeypatch.setattr(lists, "render_hits", no_drawing)
     assert client.get("/srch/", {"q": "alarm"}).content == first.content
+    # Without draw the hits themselves are kept, apart from the drawn page.
+    assert any("\x02" in hit.snippet for hit in search_page("alarm", fixture_list, 1, False).hits)
