@@ -125,15 +125,19 @@ def parse_message(raw: bytes) -> ParsedMessage:
     """Parse one message. Deterministic; raises only :class:`UnparseableMessage`."""
     if not raw.strip():
         raise UnparseableMessage("the message is empty")
-    try:
-        msg = email.message_from_bytes(raw)
-    except Exception as exc:  # the stdlib parser is tolerant; this is truly broken input
-        raise UnparseableMessage(f"not readable as mail: {exc}") from exc
+    read = _plain_single_part(raw)
+    if read is not None:
+        msg, pairs = read
+    else:
+        try:
+            msg = email.message_from_bytes(raw)
+        except Exception as exc:  # the stdlib parser is tolerant; this is truly broken input
+            raise UnparseableMessage(f"not readable as mail: {exc}") from exc
+        # Every header is decoded once, here; the ones we index are read from these pairs.
+        pairs = header_pairs(msg)
     if not msg.keys():
         raise UnparseableMessage("no mail headers found")
     sha = hashlib.sha256(raw).hexdigest()
-    # Every header is decoded once, here; the ones we index are read from these pairs.
-    pairs = header_pairs(msg)
     heads = _Headers(pairs)
     msgid, synthetic = _message_id(heads, sha)
     date, offset = parse_date(heads.text("Date"))
@@ -174,6 +178,38 @@ def parse_message(raw: bytes) -> ParsedMessage:
             (from_name, from_email), to, cc, body, (a.text for a in attachments if a.text)
         ),
     )
+
+
+def _plain_single_part(raw: bytes) -> tuple[EmailMessage, list[list[str]]] | None:
+    """``email.message_from_bytes(raw)`` and its decoded header pairs, made without
+    the feed parser, for mail of one part under a plain header block; else None.
+
+    The feed parser walks a mail line by line even where the whole rest of it
+    becomes one payload: about a fifth of a linux-rtc mail's parse (#21,
+    docs/performance.md). A plain block (archive.rawheaders: ASCII, ``Name: value``
+    lines and folded ones) followed by a blank line, whose type is neither
+    multipart nor message, is what the feed parser reads as these headers with
+    the rest of the mail, byte for byte, as the payload; mail-parser then
+    walks the same message. Anything else goes to the email package.
+    """
+    ends = [end for mark in (b"\n\n", b"\n\r\n") if (end := raw.find(mark)) >= 0]
+    if not ends:
+        return None  # no body, or no line end before a blank line: the package's case
+    end = min(ends) + 1  # the header block ends with its last line's line end
+    plain = plain_header_pairs(raw[:end])
+    if not plain:
+        return None
+    msg = EmailMessage()  # compat32, as message_from_bytes makes it
+    for name, value in plain:
+        msg.set_raw(name, value)
+    if msg.get_content_maintype() in ("multipart", "message"):
+        return None
+    # As BytesParser reads the bytes: one character per byte, the blank line dropped.
+    blank = 2 if raw.startswith(b"\r\n", end) else 1
+    msg.set_payload(raw[end + blank :].decode("ascii", "surrogateescape"))
+    # Plain values are ASCII without NUL: only encoded words need decoding.
+    pairs = [[k, decode_header_value(v) if "=?" in v else v] for k, v in plain]
+    return msg, pairs
 
 
 def header_pairs(msg: EmailMessage) -> list[list[str]]:
