@@ -144,7 +144,9 @@ class Message(models.Model):
     that arrived first are already attached to it.
     """
 
-    msgid = models.TextField(unique=True)
+    # Unique through ``message_msgid_unique`` (Meta), one index for both
+    # lookups by id and ``m:prefix*`` searches.
+    msgid = models.TextField()
     is_ghost = models.BooleanField(default=False)
     synthetic_msgid = models.BooleanField(default=False)
     subject = models.TextField(blank=True)
@@ -161,8 +163,9 @@ class Message(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
     )
+    # Indexed by ``message_thread_date``, which leads with it.
     thread = models.ForeignKey(
-        Thread, null=True, on_delete=models.SET_NULL, related_name="messages"
+        Thread, null=True, on_delete=models.SET_NULL, related_name="messages", db_index=False
     )
     lists = models.ManyToManyField(MailingList, through="MessageList", related_name="messages")
     # Body text: B unquoted prose, C quoted prose, D diff lines, with positions.
@@ -183,6 +186,14 @@ class Message(models.Model):
     objects = MessageQuerySet.as_manager()
 
     class Meta:
+        constraints = [
+            # text_pattern_ops: its equality is the default one (lookups, ON
+            # CONFLICT (msgid)) and it also answers ``m:prefix*`` (LIKE under
+            # a C.UTF-8 database), so a second, pattern index is not kept.
+            models.UniqueConstraint(
+                fields=["msgid"], name="message_msgid_unique", opclasses=["text_pattern_ops"]
+            ),
+        ]
         indexes = [
             GinIndex(fields=["search"], name="message_search_gin"),
             GinIndex(TermsVector("search_terms"), name="message_terms_gin"),
@@ -210,7 +221,8 @@ class MessageList(models.Model):
     """A message as delivered to one list (cross-posts are stored once)."""
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE)
-    mailing_list = models.ForeignKey(MailingList, on_delete=models.CASCADE)
+    # Indexed by ``message_list_unique``, which leads with it.
+    mailing_list = models.ForeignKey(MailingList, on_delete=models.CASCADE, db_index=False)
 
     class Meta:
         constraints = [

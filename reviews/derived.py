@@ -74,17 +74,23 @@ def refresh_comments(
     new = sorted(wanted - set(existing))
     # A reply to a patch is anchored to its diff once, here (reviews.comment_anchors).
     anchors = find_anchors(((mid, sid) for mid, kind, sid in new if kind == "patch"), read)
+    # What a reply says, when the workers read it, goes in with the row:
+    # ``turnstore.read_cues`` then has nothing to write to it, and an UPDATE
+    # of each new comment (a new row version and an entry in each of the
+    # table's indexes) is saved.
+    known = read or {}
     rows = [
         (
             mid,
             sid if kind == "patch" else None,
             sid if kind == "cover" else None,
             anchors.get((mid, sid), []) if kind == "patch" else [],
+            known[mid].cues if mid in known else None,
         )
         for mid, kind, sid in new
     ]
     with connection.cursor() as cursor:
-        insert_model_rows(cursor, Comment, ("message", "patch", "cover", "anchors"), rows)
+        insert_model_rows(cursor, Comment, ("message", "patch", "cover", "anchors", "cues"), rows)
 
 
 def _nearest_owner(

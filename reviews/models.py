@@ -184,7 +184,10 @@ class SeriesQuerySet(models.QuerySet["Series"]):
 
 
 class Series(TurnFields):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="series")
+    # Indexed by ``series_match`` and ``series_turn``, which lead with it.
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="series", db_index=False
+    )
     name = models.TextField(blank=True)
     name_locked = models.BooleanField(
         default=False, help_text="Set by a maintainer; mail won't rename it."
@@ -199,7 +202,8 @@ class Series(TurnFields):
         Person, null=True, on_delete=models.PROTECT, related_name="series"
     )
     date = models.DateTimeField(null=True)
-    change_id = models.CharField(max_length=255, blank=True, db_index=True)
+    # Compared whole: indexed in Meta (``series_change_id``), with no pattern index.
+    change_id = models.CharField(max_length=255, blank=True)
     previous = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_revisions"
     )
@@ -220,6 +224,7 @@ class Series(TurnFields):
         indexes = [
             models.Index(fields=["project", "submitter", "title"], name="series_match"),
             models.Index(fields=["project", "turn", "waiting_since"], name="series_turn"),
+            models.Index(fields=["change_id"], name="series_change_id"),
             # My queue: a tab's series in wait order, whatever their projects,
             # with the project to check read from the index (a count reads no row).
             models.Index(
@@ -252,13 +257,13 @@ class SeriesReference(models.Model):
 
     series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="references")
     msgid = models.TextField()
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
 
     class Meta:
+        # Its (project, msgid) prefix answers lookups by project and Message-ID.
         constraints = [
             models.UniqueConstraint(fields=["project", "msgid", "series"], name="series_ref_unique")
         ]
-        indexes = [models.Index(fields=["project", "msgid"], name="series_ref_lookup")]
 
     def __str__(self) -> str:
         return self.msgid
@@ -390,8 +395,15 @@ def _user_model():
 
 
 class Patch(TurnFields):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="patches")
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="patches")
+    # Neither key has an index of its own: ``patch_list`` leads with the
+    # project and ``patch_unique`` with the message (every index here is
+    # written again by each update a patch gets while its thread comes in).
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="patches", db_index=False
+    )
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="patches", db_index=False
+    )
     name = models.TextField()
     title = models.TextField(blank=True)
     prefixes = ArrayField(models.CharField(max_length=100), default=list, blank=True)
@@ -403,8 +415,10 @@ class Patch(TurnFields):
     commit_message = models.TextField(blank=True)
     diff = models.TextField(blank=True)
     pull_url = models.TextField(blank=True)
-    hash = models.CharField(max_length=40, blank=True, db_index=True)
-    patchid = models.CharField(max_length=40, blank=True, db_index=True)
+    # Lowercase hex, looked up by equality: indexed in Meta (``patch_hash``,
+    # ``patch_patchid``) without the pattern index ``db_index`` adds.
+    hash = models.CharField(max_length=40, blank=True)
+    patchid = models.CharField(max_length=40, blank=True)
     diffstat = models.JSONField(default=list, blank=True)
     state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="patches")
     delegate = models.ForeignKey(
@@ -442,6 +456,8 @@ class Patch(TurnFields):
         constraints = [models.UniqueConstraint(fields=["message", "project"], name="patch_unique")]
         indexes = [
             models.Index(fields=["project", "archived", "state", "-date"], name="patch_list"),
+            models.Index(fields=["hash"], name="patch_hash"),
+            models.Index(fields=["patchid"], name="patch_patchid"),
             # Revision matching without a cover letter: same submitter, same title.
             models.Index(fields=["project", "submitter", "title"], name="patch_title_match"),
             # The list's review filters (whose turn, replies, trailers, wait, activity)
@@ -485,7 +501,10 @@ class Patch(TurnFields):
 class Comment(models.Model):
     """A reply in the thread under a patch or cover letter, at any depth."""
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="review_comments")
+    # Indexed by the two unique constraints, which lead with it.
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="review_comments", db_index=False
+    )
     patch = models.ForeignKey(Patch, null=True, on_delete=models.CASCADE, related_name="comments")
     cover = models.ForeignKey(Cover, null=True, on_delete=models.CASCADE, related_name="comments")
     # Derived: the answers this reply writes under quoted lines of its patch's
@@ -507,7 +526,10 @@ class Comment(models.Model):
 class Trailer(models.Model):
     """A trailer line as written in one message (a patch's own, or a reply's)."""
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="trailers")
+    # Indexed by ``trailer_unique``, which leads with it.
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="trailers", db_index=False
+    )
     position = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=100)
     value = models.TextField()
@@ -600,8 +622,12 @@ class Event(models.Model):
     """History: one row per change, written by ``reviews.services.events`` and never deleted."""
 
     # Null only for an account's own events (a new API token), which no list shows.
-    project = models.ForeignKey(Project, null=True, on_delete=models.CASCADE, related_name="events")
-    category = models.CharField(max_length=32, choices=EventCategory.choices, db_index=True)
+    # Indexed by ``event_project_date`` and the others below, which lead with it.
+    project = models.ForeignKey(
+        Project, null=True, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
+    # Compared whole: indexed in Meta (``event_category``), with no pattern index.
+    category = models.CharField(max_length=32, choices=EventCategory.choices)
     # When it happened: for what ingest records, the date of the mail it describes.
     date = models.DateTimeField(db_index=True)
     # When Threadwork wrote it. The API dates events by this, as Patchwork does:
@@ -633,6 +659,7 @@ class Event(models.Model):
         # The events page: a project's newest, of one category, or by people.
         indexes = [
             models.Index(fields=["project", "-date", "-id"], name="event_project_date"),
+            models.Index(fields=["category"], name="event_category"),
             models.Index(fields=["project", "category", "-date"], name="event_project_category"),
             models.Index(
                 fields=["project", "actor"], name="event_project_actor",

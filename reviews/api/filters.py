@@ -128,6 +128,12 @@ def _msgid(queryset: QuerySet, name: str, value: str) -> QuerySet:
     return queryset.filter(message__msgid=value.strip().strip("<>"))
 
 
+def _hash(queryset: QuerySet, name: str, value: str) -> QuerySet:
+    # Stored as lowercase hex: matched case-blind, as Patchwork does, through
+    # the hash's index (``iexact`` would compare upper() of every row).
+    return queryset.filter(hash=value.strip().lower())
+
+
 def _state_slug(value: str) -> str:
     return slugify(value.lower())
 
@@ -175,7 +181,7 @@ class PatchFilterSet(_Dated):
     delegate = ListFilter(method=_by_key("delegate", "username"))
     series = ListFilter(method=_by_key("series", "pk"))
     archived = django_filters.CharFilter(method=_boolean)
-    hash = django_filters.CharFilter(field_name="hash", lookup_expr="iexact")
+    hash = django_filters.CharFilter(method=_hash)
     msgid = django_filters.CharFilter(method=_msgid)
     q = django_filters.CharFilter(method=_search("name"))
 
