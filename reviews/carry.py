@@ -45,8 +45,9 @@ def _squashed(text: str) -> str:
     return "".join(text.split())
 
 
-def _numbered(file: DiffFile) -> Iterable[tuple[AnsweredLine, str, int]]:
-    """Each line of a file's diff: its numbers, its signed text and its hunk's index."""
+def _numbered(file: DiffFile) -> Iterable[tuple[int | None, int | None, str, int]]:
+    """Each line of a file's diff: its old and new numbers, its signed text and its
+    hunk's index (plain values: a long file has thousands of lines, few answered)."""
     for index, hunk in enumerate(file.hunks):
         old_no, new_no = hunk.old_start, hunk.new_start
         for kind, text in hunk.lines:
@@ -56,7 +57,15 @@ def _numbered(file: DiffFile) -> Iterable[tuple[AnsweredLine, str, int]]:
             new = new_no if kind in ("ctx", "add") else None
             old_no += kind in ("ctx", "del")
             new_no += kind in ("ctx", "add")
-            yield AnsweredLine(file.path, old, new), _SIGNS[kind] + text, index
+            yield old, new, _SIGNS[kind] + text, index
+
+
+def _signed(file: DiffFile) -> Iterable[str]:
+    """Each line of a file's diff, signed, spacing squashed."""
+    for hunk in file.hunks:
+        for kind, text in hunk.lines:
+            if kind in _SIGNS:
+                yield _SIGNS[kind] + _squashed(text)
 
 
 def _fate(signed: str, substance: Sequence[str], after: _After | None) -> AnswerStatus:
@@ -98,15 +107,17 @@ def line_fates(
     for file in parse_diff(old_diff):
         if file.path not in paths:
             continue
-        for key, signed, index in _numbered(file):
+        here = {(w.old_line, w.new_line): w for w in wanted if w.path == file.path}
+        for old, new, signed, index in _numbered(file):
             hunks.setdefault((file.path, index), []).append(signed)
-            if key in wanted:
+            key = here.get((old, new))
+            if key is not None:
                 found[key] = (signed, index, file.path)
     after: dict[str, _After] = {}
     for file in parse_diff(new_diff):
         if file.path not in paths:
             continue
-        squashed = {signed[0] + _squashed(signed[1:]) for _, signed, _ in _numbered(file)}
+        squashed = set(_signed(file))
         seen = after.setdefault(file.path, _After(set(), set()))
         seen.signed.update(squashed)
         seen.texts.update(line[1:] for line in squashed)
