@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from archive.parsing import ParsedMessage, UnparseableMessage, derived_msgid, parse_message
 from archive.rawcodec import pack, unpack
-from archive.searchterms import BodyText, split_body
+from archive.searchterms import BodyText, split_body, split_terms
 
 __all__ = [
     "IncomingMessage",
@@ -46,13 +46,25 @@ class Prepared:
     codec: int  # archive.rawcodec.Codec
     packed: bytes
     text: BodyText
+    # The exact search terms as staged: those kept in the body vector and those
+    # stored apart (searchterms.split_terms), each joined by spaces. A mail has
+    # hundreds; sorting them out was 0.3 s of the writer's thread at 17k (#21).
+    terms: str
+    apart: str
 
     @classmethod
     def of(cls, parsed: ParsedMessage, raw: bytes) -> Prepared:
         codec, packed = pack(raw)
         # Split as stored: the body without NUL (clean_text), attachments' text as parsed.
         texts = (a.text for a in parsed.attachments if a.text)
-        return cls(int(codec), packed, split_body(clean_text(parsed.body), texts))
+        kept, apart = split_terms(parsed.search_terms)
+        return cls(
+            int(codec),
+            packed,
+            split_body(clean_text(parsed.body), texts),
+            clean_text(" ".join(kept)),
+            clean_text(" ".join(apart)),
+        )
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ from archive.incoming import (
 from archive.lists import ensure_lists
 from archive.models import QuarantinedMail
 from archive.processors import StoredMessage, message_processors
-from archive.searchterms import split_terms
 from archive.tablestats import maintenance_turn
 
 # One ingest batch threads at a time, across processes: threading decisions
@@ -283,15 +282,13 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> None:
             # vector, both by the parse workers where there are some.
             ready = item.ready()
             text = ready.text
-            kept, apart = split_terms(p.search_terms)
             copy.write_row(
                 (
                     p.msgid, p.synthetic_msgid, _clean(p.subject), p.from_email or None,
                     p.date, p.utc_offset, p.in_reply_to or "", _clean(" ".join(p.references)),
                     _clean(p.to), _clean(p.cc), _clean(p.body),
                     p.html_only, p.sha256, p.size, ready.packed, ready.codec, _clean(p.from_name),
-                    text.unquoted, text.quoted, text.code, _clean(" ".join(kept)),
-                    _clean(" ".join(apart)),
+                    text.unquoted, text.quoted, text.code, ready.terms, ready.apart,
                 )
             )  # fmt: skip
     # The costliest part of storing mail, done before the lock so that it
