@@ -102,11 +102,17 @@ def _equal_run(lines: Sequence[str], first: bool, last: bool) -> list[InterLine]
     """An equal run, cut to ``CONTEXT`` lines next to the changes around it."""
     keep_head = 0 if first else CONTEXT
     keep_tail = 0 if last else CONTEXT
-    same = [InterLine(LineKind.SAME, line) for line in lines]
-    if len(lines) <= keep_head + keep_tail:
-        return same
-    gap = [InterLine(LineKind.GAP, "")]
-    return same[:keep_head] + gap + (same[len(same) - keep_tail :] if keep_tail else [])
+    if len(lines) > keep_head + keep_tail:
+        # Only the kept lines become InterLines: a file's long unchanged stretches
+        # were a third of a long series' compare page.
+        tail = lines[len(lines) - keep_tail :] if keep_tail else []
+        kept = [*lines[:keep_head], None, *tail]  # None: the gap
+    else:
+        kept = list(lines)
+    return [
+        InterLine(LineKind.GAP, "") if line is None else InterLine(LineKind.SAME, line)
+        for line in kept
+    ]
 
 
 def _trimmed(
