@@ -519,7 +519,9 @@ def _search(
     """The (capped) number of matches and one page of them with snippets."""
     list_id = mlist.pk if mlist is not None else None
     limit = count_limit(page)
-    return searchresults.read_page(compiled, list_id, page, by_relevance, PAGE_SIZE, limit)
+    return searchresults.read_page(
+        compiled, list_id, page, by_relevance, PAGE_SIZE, limit, COUNT_LIMIT
+    )
 
 
 def raws_in_order(ids: list[int], chunk: int = 200) -> Iterator[bytes]:

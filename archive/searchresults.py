@@ -20,11 +20,13 @@ A page is one statement in the common case (``first_page``): up to
 that is all of them they are also sorted into the page, and the page's hits
 come with the bodies their snippets are cut from, and with the archive's
 stamp the page is kept under (``browse.search_page``): a first search is one
-round trip. Past the limit the newest page is looked for among the newest
-``WINDOWS`` messages first (the GIN bitmap ANDed with the date index's, in a
-prepared statement that reads the window's first date itself), widening
-until the page fills, then among all matches; a query not bound to the body
-vector walks the date index instead.
+round trip. Past the limit the same statement looks for the newest page among
+the newest messages, in a window sized from how far into the archive the
+counted matches reached (``COVER``; the GIN bitmap ANDed with the date
+index's). When that window does not hold the page, the newest ``WINDOWS``
+messages follow (a prepared statement that reads the window's first date
+itself), widening until the page fills, then all matches; a query not bound
+to the body vector walks the date index instead.
 
 Where a snippet starts is found in Python (``_window``): ``strpos`` for the
 three spellings of a word cost about half the statement (PostgreSQL counts
@@ -75,13 +77,23 @@ _WINDOW_START = (
     " ORDER BY d.\"date\" DESC OFFSET %s LIMIT 1), '-infinity')"
 )
 # Past the count, the first statement also looks for the page among the newest
-# messages, in a window sized from how far into the archive the counted matches
-# reached (the count reads them in the table's order, which is about the order
-# mail arrived in): a window expected to hold COVER times the matches the page
-# needs. A word in one message in five is looked for among the newest 500
-# messages, not 4,000. Too small a window (a word common only in old mail) is
-# only slower: its page is not full, and the WINDOWS follow.
-COVER = 2
+# messages, in a window sized from how much of the table the count read: its
+# bitmap scan reads the table's blocks in order and stops at the last match it
+# counts, so that block (of the table's, by pg_class's rows per block) tells how
+# many messages held the counted matches. The window is expected to hold COVER
+# times the matches the page needs: a word in one message in five is looked for
+# among the newest 500 messages, not 4,000. Too small a window (a word common
+# only in old mail) is only slower: its page is not full, and the WINDOWS follow.
+COVER = 4
+# A wider window is tried only past sort_limit matches (and never past the last
+# of WINDOWS): its walk of the date index costs more than reading up to
+# sort_limit matches and sorting them.
+WIDEST_ESTIMATE = 8_000
+_BLOCK = '("archive_message".ctid::text::point)[0]'
+_ESTIMATED_WINDOW = (
+    "greatest(ceil(%s * (c.last + 1) * greatest(t.reltuples, 0)"
+    " / (greatest(t.relpages, 1) * greatest(c.n, 1))), 1)::bigint"
+)
 _ESTIMATED_START = (
     'coalesce((SELECT d."date" FROM archive_message d WHERE d."date" IS NOT NULL'
     " ORDER BY d.\"date\" DESC OFFSET (SELECT w - 1 FROM estimate) LIMIT 1), '-infinity')"
@@ -149,14 +161,18 @@ def read_page(
     by_relevance: bool,
     size: int,
     limit: int,
+    sort_limit: int = 0,
 ) -> Page:
-    """The number of matches and page ``page`` of them."""
+    """The number of matches (up to ``limit``, ``limit + 1`` meaning more) and page
+    ``page`` of them; up to ``sort_limit`` matches may be read to sort a newest page
+    past the count that no estimated window would find cheaply."""
     query = _Query(compiled, list_id)
     start = (page - 1) * size
     ranked = by_relevance and compiled.rank is not None
+    sort_limit = max(limit, sort_limit)
     db = read_connection(Message)
     with db.cursor() as cursor:
-        total, stamp, rows = _first_page(cursor, query, start, size, limit, ranked)
+        total, stamp, rows = _first_page(cursor, query, start, size, (limit, sort_limit), ranked)
         if total > limit and not ranked and not rows:
             rows = _newest_page(cursor, query, start, size)
     highlighter = Highlighter(compiled.highlight)
@@ -179,12 +195,20 @@ def prepare_shapes() -> None:
 
 
 def _first_page(
-    cursor: CursorWrapper, query: _Query, start: int, size: int, limit: int, ranked: bool
+    cursor: CursorWrapper,
+    query: _Query,
+    start: int,
+    size: int,
+    limits: tuple[int, int],
+    ranked: bool,
 ) -> tuple[int, str, list[tuple]]:
-    """The capped count, the archive's stamp, and the page: from the counted matches
-    when they are all of them, by relevance from all matches when asked, else from
-    the estimated window (empty when it does not hold the page: ``_newest_page``)."""
-    found, found_params = query.matches()
+    """The capped count, the archive's stamp, and the page: by relevance from all
+    matches when asked; else sorted from the counted matches when they are all of
+    them, past the count from the estimated window if it holds the page, and when
+    that window would be too wide, sorted from up to ``sort_limit`` matches; else
+    empty (``_newest_page`` follows)."""
+    limit, sort_limit = limits
+    plain, found_params = query.matches()
     if ranked:
         rank = query.compiled.rank
         matches, params = query.matches(f', {rank} AS "rank"', query.compiled.rank_params)
@@ -192,37 +216,44 @@ def _first_page(
             f'{matches} ORDER BY "rank" DESC, "archive_message"."date" DESC,'
             ' "archive_message"."id" DESC OFFSET %s LIMIT %s'
         )
-        page_params, order = [*params, start, size], f'"rank" DESC, {_NEWEST}'
-        ctes = f"page AS ({page})"
+        ctes = f"WITH found AS ({plain} LIMIT %s), page AS ({page}) "
+        params = [*found_params, limit + 1, *params, start, size]
+        count, order = "(SELECT count(*) FROM found)", f'"rank" DESC, {_NEWEST}'
     else:
-        # Sorted from the counted matches when they are all of them; past the count,
-        # from the estimated window if it holds the page (one-time filters: each
-        # part is read only when its test passes, and no body is read for nothing).
+        # The matches are read once, as far as each part asks (a CTE is read as it
+        # is scanned): the count to limit + 1, all of them (to sort_limit + 1) only
+        # when the window would be too wide. One-time filters: each part is read
+        # only when its test passes, and no body is read for nothing.
+        found, _ = query.matches(f', {_BLOCK} AS "block"')
         ctes = (
-            'counted AS (SELECT count(*) AS n, max("id") AS last FROM found), '
-            'estimate AS (SELECT ceil(%s * (c.last - (SELECT min(m."id") FROM archive_message m)'
-            " + 1)::float8 / greatest(c.n, 1))::bigint AS w FROM counted c), "
-            f'sorted AS (SELECT "id", "epoch" FROM found WHERE (SELECT n FROM counted) <= %s'
+            f"WITH found AS ({found} LIMIT %s), "
+            'counted AS (SELECT count(*) AS n, max("block") AS last'
+            ' FROM (SELECT "block" FROM found LIMIT %s) AS f), '
+            f"estimate AS (SELECT {_ESTIMATED_WINDOW} AS w FROM counted c, pg_class t"
+            " WHERE t.oid = 'archive_message'::regclass), "
+            "everything AS (SELECT count(*) AS n FROM found), "
+            'sorted AS (SELECT "id", "epoch" FROM found WHERE (SELECT n FROM counted) <= %s'
+            " OR ((SELECT w FROM estimate) > %s AND (SELECT n FROM everything) <= %s)"
             f" ORDER BY {_NEWEST} OFFSET %s LIMIT %s), "
-            f'recent AS ({found} AND ("archive_message"."date" >= {_ESTIMATED_START}'
+            f'recent AS ({plain} AND ("archive_message"."date" >= {_ESTIMATED_START}'
             f' OR "archive_message"."date" IS NULL) ORDER BY {_NEWEST} OFFSET %s LIMIT %s), '
             "page AS (SELECT * FROM sorted UNION ALL SELECT * FROM recent"
-            " WHERE (SELECT n FROM counted) > %s AND (SELECT w FROM estimate) <= %s"
-            " AND (SELECT count(*) FROM recent) = %s)"
+            " WHERE (SELECT n FROM counted) > %s AND ((SELECT w FROM estimate) <= %s"
+            " OR ((SELECT w FROM estimate) <= %s AND (SELECT n FROM everything) > %s))"
+            " AND (SELECT count(*) FROM recent) = %s) "
         )
-        page_params = [
-            COVER * (start + size), limit, start, size,
+        params = [
+            *found_params, sort_limit + 1, limit + 1, COVER * (start + size),
+            limit, WIDEST_ESTIMATE, sort_limit, start, size,
             *found_params, start, size,
-            limit, WINDOWS[-1], size,
+            limit, WIDEST_ESTIMATE, WINDOWS[-1], sort_limit, size,
         ]  # fmt: skip
-        order = _NEWEST
+        count, order = "(SELECT n FROM counted)", _NEWEST
     sql = (
-        f"WITH found AS ({found} LIMIT %s), {ctes} "
-        f"SELECT (SELECT count(*) FROM found), {STAMP_SQL}, hit.* FROM (SELECT) AS one "
+        f"{ctes}SELECT {count}, {STAMP_SQL}, hit.* FROM (SELECT) AS one "
         f"LEFT JOIN ({_hits_sql(query.compiled, ranked)}) AS hit ON true "
         f"ORDER BY {order}"
     )
-    params = [*found_params, limit + 1, *page_params]
     _execute_shape(cursor, sql, params)
     rows = cursor.fetchall()
     return rows[0][0], rows[0][1], [row[2:] for row in rows if row[2] is not None]
