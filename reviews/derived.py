@@ -41,12 +41,12 @@ def refresh_comments(
         cursor.execute(
             """
             SELECT s.message_id, 'patch', s.id FROM reviews_patch s
-                JOIN archive_message m ON m.id = s.message_id WHERE m.thread_id = ANY(%s)
+                WHERE s.message_id = ANY(%(ids)s)
             UNION ALL
             SELECT s.message_id, 'cover', s.id FROM reviews_cover s
-                JOIN archive_message m ON m.id = s.message_id WHERE m.thread_id = ANY(%s)
+                WHERE s.message_id = ANY(%(ids)s)
             """,
-            [list(thread_ids), list(thread_ids)],
+            {"ids": [r[0] for r in rows]},
         )
         owners: dict[int, list[tuple[str, int]]] = {}
         for message_id, kind, sub_id in cursor.fetchall():
@@ -60,9 +60,9 @@ def refresh_comments(
         cursor.execute(
             """
             SELECT c.id, c.message_id, c.patch_id, c.cover_id FROM reviews_comment c
-            JOIN archive_message m ON m.id = c.message_id WHERE m.thread_id = ANY(%s)
+            WHERE c.message_id = ANY(%s)
             """,
-            [list(thread_ids)],
+            [[r[0] for r in rows]],
         )
         existing = {
             (mid, "patch" if pid else "cover", pid or cid): cid_row
@@ -115,8 +115,8 @@ def series_in_threads(thread_ids: Sequence[int]) -> set[int]:
             SELECT p.series_id FROM reviews_patch p JOIN archive_message m ON m.id = p.message_id
             WHERE m.thread_id = ANY(%s) AND p.series_id IS NOT NULL
             UNION
-            SELECT c.series_id FROM reviews_cover c JOIN archive_message m ON m.id = c.message_id
-            WHERE m.thread_id = ANY(%s) AND c.series_id IS NOT NULL
+            SELECT c.series_id FROM reviews_cover c WHERE c.series_id IS NOT NULL AND c.message_id
+                = ANY(ARRAY(SELECT id FROM archive_message WHERE thread_id = ANY(%s)))
             """,
             [list(thread_ids), list(thread_ids)],
         )
@@ -189,26 +189,41 @@ def refresh_series(series_ids: Sequence[int], quiet: frozenset[int] = frozenset(
     )
 
 
+# Every lookup from a batch's rows into a whole table goes through an array
+# of the keys (``= ANY(ARRAY(SELECT ...))``), which PostgreSQL answers with
+# index probes: joined plainly, the trailers, the covers and the comments on
+# covers were hashed or merge-joined whole once a batch, a cost that grew with
+# the archive (at ten times linux-rtc, freshly analysed: 280 ms a batch, 180
+# of it hashing all 131k trailers, under the ingest lock; #21,
+# docs/performance.md "Ingest growth: whole tables read for one batch").
 _COUNT_SQL = """
-WITH target AS (
+WITH msgs AS (
+    SELECT id FROM archive_message WHERE thread_id = ANY(%(threads)s)
+), target AS (
     SELECT p.id, p.message_id, p.series_id FROM reviews_patch p
-        JOIN archive_message m ON m.id = p.message_id WHERE m.thread_id = ANY(%(threads)s)
+        JOIN msgs m ON m.id = p.message_id
     UNION
     SELECT p.id, p.message_id, p.series_id FROM reviews_patch p
         JOIN reviews_cover c ON c.series_id = p.series_id
-        JOIN archive_message m ON m.id = c.message_id WHERE m.thread_id = ANY(%(threads)s)
+        WHERE c.message_id = ANY(ARRAY(SELECT id FROM msgs))
+), covers AS (
+    SELECT c.id, c.series_id FROM reviews_cover c
+        WHERE c.series_id = ANY(ARRAY(SELECT series_id FROM target WHERE series_id IS NOT NULL))
 ), source AS (
     SELECT t.id AS patch_id, t.message_id FROM target t
     UNION SELECT t.id, cm.message_id FROM target t JOIN reviews_comment cm ON cm.patch_id = t.id
+        WHERE cm.patch_id = ANY(ARRAY(SELECT id FROM target))
     UNION SELECT t.id, cm.message_id FROM target t
-        JOIN reviews_cover c ON c.series_id = t.series_id
+        JOIN covers c ON c.series_id = t.series_id
         JOIN reviews_comment cm ON cm.cover_id = c.id
+        WHERE cm.cover_id = ANY(ARRAY(SELECT id FROM covers))
 ), counts AS (
     SELECT s.patch_id,
         count(DISTINCT lower(tr.value)) FILTER (WHERE tr.kind = 'Acked-by') AS a,
         count(DISTINCT lower(tr.value)) FILTER (WHERE tr.kind = 'Reviewed-by') AS r,
         count(DISTINCT lower(tr.value)) FILTER (WHERE tr.kind = 'Tested-by') AS t
     FROM source s JOIN reviews_trailer tr ON tr.message_id = s.message_id
+    WHERE tr.message_id = ANY(ARRAY(SELECT message_id FROM source))
     GROUP BY s.patch_id
 )
 UPDATE reviews_patch p SET acked = coalesce(c.a, 0), reviewed = coalesce(c.r, 0),
