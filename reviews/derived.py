@@ -269,6 +269,8 @@ SELECT DISTINCT ON (s.id) s.id, prev.id, coalesce(prev.lineage_id, prev.id), s.p
     s.lineage_id, s.date
 FROM s JOIN candidates c ON c.id = s.id JOIN reviews_series prev ON prev.id = c.prev
 WHERE prev.id <> s.id AND prev.version < s.version
+    -- the candidates by key: joined alone, every series was hashed once a batch (#21)
+    AND prev.id = ANY(ARRAY(SELECT prev FROM candidates))
     -- posted later, it cannot be the one revised; without this the link (and
     -- what it supersedes) would depend on the order mail is ingested in
     AND (prev.date IS NULL OR s.date IS NULL OR prev.date <= s.date)
@@ -305,9 +307,13 @@ WITH later AS (
         JOIN reviews_series n ON n.id = np.series_id AND n.version > t.version
     WHERE t.id = ANY(%(ids)s)
 )
-SELECT DISTINCT later.id FROM later LEFT JOIN reviews_series p ON p.id = later.previous_id
-WHERE later.previous_id IS NULL OR p.version < later.since
-    OR (p.version = later.since AND p.date < later.since_date)
+SELECT DISTINCT later.id FROM later
+-- each later revision's current previous one by its key: joined, PostgreSQL
+-- hashed every series of the archive once a batch (#21)
+WHERE later.previous_id IS NULL OR EXISTS (
+    SELECT 1 FROM reviews_series p WHERE p.id = later.previous_id
+        AND (p.version < later.since OR (p.version = later.since AND p.date < later.since_date))
+)
 """
 
 _LINK_SQL = """
