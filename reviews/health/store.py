@@ -227,7 +227,13 @@ ON CONFLICT (project_id, author_id, owners) DO UPDATE SET replies = h.replies + 
     tested = h.tested + excluded.tested
 """
 
-_IN_THREADS = _REPLIES_SQL.format(where="m.thread_id = ANY(%(threads)s)")
+# The threads' messages as an array of keys, which PostgreSQL probes the comments
+# with: joined on the thread, every reply to a cover letter in the archive was
+# merge-joined with every cover, twice a batch (#21: 39 ms at ten times linux-rtc).
+_IN_THREADS = _REPLIES_SQL.format(
+    where="c.message_id = ANY(ARRAY("
+    "SELECT id FROM archive_message WHERE thread_id = ANY(%(threads)s)))"
+)
 _IN_PROJECTS = _REPLIES_SQL.format(where="p.project_id = ANY(%(projects)s)")
 
 
