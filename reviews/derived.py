@@ -112,8 +112,8 @@ def series_in_threads(thread_ids: Sequence[int]) -> set[int]:
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT p.series_id FROM reviews_patch p JOIN archive_message m ON m.id = p.message_id
-            WHERE m.thread_id = ANY(%s) AND p.series_id IS NOT NULL
+            SELECT p.series_id FROM reviews_patch p WHERE p.series_id IS NOT NULL AND p.message_id
+                = ANY(ARRAY(SELECT id FROM archive_message WHERE thread_id = ANY(%s)))
             UNION
             SELECT c.series_id FROM reviews_cover c WHERE c.series_id IS NOT NULL AND c.message_id
                 = ANY(ARRAY(SELECT id FROM archive_message WHERE thread_id = ANY(%s)))
@@ -201,11 +201,11 @@ WITH msgs AS (
     SELECT id FROM archive_message WHERE thread_id = ANY(%(threads)s)
 ), target AS (
     SELECT p.id, p.message_id, p.series_id FROM reviews_patch p
-        JOIN msgs m ON m.id = p.message_id
+        WHERE p.message_id = ANY(ARRAY(SELECT id FROM msgs))
     UNION
     SELECT p.id, p.message_id, p.series_id FROM reviews_patch p
-        JOIN reviews_cover c ON c.series_id = p.series_id
-        WHERE c.message_id = ANY(ARRAY(SELECT id FROM msgs))
+        WHERE p.series_id = ANY(ARRAY(SELECT c.series_id FROM reviews_cover c
+            WHERE c.message_id = ANY(ARRAY(SELECT id FROM msgs))))
 ), covers AS (
     SELECT c.id, c.series_id FROM reviews_cover c
         WHERE c.series_id = ANY(ARRAY(SELECT series_id FROM target WHERE series_id IS NOT NULL))
