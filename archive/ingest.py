@@ -7,6 +7,7 @@ writes them a batch at a time through :func:`archive.services.store_batch`.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -34,6 +35,14 @@ from archive.sources import OVERSIZE_KEPT_BYTES, RawMail
 CHUNK = 64  # messages per worker task: enough to amortise pickling
 BATCH = 1000  # messages per store transaction
 READ_AHEAD_CHUNKS = 3 * BATCH // CHUNK + 4
+# Python's cyclic garbage collector looks at its young objects every 700 new
+# ones by default. An import makes millions (each parse outcome unpickled in
+# the parent, the writers' rows and query results), and the collections they
+# triggered, each also walking the older objects now and then, took about
+# 3 of the parent's 15 CPU-s at 17k (#21, docs/performance.md): the parent
+# is what every batch waits for. While an import runs, the young generation
+# holds this many (the forked parse workers inherit it); restored after.
+GC_YOUNG = 10_000
 
 # The database is unreachable: Django's errors, and psycopg's own from the
 # binary COPY, which runs on the raw cursor outside Django's error wrapping.
@@ -326,13 +335,27 @@ def ingest(
     summary = IngestSummary()
     start = time.perf_counter()
     try:
-        _ingest(mails, summary, list_override, workers, Progress(progress_stream, total), on_batch)
+        with _young_generation(GC_YOUNG):
+            _ingest(
+                mails, summary, list_override, workers, Progress(progress_stream, total), on_batch
+            )
     except CONNECTION_ERRORS as exc:
         # Committed batches stay; the caller reports them and how to resume.
         raise DatabaseUnavailable(summary, exc) from exc
     finally:
         summary.seconds = time.perf_counter() - start
     return summary
+
+
+@contextmanager
+def _young_generation(size: int) -> Iterator[None]:
+    """The garbage collector's first threshold at least ``size`` inside; restored after."""
+    previous = gc.get_threshold()
+    gc.set_threshold(max(size, previous[0]), *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 def _ingest(
