@@ -148,7 +148,7 @@ def refresh_series(series_ids: Sequence[int], quiet: frozenset[int] = frozenset(
                        regexp_replace(c.name, '^\\[[^]]*\\] ', '') AS cover_title,
                        c.message_id AS cover_msg
                 FROM reviews_series s LEFT JOIN patches p ON p.series_id = s.id
-                    LEFT JOIN reviews_cover c ON c.series_id = s.id
+                    LEFT JOIN reviews_cover c ON c.series_id = s.id AND c.series_id = ANY(%(ids)s)
                 WHERE s.id = ANY(%(ids)s)
             ), new AS (
                 SELECT s.id, agg.received, s.received_total AS old_received, s.total,

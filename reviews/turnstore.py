@@ -109,6 +109,8 @@ SELECT p.id, p.date, st.slug, st.action_required, p.archived, p.acked + p.review
         WHERE e.patch_id = p.id AND e.category = 'patch-state-changed')
 FROM reviews_patch p JOIN reviews_state st ON st.id = p.state_id
     LEFT JOIN reviews_series s ON s.id = p.series_id
+        -- by key: joined alone, every series was hashed once a batch (#21)
+        AND s.id = ANY(ARRAY(SELECT series_id FROM reviews_patch WHERE id = ANY(%(ids)s)))
 WHERE p.id = ANY(%(ids)s)
 """
 
@@ -126,6 +128,8 @@ SELECT p.id, m.date, m.author_id, coalesce(cm.cues, 0), false,
     JOIN reviews_comment cm ON cm.cover_id = c.id
     JOIN archive_message m ON m.id = cm.message_id
 WHERE p.id = ANY(%(ids)s)
+    -- the covers by key: joined alone, every cover was hashed once a batch (#21)
+    AND c.series_id = ANY(ARRAY(SELECT series_id FROM reviews_patch WHERE id = ANY(%(ids)s)))
 ORDER BY 1, 2 NULLS FIRST
 """
 
