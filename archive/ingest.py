@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import multiprocessing
+import multiprocessing.pool
 import os
 import queue
 import sys
@@ -162,11 +163,27 @@ def _chunks(mails: Iterable[RawMail], size: int) -> Iterator[list[RawMail]]:
         yield chunk
 
 
-def _start_pool(workers: int):
+class _Pool(multiprocessing.pool.Pool):
+    """multiprocessing's pool without its worker handler's busy wait.
+
+    That thread only replaces workers that exit, but it also waits on the
+    results pipe, which stays readable until the result thread has read each
+    result: while a chunk's outcomes (a megabyte or more) came through, it
+    woke and looped, 1.4-1.5 CPU-s of the parent at 17k under the one GIL
+    the writers need (#21, docs/performance.md). Workers that exit and changes
+    to the pool still wake it (their sentinels, the change notifier), as in
+    multiprocessing's own ThreadPool.
+    """
+
+    def _get_sentinels(self) -> list:
+        return [self._change_notifier._reader]  # type: ignore[attr-defined]
+
+
+def _start_pool(workers: int) -> _Pool:
     # fork: workers inherit configured Django settings; they never touch the
     # database. Fork before any other thread exists, and without a connection.
     connection.close()
-    return multiprocessing.get_context("fork").Pool(workers)
+    return _Pool(workers, context=multiprocessing.get_context("fork"))
 
 
 def _parallel(
