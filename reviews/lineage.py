@@ -45,11 +45,13 @@ class LineageRow:
 
 
 def lineages_of(patch_ids: Iterable[int]) -> dict[int, list[LineageRow]]:
-    """Each patch's lineage, upstream last (accepted, in next, in mainline)."""
-    rows = Landing.objects.filter(patch_id__in=list(patch_ids)).values_list(
-        "patch_id", "branch__name", "branch__means", "branch__tree__path", "commit", "how",
-        "similarity",
-    )  # fmt: skip
+    """Each patch's lineage, upstream last (accepted, in next, in mainline).
+
+    Written out and prepared: the ORM took longer to compile it than PostgreSQL
+    to run it, on the patch page's first view (``lineage_of``) as in the API."""
+    with read_connection(Landing).cursor() as cursor:
+        execute_prepared(cursor, "threadwork_patch_lineage", _LINEAGE_SQL, [list(patch_ids)])
+        rows = cursor.fetchall()
     found: dict[int, list[LineageRow]] = {}
     for patch_id, *fields in rows:
         found.setdefault(patch_id, []).append(LineageRow(*fields))
@@ -59,20 +61,15 @@ def lineages_of(patch_ids: Iterable[int]) -> dict[int, list[LineageRow]]:
 
 
 def lineage_of(patch_id: int) -> list[LineageRow]:
-    """One patch's lineage (the patch page's), as ``lineages_of`` reads it: written out
-    and prepared, since the ORM took longer to compile it than PostgreSQL to run it."""
-    with read_connection(Landing).cursor() as cursor:
-        execute_prepared(cursor, "threadwork_patch_lineage", _LINEAGE_SQL, [patch_id])
-        rows = [LineageRow(*row) for row in cursor.fetchall()]
-    return sorted(rows, key=lambda r: (_ORDER.get(r.means, 99), r.branch, r.commit))
+    return lineages_of([patch_id]).get(patch_id, [])
 
 
 _LINEAGE_SQL = f"""
-SELECT b.name, b.means, t.path, l.commit, l.how, l.similarity
+SELECT l.patch_id, b.name, b.means, t.path, l.commit, l.how, l.similarity
 FROM {Landing._meta.db_table} l
 JOIN {GitBranch._meta.db_table} b ON b.id = l.branch_id
 JOIN {GitTree._meta.db_table} t ON t.id = b.tree_id
-WHERE l.patch_id = %s
+WHERE l.patch_id = ANY(%s::bigint[])
 """
 
 
