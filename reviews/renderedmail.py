@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 import zstandard
 from django.db import connection
 
+from archive import rawcodec
 from archive.incoming import clean_text
 from reviews.models import Comment, RenderedMail
 from reviews.rendering.cache import RENDER_VERSION
@@ -60,8 +61,9 @@ def _pack(body: str) -> bytes:
 
 
 def unpack(data: bytes | memoryview) -> str:
-    """The HTML of a stored entry."""
-    return zstandard.ZstdDecompressor().decompress(bytes(data)).decode()
+    """The HTML of a stored entry: a plain zstd frame, read by the raw mail codec's
+    decompressor (one per thread, not one per reply of a page)."""
+    return rawcodec.unpack(rawcodec.Codec.ZSTD, data).decode()
 
 
 def prerender(body: str) -> Prerendered | None:
