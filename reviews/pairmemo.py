@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -34,6 +34,7 @@ __all__ = [
     "PairedPatch",
     "load_diffs",
     "pair_fully",
+    "pair_remembered",
     "pair_two",
     "pairing_key",
     "store_pairings",
@@ -102,6 +103,23 @@ def pair_fully(old: Sequence[PairedPatch], new: Sequence[PairedPatch]) -> tuple[
     pairs = pair_two(old, new)
     lonely = unpaired(pairs)
     return pair_two(old, new, load_diffs(lonely)) if lonely else pairs
+
+
+def pair_remembered(
+    old: Sequence[PairedPatch],
+    new: Sequence[PairedPatch],
+    diffs: Callable[[set[int]], dict[int, str]] = load_diffs,
+) -> tuple[Pair, ...]:
+    """Pairs of two revisions: by patch-id and title; when patches stay unpaired, as
+    ingest stored the pairing (one query), else by the diffs of those (``diffs`` of
+    their ids: one query, or none where the caller has them)."""
+    pairs = pair_two(old, new)
+    lonely = unpaired(pairs)
+    if not lonely:
+        return pairs
+    key = pairing_key(old, new)
+    stored = stored_pairings([key]).get(key)
+    return stored if stored is not None else pair_two(old, new, diffs(lonely))
 
 
 def stored_pairings(keys: Collection[str]) -> dict[str, tuple[Pair, ...]]:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from django.http import Http404
@@ -12,9 +11,9 @@ from django.utils.safestring import SafeString
 from reviews import links
 from reviews.models import Patch, Project, Series
 from reviews.pages.interdiff import interdiff_html
-from reviews.pages.revisions import Lineage, RevisionPatch, lineage, pair_revisions
-from reviews.pairing import Pair, PairKind
-from reviews.pairmemo import pairing_key, stored_pairings, unpaired
+from reviews.pages.revisions import Lineage, RevisionPatch, lineage
+from reviews.pairing import PairKind
+from reviews.pairmemo import pair_remembered
 
 __all__ = ["ComparePage", "ComparedPair", "compare_page"]
 
@@ -92,7 +91,8 @@ def _pairs(
     old_side, new_side = line.patches[old.id], line.patches[new.id]
     by_id = {p.id: p for p in (*old_side, *new_side)}
     out = []
-    for pair in _paired(old_side, new_side, full):
+    # Diffs for pairing from those read for the interdiffs: no query of their own.
+    for pair in pair_remembered(old_side, new_side, lambda ids: {i: full[i].diff for i in ids}):
         a = by_id.get(pair.old) if pair.old else None
         b = by_id.get(pair.new) if pair.new else None
         old_url = links.patch_url(link_name, a.msgid) if a else ""
@@ -108,20 +108,3 @@ def _pairs(
         html, changed = interdiff_html(full[a.id], full[b.id])
         out.append(replace(base, interdiff_url=url, html=html, changed=changed))
     return tuple(out)
-
-
-def _paired(
-    old: Sequence[RevisionPatch], new: Sequence[RevisionPatch], full: dict[int, Patch]
-) -> tuple[Pair, ...]:
-    """The two revisions' pairs as ingest stored them (``reviews.pairmemo``), else paired
-    here: a patch whose title changed is matched by diff similarity, ``difflib`` on
-    every lonely pair (a third of the slowest compare pages' first view at 17k).
-    Asked only when patch-ids and titles leave patches unpaired on both sides."""
-    pairs = pair_revisions(old, new)
-    if not unpaired(pairs):
-        return pairs
-    key = pairing_key(old, new)
-    stored = stored_pairings([key]).get(key)
-    if stored is not None:
-        return stored
-    return pair_revisions(old, new, {pid: p.diff for pid, p in full.items()})

@@ -25,12 +25,12 @@ from reviews.pairing import Pair, partner
 from reviews.pairmemo import (
     PAIRS_VERSION,
     load_diffs,
+    pair_remembered,
     pair_two,
     pairing_key,
     stored_pairings,
     unpaired,
 )
-from reviews.pairmemo import pair_fully as compute_pairs
 from reviews.revnames import Posting, is_resend, revision_names
 
 __all__ = [
@@ -129,11 +129,7 @@ def pair_fully(old: Sequence[RevisionPatch], new: Sequence[RevisionPatch]) -> tu
     patch differently. Nothing else, no change stamp, can make it stale.
     """
 
-    def pair() -> tuple[Pair, ...]:
-        key = pairing_key(old, new)
-        return stored_pairings([key]).get(key) or compute_pairs(old, new)
-
-    return _cached(_read_by_pairing([old, new]), pair)
+    return _cached(_read_by_pairing([old, new]), lambda: pair_remembered(old, new))
 
 
 def _read_by_pairing(sides: Iterable[Sequence[RevisionPatch]]) -> str:

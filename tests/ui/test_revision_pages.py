@@ -148,7 +148,7 @@ def test_pairing_is_cached_until_what_it_reads_of_either_revision_changes(posted
         raise AssertionError("paired again")
 
     monkeypatch.setattr(rev, "pair_revisions", no_pairing)
-    monkeypatch.setattr(rev, "compute_pairs", no_pairing)  # what ingest did not store
+    monkeypatch.setattr(rev, "pair_remembered", no_pairing)  # stored or computed, not cached
     assert rev.pair_fully(old, new) == first  # the series page of v2 again: from the cache
     # A rebuild reading v2's first patch differently (another patch-id) pairs again.
     changed = (dataclasses.replace(new[0], patchid="0" * 40), *new[1:])
