@@ -12,6 +12,7 @@ transaction's: a rollback leaves them.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
@@ -19,7 +20,7 @@ from typing import Any
 
 from django.db.backends.utils import CursorWrapper
 
-__all__ = ["deallocate", "execute_prepared", "settle_plan"]
+__all__ = ["deallocate", "execute_prepared", "jsonb", "settle_plan"]
 
 _PLACEHOLDER = re.compile(r"%s")
 _NAMED = re.compile(r"%\((\w+)\)s")
@@ -90,3 +91,15 @@ def deallocate(cursor: CursorWrapper, name: str) -> None:
     if held is not None and name in held:
         cursor.execute(f"DEALLOCATE {name}")
         held.discard(name)
+
+
+def jsonb(value: object, default: Any = None) -> Any:
+    """A jsonb column's value from a row read without the ORM, decoded.
+
+    Django sets psycopg up to hand jsonb over as text (a ``JSONField`` decodes
+    it itself), so rows of prepared statements and raw cursors carry strings;
+    ``default`` stands in for SQL NULL.
+    """
+    if value is None:
+        return default
+    return json.loads(value) if isinstance(value, str) else value

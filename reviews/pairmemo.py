@@ -25,7 +25,7 @@ from typing import Protocol
 from django.db import connection
 
 from archive.dbrouting import read_connection
-from archive.prepared import execute_prepared
+from archive.prepared import execute_prepared, jsonb
 from reviews.models import Patch, RevisionPairing, Series
 from reviews.pairing import Pair, PairKind, PatchKey, changed_lines, pair_patches
 
@@ -136,7 +136,7 @@ _STORED_SQL = f"SELECT key, pairs FROM {RevisionPairing._meta.db_table} WHERE ke
 
 
 def _pairs(found: object) -> tuple[Pair, ...]:
-    rows = json.loads(found) if isinstance(found, str) else found
+    rows = jsonb(found, ())
     return tuple(Pair(old, new, PairKind(kind)) for old, new, kind in rows)  # type: ignore[union-attr]
 
 

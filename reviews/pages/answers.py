@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from archive.dbrouting import read_connection
 from archive.models import Message, Person
-from archive.prepared import execute_prepared
+from archive.prepared import execute_prepared, jsonb
 from reviews import links
 from reviews.anchors import Anchor
 from reviews.comment_anchors import anchors_of
@@ -52,7 +51,7 @@ def answered_replies(patch_id: int, list_name: str) -> list[AnsweredReply]:
             name or email or "",
             date,
             links.message_url(list_name, msgid),
-            anchors_of(json.loads(a) if isinstance(a, str) else a),
+            anchors_of(jsonb(a)),
         )
         for a, msgid, date, name, email in rows
     ]

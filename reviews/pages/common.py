@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -12,7 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from archive.dbrouting import read_connection
 from archive.models import SEARCH_VECTORS, Message, Person
-from archive.prepared import execute_prepared
+from archive.prepared import execute_prepared, jsonb
 from reviews import links
 from reviews.anchors import Anchor
 from reviews.comment_anchors import anchors_of
@@ -123,7 +122,7 @@ def patch_discussion(patch_id: int, list_name: str) -> list[CommentView]:
         else:
             message.author = None
         stored, body, rendered = row[mine + theirs :]
-        message.stored_anchors = json.loads(stored) if isinstance(stored, str) else stored
+        message.stored_anchors = jsonb(stored)
         messages.append(message)
         if rendered is not None:
             # Safe: stored as reviews.rendering.mail made it, every piece of mail escaped.

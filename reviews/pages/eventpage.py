@@ -13,7 +13,6 @@ into the same instances that ``reviews.pages.events`` makes rows of.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -21,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 
-from archive.prepared import execute_prepared
+from archive.prepared import execute_prepared, jsonb
 from reviews.models import Check, Cover, Event, Patch, Project, Series
 
 __all__ = ["PageParts", "page_parts"]
@@ -101,7 +100,7 @@ def _model(model: type[M], alias: str, **values: object) -> M:
 
 
 def _json(value: object) -> list:
-    return json.loads(value) if isinstance(value, str) else value or []  # type: ignore[return-value]
+    return jsonb(value) or []
 
 
 def _event(alias: str, row: list) -> Event:

@@ -14,14 +14,13 @@ model instances. Which patches and in what order is the ORM's to say
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from archive.models import Message, Person
-from archive.prepared import execute_prepared
+from archive.prepared import execute_prepared, jsonb
 from reviews.models import CHECK_SEVERITY, Patch, Project, Series, State
 
 __all__ = ["ListPage", "list_page"]
@@ -83,7 +82,7 @@ class ListPage:
 
 
 def _json(value: object) -> list:
-    return json.loads(value) if isinstance(value, str) else value or []  # type: ignore[return-value]
+    return jsonb(value) or []
 
 
 def _patch(alias: str, project: Project, row: list) -> Patch:
