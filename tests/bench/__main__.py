@@ -4,7 +4,8 @@ Runs on ../shared/corpus/linux-rtc.mbox.gz in a scratch database
 (``threadwork_bench`` on the embedded server, dropped and recreated) and
 rewrites docs/performance.md with the numbers. Then, unless ``BENCH_GROWTH=0``,
 loads linux-rtc ``BENCH_GROWTH`` times (default 10) into ``threadwork_growth``
-and measures the same pages there (tests/bench/growth.py).
+and measures the same pages there (tests/bench/growth.py), and from ten copies
+up sets it beside public-inbox holding the same copies (tests/bench/anchor_growth.py).
 
 ``python -m tests.bench --growth-only`` runs just the growth part and prints
 its section beside the 17k numbers last written to docs/performance.md.
@@ -70,15 +71,19 @@ def growth_only(copies: int, json_out: str | None) -> None:
     django.setup()
     from django.core.management import call_command
 
-    from tests.bench import report
+    from tests.bench import anchor_growth, report
 
     call_command("migrate", verbosity=0)
     results = growth.run(str(CORPUS), copies)
+    if copies >= anchor_growth.MIN_COPIES:  # public-inbox side by side at this size (#18)
+        results["anchor"] = anchor_growth.measure_safely(copies, results["ingest"]["seconds"])
     if json_out:
         Path(json_out).write_text(json.dumps(results))
         return
     base_pages, base_counts = report.baseline_from_doc(REPO / "docs" / "performance.md")
     print(report.growth_section(results, base_pages, base_counts))
+    if "anchor" in results:
+        print(anchor_growth.section(results["anchor"]))
 
 
 def growth_in_child(copies: int) -> dict[str, Any] | None:

@@ -312,28 +312,32 @@ def measure() -> dict[str, Any]:
         return {"skipped": reason}
     rng = random.Random(18)
     picked = routes(rng)
-    message_paths = picked[0]
     with tempfile.TemporaryDirectory(prefix="bench-public-inbox-") as tmp:
         root = Path(tmp)
         index_seconds = build_inbox(root)
-        rows = _serving(1, 1, root, lambda o, t: [latency(r, o, t) for r in picked])
-        cores = os.cpu_count() or 2
+        return {"version": _version(), "index seconds": index_seconds, **side_by_side(root, picked)}
 
-        def rates(o: int, t: int) -> dict[str, Any]:
-            for port, paths in ((o, message_paths.ours), (t, message_paths.theirs)):
-                for path in paths:  # every page requested once: the rates are warm ones
-                    fetch(port, path)
-            return {
-                "ours": throughput(o, message_paths.ours, THROUGHPUT_SECONDS),
-                "theirs": throughput(t, message_paths.theirs, THROUGHPUT_SECONDS),
-                "ours workers": 2 * cores + 1,
-                "theirs workers": cores,
-            }
 
-        rate = _serving(2 * cores + 1, cores, root, rates) if THROUGHPUT_SECONDS > 0 else None
+def side_by_side(root: Path, picked: list[Route]) -> dict[str, Any]:
+    """Latency rows, then throughput, against the inbox under ``root`` and the configured
+    database (anchor_growth.py runs it at ten times linux-rtc too)."""
+    message_paths = picked[0]
+    rows = _serving(1, 1, root, lambda o, t: [latency(r, o, t) for r in picked])
+    cores = os.cpu_count() or 2
+
+    def rates(o: int, t: int) -> dict[str, Any]:
+        for port, paths in ((o, message_paths.ours), (t, message_paths.theirs)):
+            for path in paths:  # every page requested once: the rates are warm ones
+                fetch(port, path)
+        return {
+            "ours": throughput(o, message_paths.ours, THROUGHPUT_SECONDS),
+            "theirs": throughput(t, message_paths.theirs, THROUGHPUT_SECONDS),
+            "ours workers": 2 * cores + 1,
+            "theirs workers": cores,
+        }
+
+    rate = _serving(2 * cores + 1, cores, root, rates) if THROUGHPUT_SECONDS > 0 else None
     return {
-        "version": _version(),
-        "index seconds": index_seconds,
         "rows": rows,
         "throughput": rate,
         "sample": SAMPLE,
@@ -372,11 +376,20 @@ def section(result: dict[str, Any], ingest_seconds: float | None) -> str:
         "installed from the package sources this project uses, so the patch page and the "
         "API patch detail have targets of their own (issue 18, from Patchwork measured "
         "elsewhere) and no anchor column.",
+    ]
+    theirs_ingest = f"{result['index seconds']:.1f} s"
+    measure = "linux-rtc in (ingest / clone + `public-inbox-index -L full`)"
+    return "\n".join(lines + tables(result, measure, ours_ingest, theirs_ingest)) + "\n"
+
+
+def tables(result: dict[str, Any], measure: str, ours_in: str, theirs_in: str) -> list[str]:
+    """The side by side's tables: the archive's load time (``measure``), throughput, then
+    cold and warm latency; anchor_growth.py writes them at ten times linux-rtc too."""
+    lines = [
         "",
         "| measure | Threadwork | public-inbox |",
         "| --- | --- | --- |",
-        f"| linux-rtc in (ingest / clone + `public-inbox-index -L full`) | {ours_ingest} "
-        f"| {result['index seconds']:.1f} s |",
+        f"| {measure} | {ours_in} | {theirs_in} |",
     ]
     rate = result.get("throughput")
     if rate:
@@ -396,7 +409,7 @@ def section(result: dict[str, Any], ingest_seconds: float | None) -> str:
     errors = [e for row in result["rows"] for p in ("cold", "warm") for e in row[f"{p} errors"]]
     if errors:
         lines += ["", "Failed requests (first few): " + "; ".join(f"`{e}`" for e in errors[:6])]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _row(row: dict[str, Any], phase: str) -> str:

@@ -135,6 +135,9 @@ def render(r: dict[str, Any]) -> str:
     elif previous := _section(doc, GROWTH_HEADING):
         # BENCH_GROWTH=0 skipped it: keep the last numbers rather than erase them.
         lines += ["", previous.rstrip("\n")]
+    from tests.bench import anchor_growth
+
+    lines += anchor_growth.report_lines(r.get("growth"), doc)  # public-inbox at 10x (#18)
     from tests.bench import hostile
 
     # Its mail part is this run's; its requests part comes from the load test.
