@@ -27,6 +27,7 @@ from reviews.anchors import (
     index_diff,
     prepare_reply,
 )
+from reviews.patchtext import DIFF_SQL
 
 if TYPE_CHECKING:
     from reviews.replyreading import ReplyReading
@@ -71,7 +72,8 @@ def find_anchors(
     with connection.cursor() as cursor:
         replies = _replies(cursor, sorted({mid for mid, _ in wanted}), read or {})
         cursor.execute(
-            "SELECT id, diff FROM reviews_patch WHERE id = ANY(%s)",
+            f"SELECT p.id, {DIFF_SQL} FROM reviews_patch p "
+            "JOIN archive_message m ON m.id = p.message_id WHERE p.id = ANY(%s)",
             [sorted({pid for _, pid in wanted})],
         )
         diffs = dict(cursor.fetchall())

@@ -24,7 +24,9 @@ from django.db.models import JSONField
 from django.db.models.expressions import RawSQL
 
 from archive.bulk import insert_model_rows
+from archive.models import Message
 from reviews.models import ColouredDiff, Patch
+from reviews.patchtext import DIFF_SQL
 from reviews.rendering.cache import RENDER_VERSION
 from reviews.rendering.diff import colour_diff, parse_diff
 from reviews.rendering.scanners import C_SUFFIXES, DTS_SUFFIXES
@@ -81,8 +83,9 @@ def precolour(diff: str) -> Precoloured | None:
 # Only diffs long enough to cost COST_CHARS are read back (a diff's length in
 # characters bounds its cost), and only those not coloured yet.
 _CANDIDATES_SQL = f"""
-SELECT p.id, p.message_id, p.diff FROM {Patch._meta.db_table} p
-WHERE p.message_id = ANY(%s::bigint[]) AND length(p.diff) > %s
+SELECT p.id, p.message_id, {DIFF_SQL} FROM {Patch._meta.db_table} p
+JOIN {Message._meta.db_table} m ON m.id = p.message_id
+WHERE p.message_id = ANY(%s::bigint[]) AND coalesce(p.diff_len, length(p.diff)) > %s
   AND NOT EXISTS (SELECT 1 FROM {ColouredDiff._meta.db_table} c WHERE c.patch_id = p.id)
 """
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import connection
 
 from archive.bulk import copy_new, insert_model_rows
+from archive.incoming import clean_text
 from archive.processors import StoredMessage
 from archive.services import ensure_people
 from archive.threads import ThreadMessages, thread_messages
@@ -32,6 +33,7 @@ from reviews.models import (
     State,
     Trailer,
 )  # fmt: skip
+from reviews.patchtext import patch_texts
 from reviews.projects import ensure_projects
 from reviews.series import MARKER_WINDOW, SeriesPlanner, SeriesSlot, Submission
 from reviews.services import events, mailheaders
@@ -93,7 +95,8 @@ def record_batch(stored: Sequence[StoredMessage], carry: Carry | None = None) ->
         for lid in s.new_lists
         if analyses[s.id].is_tracked
     ]
-    touched_series = _record_submissions(items, carry or Carry()) if items else set()
+    fresh = carry is None
+    touched_series = _record_submissions(items, carry or Carry(), fresh) if items else set()
     messages = _threads_of(relevant)
     threads = list(messages.threads)
     # What the parse workers read of the new replies, so the writer need not.
@@ -153,7 +156,7 @@ def _store_trailers(stored: Sequence[StoredMessage], analyses: dict[int, MailAna
         )  # fmt: skip
 
 
-def _record_submissions(items: Sequence[_Item], carry: Carry) -> set[int]:
+def _record_submissions(items: Sequence[_Item], carry: Carry, fresh: bool) -> set[int]:
     """Create patches and covers, placing each in a series. Returns the series touched."""
     authors = _authors(items)
     subs = [_submission(item, authors) for item in items]
@@ -168,7 +171,7 @@ def _record_submissions(items: Sequence[_Item], carry: Carry) -> set[int]:
         batch_size=5000,
         ignore_conflicts=True,
     )
-    patches = _create_submissions(items, subs, slots, carry)
+    patches = _create_submissions(items, subs, slots, carry, fresh)
     mailheaders.apply_patchwork_headers(
         [
             (p, item.analysis.patchwork)
@@ -309,18 +312,24 @@ def _series(slot: SeriesSlot, first: _Item, carry: Carry) -> Series:
 
 def _create_submissions(
     items: Sequence[_Item], subs: Sequence[Submission], slots: Sequence[SeriesSlot],
-    carry: Carry,
+    carry: Carry, fresh: bool,
 ) -> list[tuple[_Item, Patch]]:  # fmt: skip
-    """Write the rows and their creation Events; returns the patches, with their mail."""
+    """Write the rows and their creation Events; returns the patches, with their mail.
+
+    ``fresh``: an ingest, whose new mail's bodies are stored as parsed (a
+    rebuild's replay reads the stored bodies back: the parser may have changed).
+    """
     new_state = state(DEFAULT_STATE)
     made: list[tuple[_Item, Patch]] = []
     covers: list[Cover] = []
+    bodies = _stored_bodies([i for i, s in zip(items, subs, strict=True) if not s.is_cover], fresh)
     for item, sub, slot in zip(items, subs, slots, strict=True):
         key = (item.stored.id, item.project.id)
         if sub.is_cover:
             covers.append(_cover(item, sub, slot, carry.covers.get(key)))
         else:
-            made.append((item, _patch(item, sub, slot, new_state, carry.patches.get(key))))
+            kept = carry.patches.get(key)
+            made.append((item, _patch(item, sub, slot, new_state, kept, bodies)))
     patches = [p for _, p in made]
     with connection.cursor() as cursor:
         copy_new(cursor, patches)
@@ -360,13 +369,18 @@ def _names(item: _Item) -> tuple[str, str, list[str]]:
 
 
 def _patch(
-    item: _Item, sub: Submission, slot: SeriesSlot, state: State, kept: dict[str, Any] | None
-) -> Patch:
+    item: _Item, sub: Submission, slot: SeriesSlot, state: State, kept: dict[str, Any] | None,
+    bodies: Mapping[int, str],
+) -> Patch:  # fmt: skip
     """A new Patch row; a kept one takes its old id and a maintainer's decisions back."""
     name, title, prefixes = _names(item)
     patch = item.analysis.patch
     assert patch is not None
     decisions: dict[str, Any] = kept or {"state": state}
+    # Commit message and diff as spans of the stored body where they are (patchtext).
+    texts = patch_texts(
+        bodies.get(item.stored.id), _nul_free(patch.message), _nul_free(patch.diff or "")
+    )
     return Patch(
         **decisions,
         project_id=sub.project_id,
@@ -377,8 +391,7 @@ def _patch(
         number=sub.number,
         submitter_id=sub.submitter_id,
         date=sub.date,
-        commit_message=_nul_free(patch.message),
-        diff=_nul_free(patch.diff or ""),
+        **texts.fields(),
         pull_url=patch.pull_url or "",
         hash=item.analysis.hash,
         patchid=item.analysis.patchid,
@@ -398,6 +411,23 @@ def _cover(item: _Item, sub: Submission, slot: SeriesSlot, kept: int | None) -> 
         date=sub.date,
         series_id=slot.id,
     )
+
+
+def _stored_bodies(items: Sequence[_Item], fresh: bool) -> dict[int, str]:
+    """The bodies archive_message holds for these items' mail, by message id.
+
+    Mail this ingest archived holds its parsed body as ``clean_text`` made it;
+    other mail (already archived, or any in a rebuild) is read back, one query.
+    """
+    bodies = {
+        i.stored.id: clean_text(i.stored.parsed.body) for i in items if fresh and i.stored.is_new
+    }
+    rest = sorted({i.stored.id for i in items} - bodies.keys())
+    if rest:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id, body FROM archive_message WHERE id = ANY(%s)", [rest])
+            bodies.update(cursor.fetchall())
+    return bodies
 
 
 def _nul_free(text: str) -> str:

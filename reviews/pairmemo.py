@@ -94,7 +94,7 @@ def unpaired(pairs: Sequence[Pair]) -> set[int]:
 def load_diffs(ids: Iterable[int]) -> dict[int, str]:
     """Diffs of the given patches, by id (one query; none when there are no ids)."""
     wanted = set(ids)
-    return dict(Patch.objects.filter(id__in=wanted).values_list("id", "diff")) if wanted else {}
+    return Patch.objects.filter(id__in=wanted).diffs() if wanted else {}
 
 
 def pair_fully(old: Sequence[PairedPatch], new: Sequence[PairedPatch]) -> tuple[Pair, ...]:

@@ -171,7 +171,7 @@ def _candidates(
     wanted = {r[0] for r in rows if normalise_subject(r[4]) in subjects}
     series = {r[1] for r in rows if r[0] in wanted or r[6] in ids} - {None}
     wanted |= {r[0] for r in rows if r[1] in series}
-    diffs = dict(Patch.objects.filter(id__in=wanted).values_list("id", "diff"))
+    diffs = Patch.objects.filter(id__in=wanted).diffs()
     by_patchid: dict[str, list[Candidate]] = defaultdict(list)
     by_author: dict[str, list[Candidate]] = defaultdict(list)
     for pid, series_id, email, canonical, title, date, patchid in rows:

@@ -59,7 +59,7 @@ class EventList(ApiView, generics.ListAPIView):
     ordering = ["-recorded", "-id"]
 
     def get_queryset(self) -> QuerySet:
-        big = ("diff", "commit_message", "diffstat")
+        big = ("diff_text", "commit_message_text", "diffstat")
         return (
             Event.objects.public()
             .select_related("project", "actor", "patch", "series", "cover")

@@ -135,7 +135,7 @@ class PatchList(ApiView, generics.ListAPIView):
     ordering = ["id"]
 
     def get_queryset(self) -> QuerySet:
-        return _patches().defer("commit_message", "diff", "diffstat")
+        return _patches().defer("commit_message_text", "diff_text", "diffstat")
 
 
 @cache
@@ -145,6 +145,7 @@ def _patch_detail_queryset() -> QuerySet:
         # Headers are read from the raw mail (Message.headers).
         .select_related("message__rawmail", "project__mailing_list")
         .defer(*(f"message__{f}" for f in _BIG_MESSAGE_FIELDS))
+        .with_texts()
     )
 
 

@@ -14,6 +14,7 @@ from reviews.pages.interdiff import interdiff_html
 from reviews.pages.revisions import Lineage, RevisionPatch, lineage
 from reviews.pairing import PairKind
 from reviews.pairmemo import pair_remembered
+from reviews.patchtext import TEXT_FIELDS
 
 __all__ = ["ComparePage", "ComparedPair", "compare_page"]
 
@@ -76,9 +77,9 @@ def compare_page(link_name: str, series_id: int, other_id: int) -> ComparePage:
     line = lineage(revisions)
     full = {
         p.id: p
-        for p in Patch.objects.filter(series_id__in=[old.id, new.id]).only(
-            "id", "diff", "commit_message", "date", "series_id"
-        )
+        for p in Patch.objects.filter(series_id__in=[old.id, new.id])
+        .only("id", *TEXT_FIELDS, "date", "series_id")
+        .with_texts()
     }
     pairs = _pairs(line, old, new, full, link_name)
     names = line.names

@@ -72,6 +72,7 @@ def _patches(link_name: str, msgids: list[str]) -> dict[str, Patch]:
     rows = (
         Patch.objects.select_related("project__mailing_list", "message", "series")
         .defer(*light_message_fields("message__"))
+        .with_texts()
         .filter(project__link_name=link_name, message__msgid__in=candidates)
     )
     found = {p.message.msgid: p for p in rows}

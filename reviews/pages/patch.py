@@ -131,6 +131,7 @@ def _patch_queryset(link_name: str, msgid: str) -> QuerySet[Patch]:
             stamp=change_stamp(),
             stored_colours=coloured_expression(),
         )
+        .with_texts()
         .filter(project__link_name=link_name, message_id=_message_id(msgid))
         .order_by("pk")[:1]
     )  # fmt: skip

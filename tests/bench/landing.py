@@ -36,6 +36,8 @@ THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 def measure(limit: int | None = None) -> dict[str, Any]:
     """Build the tree, run track-git on it once, and score the landings."""
+    from django.db.models import Q
+
     from reviews.models import Landing, Patch, Project
     from reviews.services.landings import add_git_branch
     from reviews.tracking import track_branch
@@ -46,7 +48,8 @@ def measure(limit: int | None = None) -> dict[str, Any]:
     # would make the v2 the better match, and the truth ambiguous.
     patches = list(
         Patch.objects.filter(project=project, series__next_revisions__isnull=True)
-        .exclude(diff="").select_related("submitter", "message").order_by("date", "id")[:limit]
+        .exclude(Q(diff_text="") | Q(diff_len=0))
+        .select_related("submitter", "message").order_by("date", "id")[:limit]
     )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="landing-") as tmp:
         builder = Builder(Path(tmp) / "tree")

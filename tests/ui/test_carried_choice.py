@@ -43,7 +43,13 @@ def test_carried_review_queries_do_not_grow_with_revisions(names, ingest_file):
     from reviews.pages.patch import _revision_links
 
     _ingest(ingest_file, *names)
-    patch = Patch.objects.select_related("series", "project").filter(number=2).latest("date")
+    # With its texts, as the patch page reads it (reviews.pages.patch).
+    patch = (
+        Patch.objects.select_related("series", "project")
+        .with_texts()
+        .filter(number=2)
+        .latest("date")
+    )
     links = _revision_links(patch, revisions(patch.series))
     assert len(links) == len(names) - ("v2-acked" in names)
     with CaptureQueriesContext(connection) as queries:
