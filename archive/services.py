@@ -151,6 +151,15 @@ def store_batch(
 # cost it time in proportion to the whole archive for little space back.
 REBUILD_SHARE = 0.5
 
+# The rebuild's memory for collecting keys. PostgreSQL builds a GIN index by
+# inserting the keys it has collected in sorted order, and a full entry page
+# splits in half: with every key collected at once (64 MB held linux-rtc's)
+# each page was left half empty for good. Collected a few megabytes at a time,
+# later rounds' keys land between earlier ones and fill the pages to about
+# 70%: the body and terms indexes 19.9 + 17.8 -> 16.5 + 14.1 MB at 17k, the
+# same entries, built no slower (#21, docs/performance.md "The sixth cut").
+REBUILD_MEM = "4MB"
+
 
 def settle_search_indexes(new: int) -> None:
     """End an import of ``new`` messages with its search indexes merged (packed if it was most)."""
@@ -181,8 +190,22 @@ def rebuild_search_indexes() -> None:
         for (name,) in cursor.fetchall():
             cursor.execute(f"DROP INDEX{concurrently} IF EXISTS {connection.ops.quote_name(name)}")
         cursor.execute(_SEARCH_GIN_NAMES)
-        for (name,) in cursor.fetchall():
-            cursor.execute(f"REINDEX INDEX{concurrently} {connection.ops.quote_name(name)}")
+        names = [name for (name,) in cursor.fetchall()]
+        # For the transaction, or for the session when concurrent (which no
+        # transaction may hold), then put back as it was.
+        local = connection.in_atomic_block
+        cursor.execute(
+            "SELECT current_setting('maintenance_work_mem'),"
+            " set_config('maintenance_work_mem', %s, %s)",
+            [REBUILD_MEM, local],
+        )
+        before = cursor.fetchone()[0]
+        try:
+            for name in names:
+                cursor.execute(f"REINDEX INDEX{concurrently} {connection.ops.quote_name(name)}")
+        finally:
+            if not local:
+                cursor.execute("SELECT set_config('maintenance_work_mem', %s, false)", [before])
 
 
 _LEFT_BY_REBUILDS = """
