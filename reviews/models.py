@@ -711,22 +711,30 @@ class Event(models.Model):
     # a bot asking for events since its last poll must also get those of mail
     # that arrived late or was imported, whose mail dates are older.
     recorded = models.DateTimeField(default=timezone.now, db_index=True)
+    # The keys most events leave empty (no one acted in what ingest records; a
+    # series' or cover's event names no patch) are indexed only where set, in
+    # Meta: ``= x`` and ``IN (...)`` (filters, cascades) imply "not null", so
+    # those indexes serve them, without an entry for every empty one.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", db_index=False,
     )
     patch = models.ForeignKey(
-        Patch, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+        Patch, null=True, blank=True, on_delete=models.CASCADE, related_name="events",
+        db_index=False,
     )
     series = models.ForeignKey(
         Series, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
     )
     cover = models.ForeignKey(
-        Cover, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+        Cover, null=True, blank=True, on_delete=models.CASCADE, related_name="events",
+        db_index=False,
     )
     payload = models.JSONField(default=dict, blank=True)
     # Set on the Events of a bulk or series-wide change, which are undone together.
     change_set = models.ForeignKey(
-        ChangeSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+        ChangeSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="events",
+        db_index=False,
     )
 
     objects = EventQuerySet.as_manager()
@@ -734,10 +742,14 @@ class Event(models.Model):
     class Meta:
         ordering = ["-date", "-id"]
         # The events page: a project's newest, of one category, or by people.
+        # Ascending, read backwards for "newest first": new events come with the
+        # largest date and id, and a btree fills the pages it appends to on its
+        # right, while a descending one inserts them on its left, where each
+        # full page splits in half (2.6 against 4.1 MB for 60k events, #21).
         indexes = [
-            models.Index(fields=["project", "-date", "-id"], name="event_project_date"),
+            models.Index(fields=["project", "date", "id"], name="event_project_date"),
             models.Index(fields=["category"], name="event_category"),
-            models.Index(fields=["project", "category", "-date"], name="event_project_category"),
+            models.Index(fields=["project", "category", "date"], name="event_project_category"),
             models.Index(
                 fields=["project", "actor"], name="event_project_actor",
                 condition=models.Q(actor__isnull=False),
@@ -745,12 +757,25 @@ class Event(models.Model):
             # "By people" and "by mail and Threadwork", newest first: either may be
             # rare among the newest events (a bulk change makes a thousand at once).
             models.Index(
-                fields=["project", "-date", "-id"], name="event_people_date",
+                fields=["project", "date", "id"], name="event_people_date",
                 condition=models.Q(actor__isnull=False),
             ),
             models.Index(
-                fields=["project", "-date", "-id"], name="event_mail_date",
+                fields=["project", "date", "id"], name="event_mail_date",
                 condition=models.Q(actor__isnull=True),
+            ),
+            models.Index(
+                fields=["actor"], name="event_actor", condition=models.Q(actor__isnull=False)
+            ),
+            models.Index(
+                fields=["patch"], name="event_patch", condition=models.Q(patch__isnull=False)
+            ),
+            models.Index(
+                fields=["cover"], name="event_cover", condition=models.Q(cover__isnull=False)
+            ),
+            models.Index(
+                fields=["change_set"], name="event_change_set",
+                condition=models.Q(change_set__isnull=False),
             ),
         ]  # fmt: skip
 
