@@ -716,24 +716,40 @@ class Event(models.Model):
     # Meta: ``= x`` and ``IN (...)`` (filters, cascades) imply "not null", so
     # those indexes serve them, without an entry for every empty one.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", db_index=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     patch = models.ForeignKey(
-        Patch, null=True, blank=True, on_delete=models.CASCADE, related_name="events",
+        Patch,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="events",
         db_index=False,
     )
     series = models.ForeignKey(
         Series, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
     )
     cover = models.ForeignKey(
-        Cover, null=True, blank=True, on_delete=models.CASCADE, related_name="events",
+        Cover,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="events",
         db_index=False,
     )
     payload = models.JSONField(default=dict, blank=True)
     # Set on the Events of a bulk or series-wide change, which are undone together.
     change_set = models.ForeignKey(
-        ChangeSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="events",
+        ChangeSet,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
         db_index=False,
     )
 
