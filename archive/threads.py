@@ -29,36 +29,6 @@ class Placement:
     touched_threads: set[int] = field(default_factory=set)
 
 
-@dataclass(frozen=True)
-class ThreadMessages:
-    """Every message row (ghosts too) of some threads, read once for a batch.
-
-    A batch's review statements each start from the messages of its threads;
-    read here once and handed to them as an array of ids (which PostgreSQL
-    probes indexes with), instead of each reading them again (#21).
-    """
-
-    threads: tuple[int, ...]
-    parents: dict[int, int | None]  # message id -> parent id, in id order
-    ghosts: frozenset[int]
-
-    @property
-    def ids(self) -> list[int]:
-        return list(self.parents)
-
-
-def thread_messages(cursor, thread_ids: Iterable[int]) -> ThreadMessages:
-    threads = tuple(sorted(set(thread_ids)))
-    cursor.execute(
-        "SELECT id, parent_id, is_ghost FROM archive_message WHERE thread_id = ANY(%s) ORDER BY id",
-        [list(threads)],
-    )
-    rows = cursor.fetchall()
-    return ThreadMessages(
-        threads, {r[0]: r[1] for r in rows}, frozenset(r[0] for r in rows if r[2])
-    )
-
-
 def known_nodes(cursor, msgids: Iterable[str]) -> dict[str, threadplan.Node]:
     cursor.execute(
         "SELECT msgid, id, parent_id, thread_id, is_ghost FROM archive_message"

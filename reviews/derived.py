@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from django.db import connection
 
 from archive.bulk import insert_model_rows
-from archive.threads import ThreadMessages, thread_messages
 from reviews.comment_anchors import find_anchors
 from reviews.health import store as health_store
 from reviews.models import Comment, EventCategory
@@ -24,22 +23,21 @@ if TYPE_CHECKING:
 
 
 def refresh_comments(
-    thread_ids: Sequence[int],
-    read: Mapping[int, ReplyReading] | None = None,
-    *,
-    messages: ThreadMessages | None = None,
+    thread_ids: Sequence[int], read: Mapping[int, ReplyReading] | None = None
 ) -> None:
     """Every real message under a patch or cover (at any depth) is one of its comments.
 
     ``read``: the batch's replies as ingest's workers read them, by message id.
-    ``messages``: the threads' messages, when the caller read them already.
     """
     if not thread_ids:
         return
     with connection.cursor() as cursor:
-        if messages is None:
-            messages = thread_messages(cursor, thread_ids)
-        parents = messages.parents
+        cursor.execute(
+            "SELECT id, parent_id, is_ghost FROM archive_message WHERE thread_id = ANY(%s)",
+            [list(thread_ids)],
+        )
+        rows = cursor.fetchall()
+        parents = {r[0]: r[1] for r in rows}
         cursor.execute(
             """
             SELECT s.message_id, 'patch', s.id FROM reviews_patch s
@@ -48,15 +46,15 @@ def refresh_comments(
             SELECT s.message_id, 'cover', s.id FROM reviews_cover s
                 WHERE s.message_id = ANY(%(ids)s)
             """,
-            {"ids": messages.ids},
+            {"ids": [r[0] for r in rows]},
         )
         owners: dict[int, list[tuple[str, int]]] = {}
         for message_id, kind, sub_id in cursor.fetchall():
             owners.setdefault(message_id, []).append((kind, sub_id))
         wanted = {
             (message_id, kind, sub_id)
-            for message_id in parents
-            if message_id not in messages.ghosts and message_id not in owners
+            for message_id, _, is_ghost in rows
+            if not is_ghost and message_id not in owners
             for kind, sub_id in _nearest_owner(message_id, parents, owners)
         }
         cursor.execute(
@@ -64,7 +62,7 @@ def refresh_comments(
             SELECT c.id, c.message_id, c.patch_id, c.cover_id FROM reviews_comment c
             WHERE c.message_id = ANY(%s)
             """,
-            [messages.ids],
+            [[r[0] for r in rows]],
         )
         existing = {
             (mid, "patch" if pid else "cover", pid or cid): cid_row
@@ -108,23 +106,19 @@ def _nearest_owner(
     return []
 
 
-def series_in_threads(
-    thread_ids: Sequence[int], *, messages: ThreadMessages | None = None
-) -> set[int]:
+def series_in_threads(thread_ids: Sequence[int]) -> set[int]:
     if not thread_ids:
         return set()
     with connection.cursor() as cursor:
-        if messages is None:
-            messages = thread_messages(cursor, thread_ids)
         cursor.execute(
             """
-            SELECT p.series_id FROM reviews_patch p
-                WHERE p.series_id IS NOT NULL AND p.message_id = ANY(%(msgs)s)
+            SELECT p.series_id FROM reviews_patch p WHERE p.series_id IS NOT NULL AND p.message_id
+                = ANY(ARRAY(SELECT id FROM archive_message WHERE thread_id = ANY(%s)))
             UNION
-            SELECT c.series_id FROM reviews_cover c
-                WHERE c.series_id IS NOT NULL AND c.message_id = ANY(%(msgs)s)
+            SELECT c.series_id FROM reviews_cover c WHERE c.series_id IS NOT NULL AND c.message_id
+                = ANY(ARRAY(SELECT id FROM archive_message WHERE thread_id = ANY(%s)))
             """,
-            {"msgs": messages.ids},
+            [list(thread_ids), list(thread_ids)],
         )
         return {row[0] for row in cursor.fetchall()}
 
@@ -203,13 +197,15 @@ def refresh_series(series_ids: Sequence[int], quiet: frozenset[int] = frozenset(
 # of it hashing all 131k trailers, under the ingest lock; #21,
 # docs/performance.md "Ingest growth: whole tables read for one batch").
 _COUNT_SQL = """
-WITH target AS (
+WITH msgs AS (
+    SELECT id FROM archive_message WHERE thread_id = ANY(%(threads)s)
+), target AS (
     SELECT p.id, p.message_id, p.series_id FROM reviews_patch p
-        WHERE p.message_id = ANY(%(msgs)s)
+        WHERE p.message_id = ANY(ARRAY(SELECT id FROM msgs))
     UNION
     SELECT p.id, p.message_id, p.series_id FROM reviews_patch p
         WHERE p.series_id = ANY(ARRAY(SELECT c.series_id FROM reviews_cover c
-            WHERE c.message_id = ANY(%(msgs)s)))
+            WHERE c.message_id = ANY(ARRAY(SELECT id FROM msgs))))
 ), covers AS (
     SELECT c.id, c.series_id FROM reviews_cover c
         WHERE c.series_id = ANY(ARRAY(SELECT series_id FROM target WHERE series_id IS NOT NULL))
@@ -238,13 +234,11 @@ WHERE p.id = t.id AND (p.acked, p.reviewed, p.tested)
 """
 
 
-def refresh_counts(thread_ids: Sequence[int], *, messages: ThreadMessages | None = None) -> None:
+def refresh_counts(thread_ids: Sequence[int]) -> None:
     """Acked/Reviewed/Tested counts for patches in (or whose cover is in) these threads."""
     if thread_ids:
         with connection.cursor() as cursor:
-            if messages is None:
-                messages = thread_messages(cursor, thread_ids)
-            cursor.execute(_COUNT_SQL, {"msgs": messages.ids})
+            cursor.execute(_COUNT_SQL, {"threads": list(thread_ids)})
 
 
 # Candidate previous revisions of a later version, four ways; each arm uses an index.

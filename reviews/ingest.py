@@ -18,7 +18,6 @@ from archive.bulk import copy_new, insert_model_rows
 from archive.incoming import clean_text
 from archive.processors import StoredMessage
 from archive.services import ensure_people
-from archive.threads import ThreadMessages, thread_messages
 from reviews import derived, diffcolours, pairmemo, renderedmail, turnstore
 from reviews.analysis import MailAnalysis, analyze_message, mercurial_marker
 from reviews.health import store as health_store
@@ -97,22 +96,26 @@ def record_batch(stored: Sequence[StoredMessage], carry: Carry | None = None) ->
     ]
     fresh = carry is None
     touched_series = _record_submissions(items, carry or Carry(), fresh) if items else set()
-    messages = _threads_of(relevant)
-    threads = list(messages.threads)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT thread_id FROM archive_message WHERE id = ANY(%s)",
+            [[s.id for s in relevant]],
+        )
+        threads = [row[0] for row in cursor.fetchall() if row[0] is not None]
     # What the parse workers read of the new replies, so the writer need not.
     read = {s.id: r for s in relevant if s.is_new and (r := analyses[s.id].reply) is not None}
     if carry is None:
         # the health counts of these threads' replies: out, comments rewritten, back in
-        health_store.count_replies(threads, -1, messages=messages)
-        derived.refresh_comments(threads, read, messages=messages)
-        health_store.count_replies(threads, 1, messages=messages)
+        health_store.count_replies(threads, -1)
+        derived.refresh_comments(threads, read)
+        health_store.count_replies(threads, 1)
         # the long replies to patches rendered once, for the patch page
         rendered = {i: a.rendered for i, a in analyses.items() if a.rendered is not None}
-        renderedmail.store_threads(threads, rendered, messages=messages)
-    touched_series |= derived.series_in_threads(threads, messages=messages)
+        renderedmail.store_threads(threads, rendered)
+    touched_series |= derived.series_in_threads(threads)
     derived.refresh_series(sorted(touched_series), quiet=carry.complete if carry else frozenset())
     if carry is None:
-        derived.refresh_counts(threads, messages=messages)
+        derived.refresh_counts(threads)
     derived.link_revisions(sorted(touched_series), protect_upto=carry.protect_upto if carry else 0)
     # each touched revision paired with the others of its lineage, once, for the pages
     pairmemo.store_pairings(sorted(touched_series))
@@ -122,18 +125,7 @@ def record_batch(stored: Sequence[StoredMessage], carry: Carry | None = None) ->
     if carry is None:
         # after superseding: whose turn reads the states it left
         known = {mid: r.cues for mid, r in read.items()}
-        turnstore.refresh_threads(threads, touched_series, known=known, messages=messages)
-
-
-def _threads_of(stored: Sequence[StoredMessage]) -> ThreadMessages:
-    """The threads of these messages with all their messages, read once for the
-    batch's statements below instead of by each of them (#21)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT DISTINCT thread_id FROM archive_message WHERE id = ANY(%s)",
-            [[s.id for s in stored]],
-        )
-        return thread_messages(cursor, [r[0] for r in cursor.fetchall() if r[0] is not None])
+        turnstore.refresh_threads(threads, touched_series, known=known)
 
 
 def _analysis(stored: StoredMessage) -> MailAnalysis:

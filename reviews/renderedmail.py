@@ -27,7 +27,6 @@ from django.db import connection
 
 from archive import rawcodec
 from archive.incoming import clean_text
-from archive.threads import ThreadMessages, thread_messages
 from reviews.models import Comment, RenderedMail
 from reviews.rendering.cache import RENDER_VERSION
 from reviews.rendering.mail import render_mail
@@ -90,7 +89,7 @@ def usable_sql(message: str, entry: str) -> str:
 
 _WANTED_SQL = f"""
 SELECT m.id, octet_length(m.body) FROM archive_message m
-WHERE m.id = ANY(%(msgs)s) AND NOT m.is_ghost
+WHERE m.thread_id = ANY(%(threads)s) AND NOT m.is_ghost
   AND octet_length(m.body) > %(size)s
   AND EXISTS (SELECT 1 FROM {Comment._meta.db_table} c WHERE c.message_id = m.id)
   AND NOT EXISTS (
@@ -106,25 +105,19 @@ ON CONFLICT (message_id) DO UPDATE SET made_for = EXCLUDED.made_for, html = EXCL
 
 
 def store_threads(
-    thread_ids: Sequence[int],
-    prerendered: Mapping[int, Prerendered] | None = None,
-    *,
-    messages: ThreadMessages | None = None,
+    thread_ids: Sequence[int], prerendered: Mapping[int, Prerendered] | None = None
 ) -> int:
     """Store the long replies to patches in these threads that have no usable entry;
     how many. ``prerendered``: ``prerender``'s answers by message id, used where made
     for the body as stored; the others are rendered here.
 
     By thread, not by new message: a reply that came before its patch becomes a
-    comment only when the patch arrives. ``messages``: the threads' messages, if
-    read already.
+    comment only when the patch arrives.
     """
     if not thread_ids:
         return 0
     with connection.cursor() as cursor:
-        if messages is None:
-            messages = thread_messages(cursor, thread_ids)
-        cursor.execute(_WANTED_SQL, {"msgs": messages.ids, "size": STORE_BYTES})
+        cursor.execute(_WANTED_SQL, {"threads": list(thread_ids), "size": STORE_BYTES})
         wanted = dict(cursor.fetchall())
         made = {
             mid: found

@@ -16,7 +16,6 @@ from datetime import datetime
 
 from django.db import connection
 
-from archive.threads import ThreadMessages, thread_messages
 from reviews.health import store as health_store
 from reviews.replies import Cue, applied_numbers, read_reply
 from reviews.turns import PatchFacts, Reply, decide
@@ -39,7 +38,8 @@ SELECT m.id, CASE WHEN m.id <> ALL(%(read)s::bigint[]) THEN m.body END,
     (SELECT array_agg(t.kind) FROM reviews_trailer t WHERE t.message_id = m.id), '{}') END
 FROM archive_message m WHERE m.id IN (
     SELECT c.message_id FROM reviews_comment c WHERE (c.cues IS NULL OR %(again)s)
-        AND c.message_id = ANY(%(msgs)s))
+        AND c.message_id = ANY(ARRAY(
+            SELECT id FROM archive_message WHERE thread_id = ANY(%(threads)s))))
 """
 
 _CUES_SQL = """
@@ -49,24 +49,19 @@ WHERE c.message_id = u.mid AND c.cues IS DISTINCT FROM u.cues
 
 
 def read_cues(
-    thread_ids: Sequence[int],
-    *,
-    again: bool = False,
-    known: Mapping[int, int] | None = None,
-    messages: ThreadMessages | None = None,
+    thread_ids: Sequence[int], *, again: bool = False, known: Mapping[int, int] | None = None
 ) -> None:
     """Read what each new reply in these threads says (``reviews.replies``), once.
 
-    ``known``: cues already read by ingest's workers, by message id;
-    ``messages``: the threads' messages, if read already.
+    ``known``: cues already read by ingest's workers, by message id.
     """
     if not thread_ids:
         return
     known = known or {}
     with connection.cursor() as cursor:
-        if messages is None:
-            messages = thread_messages(cursor, thread_ids)
-        cursor.execute(_UNREAD_SQL, {"msgs": messages.ids, "again": again, "read": list(known)})
+        cursor.execute(
+            _UNREAD_SQL, {"threads": list(thread_ids), "again": again, "read": list(known)}
+        )
         read = [
             (mid, known[mid] if mid in known else int(read_reply(body or "", kinds)))
             for mid, body, kinds in cursor.fetchall()
@@ -81,9 +76,10 @@ def read_cues(
 # threads, it read every patch of the archive once a batch while its
 # statistics lagged behind an import (#21: 40 ms at ten times linux-rtc).
 _TOUCHED_SQL = """
-SELECT p.id FROM reviews_patch p WHERE p.message_id = ANY(%(msgs)s)
+WITH msgs AS (SELECT id FROM archive_message WHERE thread_id = ANY(%(threads)s))
+SELECT p.id FROM reviews_patch p WHERE p.message_id = ANY(ARRAY(SELECT id FROM msgs))
 UNION SELECT p.id FROM reviews_patch p WHERE p.series_id = ANY(ARRAY(
-    SELECT c.series_id FROM reviews_cover c WHERE c.message_id = ANY(%(msgs)s)))
+    SELECT c.series_id FROM reviews_cover c WHERE c.message_id = ANY(ARRAY(SELECT id FROM msgs))))
 UNION SELECT p.id FROM reviews_patch p WHERE p.series_id = ANY(%(series)s)
 UNION SELECT p.id FROM reviews_patch p JOIN reviews_series s ON s.previous_id = p.series_id
     WHERE s.id = ANY(%(series)s)
@@ -96,15 +92,11 @@ def refresh_threads(
     *,
     again: bool = False,
     known: Mapping[int, int] | None = None,
-    messages: ThreadMessages | None = None,
 ) -> None:
     """Cues of new replies, then the turns of every patch these threads or series touch."""
+    read_cues(thread_ids, again=again, known=known)
     with connection.cursor() as cursor:
-        if messages is None:
-            messages = thread_messages(cursor, thread_ids)
-    read_cues(thread_ids, again=again, known=known, messages=messages)
-    with connection.cursor() as cursor:
-        cursor.execute(_TOUCHED_SQL, {"msgs": messages.ids, "series": sorted(series_ids)})
+        cursor.execute(_TOUCHED_SQL, {"threads": list(thread_ids), "series": sorted(series_ids)})
         patch_ids = sorted(row[0] for row in cursor.fetchall())
     refresh_patches(patch_ids)
 

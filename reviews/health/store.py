@@ -27,7 +27,6 @@ from collections.abc import Sequence
 
 from django.db import connection
 
-from archive.threads import ThreadMessages, thread_messages
 from reviews.health.measures import UNANSWERED_DAYS
 from reviews.models import EventCategory
 
@@ -238,25 +237,24 @@ ON CONFLICT (project_id, author_id, owners) DO UPDATE SET replies = h.replies + 
 # The threads' messages as an array of keys, which PostgreSQL probes the comments
 # with: joined on the thread, every reply to a cover letter in the archive was
 # merge-joined with every cover, twice a batch (#21: 39 ms at ten times linux-rtc).
-_IN_THREADS = _REPLIES_SQL.format(where="c.message_id = ANY(%(msgs)s)")
+_IN_THREADS = _REPLIES_SQL.format(
+    where="c.message_id = ANY(ARRAY("
+    "SELECT id FROM archive_message WHERE thread_id = ANY(%(threads)s)))"
+)
 _IN_PROJECTS = _REPLIES_SQL.format(where="p.project_id = ANY(%(projects)s)")
 
 
-def count_replies(
-    thread_ids: Sequence[int], sign: int, *, messages: ThreadMessages | None = None
-) -> None:
+def count_replies(thread_ids: Sequence[int], sign: int) -> None:
     """Add (``sign`` 1) or take out (-1) the replies stored in these threads.
 
     Ingest takes a batch's threads out before it rewrites their comments and
     adds them back after, so each reply counts once however often its
-    thread is touched. ``messages``: the threads' messages, if read already.
+    thread is touched.
     """
     if not thread_ids:
         return
     with connection.cursor() as cursor:
-        if messages is None:
-            messages = thread_messages(cursor, thread_ids)
-        cursor.execute(_IN_THREADS, {"msgs": messages.ids, "sign": sign})
+        cursor.execute(_IN_THREADS, {"threads": list(thread_ids), "sign": sign})
         if sign > 0:  # rows a batch took out and gave nothing back
             cursor.execute(
                 "DELETE FROM reviews_healthreplies WHERE replies = 0 AND reviewed = 0 "
