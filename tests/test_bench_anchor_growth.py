@@ -4,6 +4,7 @@ the same tagged Message-IDs as the growth database, and the section it writes.""
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import sqlite3
 import subprocess
@@ -71,6 +72,20 @@ def test_built_inbox_holds_every_copy_under_growths_message_ids(tmp_path: Path) 
                     "patch-1.g1@example.org", "reply-1.g1@example.org"}  # fmt: skip
     # A second call finds the complete build instead of building again.
     assert anchor_growth.build(2, corpus=THREAD, cache=tmp_path) == (root, record)
+
+
+def test_a_complete_build_is_reused_and_one_in_progress_is_left_alone(tmp_path: Path) -> None:
+    root = anchor_growth.inbox_folder(10, THREAD, tmp_path)
+    root.mkdir(parents=True)
+    (root / "half-written").write_text("")
+    with (tmp_path / f"{root.name}.lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(anchor_growth.BuildInProgress):
+            anchor_growth.build(10, THREAD, tmp_path, wait=False)
+    assert (root / "half-written").exists()
+    (root / anchor_growth.BUILT).write_text('{"when": "earlier", "messages": 20}')
+    found = anchor_growth.build(10, THREAD, tmp_path, wait=False)
+    assert found == (root, {"when": "earlier", "messages": 20})
 
 
 def _result() -> dict:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import email.utils
+import fcntl
 import hashlib
 import json
 import os
@@ -126,17 +127,40 @@ def built(root: Path) -> dict[str, Any] | None:
         return None
 
 
+class BuildInProgress(Exception):
+    """Another process is building this inbox now."""
+
+
 def build(
-    copies: int, corpus: Path = CORPUS, cache: Path = CACHE, log: Any = sys.stderr
+    copies: int,
+    corpus: Path = CORPUS,
+    cache: Path = CACHE,
+    log: Any = sys.stderr,
+    *,
+    wait: bool = True,
 ) -> tuple[Path, dict[str, Any]]:
     """The inbox of ``copies`` copies of ``corpus``, built now (niced) unless a complete one
-    is cached; and what its build recorded."""
+    is cached; and what its build recorded.
+
+    A build holds ``<folder>.lock``: another build of the same inbox waits for it
+    (``wait``), or raises BuildInProgress, rather than remove a folder being written.
+    """
     root = inbox_folder(copies, corpus, cache)
-    found = built(root)
-    if found:
-        return root, found
-    if root.exists():
-        shutil.rmtree(root)  # an interrupted build
+    cache.mkdir(parents=True, exist_ok=True)
+    with (cache / f"{root.name}.lock").open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise BuildInProgress(f"{root} is being built by another process") from None
+        found = built(root)
+        if found:
+            return root, found
+        if root.exists():
+            shutil.rmtree(root)  # an interrupted build
+        return root, _build_into(root, corpus, copies, log)
+
+
+def _build_into(root: Path, corpus: Path, copies: int, log: Any) -> dict[str, Any]:
     root.mkdir(parents=True)
     env = anchor._pi_env(root)
     inbox = root / "inbox"
@@ -186,7 +210,7 @@ def build(
         "load average at the end": os.getloadavg()[0],
     }
     (root / BUILT).write_text(json.dumps(record, indent=1))
-    return root, record
+    return record
 
 
 def measure(copies: int, ingest_seconds: float | None) -> dict[str, Any]:
@@ -195,7 +219,11 @@ def measure(copies: int, ingest_seconds: float | None) -> dict[str, Any]:
     reason = anchor.skip_reason() or (None if CORPUS.exists() else f"{CORPUS} is missing")
     if reason:
         return {"skipped": reason, "copies": copies}
-    root, record = build(copies)
+    try:
+        # make bench never waits (nor rebuilds) for an inbox someone is building
+        root, record = build(copies, wait=False)
+    except BuildInProgress as exc:
+        return {"skipped": str(exc), "copies": copies}
     picked = anchor.routes(random.Random(18))  # the 17k run's seed: the same kinds of sample
     return {
         "copies": copies,
