@@ -307,16 +307,14 @@ def current_section(doc: Path) -> str:
 
 
 def with_section(current: str, text: str) -> str:
-    """``current`` (docs/performance.md) with this section replaced, else put after the Growth
-    section, else at the end."""
-    from tests.bench.report import GROWTH_HEADING
-
+    """``current`` (docs/performance.md) with this section replaced, else put right after the
+    17k side by side (as report.render places it), else at the end."""
     old = current_section_text(current)
     if old:
         return current.replace(old, text + ("\n" if old.endswith("\n\n") else ""), 1)
-    growth_at = current.find("\n" + GROWTH_HEADING)
-    if growth_at >= 0:
-        end = current.find("\n## ", growth_at + 1)
+    at = current.find("\n" + anchor.HEADING + "\n")
+    if at >= 0:
+        end = current.find("\n## ", at + 1)
         if end >= 0:
             return current[: end + 1] + text + "\n" + current[end + 1 :]
     return current.rstrip("\n") + "\n\n" + text

@@ -128,6 +128,10 @@ def render(r: dict[str, Any]) -> str:
             )
     doc = Path(__file__).resolve().parents[2] / "docs" / "performance.md"
     lines += _anchor_lines(r, doc)
+    from tests.bench import anchor_growth
+
+    # The same side by side at the growth size, beside the 17k one (#18).
+    lines += anchor_growth.report_lines(r.get("growth"), doc)
     if r.get("concurrency"):
         lines += ["", concurrency_section(r["concurrency"]).rstrip("\n")]
     if r.get("growth"):
@@ -135,9 +139,6 @@ def render(r: dict[str, Any]) -> str:
     elif previous := _section(doc, GROWTH_HEADING):
         # BENCH_GROWTH=0 skipped it: keep the last numbers rather than erase them.
         lines += ["", previous.rstrip("\n")]
-    from tests.bench import anchor_growth
-
-    lines += anchor_growth.report_lines(r.get("growth"), doc)  # public-inbox at 10x (#18)
     from tests.bench import hostile
 
     # Its mail part is this run's; its requests part comes from the load test.
