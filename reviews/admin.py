@@ -32,6 +32,7 @@ from reviews.models import (
     Series,
     State,
 )  # fmt: skip
+from reviews.patchtext import TEXT_FIELDS
 
 
 class _Configuration(admin.ModelAdmin):
@@ -124,6 +125,12 @@ class PatchAdmin(_Derived):
     search_fields = ("name",)
     list_select_related = ("project", "state", "delegate")
     raw_id_fields = ("delegate",)
+    # The texts are shown as they read, not as their columns and spans in the body.
+    exclude = TEXT_FIELDS
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        shown = [f for f in super().get_readonly_fields(request, obj) if f not in TEXT_FIELDS]
+        return [*shown, "commit_message", "diff"]
 
     def save_model(self, request: HttpRequest, obj: Patch, form: Any, change: bool) -> None:
         data = form.cleaned_data

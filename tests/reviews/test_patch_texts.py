@@ -178,3 +178,14 @@ def test_no_row_can_lose_a_text(ingest_file) -> None:
     p.diff = "replaced\n"
     p.save(update_fields=["diff_text", "diff_start", "diff_len"])
     assert Patch.objects.get(id=p.id).diff == "replaced\n"
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_the_texts_not_their_spans(ingest_file, admin_client) -> None:
+    ingest_file(SERIES / "cover-letter-acked.mbox")
+    patch = Patch.objects.filter(diff_text=None).first()
+    page = admin_client.get(f"/admin/reviews/patch/{patch.id}/change/").content.decode()
+    first_line = patch.diff.split("\n")[0]
+    assert first_line.startswith("diff --git") and first_line in page
+    assert patch.commit_message.split("\n")[0] in page
+    assert "Diff start" not in page and "Message len" not in page
