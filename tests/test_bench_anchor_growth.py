@@ -72,6 +72,13 @@ def test_built_inbox_holds_every_copy_under_growths_message_ids(tmp_path: Path) 
                     "patch-1.g1@example.org", "reply-1.g1@example.org"}  # fmt: skip
     # A second call finds the complete build instead of building again.
     assert anchor_growth.build(2, corpus=THREAD, cache=tmp_path) == (root, record)
+    # One whose index was interrupted (no built.json) resumes the index, not the import.
+    (root / anchor_growth.BUILT).unlink()
+    head = (root / "inbox" / "git" / "0.git" / "refs" / "heads" / "master").read_text()
+    _, resumed = anchor_growth.build(2, corpus=THREAD, cache=tmp_path)
+    assert resumed["import seconds"] == record["import seconds"]
+    assert "interrupted 1 time(s)" in resumed["note"]
+    assert (root / "inbox" / "git" / "0.git" / "refs" / "heads" / "master").read_text() == head
 
 
 def test_a_complete_build_is_reused_and_one_in_progress_is_left_alone(tmp_path: Path) -> None:
