@@ -313,10 +313,11 @@ class Compiled:
     params: tuple[object, ...]
     rank: str | None  # SQL float expression, or None without text or exact terms
     rank_params: tuple[object, ...] = ()
-    # (text, wildcard) of each positive full-text term, for the snippets
-    # (archive.snippets): exact lexemes are never highlighted.
+    # (text, wildcard) of each positive full-text term that searches the body, for
+    # the snippets (archive.snippets): a snippet is cut from the body, so a page of
+    # subject words (s:) has none and reads no body; exact lexemes are never marked.
     highlight: tuple[tuple[str, bool], ...] = ()
-    # What the snippet should be centred on (the first full-text term), lower case.
+    # What the snippet should be centred on (the first such term), lower case.
     headline_word: str = ""
     # Every match is tested against the TOASTed body vector (a b:, nq:, q:,
     # bare-word or exact term it must contain): rows are found through that
@@ -361,9 +362,10 @@ def _needs_body(node: Node) -> bool:
 
 
 def _first_text_word(node: Node) -> str:
-    """The first full-text term's words, lower case: a phrase is looked for whole."""
+    """The first body-searching full-text term's words, lower case: a phrase is looked
+    for whole."""
     if isinstance(node, Term):
-        words = node.text.split() if node.prefix in TEXT_FIELDS else []
+        words = node.text.split() if _searches_body(node) else []
         return " ".join(words).lower()
     if isinstance(node, Not):
         return ""
@@ -467,12 +469,18 @@ def _terms_vary(node: Node, required: bool = True) -> bool:
 
 
 def _highlight(node: Node) -> tuple[tuple[str, bool], ...]:
-    """The positive full-text terms, as the snippets mark them (archive.snippets)."""
+    """The positive full-text terms that search the body, as the snippets mark them
+    (archive.snippets)."""
     return tuple(
         (term.text, term.wildcard)
         for term in _positive_terms(node)
-        if term.prefix in TEXT_FIELDS and term.text.split()
+        if _searches_body(term) and term.text.split()
     )
+
+
+def _searches_body(term: Term) -> bool:
+    """A full-text term whose words may be found in the body (all but ``s:``)."""
+    return term.prefix in TEXT_FIELDS and TEXT_FIELDS[term.prefix][1] is not None
 
 
 def _term(term: Term, now: datetime) -> _Frag:

@@ -117,6 +117,42 @@ def test_hits_carry_marked_snippets(fixture_list: MailingList) -> None:
 
 
 @pytest.mark.parametrize("by_relevance", [False, True])
+def test_subject_words_have_no_snippets_and_read_no_body(
+    fixture_list: MailingList, by_relevance: bool
+) -> None:
+    """A snippet is cut from the body around a word searched there: a page of
+    subject words (``s:``) has none, and its statement sends no body."""
+    from django.core.cache import cache
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as context:
+        results = search_page("s:alarm", fixture_list, 1, by_relevance)
+    assert sorted(hit.msgid for hit in results.hits) == sorted(
+        ["20240110-alarm-1@example.org", "reply-1@example.org"]
+    )
+    assert all(hit.snippet == "" for hit in results.hits)
+    (executed,) = [q["sql"] for q in context.captured_queries if q["sql"].startswith("EXECUTE")]
+    with connection.cursor() as cursor:  # what the executed statement was prepared from
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE name = %s",
+            [executed.split()[1].split("(")[0]],
+        )
+        prepared = cursor.fetchone()[0]
+    assert 'NULL::text AS "body"' in prepared and 'h."body"' not in prepared
+
+
+def test_a_snippet_is_centred_on_the_first_word_searched_in_the_body(
+    fixture_list: MailingList,
+) -> None:
+    """``s:`` words are not looked for in the body: the first body word is."""
+    (hit,) = search_page("s:alarm b:kumquat", fixture_list, 1, by_relevance=False).hits
+    assert f"{MARK_START}kumquat{MARK_END}" in hit.snippet
+    assert f"{MARK_START}alarm{MARK_END}" not in hit.snippet
+    (hit,) = search_page("s:alarm AND kumquat", fixture_list, 1, by_relevance=False).hits
+    assert f"{MARK_START}kumquat{MARK_END}" in hit.snippet
+
+
+@pytest.mark.parametrize("by_relevance", [False, True])
 def test_a_page_is_one_statement(fixture_list: MailingList, by_relevance: bool) -> None:
     """The count, the page, its snippets' bodies and the archive's stamp it is kept
     under: no transaction, no setting, no other query."""
