@@ -22,8 +22,8 @@ come with the bodies their snippets are cut from, and with the archive's
 stamp the page is kept under (``browse.search_page``): a first search is one
 round trip. Past the limit the same statement looks for the newest page among
 the newest messages, in a window sized from how far into the archive the
-counted matches reached (``COVER``; the GIN bitmap ANDed with the date
-index's). When that window does not hold the page, the newest ``WINDOWS``
+counted matches reached (``archive.searchwindow``; the GIN bitmap ANDed with
+the date index's). When that window does not hold the page, the newest ``WINDOWS``
 messages follow (a prepared statement that reads the window's first date
 itself), widening until the page fills, then all matches; a query not bound
 to the body vector walks the date index instead.
@@ -47,6 +47,7 @@ from typing import Any
 
 from django.db.backends.utils import CursorWrapper
 
+from archive import searchwindow
 from archive.dbrouting import read_connection
 from archive.models import Message
 from archive.prepared import deallocate, execute_prepared
@@ -75,27 +76,6 @@ _NEWEST = '"epoch" DESC NULLS FIRST, "id" DESC'
 _WINDOW_START = (
     'coalesce((SELECT d."date" FROM archive_message d WHERE d."date" IS NOT NULL'
     " ORDER BY d.\"date\" DESC OFFSET %s LIMIT 1), '-infinity')"
-)
-# Past the count, the first statement also looks for the page among the newest
-# messages, in a window sized from how much of the table the count read: its
-# bitmap scan reads the table's blocks in order and stops at the last match it
-# counts, so that block (of the table's, by pg_class's rows per block) tells how
-# many messages held the counted matches. The window is expected to hold COVER
-# times the matches the page needs: a word in one message in five is looked for
-# among the newest 500 messages, not 4,000. Too small a window (a word common
-# only in old mail) is only slower: its page is not full, and the WINDOWS follow.
-COVER = 4
-# A wider window is not tried: reading up to sort_limit matches and sorting
-# them costs less than its walk of the date index, and past sort_limit the
-# WINDOWS (from 4,000) find most such pages sooner than a cautious estimate.
-WIDEST_ESTIMATE = 8_000
-_ESTIMATED_WINDOW = (
-    "greatest(ceil(%s * (c.last + 1) * greatest(t.reltuples, 0)"
-    " / (greatest(t.relpages, 1) * greatest(c.n, 1))), 1)::bigint"
-)
-_ESTIMATED_START = (
-    'coalesce((SELECT d."date" FROM archive_message d WHERE d."date" IS NOT NULL'
-    " ORDER BY d.\"date\" DESC OFFSET (SELECT w - 1 FROM estimate) LIMIT 1), '-infinity')"
 )
 # Statements each connection keeps prepared (see _execute_shape).
 # A word no mail holds, searched for when a worker prepares them (prepare_shapes).
@@ -223,28 +203,24 @@ def _first_page(
         # is scanned): the count to limit + 1, all of them (to sort_limit + 1) only
         # when the window would be too wide. One-time filters: each part is read
         # only when its test passes, and no body is read for nothing.
-        found, _ = query.matches(', "archive_message".ctid AS "row"')
+        found, _ = query.matches(f", {searchwindow.ROW}")
         ctes = (
-            f"WITH found AS ({found} LIMIT %s), "
-            'counted AS (SELECT count(*) AS n, (max("row")::text::point)[0] AS last'
-            ' FROM (SELECT "row" FROM found LIMIT %s) AS f), '
-            f"estimate AS (SELECT {_ESTIMATED_WINDOW} AS w FROM counted c, pg_class t"
-            " WHERE t.oid = 'archive_message'::regclass), "
+            f"WITH found AS ({found} LIMIT %s), {searchwindow.ctes('found')}, "
             "everything AS (SELECT count(*) AS n FROM found), "
             'sorted AS (SELECT "id", "epoch" FROM found WHERE (SELECT n FROM counted) <= %s'
             " OR ((SELECT w FROM estimate) > %s AND (SELECT n FROM everything) <= %s)"
             f" ORDER BY {_NEWEST} OFFSET %s LIMIT %s), "
-            f'recent AS ({plain} AND ("archive_message"."date" >= {_ESTIMATED_START}'
+            f'recent AS ({plain} AND ("archive_message"."date" >= {searchwindow.START}'
             f' OR "archive_message"."date" IS NULL) ORDER BY {_NEWEST} OFFSET %s LIMIT %s), '
             "page AS (SELECT * FROM sorted UNION ALL SELECT * FROM recent"
             " WHERE (SELECT n FROM counted) > %s AND (SELECT w FROM estimate) <= %s"
             " AND (SELECT count(*) FROM recent) = %s) "
         )
         params = [
-            *found_params, sort_limit + 1, limit + 1, COVER * (start + size),
-            limit, WIDEST_ESTIMATE, sort_limit, start, size,
+            *found_params, sort_limit + 1, limit + 1, searchwindow.COVER * (start + size),
+            limit, searchwindow.WIDEST, sort_limit, start, size,
             *found_params, start, size,
-            limit, WIDEST_ESTIMATE, size,
+            limit, searchwindow.WIDEST, size,
         ]  # fmt: skip
         count, order = "(SELECT n FROM counted)", _NEWEST
     sql = (

@@ -280,13 +280,13 @@ def test_newest_pages_from_date_windows_match_the_full_sort(
     first, in a window estimated from the counted matches and then in the fixed
     ones (archive.searchresults), or by a walk of the date index for a query not
     bound to the body vector: every page is the one a full sort gives."""
-    from archive import browse, searchresults
+    from archive import browse, searchresults, searchwindow
 
     monkeypatch.setattr(browse, "COUNT_LIMIT", 1)
     monkeypatch.setattr(browse, "FIRST_PAGE_COUNT_LIMIT", 1)
     monkeypatch.setattr(browse, "PAGE_SIZE", 2)
     monkeypatch.setattr(searchresults, "WINDOWS", windows)
-    monkeypatch.setattr(searchresults, "COVER", cover)
+    monkeypatch.setattr(searchwindow, "COVER", cover)
     mails = [
         _zebra_mail("jan@example.org", "Mon, 01 Jan 2024 10:00:00 +0000"),
         _zebra_mail("undated@example.org", None),
@@ -322,12 +322,12 @@ def test_past_the_count_the_first_statement_finds_the_page_in_the_estimated_wind
 ) -> None:
     """One statement serves a first page past the count when the window estimated
     from the counted matches holds it; else the fixed windows follow, same page."""
-    from archive import browse, searchresults
+    from archive import browse, searchresults, searchwindow
 
     monkeypatch.setattr(browse, "FIRST_PAGE_COUNT_LIMIT", 1)
     monkeypatch.setattr(browse, "PAGE_SIZE", 2)
     monkeypatch.setattr(searchresults, "WINDOWS", (100,))
-    monkeypatch.setattr(searchresults, "COVER", cover)
+    monkeypatch.setattr(searchwindow, "COVER", cover)
     newest_pages: list[int] = []
     real_newest_page = searchresults._newest_page
 
