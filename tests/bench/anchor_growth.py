@@ -5,20 +5,23 @@ times into ``threadwork_growth``, each copy with its Message-IDs tagged by
 ``growth.iter_copies``. Here the very same stream of N copies goes into a
 public-inbox v2 inbox (``git fast-import`` into the epoch layout: one commit a
 message, its blob at ``m``, as public-inbox writes it, then
-``public-inbox-index -L full``), so every URL of the comparison names the same
-message on both systems; then anchor.py's side by side runs against the two.
+``public-inbox-index -L full`` with a bulk index's options), so every URL of
+the comparison names the same message on both systems; then anchor.py's side
+by side runs against the two.
 
-Indexing some 176k messages takes long (about ten times the 17k index), and
-is no measurement of ours: the inbox is built once, niced, and kept under
+Indexing 172k messages takes long (over ten times the 17k index: Xapian
+slows as it grows), and is no measurement of ours: the inbox is built once, niced, and kept under
 ``.data/bench-public-inbox/`` keyed by the corpus's checksum, the number of
 copies and the public-inbox version; later runs reuse it and the report says
-when it was built and what its import and index took.
+when it was built and what its import and index took. An index that was
+interrupted is resumed where it stopped; a half-imported folder is built anew.
 
 ``python -m tests.bench.anchor_growth --build`` builds (or finds) the inbox
 alone: run it outside the bench lock. ``--measure`` runs the side by side
-against the existing ``threadwork_growth`` (read only: it is served, never
-written) and rewrites its section of docs/performance.md; run that one under
-``flock /tmp/threadwork-bench.lock``.
+against an existing growth database (``threadwork_growth``, or ``--database``
+a copy of it; it is served as make serve does, migrate included) and rewrites
+its section of docs/performance.md (``--no-doc``: print it only); run that one
+under ``flock /tmp/threadwork-bench.lock``.
 """
 
 from __future__ import annotations
@@ -51,8 +54,8 @@ BUILT = "built.json"  # written last: a folder without it is an interrupted buil
 IMPORTED = "imported.json"  # the mail is all in git: an interrupted index is resumed
 NICE = ["nice", "-n", "10"]
 # An initial bulk index, as public-inbox-index(1) advises for one: large batches
-# (fewer Xapian commits), no fsync (an interrupted build leaves no BUILT file and
-# is redone), and no shard processes (two cores, shared). With the defaults the
+# (fewer Xapian commits), no fsync (a rebuildable cache; a crash mid-build leaves
+# no BUILT file), and no shard processes (two cores, shared). With the defaults the
 # 17k part uses, the first try ran at 17 messages a second on the loaded machine.
 INDEX_OPTIONS = ["--no-fsync", "--batch-size=100m", "--jobs=0"]
 
