@@ -38,6 +38,7 @@ from archive.prepared import execute_prepared
 from archive.processors import MessageLink, links_from_sql, message_links_sql
 from archive.rawcodec import unpack
 from archive.search import Compiled, QueryError, compile_query, parse_query
+from throttle import counters
 
 _M = TypeVar("_M", bound=Model)
 ALL = "all"
@@ -448,6 +449,9 @@ class SearchResults:
     hits: list[searchresults.Hit] = field(default_factory=list)
     # The hits drawn by ``search_page``'s ``draw`` (then ``hits`` is empty).
     html: str = ""
+    # The visitor's hit, when ``search_page`` counted one; past its rate nothing is
+    # searched, and the caller refuses.
+    tally: counters.Tally | None = None
 
 
 def compile_text(text: str) -> Compiled:
@@ -469,28 +473,74 @@ def search_page(
     page: int,
     by_relevance: bool,
     draw: Callable[[list[searchresults.Hit]], str] | None = None,
+    counting: searchresults.Counting | None = None,
 ) -> SearchResults:
     """One page of results, newest first or best first, with highlighted snippets;
-    with ``draw``, the hits as it draws them (``html``) instead."""
+    with ``draw``, the hits as it draws them (``html``) instead.
+
+    With ``counting``, a visitor's hit is counted (``SearchResults.tally``) by the
+    first statement the page needs anyway where counts are kept (the primary
+    database): a round trip less. Past the rate nothing is searched.
+    """
     results = SearchResults(query=text)
+    if counting is not None and read_connection(Message).alias != counters.primary().alias:
+        results.tally = counters.hit(counting.key, counting.seconds)  # the page is read elsewhere
+        if results.tally.count > counting.allowed:
+            return results
+        counting = None
     try:
         compiled = compile_text(text)
     except QueryError as exc:
         results.error = str(exc)
+        if counting is not None:
+            results.tally = counters.hit(counting.key, counting.seconds)
         return results
+    found = _kept_or_searched(compiled, mlist, (page, by_relevance), draw, counting)
+    results.tally = found.tally or results.tally
+    if found.tally is not None and counting is not None and found.tally.count > counting.allowed:
+        return results
+    results.total, results.hits, results.html = found.total, found.hits, found.html
+    results.more = results.total > count_limit(page)
+    return results
+
+
+def _kept_or_searched(
+    compiled: Compiled,
+    mlist: MailingList | None,
+    which: tuple[int, bool],
+    draw: Callable[[list[searchresults.Hit]], str] | None,
+    counting: searchresults.Counting | None,
+) -> searchresults.Page:
+    """Page ``which`` (number, by relevance) as kept, when the archive's stamp says it
+    holds, else searched (and kept); the hit counted by the first statement run."""
+    page, by_relevance = which
     key = _search_key(compiled, mlist, page, by_relevance) + (":drawn" if draw else "")
     # Kept with the stamp it was read at: a first search reads the stamp in its
     # own statement, a repeated one checks it (one query) before using the copy.
     found: searchresults.Page | None = cache.get(key)
-    if found is None or found.stamp != archive_stamp():
-        found = _search(compiled, mlist, page, by_relevance)
-        if draw is not None:
-            # Kept drawn: one string to store and load, not fifty hits (0.1-0.2 ms each way).
-            found = replace(found, hits=[], html=draw(found.hits))
-        cache.set(key, found, SEARCH_CACHE_SECONDS)
-    results.total, results.hits, results.html = found.total, found.hits, found.html
-    results.more = results.total > count_limit(page)
-    return results
+    tally = None
+    if found is not None:
+        if counting is None:
+            stamp = archive_stamp()
+        else:  # the hit counted and the stamp read in one statement
+            sql = searchresults.STAMP_SQL
+            tally, value = counters.hit_reading(counting.key, counting.seconds, sql)
+            if tally.count > counting.allowed:
+                return replace(found, tally=tally)  # refused by the caller
+            stamp, counting = f"{counters.primary().alias}:{value}", None
+        if found.stamp == stamp:
+            return replace(found, tally=tally)
+    searched = _search(compiled, mlist, page, by_relevance, counting)
+    if counting is not None and searched.tally is not None:
+        if searched.tally.count > counting.allowed:
+            return searched  # nothing was searched: not kept
+        tally = searched.tally
+    kept = replace(searched, tally=None)
+    if draw is not None:
+        # Kept drawn: one string to store and load, not fifty hits (0.1-0.2 ms each way).
+        kept = replace(kept, hits=[], html=draw(kept.hits))
+    cache.set(key, kept, SEARCH_CACHE_SECONDS)
+    return replace(kept, tally=tally)
 
 
 def count_limit(page: int) -> int:
@@ -514,13 +564,17 @@ def _search_key(compiled: Compiled, mlist: MailingList | None, page: int, ranked
 
 
 def _search(
-    compiled: Compiled, mlist: MailingList | None, page: int, by_relevance: bool
+    compiled: Compiled,
+    mlist: MailingList | None,
+    page: int,
+    by_relevance: bool,
+    counting: searchresults.Counting | None = None,
 ) -> searchresults.Page:
     """The (capped) number of matches and one page of them with snippets."""
     list_id = mlist.pk if mlist is not None else None
     limit = count_limit(page)
     return searchresults.read_page(
-        compiled, list_id, page, by_relevance, PAGE_SIZE, limit, COUNT_LIMIT
+        compiled, list_id, page, by_relevance, PAGE_SIZE, limit, COUNT_LIMIT, counting
     )
 
 

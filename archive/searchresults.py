@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -53,8 +53,9 @@ from archive.models import Message
 from archive.prepared import deallocate, execute_prepared
 from archive.search import Compiled, compile_query, parse_query
 from archive.snippets import WINDOW_BEFORE, WINDOW_LENGTH, Highlighter, Window
+from throttle.counters import TALLY_CTE, Tally, primary, purge
 
-__all__ = ["STAMP_SQL", "WINDOWS", "Hit", "Page", "prepare_shapes", "read_page"]
+__all__ = ["STAMP_SQL", "WINDOWS", "Counting", "Hit", "Page", "prepare_shapes", "read_page"]
 
 # What changes whenever mail is stored (a new message, a ghost filled in, a
 # cross-post each add a MessageList row, a new message a Message row): the
@@ -104,14 +105,33 @@ class Page:
     hits: list[Hit]
     stamp: str
     html: str = ""
+    # The count of the hit the first statement counted (``Counting``); never kept.
+    tally: Tally | None = None
+
+
+@dataclass(frozen=True)
+class Counting:
+    """A hit the page's first statement counts (``throttle.counters.TALLY_CTE``, on the
+    primary database): its key and window, and the count past which nothing is
+    searched (the statement then only counts)."""
+
+    key: str
+    seconds: int
+    allowed: int
+
+
+# What a worker's warm-up counts to prepare the counting shapes (prepare_shapes).
+_WARM_UP_HIT = Counting("threadwork:warm-up", 1, 0)
 
 
 @dataclass(frozen=True)
 class _Query:
-    """The matches of one search in one list (or all), as SQL and its parameters."""
+    """The matches of one search in one list (or all), as SQL and its parameters;
+    none at all, when ``allowed`` is set, past that count of the statement's ``tally``."""
 
     compiled: Compiled
     list_id: int | None
+    allowed: int | None = None
 
     def matches(self, column: str = "", column_params: tuple[Any, ...] = ()) -> tuple[str, list]:
         """``id`` and ``epoch`` (and ``column``) of every match, as the ORM wrote it."""
@@ -124,6 +144,9 @@ class _Query:
             )
             where_list = ' AND "archive_messagelist"."mailing_list_id" = %s'
             params.append(self.list_id)
+        if self.allowed is not None:  # a one-time filter: over the rate, no row is read
+            where_list += " AND (SELECT count FROM tally) <= %s"
+            params.append(self.allowed)
         sql = (
             'SELECT "archive_message"."id", '
             f'date_part(\'epoch\', "archive_message"."date") AS "epoch"{column}'
@@ -141,22 +164,34 @@ def read_page(
     size: int,
     limit: int,
     sort_limit: int = 0,
+    counting: Counting | None = None,
 ) -> Page:
     """The number of matches (up to ``limit``, ``limit + 1`` meaning more) and page
     ``page`` of them; up to ``sort_limit`` matches may be read to sort a newest page
-    past the count that no estimated window would find cheaply."""
+    past the count that no estimated window would find cheaply.
+
+    With ``counting`` (the caller reads from the primary database), the first
+    statement also counts that hit, and past its rate returns no page, only the
+    tally (``Page.tally``).
+    """
     query = _Query(compiled, list_id)
     start = (page - 1) * size
     ranked = by_relevance and compiled.rank is not None
     sort_limit = max(limit, sort_limit)
     db = read_connection(Message)
     with db.cursor() as cursor:
-        total, stamp, rows = _first_page(cursor, query, start, size, (limit, sort_limit), ranked)
+        total, stamp, rows, tally = _first_page(
+            cursor, query, start, size, (limit, sort_limit), ranked, counting
+        )
+        if counting is not None:
+            purge(cursor)
+            if tally is None or tally.count > counting.allowed:
+                return Page(0, [], "", tally=tally)
         if total > limit and not ranked and not rows:
             rows = _newest_page(cursor, query, start, size)
     highlighter = Highlighter(compiled.highlight)
     hits = [_hit(row, highlighter, compiled.headline_word) for row in rows]
-    return Page(total, hits, f"{db.alias}:{stamp}")
+    return Page(total, hits, f"{db.alias}:{stamp}", tally=tally)
 
 
 def prepare_shapes() -> None:
@@ -168,6 +203,10 @@ def prepare_shapes() -> None:
         compiled = compile_query(parse_query(f"{text}{_NOWHERE}"))
         for list_id in (0, None):
             read_page(compiled, list_id, 1, False, size=50, limit=1_000)
+            if read_connection(Message).alias == primary().alias:
+                # The same, counting an anonymous visitor's hit (it searches nothing:
+                # none is allowed); the key is no client's.
+                read_page(compiled, list_id, 1, False, 50, 1_000, counting=_WARM_UP_HIT)
             if compiled.needs_body:
                 with read_connection(Message).cursor() as cursor:
                     _newest_page(cursor, _Query(compiled, list_id), 0, 50)
@@ -180,13 +219,17 @@ def _first_page(
     size: int,
     limits: tuple[int, int],
     ranked: bool,
-) -> tuple[int, str, list[tuple]]:
+    counting: Counting | None,
+) -> tuple[int, str, list[tuple], Tally | None]:
     """The capped count, the archive's stamp, and the page: by relevance from all
     matches when asked; else sorted from the counted matches when they are all of
     them, past the count from the estimated window if it holds the page, and when
     that window would be too wide, sorted from up to ``sort_limit`` matches; else
-    empty (``_newest_page`` follows)."""
+    empty (``_newest_page`` follows). With ``counting``, also the hit's tally,
+    and nothing read past its rate."""
     limit, sort_limit = limits
+    if counting is not None:
+        query = replace(query, allowed=counting.allowed)
     plain, found_params = query.matches()
     if ranked:
         rank = query.compiled.rank
@@ -223,14 +266,22 @@ def _first_page(
             limit, searchwindow.WIDEST, size,
         ]  # fmt: skip
         count, order = "(SELECT n FROM counted)", _NEWEST
+    tally, source = "", "(SELECT) AS one"
+    if counting is not None:
+        ctes = f"WITH {TALLY_CTE}, {ctes.removeprefix('WITH ')}"
+        params = [counting.key, counting.seconds, *params]
+        tally, source = "t.count, t.seconds_left, ", "tally AS t"
     sql = (
-        f"{ctes}SELECT {count}, {STAMP_SQL}, hit.* FROM (SELECT) AS one "
+        f"{ctes}SELECT {tally}{count}, {STAMP_SQL}, hit.* FROM {source} "
         f"LEFT JOIN ({_hits_sql(query.compiled, ranked)}) AS hit ON true "
         f"ORDER BY {order}"
     )
     _execute_shape(cursor, sql, params)
     rows = cursor.fetchall()
-    return rows[0][0], rows[0][1], [row[2:] for row in rows if row[2] is not None]
+    counted = Tally(*rows[0][:2]) if counting is not None else None
+    at = 2 if counting is not None else 0
+    hits = [row[at + 2 :] for row in rows if row[at + 2] is not None]
+    return rows[0][at], rows[0][at + 1], hits, counted
 
 
 def _execute_shape(cursor: CursorWrapper, sql: str, params: list) -> None:

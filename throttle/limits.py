@@ -12,6 +12,7 @@ limited here.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -21,7 +22,7 @@ from django.http import HttpRequest, HttpResponse
 
 from throttle import counters
 
-__all__ = ["anonymous_limit", "client_address", "parse_rate", "refusal"]
+__all__ = ["Gate", "anonymous_limit", "client_address", "gate", "parse_rate", "refusal"]
 
 _PERIODS = {"s": ("second", 1), "m": ("minute", 60), "h": ("hour", 3600), "d": ("day", 86400)}
 # What each scope counts, for the sentence of a refusal.
@@ -61,25 +62,54 @@ def parse_rate(rate: str) -> tuple[int, str, int]:
         ) from exc
 
 
-def refusal(request: HttpRequest, scope: str) -> HttpResponse | None:
-    """Count this request in ``scope``; a 429 answer when its client is over the rate, else None."""
+@dataclass(frozen=True)
+class Gate:
+    """The count a request adds to in ``scope`` (``key``, a window of ``seconds``), and
+    how many the window allows (``allowed``, per ``period``).
+
+    A view may count the hit itself (``refusal``) or have it counted by a statement
+    that does its work in the same round trip (``counters.TALLY_CTE``, run only
+    while ``allowed`` is not passed) and hand the tally to ``refused``.
+    """
+
+    scope: str
+    key: str
+    seconds: int
+    allowed: int
+    period: str
+
+    def refused(self, tally: counters.Tally) -> HttpResponse | None:
+        """A 429 answer when ``tally`` is over the rate, else None."""
+        if tally.count <= self.allowed:
+            return None
+        wait = max(tally.seconds_left, 1)
+        text = (
+            f"Too many {_WHAT.get(self.scope, 'requests of this kind')} from your address: "
+            f"without logging in, {self.allowed} per {self.period} are allowed. Try again in "
+            f"{wait} seconds, or log in.\n"
+        )
+        response = HttpResponse(text, status=429, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = str(wait)
+        return response
+
+
+def gate(request: HttpRequest, scope: str) -> Gate | None:
+    """What this request counts in ``scope``; None when it is not limited (a user
+    logged in, or no rate)."""
     user = getattr(request, "user", None)
     rate = settings.THREADWORK_ANON_RATES.get(scope, "")
     if (user is not None and user.is_authenticated) or not rate:
         return None
     allowed, period, seconds = parse_rate(rate)
-    tally = counters.hit(f"anon:{scope}:{client_address(request)}", seconds)
-    if tally.count <= allowed:
+    return Gate(scope, f"anon:{scope}:{client_address(request)}", seconds, allowed, period)
+
+
+def refusal(request: HttpRequest, scope: str) -> HttpResponse | None:
+    """Count this request in ``scope``; a 429 answer when its client is over the rate, else None."""
+    limit = gate(request, scope)
+    if limit is None:
         return None
-    wait = max(tally.seconds_left, 1)
-    text = (
-        f"Too many {_WHAT.get(scope, 'requests of this kind')} from your address: without "
-        f"logging in, {allowed} per {period} are allowed. Try again in {wait} seconds, "
-        "or log in.\n"
-    )
-    response = HttpResponse(text, status=429, content_type="text/plain; charset=utf-8")
-    response["Retry-After"] = str(wait)
-    return response
+    return limit.refused(counters.hit(limit.key, limit.seconds))
 
 
 def anonymous_limit(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

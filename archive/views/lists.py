@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from archive import browse, processors, searchmbox
+from archive import browse, processors, searchmbox, searchresults
 from archive.feeds import atom_feed
 from archive.mbox import gzip_chunks
 from archive.models import Message
@@ -30,7 +30,7 @@ from archive.search import QueryError
 from archive.views.common import Elsewhere, find_list
 from archive.views.searchhits import render_hits
 from throttle import slots
-from throttle.limits import refusal
+from throttle.limits import gate, refusal
 
 
 @csrf_exempt  # b4 POSTs searches without a token; nothing is written
@@ -45,12 +45,17 @@ def list_index(request: HttpRequest, list_name: str) -> HttpResponse:
         return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     query = request.GET.get("q", "").strip()
     page = _page_number(request)
-    if query and (refused := refusal(request, "search")):
-        return refused
     if query:
         by_relevance = "r" in request.GET
         draw = partial(render_hits, list_name)
-        results = browse.search_page(query, mlist, page, by_relevance, draw)
+        # A visitor's search is counted by the page's first statement (one round
+        # trip for both); past the rate it searches nothing.
+        counting = None
+        if limit := gate(request, "search"):
+            counting = searchresults.Counting(limit.key, limit.seconds, limit.allowed)
+        results = browse.search_page(query, mlist, page, by_relevance, draw, counting)
+        if limit and results.tally and (refused := limit.refused(results.tally)):
+            return refused
         context = {
             "list_name": list_name,
             "mlist": mlist,
