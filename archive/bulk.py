@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, models
@@ -69,6 +70,8 @@ def copy_new(cursor, objs: Sequence[models.Model]) -> None:
 
 def _preparer(field: models.Field) -> Callable[[models.Model], Any]:
     """How one field's value of a new instance becomes a COPY value, as ``save()`` would."""
+    if type(field) is models.DateTimeField and not (field.auto_now or field.auto_now_add):
+        return _datetime_preparer(field)
     target = field.target_field if isinstance(field, models.ForeignKey) else field
     plain = _PLAIN.get(type(target))
     if plain is None or type(field).pre_save is not models.Field.pre_save:
@@ -78,6 +81,22 @@ def _preparer(field: models.Field) -> Callable[[models.Model], Any]:
     def prepare(obj: models.Model) -> Any:
         value = getattr(obj, attname)
         if value is None or type(value) is plain:
+            return value
+        return field.get_db_prep_save(value, connection)
+
+    return prepare
+
+
+def _datetime_preparer(field: models.DateTimeField) -> Callable[[models.Model], Any]:
+    """An aware datetime as it is: what Django's chain gives it on PostgreSQL
+    (``to_python`` keeps it, only a naive one is made aware, and the backend's
+    ``adapt_datetimefield_value`` returns it). A new patch has five dates and
+    each Event two (#21, docs/performance.md "The ingest's CPU budget")."""
+    attname = field.attname
+
+    def prepare(obj: models.Model) -> Any:
+        value = getattr(obj, attname)
+        if value is None or (type(value) is datetime and value.utcoffset() is not None):
             return value
         return field.get_db_prep_save(value, connection)
 
