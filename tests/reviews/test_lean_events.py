@@ -4,6 +4,7 @@ and the keys most events leave empty indexed only where set, yet still used."""
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 # Lookups by a sparse key, as filters, the pages' lookups and cascades make them.
@@ -82,3 +83,19 @@ def test_a_category_page_is_read_backwards_from_its_index() -> None:
         " ORDER BY date DESC LIMIT 50"
     )
     assert "Backward using event_project_category" in plan, plan
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_goes_back_to_the_old_indexes_and_forward_again() -> None:
+    call_command("migrate", "reviews", "0026_patch_from_body", verbosity=0)
+    try:
+        old = _definitions()
+        assert "(project_id, date DESC, id DESC)" in old["event_project_date"]
+        assert old["reviews_event_patch_id_394ff059"].endswith("(patch_id)")
+        assert "event_patch" not in old
+    finally:
+        call_command("migrate", "reviews", verbosity=0)
+    new = _definitions()
+    assert new["event_project_date"].endswith("(project_id, date, id)")
+    assert "reviews_event_patch_id_394ff059" not in new
+    assert new["event_patch"].endswith("WHERE (patch_id IS NOT NULL)")
