@@ -73,3 +73,20 @@ def test_logged_in_users_are_not_counted(limited: Client, django_user_model) -> 
     for _ in range(5):
         assert limited.get("/srch/", {"q": "alarm"}).status_code == 200
     assert counters.current(KEY) == 0
+
+
+def test_a_counted_first_search_after_the_warm_up_prepares_nothing(limited: Client) -> None:
+    """The counting shapes are prepared by a worker's warm-up too (searchresults.prepare_shapes)."""
+    from config.warmup import warm_worker
+
+    connection.ensure_connection()
+    connection.cursor().execute("DEALLOCATE ALL")
+    for held in ("_threadwork_prepared", "_threadwork_shapes"):
+        connection.connection.__dict__.pop(held, None)
+    warm_worker()
+    cache.clear()
+    for query in ("s:alarm", "b:kumquat", "kumquat"):
+        with CaptureQueriesContext(connection) as context:
+            assert limited.get("/srch/", {"q": query}).status_code == 200
+        sent = [q["sql"].split()[0] for q in context.captured_queries]
+        assert "PREPARE" not in sent, (query, sent)

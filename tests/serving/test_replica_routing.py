@@ -157,3 +157,19 @@ def test_post_requests_and_code_outside_requests_use_the_primary(two_sides) -> N
     # Management commands (ingest) and other threads never carry a request's mark.
     assert router.db_for_read(MailingList) == "default"
     assert router.db_for_write(MailingList) == "default"
+
+
+def test_a_visitors_search_reads_the_replica_and_is_counted_on_the_primary(
+    two_sides, client: Client, settings
+) -> None:
+    """Counts live on the primary: with a replica the page's statement cannot count
+    the hit (archive.browse.search_page), so it is counted apart, and still limits."""
+    from throttle import counters
+
+    settings.THREADWORK_ANON_RATES = {**settings.THREADWORK_ANON_RATES, "search": "2/minute"}
+    key = "anon:search:127.0.0.1"
+    counters.clear(key)
+    for query in ("alarm", "kumquat"):  # the list is only on the replica
+        assert client.get("/only-on-replica/", {"q": query}).status_code == 200
+    assert counters.current(key) == 2
+    assert client.get("/only-on-replica/", {"q": "zebra"}).status_code == 429
