@@ -70,7 +70,9 @@ def _blocks_of_matches(query: str) -> list[tuple[int, int]]:
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT "row"::text FROM ({found}) AS f ORDER BY "row"', params)
         tids = [row[0].strip("()").split(",") for row in cursor.fetchall()]
-    return [(int(block), int(line)) for block, line in tids]
+    # Sorted here, as numbers: the SQL's order may follow the tid's text, where
+    # block 100 comes before block 81.
+    return sorted((int(block), int(line)) for block, line in tids)
 
 
 def test_a_tid_read_as_a_point_gives_its_block(db) -> None:
