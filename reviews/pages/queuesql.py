@@ -46,6 +46,21 @@ TAB_SQL = {
     ),
 }
 
+# What ``tab_counts`` adds up for each tab: the same series as ``TAB_SQL``, the
+# "others" tab split by turn. Asked with the OR of both turns, PostgreSQL read
+# the tab through a bitmap of the heap (650 blocks, 4 ms at ten times
+# linux-rtc); each turn alone is counted from ``series_queue`` alone.
+_COUNT_PARTS = {
+    "": (TAB_SQL[""],),
+    "others": (
+        "FROM reviews_series s WHERE s.turn = 'submitter' AND s.received_total > 0"
+        f" AND ({_ON_ME} OR {_ON_THEM})",
+        "FROM reviews_series s WHERE s.turn = 'maintainer' AND s.received_total > 0"
+        f" AND {_ON_THEM}",
+    ),
+    "submitted": (TAB_SQL["submitted"],),
+}
+
 _SERIES = ("id", "turn", "turn_reason", "waiting_since", "replies", "last_activity",
            "project_id", "name", "version", "total", "received_total", "submitter_id",
            "date", "acked", "reviewed", "tested")  # fmt: skip
@@ -62,7 +77,10 @@ def tab_counts(db: BaseDatabaseWrapper, user, slugs: list[str]) -> dict[str, int
     counted = [s for s in slugs if s != "submitted" or user.email]
     counts = {slug: 0 for slug in slugs}
     if counted:
-        columns = ", ".join(f"(SELECT count(*) {TAB_SQL[slug]})" for slug in counted)
+        columns = ", ".join(
+            " + ".join(f"(SELECT count(*) {part})" for part in _COUNT_PARTS[slug])
+            for slug in counted
+        )
         with db.cursor() as cursor:
             cursor.execute(f"SELECT {columns}", _params(user))
             counts.update(zip(counted, cursor.fetchone(), strict=True))
