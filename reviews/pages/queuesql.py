@@ -31,34 +31,26 @@ _ON_ME = f"(({_MINE} AND NOT {_ELSEWHERE}) OR {_TO_ME})"
 _ON_THEM = f"({_MINE} AND {_ELSEWHERE})"
 
 # FROM and WHERE of each tab, by its slug (``SeriesQuerySet.waiting_on``,
-# ``waiting_on_others_for``, ``submitted_by``).
-TAB_SQL = {
-    "": f"FROM reviews_series s WHERE s.turn = 'maintainer' AND s.received_total > 0 AND {_ON_ME}",
-    "others": (
-        "FROM reviews_series s WHERE s.turn IN ('submitter', 'maintainer')"
-        f" AND ((s.turn = 'submitter' AND ({_ON_ME} OR {_ON_THEM}))"
-        f" OR (s.turn = 'maintainer' AND {_ON_THEM})) AND s.received_total > 0"
+# ``waiting_on_others_for``, ``submitted_by``), as parts that ``tab_counts``
+# adds up and ``tab_page`` merges in wait order. "others" is split by turn:
+# asked with the OR of both turns, PostgreSQL read the tab through a bitmap of
+# the heap (652 blocks, 4 ms at ten times linux-rtc) and sorted all of it for a
+# page; each turn alone is read from ``series_queue`` in wait order.
+TAB_PARTS = {
+    "": (
+        f"FROM reviews_series s WHERE s.turn = 'maintainer' AND s.received_total > 0 AND {_ON_ME}",
     ),
-    "submitted": (
-        "FROM reviews_series s JOIN archive_person sp ON sp.id = s.submitter_id"
-        " WHERE s.received_total > 0 AND UPPER(sp.email::text) = UPPER(%(email)s)"
-        " AND s.turn <> 'nobody'"
-    ),
-}
-
-# What ``tab_counts`` adds up for each tab: the same series as ``TAB_SQL``, the
-# "others" tab split by turn. Asked with the OR of both turns, PostgreSQL read
-# the tab through a bitmap of the heap (650 blocks, 4 ms at ten times
-# linux-rtc); each turn alone is counted from ``series_queue`` alone.
-_COUNT_PARTS = {
-    "": (TAB_SQL[""],),
     "others": (
         "FROM reviews_series s WHERE s.turn = 'submitter' AND s.received_total > 0"
         f" AND ({_ON_ME} OR {_ON_THEM})",
         "FROM reviews_series s WHERE s.turn = 'maintainer' AND s.received_total > 0"
         f" AND {_ON_THEM}",
     ),
-    "submitted": (TAB_SQL["submitted"],),
+    "submitted": (
+        "FROM reviews_series s JOIN archive_person sp ON sp.id = s.submitter_id"
+        " WHERE s.received_total > 0 AND UPPER(sp.email::text) = UPPER(%(email)s)"
+        " AND s.turn <> 'nobody'",
+    ),
 }
 
 _SERIES = ("id", "turn", "turn_reason", "waiting_since", "replies", "last_activity",
@@ -78,8 +70,7 @@ def tab_counts(db: BaseDatabaseWrapper, user, slugs: list[str]) -> dict[str, int
     counts = {slug: 0 for slug in slugs}
     if counted:
         columns = ", ".join(
-            " + ".join(f"(SELECT count(*) {part})" for part in _COUNT_PARTS[slug])
-            for slug in counted
+            " + ".join(f"(SELECT count(*) {part})" for part in TAB_PARTS[slug]) for slug in counted
         )
         with db.cursor() as cursor:
             cursor.execute(f"SELECT {columns}", _params(user))
@@ -92,10 +83,16 @@ def tab_page(db: BaseDatabaseWrapper, user, slug: str, offset: int, limit: int) 
     columns = ", ".join(
         [f"s.{c}" for c in _SERIES] + [f"pr.{c}" for c in _PROJECT] + [f"pe.{c}" for c in _PERSON]
     )
-    where = TAB_SQL[slug]
+    # The page's ids first, merged from the parts' index order and stopped at
+    # the page's end; its series' projects and submitters joined after.
+    picked = " UNION ALL ".join(
+        f"(SELECT s.id, s.waiting_since {part})" for part in TAB_PARTS[slug]
+    )
     sql = (
-        f"SELECT {columns} {where.replace(' WHERE ', _JOINS + ' WHERE ', 1)}"
-        " ORDER BY s.waiting_since ASC NULLS LAST, s.id ASC LIMIT %(limit)s OFFSET %(offset)s"
+        f"WITH page AS (SELECT id, waiting_since FROM ({picked}) AS t"
+        " ORDER BY waiting_since ASC NULLS LAST, id ASC LIMIT %(limit)s OFFSET %(offset)s)"
+        f" SELECT {columns} FROM page JOIN reviews_series s ON s.id = page.id{_JOINS}"
+        " ORDER BY s.waiting_since ASC NULLS LAST, s.id ASC"
     )
     with db.cursor() as cursor:
         cursor.execute(sql, {**_params(user), "limit": limit, "offset": offset})
