@@ -18,9 +18,10 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 
-__all__ = ["deallocate", "execute_prepared", "jsonb", "settle_plan"]
+__all__ = ["SHAPES_HELD", "deallocate", "execute_prepared", "forget_all", "jsonb", "settle_plan"]
 
 _PLACEHOLDER = re.compile(r"%s")
 _NAMED = re.compile(r"%\((\w+)\)s")
@@ -28,6 +29,8 @@ _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 # Which statements each live connection holds, by name: an attribute of the
 # driver's connection object, which a reconnect replaces.
 _HELD = "_threadwork_prepared"
+# archive.searchresults' own record, of the search shapes it keeps prepared.
+SHAPES_HELD = "_threadwork_shapes"
 
 
 def execute_prepared(
@@ -91,6 +94,17 @@ def deallocate(cursor: CursorWrapper, name: str) -> None:
     if held is not None and name in held:
         cursor.execute(f"DEALLOCATE {name}")
         held.discard(name)
+
+
+def forget_all(db: BaseDatabaseWrapper) -> None:
+    """Drop every statement prepared on ``db``'s connection, and the records of them:
+    the connection then holds what a new one does (for tests, where closing the
+    connection would end the test's transaction)."""
+    db.ensure_connection()
+    with db.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    for held in (_HELD, SHAPES_HELD):
+        db.connection.__dict__.pop(held, None)
 
 
 def jsonb(value: object, default: Any = None) -> Any:

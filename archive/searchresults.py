@@ -50,7 +50,7 @@ from django.db.backends.utils import CursorWrapper
 from archive import searchwindow
 from archive.dbrouting import read_connection
 from archive.models import Message
-from archive.prepared import deallocate, execute_prepared
+from archive.prepared import SHAPES_HELD, deallocate, execute_prepared
 from archive.search import Compiled, compile_query, parse_query
 from archive.snippets import WINDOW_BEFORE, WINDOW_LENGTH, Highlighter, Window
 from throttle.counters import TALLY_CTE, Tally, primary, purge
@@ -295,10 +295,10 @@ def _execute_shape(cursor: CursorWrapper, sql: str, params: list) -> None:
     """
     name = "threadwork_search_" + hashlib.blake2s(sql.encode(), digest_size=8).hexdigest()
     raw = cursor.db.connection
-    shapes: OrderedDict[str, None] | None = getattr(raw, "_threadwork_shapes", None)
+    shapes: OrderedDict[str, None] | None = getattr(raw, SHAPES_HELD, None)
     if shapes is None:
         shapes = OrderedDict()
-        raw._threadwork_shapes = shapes
+        setattr(raw, SHAPES_HELD, shapes)
     shapes[name] = None
     shapes.move_to_end(name)
     while len(shapes) > _SHAPES:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from archive.prepared import forget_all
 from tests.api.conftest import V1_PATCH1, patch_id
 
 
@@ -48,9 +49,7 @@ def test_worker_warm_up_prepares_the_detail_statement(db) -> None:
     from django.db import connection
     from django.utils.module_loading import import_string
 
-    connection.ensure_connection()
-    connection.cursor().execute("DEALLOCATE ALL")
-    connection.connection.__dict__.pop("_threadwork_prepared", None)
+    forget_all(connection)
     assert "reviews.warmup.warm_api_patch" in settings.THREADWORK_WORKER_WARM_UP
     import_string("reviews.warmup.warm_api_patch")()
     with connection.cursor() as cursor:

@@ -13,6 +13,7 @@ from django.apps import apps
 from django.core.cache import cache
 from django.test import Client
 
+from archive.prepared import forget_all
 from reviews.models import Patch, State
 from tests.conftest import DATA
 
@@ -123,8 +124,7 @@ def test_the_key_is_prepared_once_per_connection(series: str, client: Client) ->
     def as_if_new() -> None:
         # What a new connection holds: nothing prepared (closing one would end
         # the test's transaction).
-        connection.cursor().execute("DEALLOCATE ALL")
-        connection.connection.__dict__.pop("_threadwork_prepared", None)
+        forget_all(connection)
 
     as_if_new()
     assert statements(f"/{series}/ack-0@example.org/")[:2] == ["PREPARE", "EXECUTE"]

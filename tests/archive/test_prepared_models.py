@@ -10,6 +10,7 @@ from django.db.models import F, QuerySet
 from django.test.utils import CaptureQueriesContext
 
 from archive.models import MailingList, Message, Person
+from archive.prepared import forget_all
 from archive.prepared_models import PreparedQuery
 
 
@@ -38,8 +39,7 @@ def message(db) -> Message:
 
 def test_instance_as_the_orm_gives_it(message: Message) -> None:
     # What a new connection holds: nothing prepared.
-    connection.cursor().execute("DEALLOCATE ALL")
-    connection.connection.__dict__.pop("_threadwork_prepared", None)
+    forget_all(connection)
     query = PreparedQuery("threadwork_test_message", _by_id)
     with CaptureQueriesContext(connection) as queries:
         (got,) = query.models(Message, pk=message.pk)

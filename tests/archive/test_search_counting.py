@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from archive.prepared import forget_all
 from tests.conftest import DATA
 from throttle import counters
 
@@ -79,10 +80,7 @@ def test_a_counted_first_search_after_the_warm_up_prepares_nothing(limited: Clie
     """The counting shapes are prepared by a worker's warm-up too (searchresults.prepare_shapes)."""
     from config.warmup import warm_worker
 
-    connection.ensure_connection()
-    connection.cursor().execute("DEALLOCATE ALL")
-    for held in ("_threadwork_prepared", "_threadwork_shapes"):
-        connection.connection.__dict__.pop(held, None)
+    forget_all(connection)
     warm_worker()
     cache.clear()
     for query in ("s:alarm", "b:kumquat", "kumquat"):

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from archive.prepared import forget_all
 from config.warmup import warm_worker
 
 
@@ -20,9 +21,7 @@ def _prepared() -> set[str]:
 
 @pytest.mark.django_db
 def test_the_worker_warm_up_prepares_the_archive_statements() -> None:
-    connection.ensure_connection()
-    connection.cursor().execute("DEALLOCATE ALL")
-    connection.connection.__dict__.pop("_threadwork_prepared", None)
+    forget_all(connection)
     assert not {"threadwork_message_key", "threadwork_locate_all"} & _prepared()
     warm_worker()
     assert {
@@ -37,10 +36,7 @@ def test_a_first_search_after_the_warm_up_prepares_nothing() -> None:
     """Its statements were planned before the first visitor (archive.searchresults)."""
     from archive.browse import search_page
 
-    connection.ensure_connection()
-    connection.cursor().execute("DEALLOCATE ALL")
-    for held in ("_threadwork_prepared", "_threadwork_shapes"):
-        connection.connection.__dict__.pop(held, None)
+    forget_all(connection)
     warm_worker()
     cache.clear()
     for text in ("s:alarm", "b:interrupt", "wakeup"):

@@ -8,6 +8,7 @@ import pytest
 from django.http import QueryDict
 from django.utils import timezone
 
+from archive.prepared import forget_all
 from reviews.listing import parse_list_query
 
 pytestmark = pytest.mark.django_db
@@ -117,8 +118,7 @@ def test_worker_warm_up_prepares_the_list_and_events_statements(db) -> None:
     from django.db import connection
     from django.utils.module_loading import import_string
 
-    connection.cursor().execute("DEALLOCATE ALL")
-    connection.connection.__dict__.pop("_threadwork_prepared", None)
+    forget_all(connection)
     assert "reviews.warmup.warm_lists" in settings.THREADWORK_WORKER_WARM_UP
     import_string("reviews.warmup.warm_lists")()
     with connection.cursor() as cursor:

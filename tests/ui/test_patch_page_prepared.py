@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from archive.prepared import forget_all
 from reviews.models import Patch
 from reviews.pages.patch import _patch_queryset, find_patch
 from tests.ui.conftest import SEED_MSGID, SEED_URL
@@ -49,8 +50,7 @@ def test_unknown_patch_or_project_is_not_found(seed) -> None:  # type: ignore[no
 
 def test_key_prepared_once_per_connection(seed, client) -> None:  # type: ignore[no-untyped-def]
     # What a new connection holds: nothing prepared (closing it would end the test's transaction).
-    connection.cursor().execute("DEALLOCATE ALL")
-    connection.connection.__dict__.pop("_threadwork_prepared", None)
+    forget_all(connection)
     first = _statements(SEED_URL, client)
     assert any(s.startswith("PREPARE threadwork_patch_page ") for s in first)
     again = _statements(SEED_URL, client)
@@ -63,8 +63,7 @@ def test_worker_warm_up_prepares_the_key(db) -> None:  # type: ignore[no-untyped
     from django.conf import settings
     from django.utils.module_loading import import_string
 
-    connection.cursor().execute("DEALLOCATE ALL")
-    connection.connection.__dict__.pop("_threadwork_prepared", None)
+    forget_all(connection)
     assert "reviews.warmup.warm_patch_page" in settings.THREADWORK_WORKER_WARM_UP
     import_string("reviews.warmup.warm_patch_page")()
     with connection.cursor() as cursor:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import connection
 
+from archive.prepared import forget_all
+
 PAGE_READS = (
     "threadwork_patch_page",
     "threadwork_discussion",
@@ -22,8 +24,7 @@ def test_warm_up_prepares_the_patch_pages_reads(seed, client) -> None:  # type: 
 
     from tests.ui.conftest import SEED_URL
 
-    connection.cursor().execute("DEALLOCATE ALL")
-    connection.connection.__dict__.pop("_threadwork_prepared", None)
+    forget_all(connection)
     import_string("reviews.warmup.warm_patch_page")()
     with connection.cursor() as cursor:
         cursor.execute(
