@@ -39,6 +39,7 @@ from archive.processors import MessageLink, links_from_sql, message_links_sql
 from archive.rawcodec import unpack
 from archive.search import Compiled, QueryError, compile_query, parse_query
 from throttle import counters
+from throttle.limits import Gate
 
 _M = TypeVar("_M", bound=Model)
 ALL = "all"
@@ -473,7 +474,7 @@ def search_page(
     page: int,
     by_relevance: bool,
     draw: Callable[[list[searchresults.Hit]], str] | None = None,
-    counting: searchresults.Counting | None = None,
+    counting: Gate | None = None,
 ) -> SearchResults:
     """One page of results, newest first or best first, with highlighted snippets;
     with ``draw``, the hits as it draws them (``html``) instead.
@@ -509,7 +510,7 @@ def _kept_or_searched(
     mlist: MailingList | None,
     which: tuple[int, bool],
     draw: Callable[[list[searchresults.Hit]], str] | None,
-    counting: searchresults.Counting | None,
+    counting: Gate | None,
 ) -> searchresults.Page:
     """Page ``which`` (number, by relevance) as kept, when the archive's stamp says it
     holds, else searched (and kept); the hit counted by the first statement run."""
@@ -568,7 +569,7 @@ def _search(
     mlist: MailingList | None,
     page: int,
     by_relevance: bool,
-    counting: searchresults.Counting | None = None,
+    counting: Gate | None = None,
 ) -> searchresults.Page:
     """The (capped) number of matches and one page of them with snippets."""
     list_id = mlist.pk if mlist is not None else None

@@ -54,8 +54,9 @@ from archive.prepared import SHAPES_HELD, deallocate, execute_prepared
 from archive.search import Compiled, compile_query, parse_query
 from archive.snippets import WINDOW_BEFORE, WINDOW_LENGTH, Highlighter, Window
 from throttle.counters import TALLY_CTE, Tally, primary, purge
+from throttle.limits import Gate
 
-__all__ = ["STAMP_SQL", "WINDOWS", "Counting", "Hit", "Page", "prepare_shapes", "read_page"]
+__all__ = ["STAMP_SQL", "WINDOWS", "Hit", "Page", "prepare_shapes", "read_page"]
 
 # What changes whenever mail is stored (a new message, a ghost filled in, a
 # cross-post each add a MessageList row, a new message a Message row): the
@@ -105,23 +106,12 @@ class Page:
     hits: list[Hit]
     stamp: str
     html: str = ""
-    # The count of the hit the first statement counted (``Counting``); never kept.
+    # The count of the hit the first statement counted (``counting``); never kept.
     tally: Tally | None = None
 
 
-@dataclass(frozen=True)
-class Counting:
-    """A hit the page's first statement counts (``throttle.counters.TALLY_CTE``, on the
-    primary database): its key and window, and the count past which nothing is
-    searched (the statement then only counts)."""
-
-    key: str
-    seconds: int
-    allowed: int
-
-
 # What a worker's warm-up counts to prepare the counting shapes (prepare_shapes).
-_WARM_UP_HIT = Counting("threadwork:warm-up", 1, 0)
+_WARM_UP_HIT = Gate("search", "threadwork:warm-up", 1, 0, "second")
 
 
 @dataclass(frozen=True)
@@ -164,7 +154,7 @@ def read_page(
     size: int,
     limit: int,
     sort_limit: int = 0,
-    counting: Counting | None = None,
+    counting: Gate | None = None,
 ) -> Page:
     """The number of matches (up to ``limit``, ``limit + 1`` meaning more) and page
     ``page`` of them; up to ``sort_limit`` matches may be read to sort a newest page
@@ -219,7 +209,7 @@ def _first_page(
     size: int,
     limits: tuple[int, int],
     ranked: bool,
-    counting: Counting | None,
+    counting: Gate | None,
 ) -> tuple[int, str, list[tuple], Tally | None]:
     """The capped count, the archive's stamp, and the page: by relevance from all
     matches when asked; else sorted from the counted matches when they are all of

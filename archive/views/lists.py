@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from archive import browse, processors, searchmbox, searchresults
+from archive import browse, processors, searchmbox
 from archive.feeds import atom_feed
 from archive.mbox import gzip_chunks
 from archive.models import Message
@@ -50,10 +50,8 @@ def list_index(request: HttpRequest, list_name: str) -> HttpResponse:
         draw = partial(render_hits, list_name)
         # A visitor's search is counted by the page's first statement (one round
         # trip for both); past the rate it searches nothing.
-        counting = None
-        if limit := gate(request, "search"):
-            counting = searchresults.Counting(limit.key, limit.seconds, limit.allowed)
-        results = browse.search_page(query, mlist, page, by_relevance, draw, counting)
+        limit = gate(request, "search")
+        results = browse.search_page(query, mlist, page, by_relevance, draw, limit)
         if limit and results.tally and (refused := limit.refused(results.tally)):
             return refused
         context = {
