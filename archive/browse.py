@@ -486,7 +486,7 @@ def search_page(
     results = SearchResults(query=text)
     if counting is not None and read_connection(Message).alias != counters.primary().alias:
         results.tally = counters.hit(counting.key, counting.seconds)  # the page is read elsewhere
-        if results.tally.count > counting.allowed:
+        if counting.over(results.tally):
             return results
         counting = None
     try:
@@ -498,7 +498,7 @@ def search_page(
         return results
     found = _kept_or_searched(compiled, mlist, (page, by_relevance), draw, counting)
     results.tally = found.tally or results.tally
-    if found.tally is not None and counting is not None and found.tally.count > counting.allowed:
+    if found.tally is not None and counting is not None and counting.over(found.tally):
         return results
     results.total, results.hits, results.html = found.total, found.hits, found.html
     results.more = results.total > count_limit(page)
@@ -526,14 +526,14 @@ def _kept_or_searched(
         else:  # the hit counted and the stamp read in one statement
             sql = searchresults.STAMP_SQL
             tally, value = counters.hit_reading(counting.key, counting.seconds, sql)
-            if tally.count > counting.allowed:
+            if counting.over(tally):
                 return replace(found, tally=tally)  # refused by the caller
             stamp, counting = f"{counters.primary().alias}:{value}", None
         if found.stamp == stamp:
             return replace(found, tally=tally)
     searched = _search(compiled, mlist, page, by_relevance, counting)
     if counting is not None and searched.tally is not None:
-        if searched.tally.count > counting.allowed:
+        if counting.over(searched.tally):
             return searched  # nothing was searched: not kept
         tally = searched.tally
     kept = replace(searched, tally=None)

@@ -175,7 +175,7 @@ def read_page(
         )
         if counting is not None:
             purge(cursor)
-            if tally is None or tally.count > counting.allowed:
+            if tally is None or counting.over(tally):
                 return Page(0, [], "", tally=tally)
         if total > limit and not ranked and not rows:
             rows = _newest_page(cursor, query, start, size)

@@ -78,9 +78,13 @@ class Gate:
     allowed: int
     period: str
 
+    def over(self, tally: counters.Tally) -> bool:
+        """Whether ``tally`` is past what the window allows."""
+        return tally.count > self.allowed
+
     def refused(self, tally: counters.Tally) -> HttpResponse | None:
         """A 429 answer when ``tally`` is over the rate, else None."""
-        if tally.count <= self.allowed:
+        if not self.over(tally):
             return None
         wait = max(tally.seconds_left, 1)
         text = (
