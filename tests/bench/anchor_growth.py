@@ -295,14 +295,9 @@ def measure_safely(copies: int, ingest_seconds: float | None) -> dict[str, Any]:
 
 
 def heading(copies: int) -> str:
-    words = growth_words(copies)
-    return f"{HEADING} {words} linux-rtc, with public-inbox"
+    from tests.bench.report import times_words
 
-
-def growth_words(copies: int) -> str:
-    from tests.bench.report import _WORDS
-
-    return f"{_WORDS[copies]} times" if copies < len(_WORDS) else f"{copies} times"
+    return f"{HEADING} {times_words(copies)} linux-rtc, with public-inbox"
 
 
 def section(result: dict[str, Any]) -> str:
@@ -371,8 +366,9 @@ def with_section(current: str, text: str) -> str:
 
 
 def current_section_text(text: str) -> str:
-    found = re.search(rf"^{re.escape(HEADING)} .*?(?=^## |\Z)", text, re.M | re.S)
-    return found.group(0) if found else ""
+    from tests.bench.report import section_text
+
+    return section_text(text, f"{HEADING} ")
 
 
 _GROWTH_INGEST = re.compile(r"^\| ingest of (\d+) copies \| \d+ msgs in ([\d.]+) s", re.M)

@@ -203,10 +203,9 @@ def _part(section: str, heading: str) -> str:
 
 def current_section(path: Path = DOC) -> str:
     """The Hostile input section of ``path``, or ""."""
-    if not path.exists():
-        return ""
-    found = re.search(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", path.read_text(), re.M | re.S)
-    return found.group(0) if found else ""
+    from tests.bench.report import section_text
+
+    return section_text(path.read_text(), f"{HEADING}\n") if path.exists() else ""
 
 
 def section(mail: str | None = None, requests: str | None = None, path: Path = DOC) -> str:

@@ -215,10 +215,15 @@ _SCALING = [
 ]  # fmt: skip
 
 
+def times_words(n: int) -> str:
+    """``n`` times, in words up to ten ("ten times")."""
+    return f"{_WORDS[n]} times" if n < len(_WORDS) else f"{n} times"
+
+
 def growth_section(g: dict[str, Any], base_pages: list[dict], base_counts: dict[str, Any]) -> str:
     """The Growth section: ingest at N copies, counts and latency beside the 17k ones."""
     n, ingest = g["copies"], g["ingest"]
-    times = f"{_WORDS[n]} times" if n < len(_WORDS) else f"{n} times"
+    times = times_words(n)
     lines = [
         f"{GROWTH_HEADING} {times} linux-rtc",
         "",
@@ -295,9 +300,12 @@ def _verdict(row: dict, copies: int = 1) -> str:
 
 def _section(path: Path, heading: str) -> str:
     """The section of ``path`` whose heading starts with ``heading``, up to the next ``## ``."""
-    if not path.exists():
-        return ""
-    found = re.search(rf"^{re.escape(heading)}.*?(?=^## |\Z)", path.read_text(), re.M | re.S)
+    return section_text(path.read_text(), heading) if path.exists() else ""
+
+
+def section_text(text: str, heading: str) -> str:
+    """The section of ``text`` whose heading starts with ``heading``, up to the next ``## ``."""
+    found = re.search(rf"^{re.escape(heading)}.*?(?=^## |\Z)", text, re.M | re.S)
     return found.group(0) if found else ""
 
 
