@@ -42,6 +42,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from tests import docsections
 from tests.bench import anchor, growth
 
 REPO = Path(__file__).resolve().parents[2]
@@ -354,21 +355,11 @@ def current_section(doc: Path) -> str:
 def with_section(current: str, text: str) -> str:
     """``current`` (docs/performance.md) with this section replaced, else put right after the
     17k side by side (as report.render places it), else at the end."""
-    old = current_section_text(current)
-    if old:
-        return current.replace(old, text + ("\n" if old.endswith("\n\n") else ""), 1)
-    at = current.find("\n" + anchor.HEADING + "\n")
-    if at >= 0:
-        end = current.find("\n## ", at + 1)
-        if end >= 0:
-            return current[: end + 1] + text + "\n" + current[end + 1 :]
-    return current.rstrip("\n") + "\n\n" + text
+    return docsections.with_section(current, f"{HEADING} ", text, after=anchor.HEADING + "\n")
 
 
 def current_section_text(text: str) -> str:
-    from tests.bench.report import section_text
-
-    return section_text(text, f"{HEADING} ")
+    return docsections.section_text(text, f"{HEADING} ")
 
 
 _GROWTH_INGEST = re.compile(r"^\| ingest of (\d+) copies \| \d+ msgs in ([\d.]+) s", re.M)

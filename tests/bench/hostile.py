@@ -28,6 +28,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from tests.docsections import section_text, with_section
+
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus" / "linux-rtc.mbox.gz"
 DOC = REPO / "docs" / "performance.md"
@@ -203,8 +205,6 @@ def _part(section: str, heading: str) -> str:
 
 def current_section(path: Path = DOC) -> str:
     """The Hostile input section of ``path``, or ""."""
-    from tests.bench.report import section_text
-
     return section_text(path.read_text(), f"{HEADING}\n") if path.exists() else ""
 
 
@@ -220,14 +220,7 @@ def section(mail: str | None = None, requests: str | None = None, path: Path = D
 def write(text: str, path: Path = DOC) -> None:
     """Put the Hostile input section into ``path``: in place, or before the Load test."""
     old = path.read_text() if path.exists() else "# Performance\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(old):
-        new = pattern.sub(lambda _: text + "\n", old, count=1)
-    elif "\n## Load test" in old:
-        new = old.replace("\n## Load test", f"\n{text}\n## Load test", 1)
-    else:
-        new = old.rstrip("\n") + "\n\n" + text
-    path.write_text(new.rstrip("\n") + "\n")
+    path.write_text(with_section(old, f"{HEADING}\n", text, before="## Load test\n"))
 
 
 def main() -> None:

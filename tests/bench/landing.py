@@ -26,6 +26,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from tests import docsections
+
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus" / "linux-rtc.mbox.gz"
 DOC = REPO / "docs" / "performance.md"
@@ -206,12 +208,7 @@ def section(r: dict[str, Any]) -> str:
 
 def with_section(current: str, text: str) -> str:
     """``current`` (docs/performance.md) with this section replaced, or added at its end."""
-    start = current.find(HEADING)
-    if start < 0:
-        return current.rstrip("\n") + "\n\n" + text
-    end = current.find("\n## ", start + len(HEADING))
-    rest = current[end + 1 :] if end >= 0 else ""
-    return current[:start] + text + ("\n" + rest if rest else "")
+    return docsections.with_section(current, HEADING + "\n", text)
 
 
 def write_section(text: str, doc: Path = DOC) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count
 
+from tests.docsections import section_text
 from tests.loadtest.report import kept_section
 
 
@@ -301,12 +302,6 @@ def _verdict(row: dict, copies: int = 1) -> str:
 def _section(path: Path, heading: str) -> str:
     """The section of ``path`` whose heading starts with ``heading``, up to the next ``## ``."""
     return section_text(path.read_text(), heading) if path.exists() else ""
-
-
-def section_text(text: str, heading: str) -> str:
-    """The section of ``text`` whose heading starts with ``heading``, up to the next ``## ``."""
-    found = re.search(rf"^{re.escape(heading)}.*?(?=^## |\Z)", text, re.M | re.S)
-    return found.group(0) if found else ""
 
 
 def baseline_from_doc(path: Path) -> tuple[list[dict], dict[str, Any]]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import re
 import time
 from pathlib import Path
 
+from tests.docsections import section_text, with_section
 from tests.loadtest.client import Results
 
 HEADING = "## Load test"
@@ -39,17 +39,12 @@ def section(results: Results, *, clients: int, workers: int, warmup: float = 0.0
 def write_section(path: Path, text: str) -> None:
     """Replace the Load test section of ``path`` (up to the next ``## ``), or append it."""
     old = path.read_text() if path.exists() else "# Performance\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(old):
-        new = pattern.sub(lambda _: text + "\n", old, count=1).rstrip("\n") + "\n"
-    else:
-        new = old.rstrip("\n") + "\n\n" + text
-    path.write_text(new)
+    path.write_text(with_section(old, HEADING + "\n", text))
 
 
 def kept_section(path: Path) -> str:
     """The current Load test section of ``path``, or "" (make bench re-includes it)."""
     if not path.exists():
         return ""
-    found = re.search(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", path.read_text(), re.M | re.S)
-    return found.group(0).rstrip("\n") + "\n" if found else ""
+    found = section_text(path.read_text(), HEADING + "\n")
+    return found.rstrip("\n") + "\n" if found else ""
