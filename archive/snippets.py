@@ -47,6 +47,7 @@ _IDENTIFIER = re.compile(r"\w*_\w*")
 _PART = re.compile(r"[^\W_]+")
 _GAP = re.compile(r"[\W_]*")  # what may stand between two words of a phrase
 _WORD, _PART_CHAR = re.compile(r"\w"), re.compile(r"[^\W_]")  # what may not precede a token
+_RUN = re.compile(r"[^\W_]*")  # the rest of a word after its head
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,10 @@ class Highlighter:
     def __init__(self, terms: tuple[tuple[str, bool], ...]) -> None:
         """``terms``: (text, wildcard) of each term; a text of several words is a phrase."""
         self.phrases = [ph for ph in (_phrase(text, star) for text, star in terms) if ph]
-        words = [w for phrase in self.phrases for w in phrase]
+        self._words = [w for phrase in self.phrases for w in phrase]
         self._stems: dict[str, str] = {}
-        self._patterns = (_candidates(words), _candidates(words, blind=True)) if words else None
+        self._scan = _Scan(self._words) if self._words else None
+        self._blind: re.Pattern[str] | None = None  # compiled only for rare letters
 
     def snippet(self, window: Window) -> str:
         """The window's snippet, its matches between MARK_START and MARK_END."""
@@ -97,9 +99,9 @@ class Highlighter:
 
     def _spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of every marked token, in order."""
-        if self._patterns is None:
+        if self._scan is None:
             return []
-        tokens = _tokens(text, *self._patterns)
+        tokens = self._tokens(text, self._scan)
         if not tokens:
             return []
         found: set[tuple[int, int]] = set()
@@ -116,6 +118,27 @@ class Highlighter:
             else:
                 merged.append((s, e))
         return merged
+
+    def _tokens(self, text: str, scan: _Scan) -> list[tuple[int, int, str]]:
+        """(start, end, lower case) of the tokens that could match a word.
+
+        Looked for in the lower-cased text by their words' letters
+        (``_Scan``), several times faster than a case-blind pattern behind
+        a look-behind; where lower case moves offsets (rare letters), with
+        that pattern.
+        """
+        low = text.lower()
+        if len(low) != len(text):
+            if self._blind is None:
+                self._blind = _candidates(self._words, blind=True)
+            found = self._blind.finditer(text)
+            return [(m.start(), m.end(), m.group().lower()) for m in found]
+        tokens = []
+        for s, e, identifier in scan.matches(low):
+            before = _WORD if identifier else _PART_CHAR
+            if s == 0 or not before.match(low, s - 1):
+                tokens.append((s, e, low[s:e]))
+        return tokens
 
     def _occurrences(
         self, text: str, tokens: list[tuple[int, int, str]], phrase: tuple[_Word, ...]
@@ -145,26 +168,52 @@ class Highlighter:
         return stem.startswith(word.stem) if word.prefix else stem == word.stem
 
 
-def _tokens(
-    text: str, pattern: re.Pattern[str], blind: re.Pattern[str]
-) -> list[tuple[int, int, str]]:
-    """(start, end, lower case) of the tokens that could match a word.
+class _Scan:
+    """What ``_candidates(words)`` finds in lower-cased text, found with ``str.find``.
 
-    Looked for in the lower-cased text with a pattern that starts with
-    its words' letters, which the regular expression engine finds
-    several times faster than a case-blind pattern behind a look-behind.
+    A search page's words are new to the process on a first view, and
+    compiling their pattern (twice, with the case-blind one) cost 0.1-0.3 ms
+    a page, more than scanning its fifty windows. The matches are the
+    pattern's, in its order of preference: at the leftmost place where any
+    option starts, a searched identifier not followed by a word character,
+    else a word's head with the rest of its run of letters and digits; the
+    next match is looked for from the end of this one.
     """
-    low = text.lower()
-    if len(low) != len(text):  # lower case moved offsets (rare letters): case-blind
-        found = blind.finditer(text)
-        return [(m.start(), m.end(), m.group().lower()) for m in found]
-    tokens = []
-    for m in pattern.finditer(low):
-        s = m.start()
-        before = _WORD if m.lastgroup == "id" else _PART_CHAR
-        if s == 0 or not before.match(low, s - 1):
-            tokens.append((s, m.end(), m.group()))
-    return tokens
+
+    def __init__(self, words: list[_Word]) -> None:
+        heads, whole = _options(words)
+        # (text, identifier) in the pattern's order: identifiers first, each sorted.
+        self.options = [(w, True) for w in whole] + [(h, False) for h in heads]
+        self.pattern = _candidates(words) if "" in heads else None  # never, but stay exact
+
+    def matches(self, low: str) -> list[tuple[int, int, bool]]:
+        """(start, end, is an identifier) of each match in ``low``, in order."""
+        if self.pattern is not None:
+            return [(m.start(), m.end(), m.lastgroup == "id") for m in self.pattern.finditer(low)]
+        options = self.options
+        ahead = [low.find(text) for text, _ in options]
+        found: list[tuple[int, int, bool]] = []
+        while True:
+            at = min((n for n in ahead if n >= 0), default=-1)
+            if at < 0:
+                return found
+            resume = at + 1  # when no option matches here (an identifier runs on)
+            for (text, identifier), n in zip(options, ahead, strict=True):
+                if n != at:
+                    continue
+                end = at + len(text)
+                if identifier:
+                    if _WORD.match(low, end):
+                        continue
+                elif run := _RUN.match(low, end):  # always: it may match nothing
+                    end = run.end()
+                found.append((at, end, identifier))
+                resume = end
+                break
+            ahead = [
+                low.find(text, resume) if 0 <= n < resume else n
+                for (text, _), n in zip(options, ahead, strict=True)
+            ]
 
 
 def _phrase(text: str, star: bool) -> tuple[_Word, ...]:
@@ -183,8 +232,7 @@ def _candidates(words: list[_Word], blind: bool = False) -> re.Pattern[str]:
     """One expression finding every token that could match one of ``words``: in
     lower-cased text, the caller checking what precedes a match; ``blind``: in any
     text, case-blind, with that check in the expression."""
-    heads = sorted({w.stem[: max(1, len(w.stem) - 2)] for w in words if not w.identifier})
-    whole = sorted({w.text for w in words if w.identifier})
+    heads, whole = _options(words)
     # Identifiers first: at the same place the other option would take only their first part.
     options = []
     if whole:
@@ -194,6 +242,14 @@ def _candidates(words: list[_Word], blind: bool = False) -> re.Pattern[str]:
         parts = "|".join(map(re.escape, heads))
         options.append((r"(?<![^\W_])" if blind else "") + f"(?P<part>(?:{parts})" + r"[^\W_]*)")
     return re.compile("|".join(options), re.IGNORECASE if blind else 0)
+
+
+def _options(words: list[_Word]) -> tuple[list[str], list[str]]:
+    """The heads of the words (their stems less at most two characters) and the
+    identifiers searched whole, each sorted: what a token may start with."""
+    heads = sorted({w.stem[: max(1, len(w.stem) - 2)] for w in words if not w.identifier})
+    whole = sorted({w.text for w in words if w.identifier})
+    return heads, whole
 
 
 def _word_start(text: str, at: int, limit: int) -> int:

@@ -17,6 +17,8 @@ from django.http import Http404
 from django.template.loader import render_to_string
 
 from archive import browse, searchresults
+from archive.models import MailingList
+from archive.views.searchframe import warm_frames
 
 __all__ = ["warm_connection"]
 
@@ -27,7 +29,8 @@ _NOWHERE = "warm-up.invalid"
 
 def warm_connection() -> None:
     """Prepare the message page's, the thread routes' and the common searches'
-    statements, and load the search page's templates."""
+    statements, load the search page's templates and cut each list's search page
+    frame (``archive.views.searchframe``)."""
     browse.message_page_key(browse.ALL, _NOWHERE)
     browse.message_page_key("-", _NOWHERE)
     with contextlib.suppress(Http404):
@@ -36,3 +39,4 @@ def warm_connection() -> None:
     # the page's templates: the slowest of make bench's cold search pages.
     searchresults.prepare_shapes()
     render_to_string("archive/search.html", {"results": browse.SearchResults(query="")})
+    warm_frames([browse.ALL, *MailingList.objects.values_list("name", flat=True)])

@@ -17,7 +17,6 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
@@ -28,7 +27,9 @@ from archive.models import Message
 from archive.msgids import msgid_path
 from archive.search import QueryError
 from archive.views.common import Elsewhere, find_list
+from archive.views.searchframe import search_response
 from archive.views.searchhits import render_hits
+from archive.views.searchpage import ResultsSection, results_section
 from throttle import slots
 from throttle.limits import gate, refusal
 
@@ -46,31 +47,7 @@ def list_index(request: HttpRequest, list_name: str) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     page = _page_number(request)
     if query:
-        by_relevance = "r" in request.GET
-        draw = partial(render_hits, list_name)
-        # A visitor's search is counted by the page's first statement (one round
-        # trip for both); past the rate it searches nothing.
-        limit = gate(request, "search")
-        results = browse.search_page(query, mlist, page, by_relevance, draw, limit)
-        if limit and results.tally and (refused := limit.refused(results.tally)):
-            return refused
-        context = {
-            "list_name": list_name,
-            "mlist": mlist,
-            "results": results,
-            "hits_html": mark_safe(results.html),  # drawn by render_hits, escaped there
-            "page": page,
-            "first_number": (page - 1) * browse.PAGE_SIZE + 1,
-            "by_relevance": by_relevance,
-            "next_url": _page_url(request, page + 1)
-            if page * browse.PAGE_SIZE < results.total
-            else "",
-            "prev_url": _page_url(request, page - 1) if page > 1 else "",
-            "order_url": _order_url(request, not by_relevance),
-        }
-        # A query that cannot be read is the client's error: the page says why, with a 400.
-        status = 400 if results.error else 200
-        return render(request, "archive/search.html", context, status=status)
+        return _search_page(request, list_name, mlist, query, page)
     threads = Paginator(browse.latest_threads(mlist), browse.PAGE_SIZE).get_page(page)
     for thread in threads:
         root = thread.root
@@ -83,6 +60,35 @@ def list_index(request: HttpRequest, list_name: str) -> HttpResponse:
         "list_links": processors.list_links(mlist.pk) if mlist is not None else [],
     }
     return render(request, "archive/list.html", listing)
+
+
+def _search_page(
+    request: HttpRequest, list_name: str, mlist, query: str, page: int
+) -> HttpResponse:
+    by_relevance = "r" in request.GET
+    draw = partial(render_hits, list_name)
+    # A visitor's search is counted by the page's first statement (one round
+    # trip for both); past the rate it searches nothing.
+    limit = gate(request, "search")
+    results = browse.search_page(query, mlist, page, by_relevance, draw, limit)
+    if limit and results.tally and (refused := limit.refused(results.tally)):
+        return refused
+    section = ResultsSection(
+        list_name=list_name,
+        query=results.query,
+        error=results.error,
+        total=results.total,
+        more=results.more,
+        by_relevance=by_relevance,
+        first_number=(page - 1) * browse.PAGE_SIZE + 1,
+        order_url=_order_url(request, not by_relevance),
+        prev_url=_page_url(request, page - 1) if page > 1 else "",
+        next_url=_page_url(request, page + 1) if page * browse.PAGE_SIZE < results.total else "",
+    )
+    # Drawn in Python, escaped there (searchpage, and searchhits for the hits).
+    drawn = results_section(section, results.html)
+    # A query that cannot be read is the client's error: the page says why, with a 400.
+    return search_response(request, list_name, results.query, drawn, 400 if results.error else 200)
 
 
 def _maybe_message(name: str) -> HttpResponse:

@@ -83,6 +83,32 @@ def test_a_word_keeps_its_stem_but_the_last_two_characters(word: str) -> None:
     assert word.startswith(stem[: max(1, len(stem) - 2)])
 
 
+@pytest.mark.parametrize(
+    ("terms", "text"),
+    [
+        ("rtc_class_ops class", "rtc_class_ops rtc_class_opsx rtc_class_ops_2 xrtc_class_ops"),
+        ("rtc_class rtc_class_ops", "rtc_class_ops; rtc_class; rtc_classy rtc_class_"),
+        ("alarm alarms alar", "alarmalarm alarms_irq _alarm 2alarm alarm2 alar al"),
+        ("interrupt interrupts irq", "interrupted irqs, interrupt-driven irq_handler INTERRUPT"),
+        ("dev device devices", "devdevice device's devices; /dev/rtc0 de dev"),
+        ("x86_64 x86", "x86_64 x86-64 x86 _x86_64 x86_64_ x86_64x"),
+        ("über straße", "Über straße über-alles strasse"),
+        ("a", "a aa ab ba a_a"),
+    ],
+)
+def test_the_scan_finds_what_the_tokens_pattern_finds(terms: str, text: str) -> None:
+    """The candidate tokens are found without compiling a pattern per query (_Scan),
+    the same as the pattern (_candidates) finds them."""
+    from archive.snippets import _candidates, _phrase, _Scan
+
+    for star in (False, True):
+        words = [w for term in terms.split() for w in _phrase(term, star)]
+        expected = _candidates(words).finditer(text.lower())
+        found = [(m.start(), m.end(), m.lastgroup == "id") for m in expected]
+        assert _Scan(words).matches(text.lower()) == found
+        assert found  # the cases above all have candidates
+
+
 def test_a_window_starts_before_the_first_spelling_of_the_word() -> None:
     """As typed, capitalised or in capitals, whichever comes first (archive.searchresults)."""
     from archive.searchresults import _window
