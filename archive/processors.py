@@ -4,7 +4,9 @@
 classes (``THREADWORK_MESSAGE_PROCESSORS``). Each has a pure ``analyze``
 step that runs in the parallel parsing workers and an ``apply`` step that
 the ingest service calls explicitly, inside the batch transaction, after the
-messages are stored and threaded.
+messages are stored and threaded. A processor may also name, in
+``churned_tables``, tables its ``apply`` updates row by row: an import that
+wrote most of the archive rewrites them compact at its end (``archive.churned``).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from archive import threads
+from archive import churned, threads
 from archive.incoming import (
     IncomingMessage,
     clean_text,
@@ -162,7 +162,8 @@ REBUILD_MEM = "4MB"
 
 
 def settle_search_indexes(new: int) -> None:
-    """End an import of ``new`` messages with its search indexes merged (packed if it was most)."""
+    """End an import of ``new`` messages with its search indexes merged; if it was most of
+    the archive, with them rebuilt packed and its churned tables rewritten (``churned``)."""
     with maintenance_turn():  # never beside another import's rebuild or ANALYZE
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM archive_message")
@@ -171,6 +172,8 @@ def settle_search_indexes(new: int) -> None:
             merge_search_pending()
         else:
             rebuild_search_indexes()
+            # and the small tables its batches updated row by row (archive.churned)
+            churned.rewrite_churned_tables()
 
 
 def rebuild_search_indexes() -> None:

@@ -19,6 +19,9 @@ from reviews.replyreading import read_at_ingest
 
 class ReviewProcessor:
     name = REVIEWS
+    # Updated row by row in each batch (counts, states, turns): rewritten
+    # compact after an import that wrote most of the archive (archive.churned).
+    churned_tables = ("reviews_patch", "reviews_series")
 
     def analyze(self, parsed) -> MailAnalysis:  # type: ignore[no-untyped-def]
         # In a parse worker: what a reply says is read here, not by the writer.
