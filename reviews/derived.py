@@ -196,7 +196,7 @@ def refresh_series(series_ids: Sequence[int], quiet: frozenset[int] = frozenset(
 # the archive (at ten times linux-rtc, freshly analysed: 280 ms a batch, 180
 # of it hashing all 131k trailers, under the ingest lock; #21,
 # docs/performance.md "Ingest growth: whole tables read for one batch").
-_COUNT_SQL = """
+_COUNTS_CTE = """
 WITH msgs AS (
     SELECT id FROM archive_message WHERE thread_id = ANY(%(threads)s)
 ), target AS (
@@ -226,12 +226,26 @@ WITH msgs AS (
     WHERE tr.message_id = ANY(ARRAY(SELECT message_id FROM source))
     GROUP BY s.patch_id
 )
+"""
+_COUNT_SQL = (
+    _COUNTS_CTE
+    + """
 UPDATE reviews_patch p SET acked = coalesce(c.a, 0), reviewed = coalesce(c.r, 0),
     tested = coalesce(c.t, 0)
 FROM target t LEFT JOIN counts c ON c.patch_id = t.id
 WHERE p.id = t.id AND (p.acked, p.reviewed, p.tested)
     IS DISTINCT FROM (coalesce(c.a, 0), coalesce(c.r, 0), coalesce(c.t, 0))
 """
+)
+_CHANGED_COUNTS_SQL = (
+    _COUNTS_CTE
+    + """
+SELECT p.id, coalesce(c.a, 0), coalesce(c.r, 0), coalesce(c.t, 0)
+FROM target t JOIN reviews_patch p ON p.id = t.id LEFT JOIN counts c ON c.patch_id = t.id
+WHERE (p.acked, p.reviewed, p.tested)
+    IS DISTINCT FROM (coalesce(c.a, 0), coalesce(c.r, 0), coalesce(c.t, 0))
+"""
+)
 
 
 def refresh_counts(thread_ids: Sequence[int]) -> None:
@@ -239,6 +253,19 @@ def refresh_counts(thread_ids: Sequence[int]) -> None:
     if thread_ids:
         with connection.cursor() as cursor:
             cursor.execute(_COUNT_SQL, {"threads": list(thread_ids)})
+
+
+def changed_counts(thread_ids: Sequence[int]) -> dict[int, tuple[int, int, int]]:
+    """What ``refresh_counts`` would store, by patch id, where it differs; nothing stored.
+
+    Ingest hands them to ``turnstore``, whose update of the same rows stores
+    them with the turn they decide: one new version of each row, not two.
+    """
+    if not thread_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_CHANGED_COUNTS_SQL, {"threads": list(thread_ids)})
+        return {pid: (a, r, t) for pid, a, r, t in cursor.fetchall()}
 
 
 # Candidate previous revisions of a later version, four ways; each arm uses an index.

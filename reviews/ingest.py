@@ -114,8 +114,9 @@ def record_batch(stored: Sequence[StoredMessage], carry: Carry | None = None) ->
         renderedmail.store_threads(threads, rendered)
     touched_series |= derived.series_in_threads(threads)
     derived.refresh_series(sorted(touched_series), quiet=carry.complete if carry else frozenset())
-    if carry is None:
-        derived.refresh_counts(threads)
+    # Ingest's counts are stored with the turns below, in the one update of each
+    # new patch those make (a rebuild's caller refreshes them once all are back).
+    counts = derived.changed_counts(threads) if carry is None else {}
     derived.link_revisions(sorted(touched_series), protect_upto=carry.protect_upto if carry else 0)
     # each touched revision paired with the others of its lineage, once, for the pages
     pairmemo.store_pairings(sorted(touched_series))
@@ -125,7 +126,7 @@ def record_batch(stored: Sequence[StoredMessage], carry: Carry | None = None) ->
     if carry is None:
         # after superseding: whose turn reads the states it left
         known = {mid: r.cues for mid, r in read.items()}
-        turnstore.refresh_threads(threads, touched_series, known=known)
+        turnstore.refresh_threads(threads, touched_series, known=known, counts=counts)
 
 
 def _analysis(stored: StoredMessage) -> MailAnalysis:

@@ -30,6 +30,8 @@ __all__ = [
 
 _CHUNK = 5000
 
+Counts = tuple[int, int, int]  # Acked-by, Reviewed-by, Tested-by
+
 # Replies whose cues are still unread (or all, when read ``again``), with the
 # kinds of the trailers ingest found in them; neither for those already read.
 _UNREAD_SQL = """
@@ -92,13 +94,18 @@ def refresh_threads(
     *,
     again: bool = False,
     known: Mapping[int, int] | None = None,
+    counts: Mapping[int, Counts] | None = None,
 ) -> None:
-    """Cues of new replies, then the turns of every patch these threads or series touch."""
+    """Cues of new replies, then the turns of every patch these threads or series touch.
+
+    ``counts``: Acked/Reviewed/Tested counts to store with the turns, by patch
+    id (``derived.changed_counts``: ingest's, so that a new patch is updated once).
+    """
     read_cues(thread_ids, again=again, known=known)
     with connection.cursor() as cursor:
         cursor.execute(_TOUCHED_SQL, {"threads": list(thread_ids), "series": sorted(series_ids)})
-        patch_ids = sorted(row[0] for row in cursor.fetchall())
-    refresh_patches(patch_ids)
+        patch_ids = {row[0] for row in cursor.fetchall()}
+    refresh_patches(sorted(patch_ids | set(counts or ())), counts=counts)
 
 
 _FACTS_SQL = """
@@ -133,25 +140,32 @@ WHERE p.id = ANY(%(ids)s)
 ORDER BY 1, 2 NULLS FIRST
 """
 
+# Counts given (ingest's) are stored with the turn; NULL keeps the row's.
 _STORE_SQL = """
 UPDATE reviews_patch p SET turn = u.turn, turn_reason = u.reason, waiting_since = u.since,
     replies = u.replies, first_reply = u.first_reply, last_activity = u.last_activity,
-    series_date = u.series_date
+    series_date = u.series_date, acked = coalesce(u.acked, p.acked),
+    reviewed = coalesce(u.reviewed, p.reviewed), tested = coalesce(u.tested, p.tested)
 FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[], %s::int[],
-    %s::timestamptz[], %s::timestamptz[], %s::timestamptz[])
-    AS u(id, turn, reason, since, replies, first_reply, last_activity, series_date)
+    %s::timestamptz[], %s::timestamptz[], %s::timestamptz[], %s::int[], %s::int[], %s::int[])
+    AS u(id, turn, reason, since, replies, first_reply, last_activity, series_date,
+        acked, reviewed, tested)
 WHERE p.id = u.id AND (p.turn, p.turn_reason, p.waiting_since, p.replies, p.first_reply,
-    p.last_activity, p.series_date) IS DISTINCT FROM (u.turn, u.reason, u.since, u.replies,
-    u.first_reply, u.last_activity, u.series_date)
+    p.last_activity, p.series_date, p.acked, p.reviewed, p.tested) IS DISTINCT FROM (u.turn,
+    u.reason, u.since, u.replies, u.first_reply, u.last_activity, u.series_date,
+    coalesce(u.acked, p.acked), coalesce(u.reviewed, p.reviewed), coalesce(u.tested, p.tested))
 """
 
 
-def refresh_patches(patch_ids: Sequence[int]) -> None:
-    """Recompute and store the turn of these patches, then of their series."""
+def refresh_patches(patch_ids: Sequence[int], counts: Mapping[int, Counts] | None = None) -> None:
+    """Recompute and store the turn of these patches, then of their series.
+
+    ``counts``: new Acked/Reviewed/Tested counts of some of them, stored with it.
+    """
     ids = sorted(set(patch_ids))
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        refresh_series(sorted(_store_turns(chunk)))
+        refresh_series(sorted(_store_turns(chunk, counts or {})))
         # The health counts read the turn (applied by a reply's word) and the first reply.
         health_store.refresh_patches(chunk)
 
@@ -173,16 +187,24 @@ def refresh_after_change(
     health_store.refresh_patches(changed)
 
 
-def _store_turns(ids: list[int]) -> set[int]:
-    """Store these patches' turns; returns their series."""
+def _store_turns(ids: list[int], counts: Mapping[int, Counts] | None = None) -> set[int]:
+    """Store these patches' turns (and ``counts`` given for them); returns their series."""
+    counts = counts or {}
     with connection.cursor() as cursor:
         cursor.execute(_FACTS_SQL, {"ids": ids})
-        facts = cursor.fetchall()
+        # the turn reads the approvals about to be stored, not those stored
+        facts = [
+            (*f[:5], c[0] + c[1], *f[6:]) if (c := counts.get(f[0])) else f
+            for f in cursor.fetchall()
+        ]
         cursor.execute(_REPLIES_SQL, {"ids": ids, "applied": int(Cue.APPLIED)})
         replies: dict[int, list[tuple]] = {}
         for pid, *reply in cursor.fetchall():
             replies.setdefault(pid, []).append(tuple(reply))
-        rows = [_row(fact, replies.get(fact[0], [])) for fact in facts]
+        rows = [
+            (*_row(fact, replies.get(fact[0], [])), *counts.get(fact[0], (None, None, None)))
+            for fact in facts
+        ]
         if rows:
             cursor.execute(_STORE_SQL, [list(column) for column in zip(*rows, strict=True)])
     return {fact[7] for fact in facts if fact[7] is not None}
