@@ -3,6 +3,8 @@ and the page statement that cuts the windows (archive.searchresults)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import Stemmer
 from django.db import connection
@@ -140,6 +142,26 @@ def test_hits_carry_marked_snippets(fixture_list: MailingList) -> None:
     assert f"{MARK_START}kumquat{MARK_END}" in results.hits[0].snippet
     # Exact terms are not marked, and a page without full-text terms has no snippets.
     assert all(hit.snippet == "" for hit in search_page("f:jane@example.org", None, 1, False).hits)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        dt.datetime(2024, 3, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
+        dt.datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC),
+        dt.datetime(2024, 1, 1, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))),
+    ],
+)
+def test_a_hits_date_is_the_stored_one(fixture_list: MailingList, stored: dt.datetime) -> None:
+    """Read as ISO text in UTC (archive.searchresults), to the microsecond, any year."""
+    from django.core.cache import cache
+
+    from archive.models import Message
+
+    Message.objects.filter(msgid="reply-1@example.org").update(date=stored)
+    cache.clear()
+    (hit,) = search_page("b:kumquat", fixture_list, 1, by_relevance=False).hits
+    assert hit.date == stored and hit.date.utcoffset() == dt.timedelta(0)
 
 
 @pytest.mark.parametrize("by_relevance", [False, True])
