@@ -75,8 +75,9 @@ class _Frame:
 
 
 @cache
-def _frame(list_name: str) -> _Frame:
-    """The template for an anonymous visitor without messages, cut at its slots."""
+def _frame(list_name: str) -> _Frame | None:
+    """The template for an anonymous visitor without messages, cut at its slots
+    (None when they cannot be told apart)."""
     page = render_to_string(
         TEMPLATE,
         {
@@ -89,6 +90,10 @@ def _frame(list_name: str) -> _Frame:
         },
     )
     markers = {_TITLE: "title", _SECTION: "section", quote(_NEXT): "next"}
+    if any(page.count(marker) != 1 for marker in markers):
+        # A list named with "%00next%00" in it, or a template showing a value
+        # twice: that list's pages come from the template.
+        return None
     pieces, slots, at = [], [], 0
     while True:
         found = [(page.find(m, at), m) for m in markers if page.find(m, at) >= 0]
@@ -108,7 +113,8 @@ def search_response(
     """The search page of ``query`` holding ``section`` (the results, drawn and escaped)."""
     anonymous = not request.user.is_authenticated
     # With DEBUG (runserver) templates edited while the process runs show at once.
-    if not anonymous or get_messages(request) or settings.DEBUG:
+    frame = None if settings.DEBUG else _frame(list_name)
+    if not anonymous or get_messages(request) or frame is None:
         context = {"list_name": list_name, "results": _Slots(query), "section": section}
         return render(request, TEMPLATE, context, status=status)
     values = {
@@ -116,7 +122,7 @@ def search_response(
         "section": section,
         "next": escape(quote(request.get_full_path())),
     }
-    return HttpResponse(_frame(list_name).fill(values), status=status)
+    return HttpResponse(frame.fill(values), status=status)
 
 
 def warm_frames(list_names: list[str]) -> None:

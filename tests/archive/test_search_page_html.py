@@ -101,7 +101,7 @@ def _request(path: str, user=None):
     return request
 
 
-@pytest.mark.parametrize("list_name", ["all", "srch", "a&b"])
+@pytest.mark.parametrize("list_name", ["all", "srch", "a&b", "odd%00next%00name"])
 @pytest.mark.parametrize("query", ["alarm", _HOSTILE])
 @pytest.mark.parametrize("status", [200, 400])
 def test_a_visitors_page_is_the_templates(list_name: str, query: str, status: int) -> None:
