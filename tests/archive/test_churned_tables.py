@@ -9,11 +9,13 @@ it was; a smaller import, a transaction and a table someone holds are left.
 
 from __future__ import annotations
 
+import io
 import time
 from email.message import EmailMessage
 
 import psycopg
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from archive import churned
@@ -174,3 +176,20 @@ def test_a_larger_table_gets_its_indexes_rebuilt_concurrently_instead(monkeypatc
     del indexes["patch_unique_ccnew"]
     assert set(rebuilt) == set(indexes)
     assert all(rebuilt[name] != node for name, node in indexes.items())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_whole_reparse_rewrites_them_and_one_lists_does_not() -> None:
+    # A rebuild in place rewrites every patch row, as a first import does.
+    ingest([_patch(n) for n in range(6)], workers=1)
+    first = _state()
+    call_command("reparse", "--list", "linux-rtc.vger.kernel.org", stdout=io.StringIO())
+    listed = _state()
+    assert listed["archive_thread"][0] == first["archive_thread"][0]
+    out = io.StringIO()
+    call_command("reparse", stdout=out)
+    assert "rewrote 3 tables compact" in out.getvalue()
+    after = _state()
+    for table in TABLES:
+        assert after[table][0] != listed[table][0], table
+        assert after[table][1] == listed[table][1], table

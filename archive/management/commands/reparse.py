@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from archive.churned import rewrite_churned_tables
 from archive.models import MailingList, Message
 from archive.processors import message_processors
 from archive.searchindex import rebuild_search
@@ -36,6 +37,11 @@ class Command(BaseCommand):
             for line in processor.rebuild(list_ids):
                 self.stdout.write(line)
             self.stdout.write(f"rebuilt {processor.name}")
+        if list_ids is None:
+            # Every patch, series and thread row was rewritten row by row, as
+            # by a first import: written out compact (archive.churned).
+            rewritten = rewrite_churned_tables()
+            self.stdout.write(f"rewrote {len(rewritten)} tables compact: {', '.join(rewritten)}")
         refresh = refresh_after_import(count)
         if refresh is not None:
             self.stdout.write(refresh.line())
