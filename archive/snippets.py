@@ -191,6 +191,8 @@ class _Scan:
         if self.pattern is not None:
             return [(m.start(), m.end(), m.lastgroup == "id") for m in self.pattern.finditer(low)]
         options = self.options
+        if len(options) == 1:  # one word or identifier: most searches
+            return self._one(low, *options[0])
         ahead = [low.find(text) for text, _ in options]
         found: list[tuple[int, int, bool]] = []
         while True:
@@ -214,6 +216,23 @@ class _Scan:
                 low.find(text, resume) if 0 <= n < resume else n
                 for (text, _), n in zip(options, ahead, strict=True)
             ]
+
+    @staticmethod
+    def _one(low: str, text: str, identifier: bool) -> list[tuple[int, int, bool]]:
+        """``matches`` for a single option, without the bookkeeping of several."""
+        found: list[tuple[int, int, bool]] = []
+        at = low.find(text)
+        while at >= 0:
+            end = at + len(text)
+            if identifier:
+                if _WORD.match(low, end):
+                    at = low.find(text, at + 1)
+                    continue
+            elif run := _RUN.match(low, end):  # always: it may match nothing
+                end = run.end()
+            found.append((at, end, identifier))
+            at = low.find(text, end)
+        return found
 
 
 def _phrase(text: str, star: bool) -> tuple[_Word, ...]:

@@ -86,3 +86,20 @@ def test_search_hits_in_python_are_the_templates_loop(zone, count, list_name):
         assert "(no subject)" in python and "\u202e" not in python.split("pi-snippet")[2]
     if count == 0:
         assert python == "<li>No messages match.</li>"
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        dt.datetime(999, 12, 31, 23, 59, tzinfo=dt.UTC),
+        dt.datetime(1000, 1, 1, 0, 0, tzinfo=dt.UTC),
+        dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
+        dt.datetime(2024, 1, 1, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))),
+        dt.datetime(5, 6, 7, 8, 9, tzinfo=dt.timezone(dt.timedelta(hours=-3))),
+    ],
+)
+def test_a_hits_time_is_what_strftime_wrote(when: dt.datetime) -> None:
+    """Written out (archive/views/searchhits.py), as strftime wrote it: unpadded before 1000."""
+    from archive.views.searchhits import _when
+
+    assert _when(when) == when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")

@@ -96,6 +96,8 @@ def test_a_word_keeps_its_stem_but_the_last_two_characters(word: str) -> None:
         ("x86_64 x86", "x86_64 x86-64 x86 _x86_64 x86_64_ x86_64x"),
         ("über straße", "Über straße über-alles strasse"),
         ("a", "a aa ab ba a_a"),
+        ("alarms", "alarm alarmalarm 2alarm alarm_irq ALARMS alar"),
+        ("rtc_class_ops", "rtc_class_ops rtc_class_opsx rtc_class_ops_2 xrtc_class_ops."),
     ],
 )
 def test_the_scan_finds_what_the_tokens_pattern_finds(terms: str, text: str) -> None:
