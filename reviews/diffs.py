@@ -398,15 +398,15 @@ def _scan_stats(diff: str) -> tuple[FileStat, ...]:
     """Line-by-line fallback for diffs unidiff cannot parse."""
     files: list[_FileAcc] = []
     current: _FileAcc | None = None
-    old = new = 0
-    for line in diff.split("\n"):
+    lines = diff.split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
         if line.startswith("diff --git "):
             current = _FileAcc(git=True)
-            old = new = 0
             current.old, _, current.new = line[len("diff --git ") :].partition(" ")
             files.append(current)
-        elif current is not None and (old > 0 or new > 0):
-            old, new = _count_hunk_line(current, line, old, new)
         elif line.startswith("--- ") and (current is None or current.added + current.removed):
             current = _FileAcc(old=line[4:].split("\t")[0])
             files.append(current)
@@ -415,20 +415,29 @@ def _scan_stats(diff: str) -> tuple[FileStat, ...]:
         elif line.startswith("+++ ") and current is not None:
             current.new = line[4:].split("\t")[0]
         elif (match := _HUNK_RE.match(line)) and current is not None:
-            old, new = int(match.group(1) or 1), int(match.group(2) or 1)
+            i = _count_hunk(lines, i, current, int(match.group(1) or 1), int(match.group(2) or 1))
         elif current is not None and line.startswith((*_EXTENDED_HEADERS, "GIT binary")):
             current.binary = current.binary or line.startswith(("GIT binary", "Binary files"))
             current.headers.append(line.rstrip("\r"))
     return tuple(f.freeze() for f in files)
 
 
-def _count_hunk_line(acc: _FileAcc, line: str, old: int, new: int) -> tuple[int, int]:
-    if line.startswith("+"):
-        acc.added += 1
-        return old, new - 1
-    if line.startswith("-"):
-        acc.removed += 1
-        return old - 1, new
-    if line.startswith("\\"):
-        return old, new
-    return old - 1, new - 1
+def _count_hunk(lines: list[str], i: int, acc: _FileAcc, old: int, new: int) -> int:
+    """Count the lines of a hunk that starts at ``lines[i]`` with ``old`` and ``new``
+    lines to come; returns the index after it. One call a hunk, not one a line:
+    most of a diff's lines are a hunk's (#21)."""
+    while (old > 0 or new > 0) and i < len(lines):
+        line = lines[i]
+        marker = line[:1]
+        if marker == "+":
+            acc.added += 1
+            new -= 1
+        elif marker == "-":
+            acc.removed += 1
+            old -= 1
+        elif marker == "d" and line.startswith("diff --git "):
+            break  # the next file's header, as a mangled hunk ends
+        elif marker != "\\":
+            old, new = old - 1, new - 1
+        i += 1
+    return i

@@ -27,12 +27,27 @@ _PW_FILENAME_RE = re.compile(r"(---|\+\+\+) (\S+)")
 
 def patchwork_hash(diff: str) -> str:
     """Return Patchwork's hex SHA-1 of a diff (CLIENTS.md section 4)."""
-    hashed = hashlib.sha1()
+    kept: list[str] = []
     for line in diff.replace("\r", "").strip().split("\n"):
-        normalised = _patchwork_line(line)
-        if normalised is not None:
-            hashed.update(encode_text(normalised + "\n"))
-    return hashed.hexdigest()
+        # Nearly every line is a hunk's, hashed as it is: only those that could
+        # be a file name ("--- x", "+++ x") or anything else need the full test.
+        marker = line[:1]
+        if marker == " " or (marker in ("+", "-") and line[1:3] != marker * 2):
+            kept.append(line)
+        elif (normalised := _patchwork_line(line)) is not None:
+            kept.append(normalised)
+    if not kept:
+        return hashlib.sha1().hexdigest()
+    text = "\n".join(kept) + "\n"
+    try:
+        # One update for the whole diff: SHA-1 of the lines one after another.
+        return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()
+    except UnicodeEncodeError:
+        # A lone surrogate: encode_text replaces it in its own line only.
+        hashed = hashlib.sha1()
+        for line in kept:
+            hashed.update(encode_text(line + "\n"))
+        return hashed.hexdigest()
 
 
 def _patchwork_line(line: str) -> str | None:

@@ -13,7 +13,7 @@ from archive.browse import compile_text, matching
 from archive.models import Message
 from archive.search import compile_query, parse_query
 from archive.searchindex import rebuild_search
-from archive.searchterms import MAX_IDENTIFIERS, message_terms, split_body
+from archive.searchterms import MAX_DIFF_WORDS, MAX_IDENTIFIERS, message_terms, split_body
 from tests.conftest import DATA
 
 SEARCH = DATA / "search"
@@ -132,6 +132,35 @@ def test_the_bodys_identifiers_come_before_an_attachments() -> None:
     terms = set(message_terms(("R", "r@example.org"), "", "", "see zz_body_word", [config]))
     assert "zz_body_word" in terms
     assert len([t for t in terms if t.startswith("config_option_")]) == MAX_IDENTIFIERS - 1
+
+
+SENDER = ("R", "r@example.org")
+
+
+def test_a_path_with_whitespace_leaves_only_its_base_name() -> None:
+    """A lexeme holds no whitespace: such a path is left out, a base name without it kept."""
+    diff = "--- a/my dir/rtc.c\n+++ b/my dir/rtc.c\n@@ -1 +1 @@\n-old_name\n+new_name\n"
+    terms = message_terms(SENDER, "", "", "x\n" + diff)
+    assert "dfn:rtc.c" in terms
+    assert not [t for t in terms if t.startswith("dfn:my")]
+    assert not [t for t in terms if any(c.isspace() for c in t)]
+    assert {"dfa:old_name", "dfb:new_name", "old_name", "new_name"} <= set(terms)
+
+
+def test_diff_words_past_the_cap_are_the_first_in_order() -> None:
+    words = [f"w{i:05d}" for i in range(MAX_DIFF_WORDS + 50)]
+    diff = "--- a/x\n+++ b/x\n@@ -1 +1 @@\n" + "".join(f"+{w}\n" for w in reversed(words))
+    terms = message_terms(SENDER, "", "", "x\n" + diff)
+    assert sorted(t[4:] for t in terms if t.startswith("dfb:")) == words[:MAX_DIFF_WORDS]
+
+
+def test_recipients_give_the_same_terms_each_time() -> None:
+    """To and Cc terms are kept for headers seen lately: a thread repeats them."""
+    header = "Jane Doe <jane@example.org>, linux-rtc@vger.kernel.org"
+    first = message_terms(SENDER, header, header, "")
+    assert message_terms(SENDER, header, header, "") == first
+    assert message_terms(SENDER, header, "", "") != first
+    assert {"t:jane@example.org", "c:vger.kernel.org", "t:doe", "c:jane"} <= set(first)
 
 
 def test_migration_0006_adds_code_to_existing_vectors(mail) -> None:

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from archive.patchid import encode_text
 from reviews.diffs import find_patch
-from reviews.hashing import git_patch_id, patchwork_hash
+from reviews.hashing import _patchwork_line, git_patch_id, patchwork_hash
 from tests.reviews.test_diffs import (
     DATA,
     PATCHWORK_MAIL,
@@ -119,6 +120,33 @@ def test_patchwork_hash_survives_undecodable_bytes() -> None:
     assert len(patchwork_hash(SIMPLE_DIFF.replace("+c", "+\udcff\ud800"))) == 40
 
 
+def _hash_line_by_line(diff: str) -> str:
+    """Patchwork's rule as written: every line normalised, and encoded, on its own."""
+    hashed = hashlib.sha1()
+    for line in diff.replace("\r", "").strip().split("\n"):
+        normalised = _patchwork_line(line)
+        if normalised is not None:
+            hashed.update(encode_text(normalised + "\n"))
+    return hashed.hexdigest()
+
+
+@pytest.mark.parametrize(
+    "diff",
+    [
+        SIMPLE_DIFF,
+        SIMPLE_DIFF + "++x\n--y\n+++\n---\n+++ \n--- \n+++  b/z\n",
+        SIMPLE_DIFF.replace("+c", "+\udcff"),  # an undecodable byte, given back
+        # a lone surrogate beside an undecodable byte: only its own line is replaced
+        SIMPLE_DIFF.replace("+c", "+\ud800").replace(" a", " \udcff"),
+        "",
+    ],
+)
+def test_patchwork_hash_hashes_lines_as_normalised_one_by_one(diff: str) -> None:
+    # patchwork_hash takes hunk lines without the full test and hashes the
+    # diff in one update: the same bytes as the rule applied line by line.
+    assert patchwork_hash(diff) == _hash_line_by_line(diff)
+
+
 # --- git_patch_id: unit cases -----------------------------------------------
 
 
@@ -173,6 +201,16 @@ GIT_CASES = {
     "nul byte": SIMPLE_DIFF.replace("+c", "+c\x00d"),
     "next commit": SIMPLE_DIFF + "commit " + "a" * 40 + "\n" + SIMPLE_DIFF,
     "hg": "diff -r 0a1b -r 5f1c x\n--- a/x\tThu\n+++ b/x\tThu\n@@ -1,1 +1,1 @@\n-a\n+b\n",
+    # A hunk's counts running out mid-way (mangled mail): what git does then,
+    # not what a fast path over hunk lines might assume.
+    "more removed than counted": (
+        "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,1 +1,3 @@\n-a\n-b\n+c\n+d\n+e\n"
+    ),
+    "more added than counted": (
+        "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,2 +1,1 @@\n+a\n+b\n-c\n-d\n"
+    ),
+    "context past the hunk": SIMPLE_DIFF + " d\n e\n+f\n",
+    "commit line inside a hunk": SIMPLE_DIFF.replace(" a\n", "commit " + "b" * 40 + "\n"),
 }
 
 
