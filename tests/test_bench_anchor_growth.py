@@ -152,3 +152,23 @@ def test_section_goes_after_the_17k_one_then_replaces_itself(tmp_path: Path) -> 
     # A run that skipped this part keeps the last section rather than erase it.
     kept = anchor_growth.report_lines({"anchor": {"skipped": "no package", "copies": 10}}, doc)
     assert "Measured on later" in "\n".join(kept)
+
+
+@pytest.mark.skipif(not anchor_growth.CORPUS.exists(), reason="needs ../shared's corpus")
+def test_make_bench_skips_an_inbox_not_built_instead_of_building_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 10x index takes over an hour: make bench must not start one on its own."""
+    monkeypatch.setattr(anchor_growth, "CACHE", tmp_path)
+    monkeypatch.setattr(anchor_growth.anchor, "skip_reason", lambda: None)
+    monkeypatch.setattr(anchor_growth, "_version", lambda: "1.9.0-1")
+    monkeypatch.setattr(
+        anchor_growth, "build", lambda *a, **k: pytest.fail("make bench started a build")
+    )
+    result = anchor_growth.measure(10, 100.0)
+    assert result["copies"] == 10 and "is not built" in result["skipped"]
+    assert "--build" in result["skipped"] and not any(tmp_path.iterdir())
+    root = anchor_growth.inbox_folder(10, anchor_growth.CORPUS, tmp_path)
+    root.mkdir()
+    (root / anchor_growth.IMPORTED).write_text("{}")  # imported, index under way
+    assert "is being built" in anchor_growth.measure(10, None)["skipped"]
