@@ -182,37 +182,32 @@ def refresh_after_change(
     ids = sorted(set(to_read))
     series = set(series_ids)
     for start in range(0, len(ids), _CHUNK):
-        series |= _store_turns(ids[start : start + _CHUNK])
+        series |= _store_turns(ids[start : start + _CHUNK], {})
     refresh_series(sorted(series))
     health_store.refresh_patches(changed)
 
 
-def _store_turns(ids: list[int], counts: Mapping[int, Counts] | None = None) -> set[int]:
+def _store_turns(ids: list[int], counts: Mapping[int, Counts]) -> set[int]:
     """Store these patches' turns (and ``counts`` given for them); returns their series."""
-    counts = counts or {}
     with connection.cursor() as cursor:
         cursor.execute(_FACTS_SQL, {"ids": ids})
-        # the turn reads the approvals about to be stored, not those stored
-        facts = [
-            (*f[:5], c[0] + c[1], *f[6:]) if (c := counts.get(f[0])) else f
-            for f in cursor.fetchall()
-        ]
+        facts = cursor.fetchall()
         cursor.execute(_REPLIES_SQL, {"ids": ids, "applied": int(Cue.APPLIED)})
         replies: dict[int, list[tuple]] = {}
         for pid, *reply in cursor.fetchall():
             replies.setdefault(pid, []).append(tuple(reply))
-        rows = [
-            (*_row(fact, replies.get(fact[0], [])), *counts.get(fact[0], (None, None, None)))
-            for fact in facts
-        ]
+        rows = [_row(fact, replies.get(fact[0], []), counts.get(fact[0])) for fact in facts]
         if rows:
             cursor.execute(_STORE_SQL, [list(column) for column in zip(*rows, strict=True)])
     return {fact[7] for fact in facts if fact[7] is not None}
 
 
-def _row(fact: tuple, replies: list[tuple]) -> tuple:
-    """One patch's stored columns, in ``_STORE_SQL``'s order."""
+def _row(fact: tuple, replies: list[tuple], counts: Counts | None) -> tuple:
+    """One patch's stored columns, in ``_STORE_SQL``'s order; ``counts``, when given, are
+    stored with them and are the approvals its turn reads (not those stored before)."""
     pid, date, slug, action_required, archived, approvals, submitter, _, series_date = fact[:9]
+    if counts is not None:
+        approvals = counts[0] + counts[1]  # as _FACTS_SQL adds them: Acked-by + Reviewed-by
     number, replaced, state_changed = fact[9:12]
     turn = decide(
         PatchFacts(
@@ -246,6 +241,7 @@ def _row(fact: tuple, replies: list[tuple]) -> tuple:
         min(others, default=None),
         _latest(moments),
         series_date,
+        *(counts or (None, None, None)),  # NULL: _STORE_SQL keeps the row's counts
     )
 
 
