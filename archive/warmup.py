@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 
 from django.http import Http404
-from django.template.loader import render_to_string
 
 from archive import browse, searchresults
 from archive.models import MailingList
@@ -36,7 +35,7 @@ def warm_connection() -> None:
     with contextlib.suppress(Http404):
         browse.locate_message(None, _NOWHERE)
     # Without this a worker's first searches planned their statements and compiled
-    # the page's templates: the slowest of make bench's cold search pages.
+    # the page's templates: the slowest of make bench's cold search pages. Cutting
+    # the frames renders (and so compiles) the search page's templates.
     searchresults.prepare_shapes()
-    render_to_string("archive/search.html", {"results": browse.SearchResults(query="")})
     warm_frames([browse.ALL, *MailingList.objects.values_list("name", flat=True)])
