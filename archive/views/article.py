@@ -11,22 +11,14 @@ the thread overview and the reply command come already escaped.
 from __future__ import annotations
 
 from datetime import UTC
-from functools import cache
 from html import escape
-
-from django.template.loader import render_to_string
 
 from archive.models import Message
 from archive.msgids import msgid_path
+from archive.views.searchpage import search_form
 from archive.views.thread_items import message_head
 
 _NO_SUBJECT = "(no subject)"
-
-
-@cache
-def search_form(list_name: str) -> str:
-    """The search box of a list's pages (it depends on the list's name only)."""
-    return render_to_string("archive/_search_form.html", {"list_name": list_name})
 
 
 def message_article(
