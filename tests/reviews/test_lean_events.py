@@ -25,6 +25,12 @@ _NEWEST = {
 
 def _plan(sql: str) -> str:
     with connection.cursor() as cursor:
+        # Statistics of an empty table, whatever earlier tests' committed rows left
+        # (a transaction test's flush leaves them behind until autovacuum): with
+        # those, a common category is cheaper to find by filtering the date index,
+        # and which plan won depended on the order tests ran in. ANALYZE is rolled
+        # back with the test.
+        cursor.execute("ANALYZE reviews_event")
         # A test database is too small for PostgreSQL to prefer an index of its own accord.
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_bitmapscan = off")
