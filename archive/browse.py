@@ -24,6 +24,7 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from archive import searchresults
+from archive.bodycodec import unpack_body
 from archive.dbrouting import read_connection
 from archive.models import (
     SEARCH_VECTORS,
@@ -251,7 +252,10 @@ def _outline_rows(pk: int | None, thread_id: int, bodies: bool = False) -> list[
         author = row[mine + page :]
         message.author = _loaded(Person, db.alias, _PERSON, author) if author[0] else None
         if bodies or message.pk == pk:
-            for name, value in zip(_PAGE_FIELDS, row[mine : mine + page], strict=True):
+            values = list(row[mine : mine + page])
+            # Read as stored: the body packed (archive.bodycodec, first of _PAGE_FIELDS).
+            values[0] = unpack_body(values[0]) if values[0] is not None else None
+            for name, value in zip(_PAGE_FIELDS, values, strict=True):
                 setattr(message, f"page_{name}", value if value is not None else "")
         rows.append(message)
     return rows

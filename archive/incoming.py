@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from archive.bodycodec import pack_body
 from archive.parsing import ParsedMessage, UnparseableMessage, derived_msgid, parse_message
 from archive.rawcodec import pack, unpack
 from archive.searchterms import BodyText, split_body, split_terms
@@ -38,13 +39,14 @@ class Prepared:
     """What storing one mail needs beyond its parse, made where it is parsed.
 
     The ingest writer is a single thread per batch that the parse workers
-    wait for; packing raw mail and splitting its body for the search vector
-    are pure per-message work, so the workers do them and the writer only
-    COPYs (docs/performance.md, "Ingest: where the time goes").
+    wait for; packing raw mail and its body, and splitting the body for the
+    search vector, are pure per-message work, so the workers do them and the
+    writer only COPYs (docs/performance.md, "Ingest: where the time goes").
     """
 
     codec: int  # archive.rawcodec.Codec
     packed: bytes
+    body: bytes  # the body as stored (archive.bodycodec)
     text: BodyText
     # The exact search terms as staged: those kept in the body vector and those
     # stored apart (searchterms.split_terms), each joined by spaces. A mail has
@@ -56,12 +58,14 @@ class Prepared:
     def of(cls, parsed: ParsedMessage, raw: bytes) -> Prepared:
         codec, packed = pack(raw)
         # Split as stored: the body without NUL (clean_text), attachments' text as parsed.
+        body = clean_text(parsed.body)
         texts = (a.text for a in parsed.attachments if a.text)
         kept, apart = split_terms(parsed.search_terms)
         return cls(
             int(codec),
             packed,
-            split_body(clean_text(parsed.body), texts),
+            pack_body(body),
+            split_body(body, texts),
             clean_text(" ".join(kept)),
             clean_text(" ".join(apart)),
         )

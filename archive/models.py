@@ -10,6 +10,7 @@ from django.db.models import Subquery
 from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 
+from archive.bodyfield import PackedTextField
 from archive.parsing import mail_headers
 from archive.rawcodec import Codec, unpack
 
@@ -158,7 +159,9 @@ class Message(models.Model):
     to = models.TextField(blank=True)
     cc = models.TextField(blank=True)
     # Headers are read from the raw mail (the ``headers`` property), not stored twice.
-    body = models.TextField(blank=True)
+    # Packed by the application (archive.bodycodec), read as ``str``; SQL reads the
+    # packed bytes (archive migration 0030).
+    body = PackedTextField(blank=True)
     html_only = models.BooleanField(default=False)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"

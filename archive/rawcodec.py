@@ -101,10 +101,14 @@ def _dictionary(dict_id: int) -> zstandard.ZstdCompressionDict:
     return found
 
 
-def _compressor() -> zstandard.ZstdCompressor:
-    # One per thread and dictionary: ingest may switch dictionaries between imports.
-    key = _packing.dict_id() if _packing is not None else 0
-    found: dict[int, zstandard.ZstdCompressor] | None = getattr(_local, "compressors", None)
+def _compressor(level: int | None = None) -> zstandard.ZstdCompressor:
+    # One per thread, dictionary and level: ingest may switch dictionaries between imports.
+    if level is None:
+        level = LEVEL if _packing is None else DICTIONARY_LEVEL
+    key = (_packing.dict_id() if _packing is not None else 0, level)
+    found: dict[tuple[int, int], zstandard.ZstdCompressor] | None = getattr(
+        _local, "compressors", None
+    )
     if found is None:
         found = _local.compressors = {}
     if key not in found:
@@ -112,8 +116,7 @@ def _compressor() -> zstandard.ZstdCompressor:
         # With a dictionary, a checksum too: mail is never read back wrong,
         # even if some process held another dictionary under the same id.
         found[key] = zstandard.ZstdCompressor(
-            level=LEVEL if _packing is None else DICTIONARY_LEVEL,
-            write_content_size=True, dict_data=_packing,
+            level=level, write_content_size=True, dict_data=_packing,
             write_checksum=_packing is not None,
         )  # fmt: skip
     return found[key]
@@ -130,9 +133,12 @@ def _decompressor(dict_id: int = 0) -> zstandard.ZstdDecompressor:
     return found[dict_id]
 
 
-def pack(raw: bytes) -> tuple[Codec, bytes]:
-    """The codec and bytes to store for ``raw``: zstd (with the dictionary in use), if smaller."""
-    packed = _compressor().compress(raw)
+def pack(raw: bytes, level: int | None = None) -> tuple[Codec, bytes]:
+    """The codec and bytes to store for ``raw``: zstd (with the dictionary in use), if smaller.
+
+    ``level``: zstd's level, else LEVEL (DICTIONARY_LEVEL with a dictionary).
+    """
+    packed = _compressor(level).compress(raw)
     if len(packed) >= len(raw):  # tiny or already compressed mail: keep it as it is
         return Codec.NONE, raw
     return (Codec.ZSTD_DICT if _packing is not None else Codec.ZSTD), packed

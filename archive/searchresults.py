@@ -48,6 +48,7 @@ from typing import Any
 from django.db.backends.utils import CursorWrapper
 
 from archive import searchwindow
+from archive.bodycodec import unpack_body
 from archive.dbrouting import read_connection
 from archive.models import Message
 from archive.prepared import SHAPES_HELD, deallocate, execute_prepared
@@ -349,7 +350,8 @@ def _hits_sql(compiled: Compiled, ranked: bool) -> str:
     # The date as ISO text in UTC, read by ``datetime.fromisoformat``: the driver's
     # loader of a timestamptz (Django's, in Python) cost 5 us a hit.
     columns = f'h."id", h."msgid", h."subject", {_ISO_DATE}, a."name", a."email"'
-    columns += ', h."body"' if compiled.highlight else ', NULL::text AS "body"'
+    # The body as stored (packed: archive.bodycodec), unpacked here.
+    columns += ', h."body"' if compiled.highlight else ', NULL::bytea AS "body"'
     columns += ', page."epoch"' + (', page."rank"' if ranked else "")
     return (
         f"SELECT {columns} FROM page JOIN archive_message h ON h.id = page.id"
@@ -359,7 +361,7 @@ def _hits_sql(compiled: Compiled, ranked: bool) -> str:
 
 def _hit(row: tuple, highlighter: Highlighter, word: str) -> Hit:
     _, msgid, subject, iso_date, name, email, body = row[:7]
-    snippet = highlighter.snippet(_window(body, word)) if body is not None else ""
+    snippet = highlighter.snippet(_window(unpack_body(body), word)) if body is not None else ""
     date = datetime.fromisoformat(iso_date).replace(tzinfo=UTC) if iso_date else None
     return Hit(msgid, subject, date, name or email or "", snippet)
 

@@ -65,7 +65,7 @@ _STAGE = (
     ("msgid", "text"),
     ("synthetic_msgid", "boolean"), ("subject", "text"), ("author_email", "text"),
     ("date", "timestamptz"), ("utc_offset", "smallint"), ("in_reply_to", "text"),
-    ("refs", "text"), ("to_", "text"), ("cc", "text"), ("body", "text"),
+    ("refs", "text"), ("to_", "text"), ("cc", "text"), ("body", "bytea"),
     ("html_only", "boolean"), ("sha256", "text"), ("size", "integer"),
     ("raw", "bytea"), ("codec", "smallint"),  # raw mail packed (archive/rawcodec.py)
     ("author_name", "text"), ("unquoted", "text"), ("quoted", "text"), ("code", "text"),
@@ -304,15 +304,15 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> None:
         copy.set_types([kind for _, kind in _STAGE])
         for item in todo:
             p = item.parsed
-            # Raw mail packed (archive/rawcodec.py) and the body split for its
-            # vector, both by the parse workers where there are some.
+            # Raw mail and body packed (archive/rawcodec.py, bodycodec.py) and the
+            # body split for its vector, all by the parse workers where there are some.
             ready = item.ready()
             text = ready.text
             copy.write_row(
                 (
                     p.msgid, p.synthetic_msgid, _clean(p.subject), p.from_email or None,
                     p.date, p.utc_offset, p.in_reply_to or "", _clean(" ".join(p.references)),
-                    _clean(p.to), _clean(p.cc), _clean(p.body),
+                    _clean(p.to), _clean(p.cc), ready.body,
                     p.html_only, p.sha256, p.size, ready.packed, ready.codec, _clean(p.from_name),
                     text.unquoted, text.quoted, text.code, ready.terms, ready.apart,
                 )

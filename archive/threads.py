@@ -142,7 +142,7 @@ def write_ghosts_and_changes(cursor, placement: Placement) -> None:
             INSERT INTO archive_message (id, msgid, is_ghost, synthetic_msgid, subject,
                 utc_offset, in_reply_to, "references", "to", cc, body, html_only,
                 archived_at, parent_id, thread_id)
-            SELECT u.id, u.msgid, true, false, '', 0, '', '{}', '', '', '', false, now(),
+            SELECT u.id, u.msgid, true, false, '', 0, '', '{}', '', '', ''::bytea, false, now(),
                    u.parent, u.thread
             FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::bigint[])
                 AS u(id, msgid, parent, thread)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
+from archive.bodycodec import unpack_body
 from reviews.anchors import (
     Anchor,
     DiffIndex,
@@ -27,7 +28,7 @@ from reviews.anchors import (
     index_diff,
     prepare_reply,
 )
-from reviews.patchtext import DIFF_SQL
+from reviews.patchtext import DIFF_COLUMNS, diff_of
 
 if TYPE_CHECKING:
     from reviews.replyreading import ReplyReading
@@ -72,11 +73,11 @@ def find_anchors(
     with connection.cursor() as cursor:
         replies = _replies(cursor, sorted({mid for mid, _ in wanted}), read or {})
         cursor.execute(
-            f"SELECT p.id, {DIFF_SQL} FROM reviews_patch p "
+            f"SELECT p.id, {DIFF_COLUMNS} FROM reviews_patch p "
             "JOIN archive_message m ON m.id = p.message_id WHERE p.id = ANY(%s)",
             [sorted({pid for _, pid in wanted})],
         )
-        diffs = dict(cursor.fetchall())
+        diffs = {row[0]: diff_of(*row[1:]) for row in cursor.fetchall()}
     indexes: dict[int, DiffIndex] = {}
     found: dict[tuple[int, int], list[StoredAnchor]] = {}
     for mid, pid in wanted:
@@ -114,8 +115,9 @@ def _replies(cursor, ids: list[int], read: Mapping[int, ReplyReading]) -> dict[i
             replies[mid] = reading.quotes
     if again:
         cursor.execute("SELECT id, body FROM archive_message WHERE id = ANY(%s)", [again])
-        for mid, body in cursor.fetchall():
-            if ">" in (body or ""):
+        for mid, stored in cursor.fetchall():
+            body = unpack_body(stored)  # packed (archive.bodycodec)
+            if ">" in body:
                 replies[mid] = prepare_reply(body, authors[mid])
     return replies
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.db import connection
 
+from archive.bodycodec import unpack_body
 from archive.bulk import insert_model_rows
 from reviews.comment_anchors import find_anchors
 from reviews.health import store as health_store
@@ -123,6 +124,21 @@ def series_in_threads(thread_ids: Sequence[int]) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
+def _unread_covers(cursor, series_ids: Sequence[int]) -> dict[int, str]:
+    """The bodies of these series' covers whose change-id is still unread, by message id.
+
+    Bodies are stored packed (archive.bodycodec): read here and handed back to
+    the statement as text, for the regular expression it has always used.
+    """
+    cursor.execute(
+        "SELECT c.message_id, m.body FROM reviews_cover c"
+        " JOIN reviews_series s ON s.id = c.series_id AND s.change_id = ''"
+        " JOIN archive_message m ON m.id = c.message_id WHERE c.series_id = ANY(%s)",
+        [list(series_ids)],
+    )
+    return {mid: unpack_body(body) for mid, body in cursor.fetchall()}
+
+
 def refresh_series(series_ids: Sequence[int], quiet: frozenset[int] = frozenset()) -> None:
     """Received counts, names (unless a maintainer set one), dates; completion events.
 
@@ -131,6 +147,7 @@ def refresh_series(series_ids: Sequence[int], quiet: frozenset[int] = frozenset(
     if not series_ids:
         return
     with connection.cursor() as cursor:
+        covers = _unread_covers(cursor, series_ids)
         cursor.execute(
             """
             WITH patches AS (
@@ -159,8 +176,10 @@ def refresh_series(series_ids: Sequence[int], quiet: frozenset[int] = frozenset(
                          ELSE coalesce(agg.cover_title, agg.first_title, s.name) END AS name,
                     -- read the cover's change-id once; it never changes afterwards
                     CASE WHEN s.change_id = '' AND agg.cover_msg IS NOT NULL THEN coalesce((
-                        SELECT substring(m.body from '(?mi)^change-id:[ \\t]*(\\S+)')
-                        FROM archive_message m WHERE m.id = agg.cover_msg), '')
+                        SELECT substring(b.body from '(?mi)^change-id:[ \\t]*(\\S+)')
+                        FROM unnest(%(cover_ids)s::bigint[], %(cover_bodies)s::text[])
+                            AS b(id, body)
+                        WHERE b.id = agg.cover_msg), '')
                         ELSE s.change_id END AS change_id
                 FROM agg JOIN reviews_series s ON s.id = agg.id
             )
@@ -173,7 +192,11 @@ def refresh_series(series_ids: Sequence[int], quiet: frozenset[int] = frozenset(
             RETURNING s.id, s.project_id,
                 new.old_received < new.total AND new.received >= new.total, new.completed
             """,
-            {"ids": list(series_ids)},
+            {
+                "ids": list(series_ids),
+                "cover_ids": list(covers),
+                "cover_bodies": [*covers.values()],
+            },
         )
         # sorted: RETURNING comes in no set order, and event ids should not depend on it
         completed = sorted(

@@ -26,7 +26,7 @@ from django.db.models.expressions import RawSQL
 from archive.bulk import insert_model_rows
 from archive.models import Message
 from reviews.models import ColouredDiff, Patch
-from reviews.patchtext import DIFF_SQL
+from reviews.patchtext import DIFF_COLUMNS, diff_of
 from reviews.rendering.cache import RENDER_VERSION
 from reviews.rendering.diff import colour_diff, parse_diff
 from reviews.rendering.scanners import C_SUFFIXES, DTS_SUFFIXES
@@ -83,7 +83,7 @@ def precolour(diff: str) -> Precoloured | None:
 # Only diffs long enough to cost COST_CHARS are read back (a diff's length in
 # characters bounds its cost), and only those not coloured yet.
 _CANDIDATES_SQL = f"""
-SELECT p.id, p.message_id, {DIFF_SQL} FROM {Patch._meta.db_table} p
+SELECT p.id, p.message_id, {DIFF_COLUMNS} FROM {Patch._meta.db_table} p
 JOIN {Message._meta.db_table} m ON m.id = p.message_id
 WHERE p.message_id = ANY(%s::bigint[]) AND coalesce(p.diff_len, length(p.diff)) > %s
   AND NOT EXISTS (SELECT 1 FROM {ColouredDiff._meta.db_table} c WHERE c.patch_id = p.id)
@@ -104,7 +104,8 @@ def colour_patches(
         cursor.execute(_CANDIDATES_SQL, [list(message_ids), COST_CHARS])
         rows = cursor.fetchall()
         made: list[tuple[int, str, list[list[str]]]] = []
-        for patch_id, message_id, diff in rows:
+        for patch_id, message_id, *columns in rows:
+            diff = diff_of(*columns) or ""
             found = (coloured or {}).get(message_id)
             if found is not None and found[0] == made_for(diff):
                 if found[1] is not None:  # else measured cheap by the worker

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import connection
 
+from archive.bodycodec import unpack_body
 from archive.bulk import copy_new, insert_model_rows
 from archive.incoming import clean_text
 from archive.processors import StoredMessage
@@ -419,7 +420,7 @@ def _stored_bodies(items: Sequence[_Item], fresh: bool) -> dict[int, str]:
     if rest:
         with connection.cursor() as cursor:
             cursor.execute("SELECT id, body FROM archive_message WHERE id = ANY(%s)", [rest])
-            bodies.update(cursor.fetchall())
+            bodies.update((mid, unpack_body(body)) for mid, body in cursor.fetchall())
     return bodies
 
 

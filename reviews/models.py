@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
 from archive.models import MailingList, Message, MessageList, Person
@@ -306,13 +305,16 @@ class PatchQuerySet(models.QuerySet["Patch"]):
         )
 
     def diffs(self) -> dict[int, str]:
-        """Each patch's diff by id, in one statement (the body's span read in SQL)."""
-        diff = Coalesce(
-            "diff_text",
-            Substr("message__body", models.F("diff_start") + 1, "diff_len"),
-            output_field=models.TextField(),
+        """Each patch's diff by id, in one statement (the body, unpacked, only where the
+        diff is its span)."""
+        body = models.Case(models.When(diff_text__isnull=True, then=models.F("message__body")))
+        rows = self.annotate(texts_body=body).values_list(
+            "id", "diff_text", "texts_body", "diff_start", "diff_len"
         )
-        return dict(self.annotate(diff_read=diff).values_list("id", "diff_read"))
+        return {
+            pid: text if text is not None else patchtext.span(body, start, length)
+            for pid, text, body, start, length in rows
+        }
 
     def action_required(self) -> PatchQuerySet:
         return self.filter(state__action_required=True, archived=False)

@@ -10,10 +10,12 @@ attachments, or a body that no longer holds them. The row's text columns are
 NULL exactly when the span is the truth (a check constraint says so), so no
 text is ever both missing and unlocated.
 
-Offsets count characters (Python ``str`` indexes, PostgreSQL ``substr`` in a
-UTF-8 database): the same numbers in both. Readers go through
-``Patch.diff``/``Patch.commit_message`` or the SQL here; nothing reads the
-columns directly.
+Offsets count characters (Python ``str`` indexes, as PostgreSQL's ``substr``
+counted them in a UTF-8 database). The body is stored packed
+(archive.bodycodec), so SQL reads the columns here and Python cuts the span:
+readers go through ``Patch.diff``/``Patch.commit_message``, or
+``DIFF_COLUMNS``/``MESSAGE_COLUMNS`` with ``diff_of``/``message_of``; nothing
+reads the columns directly.
 """
 
 from __future__ import annotations
@@ -21,14 +23,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["DIFF_SQL", "MESSAGE_SQL", "TEXT_FIELDS", "PatchTexts", "patch_texts"]
+from archive.bodycodec import unpack_body
+
+__all__ = [
+    "DIFF_COLUMNS",
+    "MESSAGE_COLUMNS",
+    "TEXT_FIELDS",
+    "PatchTexts",
+    "diff_of",
+    "message_of",
+    "patch_texts",
+]
 
 # The Patch fields that hold or locate the two texts (``only()`` needs them all).
 TEXT_FIELDS = ("commit_message_text", "message_len", "diff_text", "diff_start", "diff_len")
 
-# The texts in SQL, for a patch aliased ``p`` joined to its message ``m``.
-DIFF_SQL = "COALESCE(p.diff, substr(m.body, p.diff_start + 1, p.diff_len))"
-MESSAGE_SQL = "COALESCE(p.commit_message, left(m.body, p.message_len))"
+# What a text is read from in SQL, for a patch aliased ``p`` joined to its message
+# ``m``: its copy, else the packed body (only then) and the span; ``diff_of(*row)``
+# and ``message_of(*row)`` make the text of these columns.
+DIFF_COLUMNS = "p.diff, CASE WHEN p.diff IS NULL THEN m.body END, p.diff_start, p.diff_len"
+MESSAGE_COLUMNS = (
+    "p.commit_message, CASE WHEN p.commit_message IS NULL THEN m.body END, p.message_len"
+)
 
 
 @dataclass(frozen=True)
@@ -68,3 +84,19 @@ def span(body: str, start: int | None, length: int | None) -> str:
     """``length`` characters of ``body`` from ``start`` (as PostgreSQL's ``substr``)."""
     assert start is not None and length is not None, "a patch text with neither copy nor span"
     return body[start : start + length]
+
+
+def diff_of(
+    text: str | None, body: bytes | None, start: int | None, length: int | None
+) -> str | None:
+    """The diff from ``DIFF_COLUMNS``: its copy, else its span of the packed body."""
+    if text is not None or body is None:
+        return text
+    return span(unpack_body(body), start, length)
+
+
+def message_of(text: str | None, body: bytes | None, length: int | None) -> str | None:
+    """The commit message from ``MESSAGE_COLUMNS``: its copy, else the body's start."""
+    if text is not None or body is None:
+        return text
+    return span(unpack_body(body), 0, length)

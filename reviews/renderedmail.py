@@ -26,6 +26,7 @@ import zstandard
 from django.db import connection
 
 from archive import rawcodec
+from archive.bodycodec import unpack_body
 from archive.incoming import clean_text
 from reviews.models import Comment, RenderedMail
 from reviews.rendering.cache import RENDER_VERSION
@@ -82,15 +83,17 @@ def prerender(body: str) -> Prerendered | None:
 def usable_sql(message: str, entry: str) -> str:
     """SQL true when ``entry`` (a RenderedMail alias) was made for ``message``'s body.
 
-    ``octet_length`` of a stored body reads its TOAST header, not the body.
+    ``threadwork_body_octets`` (archive migration 0030) reads the body's length in
+    UTF-8 bytes from the packed body's header (archive.bodycodec): its first TOAST
+    chunk at most, not the body.
     """
-    return f"{entry}.made_for = '{RENDER_VERSION}:' || octet_length({message}.body)"
+    return f"{entry}.made_for = '{RENDER_VERSION}:' || threadwork_body_octets({message}.body)"
 
 
 _WANTED_SQL = f"""
-SELECT m.id, octet_length(m.body) FROM archive_message m
+SELECT m.id, threadwork_body_octets(m.body) FROM archive_message m
 WHERE m.thread_id = ANY(%(threads)s) AND NOT m.is_ghost
-  AND octet_length(m.body) > %(size)s
+  AND threadwork_body_octets(m.body) > %(size)s
   AND EXISTS (SELECT 1 FROM {Comment._meta.db_table} c WHERE c.message_id = m.id)
   AND NOT EXISTS (
     SELECT 1 FROM {RenderedMail._meta.db_table} r
@@ -128,7 +131,7 @@ def store_threads(
         if rest:
             cursor.execute("SELECT id, body FROM archive_message WHERE id = ANY(%s)", [rest])
             for mid, body in cursor.fetchall():
-                made[mid] = (made_for(wanted[mid]), _pack(body))
+                made[mid] = (made_for(wanted[mid]), _pack(unpack_body(body)))
         if made:
             ids = sorted(made)
             cursor.execute(_STORE_SQL, [ids, [made[i][0] for i in ids], [made[i][1] for i in ids]])

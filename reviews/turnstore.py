@@ -16,6 +16,7 @@ from datetime import datetime
 
 from django.db import connection
 
+from archive.bodycodec import unpack_body
 from reviews.health import store as health_store
 from reviews.replies import Cue, applied_numbers, read_reply
 from reviews.turns import PatchFacts, Reply, decide
@@ -65,7 +66,7 @@ def read_cues(
             _UNREAD_SQL, {"threads": list(thread_ids), "again": again, "read": list(known)}
         )
         read = [
-            (mid, known[mid] if mid in known else int(read_reply(body or "", kinds)))
+            (mid, known[mid] if mid in known else int(read_reply(unpack_body(body or b""), kinds)))
             for mid, body, kinds in cursor.fetchall()
         ]
         if read:
@@ -222,7 +223,7 @@ def _row(fact: tuple, replies: list[tuple], counts: Counts | None) -> tuple:
                     when,
                     author is not None and author == submitter,
                     Cue(cues),
-                    applied_numbers(body) if body else frozenset(),
+                    applied_numbers(unpack_body(body)) if body else frozenset(),
                 )
                 for when, author, cues, _, body in replies
             ],

@@ -21,7 +21,7 @@ from reviews.models import Comment, Patch, Trailer
 from reviews.pages.answers import answered_replies, inline_answers
 from reviews.pages.common import TrailerView, collected_trailers
 from reviews.pages.revisions import RevisionLink
-from reviews.patchtext import DIFF_SQL
+from reviews.patchtext import DIFF_COLUMNS, diff_of
 from reviews.rendering.answers import InlineAnswer, LineKey
 
 __all__ = ["CarriedAnswer", "CarriedReview", "carried_mbox_note", "carried_review"]
@@ -72,8 +72,9 @@ def _reviewed(patch: Patch, links: Sequence[RevisionLink]) -> tuple[RevisionLink
         row = cursor.fetchone()
     if row is None:
         return None
-    previous = Patch.from_db(db.alias, ["id", "diff_text", "patchid"], row[:3])
-    return next(r for r in links if r.patch_msgid == row[3]), previous
+    pid, diff, patchid, msgid = row[0], diff_of(*row[1:5]), row[5], row[6]
+    previous = Patch.from_db(db.alias, ["id", "diff_text", "patchid"], [pid, diff, patchid])
+    return next(r for r in links if r.patch_msgid == msgid), previous
 
 
 # Written out and prepared: each candidate is asked through its own indexes.
@@ -82,7 +83,7 @@ def _reviewed(patch: Patch, links: Sequence[RevisionLink]) -> tuple[RevisionLink
 # trailer of the archive on each view, 40-70 ms at ten times linux-rtc, and
 # trailers given in replies never counted.) Only the chosen patch's diff is read.
 _REVIEWED_SQL = f"""
-SELECT p.id, {DIFF_SQL}, p.patchid, chosen.msgid
+SELECT p.id, {DIFF_COLUMNS}, p.patchid, chosen.msgid
 FROM (
     SELECT p.id, w.msgid
     FROM unnest(%(msgids)s::text[]) WITH ORDINALITY AS w(msgid, at)

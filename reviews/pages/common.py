@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Model, OuterRef, Q, Subquery
 from django.utils.safestring import SafeString, mark_safe
 
+from archive.bodycodec import unpack_body
 from archive.dbrouting import read_connection
 from archive.models import SEARCH_VECTORS, Message, Person
 from archive.prepared import execute_prepared, jsonb
@@ -128,7 +129,7 @@ def patch_discussion(patch_id: int, list_name: str) -> list[CommentView]:
             # Safe: stored as reviews.rendering.mail made it, every piece of mail escaped.
             html[message.id] = mark_safe(unpack(rendered))
         else:
-            bodies.append((message.id, body))
+            bodies.append((message.id, unpack_body(body)))  # packed (archive.bodycodec)
     html.update(mail_html_many(bodies))
     return [
         CommentView(

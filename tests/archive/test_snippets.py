@@ -188,7 +188,7 @@ def test_subject_words_have_no_snippets_and_read_no_body(
             [executed.split()[1].split("(")[0]],
         )
         prepared = cursor.fetchone()[0]
-    assert 'NULL::text AS "body"' in prepared and 'h."body"' not in prepared
+    assert 'NULL::bytea AS "body"' in prepared and 'h."body"' not in prepared
 
 
 def test_a_snippet_is_centred_on_the_first_word_searched_in_the_body(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import io
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
@@ -17,7 +18,7 @@ from archive.models import Message, RawMail
 from archive.parsing import parse_message
 from reviews.analysis import analyze_message
 from reviews.models import Patch
-from reviews.patchtext import DIFF_SQL, MESSAGE_SQL, patch_texts
+from reviews.patchtext import DIFF_COLUMNS, MESSAGE_COLUMNS, diff_of, message_of, patch_texts
 from tests.conftest import DATA, SAMPLE
 
 SERIES = DATA / "series"
@@ -31,6 +32,8 @@ FILES = [
     ATTACHED,
 ]
 MIGRATION = importlib.import_module("reviews.migrations.0026_patch_from_body")
+# reviews 0026 ran on the body as text, before archive 0030 packed it.
+PACKED = importlib.import_module("archive.migrations.0030_packed_body")
 
 
 def test_texts_inside_the_body_are_spans() -> None:
@@ -87,10 +90,10 @@ def _read_everywhere() -> dict[int, tuple[str, str]]:
     }
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT p.id, {MESSAGE_SQL}, {DIFF_SQL} FROM reviews_patch p "
+            f"SELECT p.id, {MESSAGE_COLUMNS}, {DIFF_COLUMNS} FROM reviews_patch p "
             "JOIN archive_message m ON m.id = p.message_id"
         )
-        sql = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+        sql = {row[0]: (message_of(*row[1:4]), diff_of(*row[4:8])) for row in cursor.fetchall()}
     diffs = Patch.objects.all().diffs()
     assert plain == joined == sql
     assert diffs == {pid: d for pid, (_, d) in plain.items()}
@@ -144,25 +147,28 @@ def test_a_rebuild_locates_texts_in_the_body_as_stored(ingest_file) -> None:
 def test_the_migration_moves_texts_to_spans_and_back_losing_nothing(ingest_file) -> None:
     _ingest_all(ingest_file)
     expected = _read_everywhere()
+    editor = SimpleNamespace(connection=connection)
     with connection.cursor() as cursor:
-        # As before the migration: every text whole, no spans.
-        cursor.execute(
-            f"UPDATE reviews_patch p SET commit_message = {MESSAGE_SQL}, diff = {DIFF_SQL}, "
-            "message_len = NULL, diff_start = NULL, diff_len = NULL "
-            "FROM archive_message m WHERE m.id = p.message_id"
-        )
-        assert _read_everywhere() == expected
+        # As before both migrations: the body text, every patch text whole, no spans.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the ingest's, before ALTER TABLE
+        PACKED.unpack(None, editor)
+        cursor.execute(MIGRATION._TO_TEXTS)
+        cursor.execute("SELECT count(*) FROM reviews_patch WHERE diff IS NULL")
+        assert cursor.fetchone()[0] == 0
         cursor.execute(MIGRATION._TO_SPANS)
-        assert _read_everywhere() == expected
         cursor.execute("SELECT count(*) FROM reviews_patch WHERE diff IS NOT NULL")
         assert cursor.fetchone()[0] == 1  # the attached diff only
         cursor.execute("SELECT count(*) FROM reviews_patch WHERE commit_message IS NOT NULL")
         assert cursor.fetchone()[0] == 0
+        PACKED.pack(None, editor)
+        assert _read_everywhere() == expected
+        PACKED.unpack(None, editor)
         cursor.execute(MIGRATION._TO_TEXTS)
         cursor.execute(
             "SELECT count(*) FROM reviews_patch WHERE diff IS NULL OR commit_message IS NULL"
         )
         assert cursor.fetchone()[0] == 0
+        PACKED.pack(None, editor)
     assert _read_everywhere() == expected
 
 
