@@ -32,6 +32,10 @@ $$
 
 def _convert(cursor, kind: str, change: Callable) -> None:
     """Rewrite ``body`` as ``kind`` from ``change`` of each stored value, in batches."""
+    # Writers wait (readers do not) until the rewrite commits: a body written
+    # after its batch was read would be overwritten by the value read, and a
+    # message inserted meanwhile would have none (NOT NULL refuses the rewrite).
+    cursor.execute("LOCK TABLE archive_message IN SHARE MODE")
     cursor.execute(f"CREATE TEMP TABLE packer_body (id bigint PRIMARY KEY, body {kind})")
     last = 0
     while True:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import importlib
 from types import SimpleNamespace
 
+import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
-from archive import rawcodec
+from archive import bodycodec, rawcodec
 from archive.bodycodec import HEADER, pack_body, unpack_body
 from archive.models import Message
 from archive.rawcodec import Codec
@@ -134,3 +135,39 @@ def test_a_migrated_database_reads_the_same_bodies(ingest_file, tmp_path) -> Non
         cursor.execute("SELECT count(*) FROM archive_message WHERE body = ''::bytea")
         empty = sum(1 for b in bodies.values() if not b)
         assert cursor.fetchone()[0] == empty + Message.objects.filter(is_ghost=True).count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_body_written_while_the_migration_packs_is_not_overwritten(
+    ingest_file, tmp_path, monkeypatch
+) -> None:
+    """A writer waits for the rewrite (here: gives up), or its body is the one kept."""
+    bodies = _ingest_texts(ingest_file, tmp_path)
+    target = Message.objects.get(msgid="1@example.org").id
+    editor = SimpleNamespace(connection=connection)
+    with transaction.atomic():  # as the migration runs
+        PACKED.unpack(None, editor)
+    written: list[bool] = []
+    pack = bodycodec.pack_body
+
+    def pack_while_another_writes(text: str) -> bytes:
+        if not written:  # once the first batch was read
+            with psycopg.connect(**connection.get_connection_params()) as other:
+                other.execute("SET lock_timeout = '300ms'")
+                try:
+                    other.execute(
+                        "UPDATE archive_message SET body = 'written meanwhile' WHERE id = %s",
+                        [target],
+                    )
+                    other.commit()
+                    written.append(True)
+                except psycopg.errors.LockNotAvailable:
+                    written.append(False)
+        return pack(text)
+
+    monkeypatch.setattr(bodycodec, "pack_body", pack_while_another_writes)
+    with transaction.atomic():
+        PACKED.pack(None, editor)
+    body = Message.objects.get(id=target).body
+    assert written == [False], f"the writer was let in, and its body became {body[:20]!r}"
+    assert body == bodies["1@example.org"]
