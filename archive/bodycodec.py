@@ -44,8 +44,11 @@ def pack_body(text: str) -> bytes:
 
 
 def unpack_body(stored: bytes | memoryview) -> str:
-    """The text :func:`pack_body` stored."""
+    """The text :func:`pack_body` stored.
+
+    Raises ValueError naming the message body when its dictionary is missing.
+    """
     if not stored:
         return ""
     view = memoryview(stored)
-    return rawcodec.unpack(view[0], view[HEADER:]).decode()
+    return rawcodec.unpack(view[0], view[HEADER:], "message body").decode()

@@ -91,12 +91,12 @@ def _register(data: bytes) -> zstandard.ZstdCompressionDict:
     return _dictionaries.setdefault(found.dict_id(), found)
 
 
-def _dictionary(dict_id: int) -> zstandard.ZstdCompressionDict:
+def _dictionary(dict_id: int, what: str) -> zstandard.ZstdCompressionDict:
     found = _dictionaries.get(dict_id)
     if found is None:
         data = _loader(dict_id) if _loader is not None and dict_id else None
         if data is None:
-            raise ValueError(f"raw mail packed with zstd dictionary {dict_id}, which is missing")
+            raise ValueError(f"{what} packed with zstd dictionary {dict_id}, which is missing")
         found = _register(data)
     return found
 
@@ -122,13 +122,13 @@ def _compressor(level: int | None = None) -> zstandard.ZstdCompressor:
     return found[key]
 
 
-def _decompressor(dict_id: int = 0) -> zstandard.ZstdDecompressor:
+def _decompressor(dict_id: int = 0, what: str = "raw mail") -> zstandard.ZstdDecompressor:
     found: dict[int, zstandard.ZstdDecompressor] | None = getattr(_local, "decompressors", None)
     if found is None:
         found = _local.decompressors = {}
     if dict_id not in found:
         found[dict_id] = zstandard.ZstdDecompressor(
-            dict_data=_dictionary(dict_id) if dict_id else None
+            dict_data=_dictionary(dict_id, what) if dict_id else None
         )
     return found[dict_id]
 
@@ -144,8 +144,11 @@ def pack(raw: bytes, level: int | None = None) -> tuple[Codec, bytes]:
     return (Codec.ZSTD_DICT if _packing is not None else Codec.ZSTD), packed
 
 
-def unpack(codec: int, stored: bytes | memoryview) -> bytes:
-    """The raw mail from what :func:`pack` stored under ``codec``."""
+def unpack(codec: int, stored: bytes | memoryview, what: str = "raw mail") -> bytes:
+    """The raw mail from what :func:`pack` stored under ``codec``.
+
+    ``what`` names the bytes in errors (message bodies are packed here too).
+    """
     if codec == Codec.NONE:
         return bytes(stored)
     if codec == Codec.ZSTD:
@@ -153,5 +156,5 @@ def unpack(codec: int, stored: bytes | memoryview) -> bytes:
     if codec == Codec.ZSTD_DICT:
         stored = bytes(stored)
         dict_id = zstandard.get_frame_parameters(stored).dict_id
-        return _decompressor(dict_id).decompress(stored)
-    raise ValueError(f"unknown raw mail codec {codec}")
+        return _decompressor(dict_id, what).decompress(stored)
+    raise ValueError(f"unknown {what} codec {codec}")

@@ -67,6 +67,21 @@ def test_a_body_packed_with_the_dictionary_reads_back() -> None:
     assert unpack_body(stored) == TEXTS["non-ascii"]
 
 
+@pytest.mark.django_db
+def test_a_body_whose_dictionary_is_missing_is_an_error_that_says_so() -> None:
+    """A fresh process looks the dictionary up (archive.rawdicts); none here."""
+    trained = rawcodec.train([t.encode() * 40 for t in TEXTS.values() if t] * 200, 40002)
+    assert trained is not None
+    rawcodec.use_dictionary(trained)
+    try:
+        stored = pack_body(TEXTS["non-ascii"])
+    finally:
+        rawcodec.use_dictionary(None)
+    rawcodec._dictionaries.pop(40002)  # as a process that never packed with it
+    with pytest.raises(ValueError, match=r"^message body packed with zstd dictionary 40002, which"):
+        unpack_body(stored)
+
+
 def test_text_utf8_cannot_hold_is_refused_as_the_column_refused_it() -> None:
     with pytest.raises(UnicodeEncodeError):
         pack_body("lone \ud800 surrogate")
