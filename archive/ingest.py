@@ -460,7 +460,7 @@ def _flush(
             item = batch[0]
             mail = RawMail(item.raw, item.parsed.msgid)
             _quarantine(summary, mail, QuarantineReason.STORE_FAILED,  # type: ignore[arg-type]
-                        f"storing failed: {sys.exc_info()[1]!r}"[:500], list_override)  # fmt: skip
+                        _store_failure(sys.exc_info()[1])[:500], list_override)  # fmt: skip
             return
         # Find the bad message by halving; the good ones still go in. (The
         # turn was taken by the failed attempt: order no longer matters here.)
@@ -472,6 +472,18 @@ def _flush(
         summary.new += result.new
         summary.duplicate += result.duplicate
         summary.renamed += result.renamed
+
+
+def _store_failure(exc: BaseException | None) -> str:
+    """Why storing one mail failed, for its quarantine row: a sentence where we know it."""
+    if isinstance(exc, UnicodeEncodeError) and isinstance(exc.object, str):
+        # Text a charset decoder made (a UTF-7 attachment, say) that UTF-8 cannot encode.
+        found = exc.object[exc.start : exc.end]
+        return (
+            f"storing failed: its text holds {', '.join(f'U+{ord(c):04X}' for c in found)}"
+            ", a lone surrogate, which UTF-8 (and so the database) cannot hold"
+        )
+    return f"storing failed: {exc!r}"
 
 
 def _quarantine_too_large(summary, mail: RawMail, limit: int, list_hint) -> None:

@@ -277,6 +277,19 @@ def test_nul_bytes_are_stored(ingest_file) -> None:
     assert RawMail.objects.get().mail == path.read_bytes()
 
 
+def test_text_utf8_cannot_hold_is_quarantined_with_a_sentence_saying_why(ingest_file) -> None:
+    """A UTF-7 attachment decodes to a lone surrogate ("+2AA-"), which no UTF-8 text
+    column holds: the mail is kept in quarantine, its reason readable."""
+    path = INGEST / "utf7-attachment-lone-surrogate.eml"
+    assert counts(ingest_file(path)) == (1, 0, 0, 1)
+    kept = QuarantinedMail.objects.get()
+    assert (kept.reason, bytes(kept.data)) == ("store-failed", path.read_bytes())
+    assert kept.detail == (
+        "storing failed: its text holds U+D800, a lone surrogate,"
+        " which UTF-8 (and so the database) cannot hold"
+    )
+
+
 def test_nul_in_a_diff_file_name_is_archived_not_quarantined(ingest_file) -> None:
     """Found by ``make fuzz``: the NUL reached the search terms and failed the COPY."""
     from reviews.models import Patch
