@@ -129,6 +129,19 @@ class TermsVector(models.Func):
     output_field = SearchVectorField()
 
 
+class SubjectVector(models.Func):
+    """The header vector's subject lexemes alone (weight A), as their GIN index holds them.
+
+    ``s:`` asks this without a weight: asked of the whole header vector with
+    one, every row whose sender's name holds the word was rechecked (archive
+    migration 0031).
+    """
+
+    function = "ts_filter"
+    template = "%(function)s(%(expressions)s, '{a}')"
+    output_field = SearchVectorField()
+
+
 class MessageQuerySet(models.QuerySet["Message"]):
     def real(self) -> MessageQuerySet:
         return self.filter(is_ghost=False)
@@ -201,6 +214,7 @@ class Message(models.Model):
             GinIndex(fields=["search"], name="message_search_gin"),
             GinIndex(TermsVector("search_terms"), name="message_terms_gin"),
             GinIndex(fields=["header_search"], name="message_header_gin"),
+            GinIndex(SubjectVector("header_search"), name="message_subject_gin"),
             models.Index(fields=["thread", "date"], name="message_thread_date"),
         ]
 

@@ -202,7 +202,8 @@ def test_body_words_need_no_weight_recheck(query: str, tsquery: str) -> None:
         ("t:srch@lists.example.org", "message_terms_gin"),
         ("b:rtc_class_ops", "message_terms_gin"),
         ("b:alarm", "message_search_gin"),
-        ("s:alarm", "message_header_gin"),
+        ("s:alarm", "message_subject_gin"),
+        ("bs:alarm", "message_subject_gin"),
         ("alarm", "message_header_gin"),
         ("alarm", "message_search_gin"),
     ],
@@ -217,6 +218,18 @@ def test_search_uses_a_gin_index(fixture_list: MailingList, query: str, index: s
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert index in plan
+
+
+@pytest.mark.parametrize("query", ["s:alarm", "bs:alarm", "s:alarm*", 's:"rtc alarm"'])
+def test_subject_words_are_found_without_a_weight_but_ranked_as_before(query: str) -> None:
+    """Found through the subject's own index, with no weight for PostgreSQL to
+    recheck; ranked over the header vector with weight A, as before that index."""
+    compiled = compile_text(query)
+    assert 'ts_filter("archive_message"."header_search", \'{a}\') @@' in compiled.where
+    assert not any(":A" in str(p) or ":*A" in str(p) for p in compiled.params)
+    assert compiled.rank is not None
+    assert '"header_search"' in compiled.rank and "ts_filter" not in compiled.rank
+    assert any(str(p).endswith("A") for p in compiled.rank_params)
 
 
 def _zebra_mail(msgid: str, date: str | None) -> str:
