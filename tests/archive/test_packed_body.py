@@ -55,14 +55,19 @@ def test_long_bodies_are_packed_and_tiny_ones_kept_as_they_are() -> None:
     assert pack_body("ok") == bytes((Codec.NONE,)) + (2).to_bytes(4, "big") + b"ok"
 
 
-def test_a_body_packed_with_the_dictionary_reads_back() -> None:
-    trained = rawcodec.train([t.encode() * 40 for t in TEXTS.values() if t] * 200, 40001)
+def _packed_with_a_dictionary(dict_id: int) -> bytes:
+    """The non-ASCII body packed with a dictionary trained here under ``dict_id``."""
+    trained = rawcodec.train([t.encode() * 40 for t in TEXTS.values() if t] * 200, dict_id)
     assert trained is not None
     rawcodec.use_dictionary(trained)
     try:
-        stored = pack_body(TEXTS["non-ascii"])
+        return pack_body(TEXTS["non-ascii"])
     finally:
         rawcodec.use_dictionary(None)
+
+
+def test_a_body_packed_with_the_dictionary_reads_back() -> None:
+    stored = _packed_with_a_dictionary(40001)
     assert stored[0] == Codec.ZSTD_DICT
     assert unpack_body(stored) == TEXTS["non-ascii"]
 
@@ -70,13 +75,7 @@ def test_a_body_packed_with_the_dictionary_reads_back() -> None:
 @pytest.mark.django_db
 def test_a_body_whose_dictionary_is_missing_is_an_error_that_says_so() -> None:
     """A fresh process looks the dictionary up (archive.rawdicts); none here."""
-    trained = rawcodec.train([t.encode() * 40 for t in TEXTS.values() if t] * 200, 40002)
-    assert trained is not None
-    rawcodec.use_dictionary(trained)
-    try:
-        stored = pack_body(TEXTS["non-ascii"])
-    finally:
-        rawcodec.use_dictionary(None)
+    stored = _packed_with_a_dictionary(40002)
     rawcodec._dictionaries.pop(40002)  # as a process that never packed with it
     with pytest.raises(ValueError, match=r"^message body packed with zstd dictionary 40002, which"):
         unpack_body(stored)
