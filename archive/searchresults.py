@@ -25,8 +25,8 @@ the newest messages, in a window sized from how far into the archive the
 counted matches reached (``archive.searchwindow``; the GIN bitmap ANDed with
 the date index's). When that window does not hold the page, the newest ``WINDOWS``
 messages follow (a prepared statement that reads the window's first date
-itself), widening until the page fills, then all matches; a query not bound
-to the body vector walks the date index instead.
+itself), widening until the page fills, then all matches; a query no GIN index
+answers (a date range, a list, a NOT) walks the date index instead.
 
 Where a snippet starts is found in Python (``_window``): ``strpos`` for the
 three spellings of a word cost about half the statement (PostgreSQL counts
@@ -192,7 +192,7 @@ def prepare_shapes() -> None:
     """Run the common searches' statements once, for a word found nowhere, so that
     they are prepared on this connection before a visitor's first search (a worker's
     warm-up, ``archive.warmup``): a subject word, a body word and a bare word, in a
-    list and in all, by date, with the date windows a common body word uses."""
+    list and in all, by date, with the date windows a common word uses."""
     for text in ("s:", "b:", ""):
         compiled = compile_query(parse_query(f"{text}{_NOWHERE}"))
         for list_id in (0, None):
@@ -201,7 +201,7 @@ def prepare_shapes() -> None:
                 # The same, counting an anonymous visitor's hit (it searches nothing:
                 # none is allowed); the key is no client's.
                 read_page(compiled, list_id, 1, False, 50, 1_000, counting=_WARM_UP_HIT)
-            if compiled.needs_body:
+            if compiled.indexed:
                 with read_connection(Message).cursor() as cursor:
                     _newest_page(cursor, _Query(compiled, list_id), 0, 50)
 
@@ -303,8 +303,9 @@ def _execute_shape(cursor: CursorWrapper, sql: str, params: list) -> None:
 def _newest_page(cursor: CursorWrapper, query: _Query, start: int, size: int) -> list[tuple]:
     """Page ``start`` of the newest matches, when there are too many to sort them all."""
     matches, params = query.matches()
-    if not query.compiled.needs_body:
-        # A walk of the date index testing each row (a subject, an address) finds them soonest.
+    if not query.compiled.indexed:
+        # No index finds the rows (a date range, a message id, a list, NOT a word):
+        # a walk of the date index testing each row finds the newest soonest.
         ordered = f'{matches} ORDER BY "archive_message"."date" DESC, "archive_message"."id" DESC'
         return _page(cursor, query, ordered, params, start, size)
     for window in WINDOWS:
@@ -337,7 +338,7 @@ def _page(
         f"SELECT * FROM ({_hits_sql(query.compiled, False)}{gate}) AS hit ORDER BY {_NEWEST}"
     )
     params = [*params, start, size, *[size] * only_full]
-    if only_full:  # a date window of body words: one plan serves every word and window
+    if only_full:  # a date window of indexed words: one plan serves every word and window
         _execute_shape(cursor, sql, params)
     else:
         cursor.execute(sql, params)

@@ -282,6 +282,9 @@ def test_results_are_newest_first_with_undated_mail_first(
         # about right, and larger than the last of WINDOWS (not tried).
         ("zebra", (1, 2), 0.1),
         ("s:zebras", (3,), 0.1),
+        # No GIN index answers these: the date index is walked.
+        ("NOT s:giraffe", (3,), 2),
+        ("NOT s:giraffe", (3,), 0.1),
         ("zebra", (100,), 1),
         ("zebra", (1,), 1000),
     ],
@@ -291,8 +294,8 @@ def test_newest_pages_from_date_windows_match_the_full_sort(
 ) -> None:
     """Past the count limit the newest page is looked for among the newest messages
     first, in a window estimated from the counted matches and then in the fixed
-    ones (archive.searchresults), or by a walk of the date index for a query not
-    bound to the body vector: every page is the one a full sort gives."""
+    ones (archive.searchresults), or by a walk of the date index for a query no
+    GIN index answers: every page is the one a full sort gives."""
     from archive import browse, searchresults, searchwindow
 
     monkeypatch.setattr(browse, "COUNT_LIMIT", 1)
@@ -376,20 +379,24 @@ def test_a_first_page_counts_to_a_lower_limit_than_later_pages(
 
 
 @pytest.mark.parametrize(
-    ("query", "needs_body"),
+    ("query", "indexed"),
     [
         ("b:regmap", True),
         ("rtc_update_irq", True),  # bare words: the subject or the body
         ('nq:"alarm irq"', True),
         ("f:jane@example.org", True),  # exact terms are lexemes of the body vector
         ("b:regmap NOT s:regmap", True),
-        ("s:rtc", False),
+        ("s:rtc", True),  # the subject's own GIN index
+        ('s:"rtc fix" d:20240101..', True),
         ("NOT b:regmap", False),
-        ("s:rtc OR b:regmap", False),
+        ("s:rtc OR b:regmap", True),
+        ("s:rtc OR d:20240101..", False),
         ("b:regmap OR dfn:Kconfig", True),
         ("d:20240101.. m:x@y", False),
+        ("l:linux-rtc", False),
     ],
 )
-def test_queries_every_match_of_which_tests_the_body_vector(query: str, needs_body: bool) -> None:
-    """Those are read through the body's GIN index only (archive.searchresults)."""
-    assert compile_text(query).needs_body is needs_body
+def test_queries_whose_every_match_a_gin_index_finds(query: str, indexed: bool) -> None:
+    """Their newest pages are read through that index in date windows; the others
+    walk the date index (archive.searchresults)."""
+    assert compile_text(query).indexed is indexed
