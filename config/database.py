@@ -18,6 +18,12 @@ from urllib.parse import unquote, urlsplit
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_PGDATA = BASE_DIR / ".data" / "postgres"
 DEFAULT_DB_NAME = "threadwork"
+# Set on every connection. No parallel query: each of Threadwork's statements
+# reads a bounded set of rows, and a parallel worker is a new server process
+# (about 8 ms to start here, with caches of its own to warm). PostgreSQL chose
+# one for a search's date window at ten times linux-rtc: 11 ms, 1.4 of them the
+# scan itself, 3 ms without it (#18, docs/performance.md).
+CONNECTION_OPTIONS = "-c max_parallel_workers_per_gather=0"
 
 
 def parse_database_url(url: str) -> dict[str, Any]:
@@ -33,6 +39,7 @@ def parse_database_url(url: str) -> dict[str, Any]:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": unquote(query.get("host", parts.hostname or "")),
         "PORT": str(parts.port or query.get("port", "")),
+        "OPTIONS": {"options": CONNECTION_OPTIONS},
     }
 
 
