@@ -110,6 +110,33 @@ def test_pagination_link_header_puts_next_first(api, toy, settings):
     assert len(api.get("/api/patches/", {"per_page": 3}).json()) == 3
 
 
+def test_pages_past_the_end_or_not_numbers_are_not_found(api, toy, settings):
+    settings.THREADWORK_API_PAGE_SIZE = 1
+    for page in ("5", "0", "-1", "two"):
+        response = api.get("/api/patches/", {"page": page})
+        assert response.status_code == 404, page
+        assert response.json() == {"detail": "Invalid page."}
+    last = api.get("/api/patches/", {"page": "last"})  # the one page that is counted
+    assert last.status_code == 200
+    assert last.json() == api.get("/api/patches/", {"page": 4}).json()
+    assert "next" not in last["Link"]
+    second = api.get("/api/patches/", {"page": 2, "order": "-id"})
+    assert '<http://testserver/api/patches/?order=-id>; rel="prev"' in second["Link"]
+
+
+def test_a_list_page_does_not_count_the_rows(api, toy, settings):
+    """Nothing in the response needs the total, which grows with the archive."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.THREADWORK_API_PAGE_SIZE = 1
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/patches/", {"page": 2})
+    assert response.status_code == 200 and len(response.json()) == 1
+    assert not [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert 'rel="next"' in response["Link"] and 'rel="prev"' in response["Link"]
+
+
 def test_people_and_users_accept_git_pws_project_parameter(api, accounts):
     people = api.get("/api/people/", {"q": "bob", "project": "toy-rtc"}).json()
     assert [p["email"] for p in people] == ["bob@example.org"]
