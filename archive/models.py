@@ -7,7 +7,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Upper
 from django.utils.functional import cached_property
 
 from archive.bodyfield import PackedTextField
@@ -75,6 +75,11 @@ class Person(models.Model):
                 condition=~models.Q(canonical=models.F("id")), name="person_not_own_alias"
             )
         ]
+        # An address asked for in any case (``email__iexact``: a user's own
+        # address for My queue's "Mine as a submitter", API filters) is
+        # UPPER(email) = UPPER(%s), which the unique index cannot answer: without
+        # this, every such page read all of the archive's people.
+        indexes = [models.Index(Upper("email"), name="person_email_upper")]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>" if self.name else self.email
