@@ -26,6 +26,9 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 __all__ = ["LinkHeaderPagination"]
 
+# PostgreSQL's OFFSET is a bigint: a page number past it would be an error.
+_LARGEST_OFFSET = 2**63 - 1
+
 
 class IdsFirstPaginator(Paginator):
     """Pick the page's ids on the bare table, then load only those rows with their joins.
@@ -76,6 +79,8 @@ class LinkHeaderPagination(PageNumberPagination):
             number = int(asked)
         except ValueError:
             number = 0
+        if number * size > _LARGEST_OFFSET:  # no list is that long: past its end
+            number = 0
         # The page's ids and the next one's first (one index walk), then the rows.
         ids = (
             list(queryset.values_list("pk", flat=True)[(number - 1) * size : number * size + 1])
@@ -83,7 +88,8 @@ class LinkHeaderPagination(PageNumberPagination):
             else []
         )
         if number < 1 or (not ids and number > 1):
-            # As Django's paginator refuses them: not a number, under 1, past the end.
+            # As Django's paginator refuses them: not a number, under 1, past the end
+            # (a number too large to be a row's place among them).
             raise NotFound(self.invalid_page_message.format(page_number=asked, message=""))
         self._number, self._has_next = number, len(ids) > size
         ids = ids[:size]

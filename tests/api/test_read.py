@@ -112,7 +112,7 @@ def test_pagination_link_header_puts_next_first(api, toy, settings):
 
 def test_pages_past_the_end_or_not_numbers_are_not_found(api, toy, settings):
     settings.THREADWORK_API_PAGE_SIZE = 1
-    for page in ("5", "0", "-1", "two"):
+    for page in ("5", "0", "-1", "two", "9" * 30):
         response = api.get("/api/patches/", {"page": page})
         assert response.status_code == 404, page
         assert response.json() == {"detail": "Invalid page."}
