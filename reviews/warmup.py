@@ -27,6 +27,7 @@ from reviews.pages.listextras import list_page
 from reviews.pages.patch import find_patch
 from reviews.pages.patch_list import patch_list_page
 from reviews.pages.revisions import lineage
+from reviews.pages.series import series_page
 from reviews.pairmemo import stored_pairings
 
 __all__ = ["warm_api_patch", "warm_lists", "warm_patch_page"]
@@ -50,6 +51,8 @@ def _find_no_patch() -> None:
 
 def _read_nothing() -> None:
     nowhere = Series(id=0)  # never saved: only its id (and lineage, none) is read
+    with contextlib.suppress(Http404):
+        series_page("warm-up.invalid", 0)  # the series page's key, prepared
     patch_discussion(0, "")
     collected_trailers(0, "", patch_id=0, series_id=0)
     series_patches(nowhere)

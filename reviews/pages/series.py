@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.safestring import SafeString
 
+from archive.prepared_models import PreparedQuery
 from reviews import links
 from reviews.changelog import cover_changelog
 from reviews.models import Cover, Patch, Project, Series
@@ -56,8 +57,10 @@ class SeriesPage:
         return links.message_url(self.list_name, self.cover.message.msgid) if self.cover else ""
 
 
-def series_page(link_name: str, series_id: int) -> SeriesPage:
-    series = (
+def _series_queryset(link_name: str, series_id: int) -> QuerySet[Series]:
+    # Six joins in one prepared statement (_SERIES): building and compiling it
+    # with the ORM on every view cost more than running it.
+    return (
         Series.objects.select_related(
             "project__mailing_list",
             "submitter__canonical",
@@ -65,10 +68,18 @@ def series_page(link_name: str, series_id: int) -> SeriesPage:
             "cover__submitter__canonical",
         )
         .filter(project__link_name=link_name, id=series_id)
-        .first()
+        .order_by("pk")[:1]
     )
-    if series is None:
+
+
+_SERIES: PreparedQuery[Series] = PreparedQuery("threadwork_series_page", _series_queryset)
+
+
+def series_page(link_name: str, series_id: int) -> SeriesPage:
+    found = _SERIES.models(Series, link_name=link_name, series_id=series_id)
+    if not found:
         raise Http404("No such series")
+    series = found[0]
     cover = getattr(series, "cover", None)
     return _page(series.project, series, cover)
 
