@@ -30,6 +30,12 @@ __all__ = ["LinkHeaderPagination"]
 _LARGEST_OFFSET = 2**63 - 1
 
 
+def _rows_of(queryset: QuerySet, ids: list[Any]) -> list[Any]:
+    """The rows of ``queryset`` with these ids, joins and all, in the ids' order."""
+    rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
+    return [rows[pk] for pk in ids if pk in rows]
+
+
 class IdsFirstPaginator(Paginator):
     """Pick the page's ids on the bare table, then load only those rows with their joins.
 
@@ -41,9 +47,7 @@ class IdsFirstPaginator(Paginator):
     def _get_page(self, object_list: Any, number: int, paginator: Paginator) -> Page:
         # ``object_list`` is Paginator.page()'s slice of the whole list.
         if isinstance(object_list, QuerySet):
-            ids = list(object_list.values_list("pk", flat=True))
-            rows = {row.pk: row for row in self.object_list.order_by().filter(pk__in=ids)}
-            object_list = [rows[pk] for pk in ids if pk in rows]
+            object_list = _rows_of(self.object_list, list(object_list.values_list("pk", flat=True)))
         return super()._get_page(object_list, number, paginator)
 
 
@@ -92,9 +96,7 @@ class LinkHeaderPagination(PageNumberPagination):
             # (a number too large to be a row's place among them).
             raise NotFound(self.invalid_page_message.format(page_number=asked, message=""))
         self._number, self._has_next = number, len(ids) > size
-        ids = ids[:size]
-        rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
-        return [rows[pk] for pk in ids if pk in rows]
+        return _rows_of(queryset, ids[:size])
 
     def get_next_link(self) -> str | None:
         if self._number is None:
