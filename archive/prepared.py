@@ -12,6 +12,7 @@ transaction's: a rollback leaves them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -21,7 +22,10 @@ from typing import Any
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 
-__all__ = ["SHAPES_HELD", "deallocate", "execute_prepared", "forget_all", "jsonb", "settle_plan"]
+__all__ = [
+    "SHAPES_HELD", "deallocate", "execute_prepared", "forget_all", "jsonb", "name_for",
+    "settle_plan",
+]  # fmt: skip
 
 _PLACEHOLDER = re.compile(r"%s")
 _NAMED = re.compile(r"%\((\w+)\)s")
@@ -31,6 +35,12 @@ _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 _HELD = "_threadwork_prepared"
 # archive.searchresults' own record, of the search shapes it keeps prepared.
 SHAPES_HELD = "_threadwork_shapes"
+
+
+def name_for(prefix: str, sql: str) -> str:
+    """A statement name for ``sql`` whose text varies (the parts a page asks for):
+    ``prefix`` and a digest of the text, one name per text."""
+    return f"{prefix}_{hashlib.blake2s(sql.encode(), digest_size=8).hexdigest()}"
 
 
 def execute_prepared(

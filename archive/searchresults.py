@@ -39,7 +39,6 @@ statements these replaced: only the reading changes.
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -51,7 +50,7 @@ from archive import searchwindow
 from archive.bodycodec import unpack_body
 from archive.dbrouting import read_connection
 from archive.models import Message
-from archive.prepared import SHAPES_HELD, deallocate, execute_prepared
+from archive.prepared import SHAPES_HELD, deallocate, execute_prepared, name_for
 from archive.search import Compiled, compile_query, parse_query
 from archive.snippets import WINDOW_BEFORE, WINDOW_LENGTH, Highlighter, Window
 from throttle.counters import TALLY_CTE, Tally, primary, purge
@@ -287,7 +286,7 @@ def _execute_shape(cursor: CursorWrapper, sql: str, params: list) -> None:
     vector has no statistics, so a plan made for one word serves any other.
     The connection keeps the ``_SHAPES`` it used last.
     """
-    name = "threadwork_search_" + hashlib.blake2s(sql.encode(), digest_size=8).hexdigest()
+    name = name_for("threadwork_search", sql)
     raw = cursor.db.connection
     shapes: OrderedDict[str, None] | None = getattr(raw, SHAPES_HELD, None)
     if shapes is None:

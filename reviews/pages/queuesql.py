@@ -13,12 +13,10 @@ subqueries took 2.7 ms at ten times linux-rtc, longer than running them.
 
 from __future__ import annotations
 
-import hashlib
-
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from archive.models import Person
-from archive.prepared import execute_prepared
+from archive.prepared import execute_prepared, name_for
 from reviews.models import Project, Series
 
 # The user's projects; another maintainer's delegation; a delegation to the user.
@@ -65,11 +63,6 @@ _PROJECT = ("id", "name", "link_name")
 _PERSON = ("id", "name", "email")
 
 
-def _name(kind: str, sql: str) -> str:
-    """A prepared statement's name: one per text (the tabs counted vary by user)."""
-    return f"threadwork_queue_{kind}_" + hashlib.blake2s(sql.encode(), digest_size=6).hexdigest()
-
-
 def _params(user) -> dict[str, object]:  # type: ignore[no-untyped-def]
     return {"user": user.pk, "email": user.email}
 
@@ -84,7 +77,8 @@ def tab_counts(db: BaseDatabaseWrapper, user, slugs: list[str]) -> dict[str, int
         )
         with db.cursor() as cursor:
             sql = f"SELECT {columns}"
-            execute_prepared(cursor, _name("counts", sql), sql, _params(user))
+            # one text per set of tabs counted (a user without an address counts two)
+            execute_prepared(cursor, name_for("threadwork_queue_counts", sql), sql, _params(user))
             counts.update(zip(counted, cursor.fetchone(), strict=True))
     return counts
 
@@ -107,7 +101,7 @@ def tab_page(db: BaseDatabaseWrapper, user, slug: str, offset: int, limit: int) 
     )
     with db.cursor() as cursor:
         params = {**_params(user), "limit": limit, "offset": offset}
-        execute_prepared(cursor, _name("page", sql), sql, params)
+        execute_prepared(cursor, name_for("threadwork_queue_page", sql), sql, params)
         rows = cursor.fetchall()
     series_n, project_n = len(_SERIES), len(_PROJECT)
     page = []
