@@ -27,7 +27,7 @@ import psycopg
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 
-from archive import processors, rawdicts, services
+from archive import processors, rawdicts, searchtier, services
 from archive.incoming import IncomingMessage, Prepared
 from archive.models import QuarantineReason
 from archive.parsing import ParsedMessage, UnparseableMessage, parse_message
@@ -400,6 +400,8 @@ def _ingest(
         settling = time.perf_counter()
         services.settle_search_indexes(summary.new)  # counted in the import's time: it is its work
         summary.settle_seconds = time.perf_counter() - settling
+    elif summary.new:
+        searchtier.roll()  # mail piped in one by one grows the search tier too
     progress.update(summary.read, force=True)
     progress.finish()
 

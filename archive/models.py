@@ -333,3 +333,18 @@ class QuarantinedMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.origin}"
+
+
+class SearchTier(models.Model):
+    """The newest messages' search indexes (``archive.searchtier``): one row, written
+    only by ``searchtier.roll``, naming the date they start from."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    since = models.DateTimeField()
+    built = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="searchtier_one_row")]
+
+    def __str__(self) -> str:
+        return f"search tier since {self.since.isoformat()}"

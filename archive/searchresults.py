@@ -46,7 +46,7 @@ from typing import Any
 
 from django.db.backends.utils import CursorWrapper
 
-from archive import searchwindow
+from archive import searchtier, searchwindow
 from archive.bodycodec import unpack_body
 from archive.dbrouting import read_connection
 from archive.models import Message
@@ -71,6 +71,10 @@ STAMP_SQL = (
 # looked for in before all matches are sorted: the first holds a page of any
 # word found in one message in 80, the second one in 640.
 WINDOWS = (4_000, 32_000)
+# The first window of the search tier's messages, in messages per match the page
+# needs: the tier has more matches than the count reads, so a word found in one
+# of its messages in 20 fills it.
+TIER_WINDOW = 20
 
 _NEWEST = '"epoch" DESC NULLS FIRST, "id" DESC'
 # The date of the window's oldest message (its size less one as parameter): a walk
@@ -125,6 +129,8 @@ class _Query:
     compiled: Compiled
     list_id: int | None
     allowed: int | None = None
+    # Only the matches in (or out of) the search tier: its condition as written.
+    part: str = ""
 
     def matches(self, column: str = "", column_params: tuple[Any, ...] = ()) -> tuple[str, list]:
         """``id`` and ``epoch`` (and ``column``) of every match, as the ORM wrote it."""
@@ -137,6 +143,8 @@ class _Query:
             )
             where_list = ' AND "archive_messagelist"."mailing_list_id" = %s'
             params.append(self.list_id)
+        if self.part:
+            where_list += f" AND {self.part}"
         if self.allowed is not None:  # a one-time filter: over the rate, no row is read
             where_list += " AND (SELECT count FROM tally) <= %s"
             params.append(self.allowed)
@@ -172,16 +180,27 @@ def read_page(
     ranked = by_relevance and compiled.rank is not None
     sort_limit = max(limit, sort_limit)
     db = read_connection(Message)
+    # The search tier is read first where a GIN index answers the query and the
+    # page lies within what is counted (archive.searchtier).
+    tiered = not ranked and compiled.indexed and start + size <= limit + 1
+    tier = searchtier.current(db) if tiered else None
     with db.cursor() as cursor:
-        total, stamp, rows, tally = _first_page(
-            cursor, query, start, size, (limit, sort_limit), ranked, counting
+        total, fresh, stamp, rows, tally = _first_page(
+            cursor, query, tier, start, size, (limit, sort_limit), ranked, counting
         )
         if counting is not None:
             purge(cursor)
             if tally is None or counting.over(tally):
                 return Page(0, [], "", tally=tally)
         if total > limit and not ranked and not rows:
-            rows = _newest_page(cursor, query, start, size)
+            if tier is not None and fresh > limit:  # the tier holds the page
+                in_tier = replace(query, part=tier.condition())
+                rows = _newest_page(cursor, in_tier, start, size, WINDOWS[:1])
+            elif tier is not None:  # windows no wider than the tier hold too few
+                wider = tuple(w for w in WINDOWS if w > searchtier.TARGET)
+                rows = _newest_page(cursor, query, start, size, wider)
+            else:
+                rows = _newest_page(cursor, query, start, size)
     highlighter = Highlighter(compiled.highlight)
     hits = [_hit(row, highlighter, compiled.headline_word) for row in rows]
     return Page(total, hits, f"{db.alias}:{stamp}", tally=tally)
@@ -191,7 +210,9 @@ def prepare_shapes() -> None:
     """Run the common searches' statements once, for a word found nowhere, so that
     they are prepared on this connection before a visitor's first search (a worker's
     warm-up, ``archive.warmup``): a subject word, a body word and a bare word, in a
-    list and in all, by date, with the date windows a common word uses."""
+    list and in all, by date, with the date windows a common word uses, in and past
+    the search tier."""
+    tier = searchtier.refresh(read_connection(Message))
     for text in ("s:", "b:", ""):
         compiled = compile_query(parse_query(f"{text}{_NOWHERE}"))
         for list_id in (0, None):
@@ -203,27 +224,33 @@ def prepare_shapes() -> None:
             if compiled.indexed:
                 with read_connection(Message).cursor() as cursor:
                     _newest_page(cursor, _Query(compiled, list_id), 0, 50)
+                    if tier is not None:
+                        in_tier = _Query(compiled, list_id, part=tier.condition())
+                        _newest_page(cursor, in_tier, 0, 50, WINDOWS[:1])
 
 
 def _first_page(
     cursor: CursorWrapper,
     query: _Query,
+    tier: searchtier.Tier | None,
     start: int,
     size: int,
     limits: tuple[int, int],
     ranked: bool,
     counting: Gate | None,
-) -> tuple[int, str, list[tuple], Tally | None]:
-    """The capped count, the archive's stamp, and the page: by relevance from all
-    matches when asked; else sorted from the counted matches when they are all of
-    them, past the count from the estimated window if it holds the page, and when
-    that window would be too wide, sorted from up to ``sort_limit`` matches; else
-    empty (``_newest_page`` follows). With ``counting``, also the hit's tally,
-    and nothing read past its rate."""
+) -> tuple[int, int, str, list[tuple], Tally | None]:
+    """The capped count, how many of the counted matches are the search tier's, the
+    archive's stamp, and the page: by relevance from all matches when asked; else
+    sorted from the counted matches when they are all of them, or when the tier's
+    are all counted and hold the page; past the count from a window of the tier
+    when the tier alone passes the count, else from the estimated window if it
+    holds the page, and when that window would be too wide, sorted from up to
+    ``sort_limit`` matches; else empty (``_newest_page`` follows). With
+    ``counting``, also the hit's tally, and nothing read past its rate."""
     limit, sort_limit = limits
     if counting is not None:
         query = replace(query, allowed=counting.allowed)
-    plain, found_params = query.matches()
+    plain, plain_params = query.matches()
     if ranked:
         rank = query.compiled.rank
         matches, params = query.matches(f', {rank} AS "rank"', query.compiled.rank_params)
@@ -232,40 +259,19 @@ def _first_page(
             ' "archive_message"."id" DESC OFFSET %s LIMIT %s'
         )
         ctes = f"WITH found AS ({plain} LIMIT %s), page AS ({page}) "
-        params = [*found_params, limit + 1, *params, start, size]
-        count, order = "(SELECT count(*) FROM found)", f'"rank" DESC, {_NEWEST}'
+        params = [*plain_params, limit + 1, *params, start, size]
+        count, fresh, order = "(SELECT count(*) FROM found)", "0", f'"rank" DESC, {_NEWEST}'
     else:
-        # The matches are read once, as far as each part asks (a CTE is read as it
-        # is scanned): the count to limit + 1, all of them (to sort_limit + 1) only
-        # when the window would be too wide. One-time filters: each part is read
-        # only when its test passes, and no body is read for nothing.
-        found, _ = query.matches(f", {searchwindow.ROW}")
-        ctes = (
-            f"WITH found AS ({found} LIMIT %s), {searchwindow.ctes('found')}, "
-            "everything AS (SELECT count(*) AS n FROM found), "
-            'sorted AS (SELECT "id", "epoch" FROM found WHERE (SELECT n FROM counted) <= %s'
-            " OR ((SELECT w FROM estimate) > %s AND (SELECT n FROM everything) <= %s)"
-            f" ORDER BY {_NEWEST} OFFSET %s LIMIT %s), "
-            f'recent AS ({plain} AND ("archive_message"."date" >= {searchwindow.START}'
-            f' OR "archive_message"."date" IS NULL) ORDER BY {_NEWEST} OFFSET %s LIMIT %s), '
-            "page AS (SELECT * FROM sorted UNION ALL SELECT * FROM recent"
-            " WHERE (SELECT n FROM counted) > %s AND (SELECT w FROM estimate) <= %s"
-            " AND (SELECT count(*) FROM recent) = %s) "
-        )
-        params = [
-            *found_params, sort_limit + 1, limit + 1, searchwindow.COVER * (start + size),
-            limit, searchwindow.WIDEST, sort_limit, start, size,
-            *found_params, start, size,
-            limit, searchwindow.WIDEST, size,
-        ]  # fmt: skip
-        count, order = "(SELECT n FROM counted)", _NEWEST
+        ctes, params = _newest_first(query, tier, start, size, limit, sort_limit)
+        count, fresh, order = "(SELECT n FROM counted)", "(SELECT fresh FROM counted)", _NEWEST
     tally, source = "", "(SELECT) AS one"
     if counting is not None:
         ctes = f"WITH {TALLY_CTE}, {ctes.removeprefix('WITH ')}"
         params = [counting.key, counting.seconds, *params]
         tally, source = "t.count, t.seconds_left, ", "tally AS t"
     sql = (
-        f"{ctes}SELECT {tally}{count}, {STAMP_SQL}, hit.* FROM {source} "
+        f"{ctes}SELECT {tally}{count}, {fresh}, {searchtier.SINCE_SQL}, {STAMP_SQL}, hit.*"
+        f" FROM {source} "
         f"LEFT JOIN ({_hits_sql(query.compiled, ranked)}) AS hit ON true "
         f"ORDER BY {order}"
     )
@@ -273,8 +279,84 @@ def _first_page(
     rows = cursor.fetchall()
     counted = Tally(*rows[0][:2]) if counting is not None else None
     at = 2 if counting is not None else 0
-    hits = [row[at + 2 :] for row in rows if row[at + 2] is not None]
-    return rows[0][at], rows[0][at + 1], hits, counted
+    searchtier.learn(cursor.db, rows[0][at + 2])
+    hits = [row[at + 4 :] for row in rows if row[at + 4] is not None]
+    return rows[0][at], rows[0][at + 1], rows[0][at + 3], hits, counted
+
+
+def _newest_first(
+    query: _Query,
+    tier: searchtier.Tier | None,
+    start: int,
+    size: int,
+    limit: int,
+    sort_limit: int,
+) -> tuple[str, list]:
+    """The CTEs of a newest-first page (``page``, and ``counted`` for the count) and
+    their parameters.
+
+    The matches are read once, as far as each part asks (a CTE is read as it is
+    scanned): the tier's first, then the others (an ``Append`` starts its second
+    part only when the first is used up), the count to ``limit + 1``, all of them
+    (to ``sort_limit + 1``) only when the window would be too wide. One-time
+    filters: each part is read only when its test passes, and no body is read
+    for nothing.
+    """
+    end = start + size
+    plain, plain_params = query.matches()
+    row = f", {searchwindow.ROW}"
+    if tier is None:
+        found, found_params = query.matches(f'{row}, false AS "fresh"')
+    else:
+        newer, newer_params = replace(query, part=tier.condition()).matches(f"{row}, true")
+        older, older_params = replace(query, part=tier.older()).matches(f"{row}, false")
+        columns = '"id", "epoch", "row", "fresh"'
+        found = f"SELECT * FROM (({newer}) UNION ALL ({older})) AS m ({columns})"
+        found_params = [*newer_params, *older_params]
+    ctes = (
+        f"WITH found AS ({found} LIMIT %s), {searchwindow.ctes('found')}, "
+        "everything AS (SELECT count(*) AS n FROM found), "
+        'sorted AS (SELECT "id", "epoch" FROM found WHERE (SELECT n FROM counted) <= %s'
+        " OR ((SELECT w FROM estimate) > %s AND (SELECT fresh FROM counted) < %s"
+        f" AND (SELECT n FROM everything) <= %s) ORDER BY {_NEWEST} OFFSET %s LIMIT %s), "
+        f'recent AS ({plain} AND ("archive_message"."date" >= {searchwindow.START}'
+        f' OR "archive_message"."date" IS NULL) ORDER BY {_NEWEST} OFFSET %s LIMIT %s), '
+    )
+    params = [
+        *found_params, sort_limit + 1, limit + 1, searchwindow.COVER * end,
+        limit, searchwindow.WIDEST, end, sort_limit, start, size,
+        *plain_params, start, size,
+    ]  # fmt: skip
+    # Past the count and the tier: the estimated window of all matches.
+    arms = [
+        "SELECT * FROM sorted",
+        "SELECT * FROM recent WHERE (SELECT n FROM counted) > %s"
+        " AND (SELECT fresh FROM counted) < %s AND (SELECT w FROM estimate) <= %s"
+        " AND (SELECT count(*) FROM recent) = %s",
+    ]
+    arm_params = [limit, end, searchwindow.WIDEST, size]
+    if tier is not None:
+        fresh, fresh_params = replace(query, part=tier.condition()).matches()
+        ctes += (
+            # The tier's matches, all counted, hold the page: they come before all others.
+            'held AS (SELECT "id", "epoch" FROM (SELECT * FROM found LIMIT %s) AS f'
+            ' WHERE "fresh" AND (SELECT n FROM counted) > %s'
+            " AND (SELECT fresh FROM counted) BETWEEN %s AND %s"
+            f" ORDER BY {_NEWEST} OFFSET %s LIMIT %s), "
+            # The tier alone passes the count: a window of its newest messages.
+            f'dense AS ({fresh} AND ("archive_message"."date" >= {_WINDOW_START}'
+            f' OR "archive_message"."date" IS NULL) ORDER BY {_NEWEST} OFFSET %s LIMIT %s), '
+        )
+        params += [limit + 1, limit, end, limit, start, size]
+        params += [*fresh_params, max(TIER_WINDOW * end, 1) - 1, start, size]
+        arms += [
+            "SELECT * FROM held",
+            "SELECT * FROM dense WHERE (SELECT fresh FROM counted) > %s"
+            " AND (SELECT count(*) FROM dense) = %s",
+        ]
+        arm_params += [limit, size]
+    ctes += f"page AS ({' UNION ALL '.join(arms)}) "
+    return ctes, [*params, *arm_params]
 
 
 def _execute_shape(cursor: CursorWrapper, sql: str, params: list) -> None:
@@ -299,15 +381,22 @@ def _execute_shape(cursor: CursorWrapper, sql: str, params: list) -> None:
     execute_prepared(cursor, name, sql, params)
 
 
-def _newest_page(cursor: CursorWrapper, query: _Query, start: int, size: int) -> list[tuple]:
-    """Page ``start`` of the newest matches, when there are too many to sort them all."""
+def _newest_page(
+    cursor: CursorWrapper,
+    query: _Query,
+    start: int,
+    size: int,
+    windows: tuple[int, ...] = WINDOWS,
+) -> list[tuple]:
+    """Page ``start`` of the newest matches, when there are too many to sort them all:
+    in the newest ``windows`` messages, else from all of them."""
     matches, params = query.matches()
     if not query.compiled.indexed:
         # No index finds the rows (a date range, a message id, a list, NOT a word):
         # a walk of the date index testing each row finds the newest soonest.
         ordered = f'{matches} ORDER BY "archive_message"."date" DESC, "archive_message"."id" DESC'
         return _page(cursor, query, ordered, params, start, size)
-    for window in WINDOWS:
+    for window in windows:
         # The window's first date is read in the statement (an archive smaller than
         # the window is all in it); its page is complete or not shown.
         recent = (
@@ -317,7 +406,35 @@ def _newest_page(cursor: CursorWrapper, query: _Query, start: int, size: int) ->
         rows = _page(cursor, query, recent, [*params, window - 1], start, size, only_full=True)
         if len(rows) == size:
             return rows
-    return _page(cursor, query, f"{matches} ORDER BY {_NEWEST}", params, start, size)
+    ordered, params = _all_sorted(query)
+    return _page(cursor, query, ordered, params, start, size)
+
+
+def _all_sorted(query: _Query) -> tuple[str, list]:
+    """Every match, newest first; in a list, every match sorted before the list is
+    asked of each in turn, until the page is full.
+
+    Joined to its list first, a word's few thousand matches (``s:mediatek``,
+    3,390 at ten times linux-rtc) met the list table in a hash join that read
+    all of it (172k rows, 43 ms); the planner prices the 3,390 index probes of
+    a nested loop above that. Sorted first, the page needs a probe per hit it
+    keeps (50 in a list holding most of the archive): 11 ms.
+    """
+    if query.list_id is None:
+        matches, params = query.matches()
+        return f"{matches} ORDER BY {_NEWEST}", params
+    anywhere, params = replace(query, list_id=None).matches()
+    # OFFSET 0 keeps the sorted matches a subquery of their own; LIMIT 1 keeps the
+    # probe a test of each row in that order, not a join that would undo it.
+    listed = (
+        '(SELECT true FROM "archive_messagelist" l WHERE l."message_id" = s."id"'
+        ' AND l."mailing_list_id" = %s LIMIT 1)'
+    )
+    ordered = (
+        f'SELECT s."id", s."epoch" FROM ({anywhere} ORDER BY {_NEWEST} OFFSET 0) AS s'
+        f" WHERE {listed} ORDER BY {_NEWEST}"
+    )
+    return ordered, [*params, query.list_id]
 
 
 def _page(

@@ -46,7 +46,7 @@ ROW = '"archive_message".ctid AS "row"'
 
 _WINDOW = (
     "greatest(ceil(%s * (c.last + 1) * greatest(t.reltuples, 0)"
-    " / (greatest(t.relpages, 1) * greatest(c.n, 1))), 1)::bigint"
+    " / (greatest(t.relpages, 1) * greatest(c.old, 1))), 1)::bigint"
 )
 
 # The date of the window's oldest message: a walk of the date index, newest
@@ -58,18 +58,23 @@ START = (
 
 
 def ctes(found: str) -> str:
-    """Two CTEs over ``found`` (the matches, in the order a scan of the table reads
-    them, each with ``ROW``): ``counted`` (``n``, how many of its first rows were
-    counted, and ``last``, the block of the last of them) and ``estimate`` (``w``,
-    how many of the newest messages should hold the page).
+    """Two CTEs over ``found`` (the matches, each with ``ROW`` and ``fresh``: those of
+    the search tier, ``archive.searchtier``, first, then the others in the order a
+    scan of the table reads them): ``counted`` (``n``, how many of its first rows
+    were counted; ``fresh``, how many of those were the tier's; ``old``, the others,
+    and ``last``, the block of the last of those) and ``estimate`` (``w``, how many
+    of the newest messages should hold the page). The tier's matches sit in blocks
+    all over the table, so only the others' say how far a scan reached.
 
     Their parameters, in order: how many rows to count (the count limit plus one),
     and how many matches the window should hold (``COVER`` times the matches the
     page needs: its offset plus its size).
     """
     return (
-        'counted AS (SELECT count(*) AS n, (max("row")::text::point)[0] AS last'
-        f' FROM (SELECT "row" FROM {found} LIMIT %s) AS f), '
+        'counted AS (SELECT count(*) AS n, count(*) FILTER (WHERE "fresh") AS fresh,'
+        ' count(*) FILTER (WHERE NOT "fresh") AS old,'
+        ' (max("row") FILTER (WHERE NOT "fresh")::text::point)[0] AS last'
+        f' FROM (SELECT "row", "fresh" FROM {found} LIMIT %s) AS f), '
         f"estimate AS (SELECT {_WINDOW} AS w FROM counted c, pg_class t"
         " WHERE t.oid = 'archive_message'::regclass)"
     )

@@ -47,7 +47,9 @@ def spread(ingest_file, tmp_path) -> int:
 
 def _estimate(query: str, count: int, wanted: int) -> tuple[int, int | None, int]:
     """(n, last, w) of the two CTEs over the matches of ``query`` as the page reads them."""
-    found, params = searchresults._Query(compile_text(query), None).matches(f", {searchwindow.ROW}")
+    found, params = searchresults._Query(compile_text(query), None).matches(
+        f', {searchwindow.ROW}, false AS "fresh"'
+    )
     # As the page's statement reads them (searchresults._first_page): up to the
     # sort limit, of which the count reads the first ``count``.
     sql = (
