@@ -204,11 +204,14 @@ def _build(start: float) -> Rolled:
         messages = 0
         if tier is not None:
             for kind, method in _INDEXES.items():
+                name = quote(f"{_PREFIX}{kind}_{tier.suffix()}")
                 cursor.execute(
-                    f"CREATE INDEX{concurrently} IF NOT EXISTS"
-                    f" {quote(f'{_PREFIX}{kind}_{tier.suffix()}')} ON archive_message"
+                    f"CREATE INDEX{concurrently} IF NOT EXISTS {name} ON archive_message"
                     f" USING {method} WHERE {tier.condition('archive_message')}"
                 )
+                if kind == "subject":
+                    # No planner statistics, as the whole subject index (archive 0034).
+                    cursor.execute(f"ALTER INDEX {name} ALTER COLUMN 1 SET STATISTICS 0")
             cursor.execute(
                 "INSERT INTO archive_searchtier (id, since, built) VALUES (1, %s, now())"
                 " ON CONFLICT (id) DO UPDATE SET since = EXCLUDED.since, built = EXCLUDED.built",

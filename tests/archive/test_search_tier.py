@@ -276,3 +276,26 @@ def test_all_matches_sorted_in_a_list_keep_only_the_lists_own(
             )
             assert [row[1] for row in rows] == list(expected)
     assert "tier-44-other@example.org" in [row[1] for row in rows]  # all lists: it is there
+
+
+def test_subject_indexes_keep_no_planner_statistics(archive: int) -> None:
+    """As the body vector (archive 0016, 0034): statistics of a common subject word
+    made PostgreSQL hash all its matches where the page needs a few."""
+    (tier_subject,) = [name for name in _tier_indexes() if "_subject_" in name]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE archive_message")
+        for name in ("message_subject_gin", tier_subject):
+            cursor.execute(
+                "SELECT attstattarget FROM pg_attribute"
+                " WHERE attrelid = %s::regclass AND attnum = 1",
+                [name],
+            )
+            assert cursor.fetchone()[0] == 0, name
+            cursor.execute(
+                "SELECT count(*) FROM pg_statistic WHERE starelid = %s::regclass", [name]
+            )
+            assert cursor.fetchone()[0] == 0, name
+        cursor.execute(
+            "SELECT count(*) FROM pg_statistic WHERE starelid = 'archive_message'::regclass"
+        )
+        assert cursor.fetchone()[0] > 0  # the table itself was analysed
