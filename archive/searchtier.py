@@ -29,7 +29,7 @@ an ordinary ``WHERE`` clause, true or false whatever index reads it.
 New mail joins the tier as it is indexed, so the tier grows; ``roll`` builds
 a new one when it holds ``ROLL_AT`` messages (at the end of an ingest, or by
 ``manage.py searchtier``), concurrently, then drops the old. An archive of
-fewer than ``ROLL_AT`` messages has no tier: its posting lists are short.
+fewer than ``SMALLEST`` messages has no tier: its posting lists are short.
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from archive.tablestats import maintenance_turn
 
 __all__ = [
-    "ROLL_AT", "SINCE_SQL", "TARGET", "Rolled", "Tier", "current", "due", "forget", "learn",
-    "refresh", "roll",
+    "ROLL_AT", "SINCE_SQL", "SMALLEST", "TARGET", "Rolled", "Tier", "current", "due", "forget",
+    "learn", "refresh", "roll",
 ]  # fmt: skip
 
 # How many of the newest messages a tier is built over, and when it is rebuilt.
@@ -54,6 +54,10 @@ __all__ = [
 # (a tenth of a millisecond per thousand entries).
 TARGET = 8_000
 ROLL_AT = 2 * TARGET
+# A smaller archive has no tier: its posting lists are short, and a tier would be
+# a large share of its search indexes (at linux-rtc's 17k messages, 11 MB on 268,
+# and the tier's second reading made its searches slower, not faster).
+SMALLEST = 10 * TARGET
 
 _PREFIX = "message_tier_"
 # The vectors a tier indexes: the body (b:, bare words) and the subject (s:), as
@@ -142,17 +146,22 @@ def forget() -> None:
 
 
 def due() -> bool:
-    """Whether the tier should be rebuilt: it has grown to ``ROLL_AT`` messages,
-    or there is none and the archive has that many."""
+    """Whether the tier should be (re)built: it has grown to ``ROLL_AT`` messages,
+    or there is none and the archive has reached ``SMALLEST``."""
     tier = _read()
-    where = f"WHERE {tier.dated()}" if tier is not None else ""
     with connection.cursor() as cursor:
-        # Bounded: an index-only count of at most ROLL_AT + 1 entries.
+        # Counts that stop at their threshold: at most SMALLEST rows of the table
+        # (a few ms, until the archive has its first tier), or ROLL_AT entries of
+        # the date index.
+        if tier is None:
+            where, limit = "", SMALLEST
+        else:
+            where, limit = f"WHERE {tier.dated()}", ROLL_AT + 1
         cursor.execute(
             f'SELECT count(*) FROM (SELECT 1 FROM "archive_message" {where} LIMIT %s) AS t',
-            [ROLL_AT + 1],
+            [limit],
         )
-        return cursor.fetchone()[0] > ROLL_AT
+        return cursor.fetchone()[0] >= limit
 
 
 def roll(force: bool = False) -> Rolled | None:

@@ -50,9 +50,10 @@ def _mail(n: int | None, extra: str = "") -> str:
 
 @pytest.fixture
 def small_tier(monkeypatch):
-    """A tier of 10 messages, rebuilt past 20."""
+    """A tier of 10 messages, rebuilt past 20, for an archive of 30 or more."""
     monkeypatch.setattr(searchtier, "TARGET", 10)
     monkeypatch.setattr(searchtier, "ROLL_AT", 20)
+    monkeypatch.setattr(searchtier, "SMALLEST", 30)
     searchtier.forget()
     yield
     searchtier.forget()
@@ -85,7 +86,7 @@ def _page(query: str, list_id: int | None, page: int, sizes: tuple[int, int, int
 
 
 def test_ingest_builds_the_tier_over_the_newest_messages(archive: int) -> None:
-    # 41 messages > ROLL_AT: the ingest's end built it.
+    # 41 messages >= SMALLEST: the ingest's end built it.
     tier = SearchTier.objects.get()
     tenth_newest = DAY0 + timedelta(days=30)
     assert tier.since == tenth_newest
@@ -115,8 +116,9 @@ def test_a_grown_tier_is_rebuilt_and_the_old_indexes_dropped(
 
 def test_a_small_archive_has_no_tier(small_tier, ingest_file, tmp_path) -> None:
     mbox = tmp_path / "few.mbox"
-    mbox.write_text("".join(_mail(n) for n in range(15)))
-    assert ingest_file(mbox).new == 15
+    # More than a tier would hold (ROLL_AT), fewer than SMALLEST.
+    mbox.write_text("".join(_mail(n) for n in range(25)))
+    assert ingest_file(mbox).new == 25
     assert not SearchTier.objects.exists() and not _tier_indexes()
     assert searchtier.roll() is None  # not due
     rolled = searchtier.roll(force=True)  # forced: over the newest TARGET

@@ -10,9 +10,10 @@ from archive import searchtier
 class Command(BaseCommand):
     help = (
         "Rebuild the search indexes of the newest messages (the search tier) once they hold "
-        f"{searchtier.ROLL_AT} messages, over the newest {searchtier.TARGET}. Ingest does "
-        "this itself; run it from cron where mail arrives some other way. Concurrent: "
-        "searches and ingest go on meanwhile."
+        f"{searchtier.ROLL_AT} messages, over the newest {searchtier.TARGET}; an archive "
+        f"gets its first tier at {searchtier.SMALLEST} messages. Ingest does this itself; "
+        "run it from cron where mail arrives some other way. Concurrent: searches and "
+        "ingest go on meanwhile."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
