@@ -172,3 +172,14 @@ def test_make_bench_skips_an_inbox_not_built_instead_of_building_it(
     root.mkdir()
     (root / anchor_growth.IMPORTED).write_text("{}")  # imported, index under way
     assert "is being built" in anchor_growth.measure(10, None)["skipped"]
+
+
+def test_the_databases_own_folder_is_found_to_read_it_through(db) -> None:
+    from django.db import connection
+
+    folder = anchor_growth.database_folder()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_relation_filepath('archive_message')")
+        relation = cursor.fetchone()[0]  # base/<database oid>/<file>, under the data folder
+    assert folder.is_dir()
+    assert (folder / Path(relation).name).is_file()

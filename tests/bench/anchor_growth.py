@@ -274,6 +274,7 @@ def measure(copies: int, ingest_seconds: float | None) -> dict[str, Any]:
         return {"skipped": not_built(root), "copies": copies}
     picked = anchor.routes(random.Random(18))  # the 17k run's seed: the same kinds of sample
     read_through(root / "inbox")
+    read_through(database_folder())
     return {
         "copies": copies,
         "version": record["version"],
@@ -282,6 +283,21 @@ def measure(copies: int, ingest_seconds: float | None) -> dict[str, Any]:
         "ingest seconds": ingest_seconds,
         **anchor.side_by_side(root, picked),
     }
+
+
+def database_folder() -> Path:
+    """The configured database's own folder on the (embedded, local) server: read
+    through like the inbox, since a database measured on its own (``--measure``)
+    may have been evicted by other work since it was loaded."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('data_directory'), oid FROM pg_database"
+            " WHERE datname = current_database()"
+        )
+        data, oid = cursor.fetchone()
+    return Path(data) / "base" / str(oid)
 
 
 def read_through(folder: Path) -> None:
