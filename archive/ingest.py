@@ -400,8 +400,8 @@ def _ingest(
         settling = time.perf_counter()
         services.settle_search_indexes(summary.new)  # counted in the import's time: it is its work
         summary.settle_seconds = time.perf_counter() - settling
-    elif summary.new:
-        searchtier.roll()  # mail piped in one by one grows the search tier too
+    if summary.new:  # an import, or mail piped in one by one: either grows the tier
+        searchtier.roll()
     progress.update(summary.read, force=True)
     progress.finish()
 

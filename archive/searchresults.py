@@ -264,8 +264,8 @@ def _first_page(
     limit, sort_limit = limits
     if counting is not None:
         query = replace(query, allowed=counting.allowed)
-    plain, plain_params = query.matches()
     if ranked:
+        plain, plain_params = query.matches()
         rank = query.compiled.rank
         matches, params = query.matches(f', {rank} AS "rank"', query.compiled.rank_params)
         page = (
@@ -319,10 +319,12 @@ def _newest_first(
     end = start + size
     plain, plain_params = query.matches()
     row = f", {searchwindow.ROW}"
+    in_tier: _Query | None = None
     if tier is None:
         found, found_params = query.matches(f'{row}, false AS "fresh"')
     else:
-        newer, newer_params = replace(query, part=tier.condition()).matches(f"{row}, true")
+        in_tier = replace(query, part=tier.condition())
+        newer, newer_params = in_tier.matches(f"{row}, true")
         older, older_params = replace(query, part=tier.older()).matches(f"{row}, false")
         columns = '"id", "epoch", "row", "fresh"'
         found = f"SELECT * FROM (({newer}) UNION ALL ({older})) AS m ({columns})"
@@ -349,8 +351,8 @@ def _newest_first(
         " AND (SELECT count(*) FROM recent) = %s",
     ]
     arm_params = [limit, end, searchwindow.WIDEST, size]
-    if tier is not None:
-        fresh, fresh_params = replace(query, part=tier.condition()).matches()
+    if in_tier is not None:
+        fresh, fresh_params = in_tier.matches()
         ctes += (
             # The tier's matches, all counted, hold the page: they come before all others.
             'held AS (SELECT "id", "epoch" FROM (SELECT * FROM found LIMIT %s) AS f'

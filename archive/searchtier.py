@@ -44,8 +44,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from archive.tablestats import maintenance_turn
 
 __all__ = [
-    "ROLL_AT", "SINCE_SQL", "SMALLEST", "TARGET", "Rolled", "Tier", "current", "due", "forget",
-    "learn", "refresh", "roll",
+    "ROLL_AT", "SINCE_SQL", "SMALLEST", "TARGET", "Rolled", "Tier", "current", "drop_indexes",
+    "due", "forget", "learn", "refresh", "roll",
 ]  # fmt: skip
 
 # How many of the newest messages a tier is built over, and when it is rebuilt.
@@ -148,7 +148,7 @@ def forget() -> None:
 def due() -> bool:
     """Whether the tier should be (re)built: it has grown to ``ROLL_AT`` messages,
     or there is none and the archive has reached ``SMALLEST``."""
-    tier = _read()
+    tier = refresh()
     with connection.cursor() as cursor:
         # Counts that stop at their threshold: at most SMALLEST rows of the table
         # (a few ms, until the archive has its first tier), or ROLL_AT entries of
@@ -183,13 +183,6 @@ def roll(force: bool = False) -> Rolled | None:
         return _build(start)
 
 
-def _read() -> Tier | None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT since FROM archive_searchtier WHERE id = 1")
-        row = cursor.fetchone()
-    return Tier(row[0]) if row is not None else None
-
-
 def _build(start: float) -> Rolled:
     concurrently = "" if connection.in_atomic_block else " CONCURRENTLY"
     quote = connection.ops.quote_name
@@ -205,22 +198,20 @@ def _build(start: float) -> Rolled:
         )
         row = cursor.fetchone()
         tier = Tier(row[0]) if row is not None else None
-        keep = {f"{_PREFIX}{kind}_{tier.suffix()}" for kind in _INDEXES} if tier else set()
+        names = {kind: f"{_PREFIX}{kind}_{tier.suffix()}" for kind in _INDEXES} if tier else {}
         # An interrupted concurrent build leaves an invalid index that every
         # insert still updates: dropped, then built again.
-        for name in _tier_indexes(cursor, valid=False):
-            cursor.execute(f"DROP INDEX{concurrently} IF EXISTS {quote(name)}")
+        _drop(cursor, _tier_indexes(cursor, valid=False), concurrently)
         messages = 0
         if tier is not None:
-            for kind, method in _INDEXES.items():
-                name = quote(f"{_PREFIX}{kind}_{tier.suffix()}")
+            for kind, name in names.items():
                 cursor.execute(
-                    f"CREATE INDEX{concurrently} IF NOT EXISTS {name} ON archive_message"
-                    f" USING {method} WHERE {tier.condition('archive_message')}"
+                    f"CREATE INDEX{concurrently} IF NOT EXISTS {quote(name)} ON archive_message"
+                    f" USING {_INDEXES[kind]} WHERE {tier.condition('archive_message')}"
                 )
                 if kind == "subject":
                     # No planner statistics, as the whole subject index (archive 0034).
-                    cursor.execute(f"ALTER INDEX {name} ALTER COLUMN 1 SET STATISTICS 0")
+                    cursor.execute(f"ALTER INDEX {quote(name)} ALTER COLUMN 1 SET STATISTICS 0")
             cursor.execute(
                 "INSERT INTO archive_searchtier (id, since, built) VALUES (1, %s, now())"
                 " ON CONFLICT (id) DO UPDATE SET since = EXCLUDED.since, built = EXCLUDED.built",
@@ -230,11 +221,22 @@ def _build(start: float) -> Rolled:
             messages = cursor.fetchone()[0]
         else:
             cursor.execute("DELETE FROM archive_searchtier")
-        for name in _tier_indexes(cursor, valid=True):
-            if name not in keep:
-                cursor.execute(f"DROP INDEX{concurrently} IF EXISTS {quote(name)}")
+        kept = set(names.values())
+        _drop(cursor, [n for n in _tier_indexes(cursor, valid=True) if n not in kept], concurrently)
     _known[connection.alias] = tier
     return Rolled(tier, messages, time.perf_counter() - start)
+
+
+def drop_indexes() -> None:
+    """Drop every tier index, valid or not (archive 0033 undone)."""
+    with connection.cursor() as cursor:
+        names = _tier_indexes(cursor, valid=True) + _tier_indexes(cursor, valid=False)
+        _drop(cursor, names, "" if connection.in_atomic_block else " CONCURRENTLY")
+
+
+def _drop(cursor, names: list[str], concurrently: str) -> None:
+    for name in names:
+        cursor.execute(f"DROP INDEX{concurrently} IF EXISTS {connection.ops.quote_name(name)}")
 
 
 def _tier_indexes(cursor, valid: bool) -> list[str]:

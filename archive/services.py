@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from archive import churned, searchtier, threads
+from archive import churned, threads
 from archive.incoming import (
     IncomingMessage,
     clean_text,
@@ -174,7 +174,6 @@ def settle_search_indexes(new: int) -> None:
             rebuild_search_indexes()
             # and the small tables its batches updated row by row (archive.churned)
             churned.rewrite_churned_tables()
-        searchtier.roll()  # the newest messages' indexes, when they outgrew their size
 
 
 def rebuild_search_indexes() -> None:

@@ -12,13 +12,9 @@ def build_tier(apps, schema_editor) -> None:
 
 
 def drop_tier(apps, schema_editor) -> None:
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
-            " WHERE i.indrelid = 'archive_message'::regclass AND c.relname LIKE 'message_tier_%%'"
-        )
-        for (name,) in cursor.fetchall():
-            cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+    from archive import searchtier
+
+    searchtier.drop_indexes()
 
 
 class Migration(migrations.Migration):

@@ -301,3 +301,9 @@ def test_subject_indexes_keep_no_planner_statistics(archive: int) -> None:
             "SELECT count(*) FROM pg_statistic WHERE starelid = 'archive_message'::regclass"
         )
         assert cursor.fetchone()[0] > 0  # the table itself was analysed
+
+
+def test_undoing_the_migration_drops_every_tier_index(archive: int) -> None:
+    assert len(_tier_indexes()) == 2
+    searchtier.drop_indexes()  # archive 0033's reverse
+    assert _tier_indexes() == {}
