@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import unquote
 
 from django.core.cache import cache as page_cache
 from django.db.models import QuerySet, Subquery
 from django.http import Http404
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from archive.models import Message
 from archive.prepared_models import PreparedQuery
@@ -22,7 +22,6 @@ from reviews.pages.answers import inline_answer_rows
 from reviews.pages.carried import CarriedReview, carried_review
 from reviews.pages.carried_html import render_carried
 from reviews.pages.common import (
-    CommentView,
     TrailerView,
     collected_trailers,
     commit_text,
@@ -32,82 +31,34 @@ from reviews.pages.common import (
     series_patches,
 )  # fmt: skip
 from reviews.pages.discussion import render_discussion
+from reviews.pages.patch_html import (
+    FileStatRow,
+    diffstat_html,
+    draw_head,
+    draw_main,
+    draw_side,
+    revision_notes_html,
+    series_nav_html,
+    trailers_box_html,
+)  # fmt: skip
 from reviews.pages.revisions import RevisionLink, lineage, patch_links
 from reviews.pages.stamp import change_stamp
 from reviews.rendering.answers import LineKey
 from reviews.rendering.cache import commit_html, diff_html, notes_html
 
 # Bump when the cached parts of the page change shape.
-PARTS_VERSION = 5
+PARTS_VERSION = 6
 PARTS_TIMEOUT = 24 * 3600
-
-
-@dataclass(frozen=True)
-class FileStatRow:
-    path: str
-    added: int
-    removed: int
-    anchor: str
 
 
 @dataclass
 class PatchPage:
+    """The page: the patch row, and its markup drawn around the actions box."""
+
     patch: Patch
     list_name: str
-    commit: SafeString
-    diff: SafeString
-    diffstat: list[FileStatRow]
-    trailers: list[TrailerView]
-    comments: list[CommentView]
-    notes: SafeString | None = None  # the author's changelog below "---"
-    answered_lines: int = 0
-    series_patches: list[Patch] = field(default_factory=list)
-    revisions: list[Series] = field(default_factory=list)
-    revision_links: list[RevisionLink] = field(default_factory=list)
-    carried: CarriedReview | None = None
-    previous: Patch | None = None
-    next: Patch | None = None
-
-    @property
-    def added(self) -> int:
-        return sum(row.added for row in self.diffstat)
-
-    @property
-    def removed(self) -> int:
-        return sum(row.removed for row in self.diffstat)
-
-    @property
-    def changes_since(self) -> RevisionLink | None:
-        """The latest earlier revision with a matching patch: its interdiff is one click."""
-        at = next((i for i, r in enumerate(self.revision_links) if r.current), 0)
-        return next((r for r in reversed(self.revision_links[:at]) if r.interdiff_url), None)
-
-    @property
-    def discussion(self) -> SafeString:
-        """The replies below the diff (``reviews/_discussion.html``'s markup, in Python)."""
-        return render_discussion(self.comments)
-
-    @property
-    def carried_html(self) -> SafeString:
-        """The review carried from an earlier revision (``_carried_answers.html``'s markup)."""
-        return render_carried(self.carried) if self.carried else SafeString("")
-
-    @property
-    def carried_trailers(self) -> list[TrailerView]:
-        """The previous revision's reply trailers this patch has not been given again."""
-        if self.carried is None:
-            return []
-        have = {(t.kind, t.value.lower()) for t in self.trailers}
-        return [t for t in self.carried.trailers if (t.kind, t.value.lower()) not in have]
-
-    @property
-    def links(self) -> dict[str, str]:
-        link, msgid = self.patch.project.link_name, self.patch.message.msgid
-        return {
-            "message": links.message_url(self.list_name, msgid),
-            "mbox": links.patch_mbox_url(link, msgid),
-            "raw": links.patch_raw_url(link, msgid),
-        }
+    before_actions: SafeString
+    after_actions: SafeString
 
 
 def _patch_queryset(link_name: str, msgid: str) -> QuerySet[Patch]:
@@ -157,66 +108,108 @@ def find_patch(link_name: str, msgid: str) -> Patch:
 
 @dataclass(frozen=True)
 class _Parts:
-    """What the page reads besides the patch row; cached under the change stamp."""
+    """What the page reads besides the patch row, drawn; cached under the change stamp.
 
-    trailers: list[TrailerView]
-    comments: list[CommentView]
+    Kept as strings: pickling the models and views they are drawn from (the
+    local-memory cache pickles what it stores) took about a millisecond of a
+    first view, to spare the second view, which most pages never get.
+    """
+
     answer_rows: dict[LineKey, str]  # under the diff lines they answer
-    series_patches: list[Patch]
-    revisions: list[Series]
-    revision_links: list[RevisionLink]
-    carried: CarriedReview | None
+    replies: int
+    changes_since: RevisionLink | None
+    revision_notes: str
+    carried: str  # the review carried from an earlier revision ("" when none)
+    discussion: str
+    boxes: str  # the Trailers box and the series box
 
 
 def _parts(patch: Patch, list_name: str) -> _Parts:
     key = f"tw:patch-parts:{PARTS_VERSION}:{patch.id}:{patch.series_id}:{list_name}:{patch.stamp}"
     parts = page_cache.get(key)
     if parts is None:
-        comments = patch_discussion(patch.id, list_name)
-        lineage_series = revisions(patch.series) if patch.series else []
-        revision_links = _revision_links(patch, lineage_series)
-        parts = _Parts(
-            trailers=collected_trailers(
-                patch.message_id, list_name, patch_id=patch.id, series_id=patch.series_id
-            ),
-            comments=comments,
-            answer_rows=inline_answer_rows(comments),
-            series_patches=series_patches(patch.series) if patch.series else [],
-            revisions=lineage_series,
-            revision_links=revision_links,
-            carried=carried_review(patch, revision_links, list_name),
-        )
+        parts = _read_parts(patch, list_name)
         page_cache.set(key, parts, PARTS_TIMEOUT)
     return parts
+
+
+def _read_parts(patch: Patch, list_name: str) -> _Parts:
+    link_name = patch.project.link_name
+    comments = patch_discussion(patch.id, list_name)
+    lineage_series = revisions(patch.series) if patch.series else []
+    revision_links = _revision_links(patch, lineage_series)
+    trailers = collected_trailers(
+        patch.message_id, list_name, patch_id=patch.id, series_id=patch.series_id
+    )
+    carried = carried_review(patch, revision_links, list_name)
+    series_nav = ""
+    if patch.series:
+        series_nav = series_nav_html(
+            patch.series, link_name, revision_links, series_patches(patch.series), patch.id
+        )
+    return _Parts(
+        answer_rows=inline_answer_rows(comments),
+        replies=len(comments),
+        changes_since=_changes_since(revision_links),
+        revision_notes=revision_notes_html(lineage_series, patch.series, link_name),
+        carried=render_carried(carried) if carried and carried.answers else "",
+        discussion=render_discussion(comments),
+        boxes=trailers_box_html(
+            trailers,
+            _carried_trailers(carried, trailers),
+            carried.name if carried else "",
+            bool(carried and carried.applied),
+            series_nav,
+        ),
+    )
 
 
 def patch_page(link_name: str, msgid: str) -> PatchPage:
     patch = find_patch(link_name, msgid)
     list_name = patch.project.mailing_list.name
     parts = _parts(patch, list_name)
-    page = PatchPage(
+    diff = diff_html(
+        patch.id, patch.diff, parts.answer_rows, usable(patch.stored_colours, patch.diff)
+    )
+    page_links = {
+        "message": links.message_url(list_name, patch.message.msgid),
+        "mbox": links.patch_mbox_url(patch.project.link_name, patch.message.msgid),
+        "raw": links.patch_raw_url(patch.project.link_name, patch.message.msgid),
+    }
+    before = draw_head(
+        patch, page_links, parts.changes_since, parts.replies, parts.revision_notes
+    ) + draw_main(
+        commit_html(patch.id, commit_text(patch.commit_message)),
+        _notes(patch),
+        parts.carried,
+        diffstat_html(_diffstat(patch.diffstat)),
+        patch,
+        diff,
+        parts.discussion,
+    )
+    # Safe: every value from mail or from a person is escaped where it is drawn.
+    return PatchPage(
         patch=patch,
         list_name=list_name,
-        commit=commit_html(patch.id, commit_text(patch.commit_message)),
-        notes=_notes(patch),
-        diff=diff_html(
-            patch.id, patch.diff, parts.answer_rows, usable(patch.stored_colours, patch.diff)
-        ),
-        diffstat=_diffstat(patch.diffstat),
-        trailers=parts.trailers,
-        comments=parts.comments,
-        answered_lines=len(parts.answer_rows),
-        series_patches=parts.series_patches,
-        revisions=parts.revisions,
-        revision_links=parts.revision_links,
-        carried=parts.carried,
+        before_actions=mark_safe(before),
+        after_actions=mark_safe(draw_side(patch, parts.boxes)),
     )
-    ids = [p.id for p in page.series_patches]
-    if patch.id in ids:
-        at = ids.index(patch.id)
-        page.previous = page.series_patches[at - 1] if at > 0 else None
-        page.next = page.series_patches[at + 1] if at + 1 < len(ids) else None
-    return page
+
+
+def _changes_since(revision_links: list[RevisionLink]) -> RevisionLink | None:
+    """The latest earlier revision with a matching patch: its interdiff is one click."""
+    at = next((i for i, r in enumerate(revision_links) if r.current), 0)
+    return next((r for r in reversed(revision_links[:at]) if r.interdiff_url), None)
+
+
+def _carried_trailers(
+    carried: CarriedReview | None, trailers: list[TrailerView]
+) -> list[TrailerView]:
+    """The previous revision's reply trailers this patch has not been given again."""
+    if carried is None:
+        return []
+    have = {(t.kind, t.value.lower()) for t in trailers}
+    return [t for t in carried.trailers if (t.kind, t.value.lower()) not in have]
 
 
 def _revision_links(patch: Patch, series: list[Series]) -> list[RevisionLink]:
