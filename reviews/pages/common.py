@@ -255,14 +255,9 @@ def _ordered(trailers: list[TrailerView]) -> list[TrailerView]:
 
 def series_patches(series: Series) -> list[Patch]:
     """The patches of a series, in order, for a navigation table."""
-    # ``Patch.objects.for_navigation()``'s rows and relations, as one written-out
-    # statement: compiling it through the ORM cost more than running it.
     db = read_connection(Patch)
-    with db.cursor() as cursor:
-        execute_prepared(cursor, "threadwork_series_navigation", _NAVIGATION_SQL, [series.id])
-        rows = cursor.fetchall()
     out = []
-    for row in rows:
+    for row in _navigation_rows(series.id):
         at, values = 0, {}
         for model, columns in _NAVIGATION:
             values[model] = model.from_db(db.alias, list(columns), row[at : at + len(columns)])
@@ -273,6 +268,38 @@ def series_patches(series: Series) -> list[Patch]:
     return out
 
 
+@dataclass(frozen=True)
+class NavigationRow:
+    """A patch of a series as the patch page's series box shows it."""
+
+    id: int
+    name: str
+    state_slug: str
+    state_name: str
+    url: str
+
+
+def series_navigation(series_id: int) -> list[NavigationRow]:
+    """``series_patches``' rows without their model instances: what the patch
+    page's series box shows (four instances a patch were ~0.5 ms of a first view
+    of a patch in a series of twenty)."""
+    return [
+        NavigationRow(
+            row[_AT_ID], row[_AT_NAME], row[_AT_SLUG], row[_AT_STATE],
+            links.patch_url(row[_AT_LINK], row[_AT_MSGID]),
+        )
+        for row in _navigation_rows(series_id)
+    ]  # fmt: skip
+
+
+def _navigation_rows(series_id: int) -> list[tuple]:
+    # ``Patch.objects.for_navigation()``'s rows and relations, as one written-out
+    # statement: compiling it through the ORM cost more than running it.
+    with read_connection(Patch).cursor() as cursor:
+        execute_prepared(cursor, "threadwork_series_navigation", _NAVIGATION_SQL, [series_id])
+        return cursor.fetchall()
+
+
 _NAVIGATION = (
     (Patch, _in_field_order(Patch, {
         "id", "name", "number", "date", "archived", "acked", "reviewed", "tested",
@@ -281,6 +308,10 @@ _NAVIGATION = (
     (Message, _in_field_order(Message, {"id", "msgid"})),
     (Project, _in_field_order(Project, {"id", "link_name"})),
 )  # fmt: skip
+_COLUMNS = [(model, c) for model, columns in _NAVIGATION for c in columns]
+_AT_ID, _AT_NAME = _COLUMNS.index((Patch, "id")), _COLUMNS.index((Patch, "name"))
+_AT_SLUG, _AT_STATE = _COLUMNS.index((State, "slug")), _COLUMNS.index((State, "name"))
+_AT_MSGID, _AT_LINK = _COLUMNS.index((Message, "msgid")), _COLUMNS.index((Project, "link_name"))
 _NAVIGATION_SQL = f"""
 SELECT {", ".join(f"{alias}.{c}" for alias, (_, columns) in zip("psmj", _NAVIGATION, strict=True)
                   for c in columns)}

@@ -28,7 +28,7 @@ from reviews.pages.common import (
     light_message_fields,
     patch_discussion,
     revisions,
-    series_patches,
+    series_navigation,
 )  # fmt: skip
 from reviews.pages.discussion import render_discussion
 from reviews.pages.patch_html import (
@@ -145,7 +145,7 @@ def _read_parts(patch: Patch, list_name: str) -> _Parts:
     series_nav = ""
     if patch.series:
         series_nav = series_nav_html(
-            patch.series, link_name, revision_links, series_patches(patch.series), patch.id
+            patch.series, link_name, revision_links, series_navigation(patch.series.id), patch.id
         )
     return _Parts(
         answer_rows=inline_answer_rows(comments),

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from reviews import links
 from reviews.models import Patch, Series
-from reviews.pages.common import TrailerView
+from reviews.pages.common import NavigationRow, TrailerView
 from reviews.pages.revisions import RevisionLink
 from reviews.rendering.markup import escape
 from reviews.templatetags.landings import patch_lineage
@@ -224,11 +224,19 @@ def diffstat_html(rows: Sequence[FileStatRow]) -> str:
 
 def draw_side(patch: Patch, boxes: str) -> str:
     """From after the actions box to the page's end (``boxes``: ``trailers_box_html``'s)."""
-    # Checks and landings are rare and read on every view, as the template read
-    # them: their small templates stay.
-    checks = render_to_string("reviews/_patch_checks.html", patch_checks(patch))
-    landed = render_to_string("reviews/_lineage.html", patch_lineage(patch))
-    return f"\n    {checks}\n    {landed}\n    {boxes}\n  </aside>\n</div>\n\n"
+    return f"\n    {_box_of(_CHECKS, patch_checks(patch), 'checks')}\n    " + (
+        f"{_box_of(_LANDED, patch_lineage(patch), 'rows')}\n    {boxes}\n  </aside>\n</div>\n\n"
+    )
+
+
+# Checks and landings are rare and read on every view, as the template read
+# them: their small templates stay, drawn only when they have rows.
+_CHECKS, _LANDED = "reviews/_patch_checks.html", "reviews/_lineage.html"
+
+
+def _box_of(template: str, context: dict, rows: str) -> str:
+    # Without rows each template writes only its closing newline.
+    return render_to_string(template, context) if context[rows] else "\n"
 
 
 def trailers_box_html(
@@ -286,7 +294,7 @@ def series_nav_html(
     series: Series,
     link_name: str,
     revisions: Sequence[RevisionLink],
-    patches: Sequence[Patch],
+    patches: Sequence[NavigationRow],
     current_id: int,
 ) -> str:
     """What ``{% include "reviews/_series_nav.html" ... %}`` wrote on a patch page."""
@@ -310,11 +318,11 @@ def series_nav_html(
     ]
     for p in patches:
         current = ' class="current" aria-current="page"' if p.id == current_id else ""
-        state = p.state
         out.append(
             f"\n    <li{current}>\n"
-            f'      <a href="{escape(_patch_url(p))}"><bdi>{escape(p.name)}</bdi></a>\n'
-            f'      <span class="state-badge st-{escape(state.slug)}">{escape(state.name)}</span>\n'
+            f'      <a href="{escape(p.url)}"><bdi>{escape(p.name)}</bdi></a>\n'
+            f'      <span class="state-badge st-{escape(p.state_slug)}">'
+            f"{escape(p.state_name)}</span>\n"
             "    </li>\n  "
         )
     out.append(
@@ -349,7 +357,7 @@ def _revisions_bar(revisions: Sequence[RevisionLink]) -> str:
     return f'\n  <p class="revisions">Revisions of this patch:\n    {bar}\n  </p>\n  '
 
 
-def _previous_next(patches: Sequence[Patch], current_id: int) -> str:
+def _previous_next(patches: Sequence[NavigationRow], current_id: int) -> str:
     """Links to the patches before and after this one in its series ("" when alone)."""
     ids = [p.id for p in patches]
     at = ids.index(current_id) if current_id in ids else None
@@ -360,17 +368,13 @@ def _previous_next(patches: Sequence[Patch], current_id: int) -> str:
     back = '<span class="muted">‹ previous</span>'
     if previous is not None:
         back = (
-            f'<a rel="prev" href="{escape(_patch_url(previous))}" '
+            f'<a rel="prev" href="{escape(previous.url)}" '
             f'title="{escape(previous.name)}">‹ previous</a>'
         )
     forth = '<span class="muted">next ›</span>'
     if following is not None:
         forth = (
-            f'<a rel="next" href="{escape(_patch_url(following))}" '
+            f'<a rel="next" href="{escape(following.url)}" '
             f'title="{escape(following.name)}">next ›</a>'
         )
     return f'\n  <p class="prevnext">\n    {back}\n    {forth}\n  </p>\n  '
-
-
-def _patch_url(patch: Patch) -> str:
-    return links.patch_url(patch.project.link_name, patch.message.msgid)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from django.template import Context, Template
 
-from reviews.models import Patch, Series
-from reviews.pages.common import TrailerView
+from reviews import links
+from reviews.models import Series
+from reviews.pages.common import NavigationRow, TrailerView
 from reviews.pages.patch_html import series_nav_html, trailers_html
 from reviews.pages.revisions import RevisionLink
 
@@ -38,20 +39,16 @@ def test_trailers_in_python_are_the_templates(count):
         assert "No trailers yet." in python
 
 
-def _series_and_patches(n: int) -> tuple[Series, list[Patch]]:
-    """Unsaved rows, as the series' navigation statement builds them."""
-    from archive.models import Message
-    from reviews.models import Project, State
-
-    project = Project(id=1, link_name="p", name="P")
-    state = State(id=1, name=f"New {_HOSTILE}", slug="new")
+def _series_and_patches(n: int) -> tuple[Series, list[NavigationRow]]:
+    """An unsaved series and its patches' rows, their names hostile markup."""
     series = Series(id=9, name=_HOSTILE, version=3, total=n, received_total=n)
-    patches = []
-    for i in range(1, n + 1):
-        patch = Patch(id=100 + i, name=f"[{i}/{n}] {_HOSTILE}", number=i)
-        patch.project, patch.state = project, state
-        patch.message = Message(id=i, msgid=f"{i}&<x>@example.org")
-        patches.append(patch)
+    patches = [
+        NavigationRow(
+            100 + i, f"[{i}/{n}] {_HOSTILE}", "new", f"New {_HOSTILE}",
+            links.patch_url("p", f"{i}&<x>@example.org"),
+        )
+        for i in range(1, n + 1)
+    ]  # fmt: skip
     return series, patches
 
 
