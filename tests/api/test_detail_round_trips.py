@@ -57,3 +57,21 @@ def test_worker_warm_up_prepares_the_detail_statement(db) -> None:
             "SELECT count(*) FROM pg_prepared_statements WHERE name = 'threadwork_api_patch'"
         )
         assert cursor.fetchone() == (1,)
+
+
+def test_delegated_patch_detail_in_the_same_round_trips(
+    api, toy, accounts, django_assert_max_num_queries
+) -> None:
+    """The delegate is joined to the detail's one statement, as the list's prefetch
+    gives it: the same object, and no query more."""
+    from reviews.models import Patch
+
+    pk = patch_id(V1_PATCH1)
+    Patch.objects.filter(pk=pk).update(delegate=accounts.maintainer)
+    with django_assert_max_num_queries(2):
+        detail = api.get(f"/api/1.3/patches/{pk}/").json()
+    listed = {p["id"]: p for p in api.get("/api/1.3/patches/?per_page=250").json()}
+    assert detail["delegate"]["username"] == "carol"
+    assert detail["delegate"] == listed[pk]["delegate"]
+    undelegated = next(p for p in listed.values() if p["id"] != pk)
+    assert api.get(f"/api/1.3/patches/{undelegated['id']}/").json()["delegate"] is None
