@@ -17,6 +17,7 @@ from django.http import Http404
 
 from archive import browse, searchresults
 from archive.models import MailingList
+from archive.views.messages import MESSAGE_FRAMES
 from archive.views.searchframe import warm_frames
 
 __all__ = ["warm_connection"]
@@ -29,7 +30,7 @@ _NOWHERE = "warm-up.invalid"
 def warm_connection() -> None:
     """Prepare the message page's, the thread routes' and the common searches'
     statements, load the search page's templates and cut each list's search page
-    frame (``archive.views.searchframe``)."""
+    and message page frames (``archive.views.frame``)."""
     browse.message_page_key(browse.ALL, _NOWHERE)
     browse.message_page_key("-", _NOWHERE)
     with contextlib.suppress(Http404):
@@ -38,4 +39,6 @@ def warm_connection() -> None:
     # the page's templates: the slowest of make bench's cold search pages. Cutting
     # the frames renders (and so compiles) the search page's templates.
     searchresults.prepare_shapes()
-    warm_frames([browse.ALL, *MailingList.objects.values_list("name", flat=True)])
+    names = list(MailingList.objects.values_list("name", flat=True))
+    warm_frames([browse.ALL, *names])
+    MESSAGE_FRAMES.warm(names)

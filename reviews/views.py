@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from html import escape
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
 
+from archive.views.frame import PageFrames, marker
 from reviews import links
 from reviews.listing import parse_list_query
 from reviews.models import Patch
@@ -28,10 +33,31 @@ def patch_list(request: HttpRequest, link_name: str) -> HttpResponse:
     return render(request, "reviews/patch_list.html", context)
 
 
+@dataclass(frozen=True)
+class _MarkedPatch:
+    """What ``reviews/patch.html`` reads of its page for a visitor not logged in."""
+
+    title: str = marker("title")
+    before_actions: str = mark_safe(marker("before"))  # markers, nothing from outside
+    after_actions: str = mark_safe(marker("after"))
+    patch: None = None  # the actions box reads no patch for such a visitor
+
+
+PATCH_FRAMES = PageFrames(
+    "reviews/patch.html",
+    lambda list_name: {"view": _MarkedPatch(), "search_list": list_name},
+    # The login link is in the header and in the actions box.
+    {"title": 1, "before": 1, "after": 1, "next": 2},
+)
+
+
 def patch_detail(request: HttpRequest, link_name: str, msgid: str) -> HttpResponse:
     page = patch_page(link_name, msgid)
     context = {"view": page, "search_list": page.list_name}
-    return render(request, "reviews/patch.html", context)
+    values = lambda: {  # noqa: E731
+        "title": escape(page.title), "before": page.before_actions, "after": page.after_actions,
+    }  # fmt: skip
+    return PATCH_FRAMES.response(request, page.list_name, context, values)
 
 
 def patch_interdiff(request: HttpRequest, link_name: str, msgid: str, other: str) -> HttpResponse:

@@ -29,6 +29,7 @@ from reviews.pages.patch_list import patch_list_page
 from reviews.pages.revisions import lineage
 from reviews.pages.series import series_page
 from reviews.pairmemo import stored_pairings
+from reviews.views import PATCH_FRAMES
 
 __all__ = ["warm_api_patch", "warm_lists", "warm_patch_page"]
 
@@ -42,6 +43,8 @@ def warm_patch_page() -> None:
     # visitors' views, with the catalog reads of a new backend (the first cold
     # request over HTTP was the slowest of the bench's sixty).
     settle_plan(_read_nothing)
+    # Each project's list's frame of the page, for visitors not logged in.
+    PATCH_FRAMES.warm(list(Project.objects.values_list("mailing_list__name", flat=True)))
 
 
 def _find_no_patch() -> None:

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import shlex
+from html import escape
 
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
-from django.shortcuts import render
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
@@ -22,9 +22,18 @@ from archive.views.common import (
     message_base,
     safe_filename,
 )
+from archive.views.frame import PageFrames, marker
 from archive.views.render import fill_links, links_marker, render_body, render_thread_overview
 
 _CACHE_SECONDS = 3600
+
+
+def _marked(list_name: str) -> dict:
+    return {"list_name": list_name, "subject": marker("title"),
+            "article": mark_safe(marker("article"))}  # a marker, nothing from outside  # fmt: skip
+
+
+MESSAGE_FRAMES = PageFrames("archive/message.html", _marked, {"title": 1, "article": 1})
 
 
 @require_safe
@@ -46,7 +55,14 @@ def message_page(request: HttpRequest, list_name: str, msgid: str) -> HttpRespon
     # Links to review pages change with a patch's state, not with the mail:
     # read with the key, filled in per request.
     page = {**page, "article": fill_links(page["article"], {found.message_id: found.links})}
-    return render(request, "archive/message.html", page)
+    return MESSAGE_FRAMES.response(request, list_name, page, lambda: slot_values(page))
+
+
+def slot_values(page: dict) -> dict[str, str]:
+    """The frame's slots as the template fills them: the subject escaped, or
+    "(no subject)", and the article."""
+    title = escape(page["subject"]) if page["subject"] else "(no subject)"
+    return {"title": title, "article": page["article"]}
 
 
 def _message_article(list_name: str, found: browse.PageKey) -> dict[str, str]:

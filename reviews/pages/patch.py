@@ -60,6 +60,10 @@ class PatchPage:
     before_actions: SafeString
     after_actions: SafeString
 
+    @property
+    def title(self) -> str:
+        return f"{self.patch.name} · {self.patch.project.name} · Threadwork"
+
 
 def _patch_queryset(link_name: str, msgid: str) -> QuerySet[Patch]:
     # Eleven joins and three annotations in one prepared statement (_PATCH):
