@@ -5,17 +5,15 @@ page around it kept per list (archive/views/searchframe.py)."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import constants, get_messages
-from django.contrib.messages.storage.fallback import FallbackStorage
-from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.template import Context, Template
 from django.template.loader import render_to_string
-from django.test import Client, RequestFactory
+from django.test import Client
 from django.utils.safestring import mark_safe
 
 from archive.views.searchframe import TEMPLATE, search_response
 from archive.views.searchpage import ResultsSection, results_section, search_form
+from tests.pagerequest import page_request
 
 # The content block templates/archive/search.html had before the section was drawn in
 # Python, its tags and filters as they were (the context's names are its own).
@@ -93,14 +91,6 @@ def test_the_search_box_holds_the_query_as_the_template_wrote_it() -> None:
             assert search_form(list_name, query) == reference
 
 
-def _request(path: str, user=None):
-    request = RequestFactory().get(path)
-    request.user = user or AnonymousUser()
-    request.session = SessionStore()
-    request._messages = FallbackStorage(request)
-    return request
-
-
 @pytest.mark.parametrize("list_name", ["all", "srch", "a&b", "odd%00next%00name"])
 @pytest.mark.parametrize("query", ["alarm", _HOSTILE])
 @pytest.mark.parametrize("status", [200, 400])
@@ -108,8 +98,8 @@ def test_a_visitors_page_is_the_templates(list_name: str, query: str, status: in
     path = f"/{list_name}/?q={query}&page=2&r"
     section = mark_safe(f"<section>{_HITS}</section>")
     context = {"list_name": list_name, "results": {"query": query}, "section": section}
-    reference = render_to_string(TEMPLATE, context, _request(path))
-    response = search_response(_request(path), list_name, query, section, status)
+    reference = render_to_string(TEMPLATE, context, page_request(path))
+    response = search_response(page_request(path), list_name, query, section, status)
     assert response.status_code == status
     assert response.content.decode() == reference
     assert response["Content-Type"] == "text/html; charset=utf-8"
@@ -118,10 +108,10 @@ def test_a_visitors_page_is_the_templates(list_name: str, query: str, status: in
 @pytest.mark.django_db
 def test_logged_in_users_and_messages_get_the_template(django_user_model) -> None:
     user = django_user_model.objects.create_user("ada", password="pw-long-enough-1")
-    request = _request("/srch/?q=alarm", user)
+    request = page_request("/srch/?q=alarm", user)
     page = search_response(request, "srch", "alarm", mark_safe(""), 200).content.decode()
     assert "Log out" in page and "ada" in page and "Log in" not in page
-    request = _request("/srch/?q=alarm")
+    request = page_request("/srch/?q=alarm")
     request._messages.add(constants.INFO, "Saved <3.")
     page = search_response(request, "srch", "alarm", mark_safe(""), 200).content.decode()
     assert '<li class="msg-info">Saved &lt;3.</li>' in page

@@ -5,30 +5,19 @@ and a page with messages waiting, gets the template itself."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import constants
-from django.contrib.messages.storage.fallback import FallbackStorage
-from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.template.loader import render_to_string
-from django.test import RequestFactory
 from django.utils.safestring import mark_safe
 
 from archive.views.frame import Frame, cut, marker
 from archive.views.messages import MESSAGE_FRAMES, slot_values
 from reviews.views import PATCH_FRAMES
+from tests.pagerequest import page_request
 from tests.ui.conftest import SEED_MSGID
 
 _HOSTILE = "<script>\"Eve\" & 'Mallory'</script> %00next%00 ü"
 # Paths as visitors send them: the login links quote them back.
 _PATHS = ["/l/a@b/", "/l/a@b/?x=<b>&y='\"%25 ü", "/l/%00next%00/"]
-
-
-def _request(path: str, user=None):
-    request = RequestFactory().get(path)
-    request.user = user or AnonymousUser()
-    request.session = SessionStore()
-    request._messages = FallbackStorage(request)
-    return request
 
 
 def test_cut_finds_each_slot_as_often_as_the_page_shows_it() -> None:
@@ -49,9 +38,9 @@ def test_cut_finds_each_slot_as_often_as_the_page_shows_it() -> None:
 def test_a_visitors_message_page_is_the_templates(list_name, subject, path) -> None:
     article = mark_safe(f"<article>{_HOSTILE.replace('<', '&lt;')}</article>")
     context = {"list_name": list_name, "subject": subject, "article": article}
-    reference = render_to_string(MESSAGE_FRAMES.template, context, _request(path))
+    reference = render_to_string(MESSAGE_FRAMES.template, context, page_request(path))
     values = slot_values(context)
-    response = MESSAGE_FRAMES.response(_request(path), list_name, context, lambda: values)
+    response = MESSAGE_FRAMES.response(page_request(path), list_name, context, lambda: values)
     assert response.content.decode() == reference
     assert response["Content-Type"] == "text/html; charset=utf-8"
 
@@ -64,9 +53,9 @@ def test_a_visitors_patch_page_is_the_templates(seed, path) -> None:
 
     page = patch_page("linux-mm", SEED_MSGID)
     context = {"view": page, "search_list": page.list_name}
-    reference = render_to_string(PATCH_FRAMES.template, context, _request(path))
+    reference = render_to_string(PATCH_FRAMES.template, context, page_request(path))
     assert PATCH_FRAMES.frame(page.list_name) is not None
-    framed = patch_detail(_request(path), "linux-mm", SEED_MSGID).content.decode()
+    framed = patch_detail(page_request(path), "linux-mm", SEED_MSGID).content.decode()
     assert framed == reference
     assert framed.count("Log in</a>") == 2  # the header's and the actions box's
 
@@ -76,9 +65,9 @@ def test_logged_in_users_and_messages_get_the_patch_template(seed, django_user_m
     from reviews.views import patch_detail
 
     user = django_user_model.objects.create_user("ada", password="pw-long-enough-1")
-    page = patch_detail(_request("/p/", user), "linux-mm", SEED_MSGID).content.decode()
+    page = patch_detail(page_request("/p/", user), "linux-mm", SEED_MSGID).content.decode()
     assert "Log out" in page and "ada" in page and "Log in" not in page
-    request = _request("/p/")
+    request = page_request("/p/")
     request._messages.add(constants.INFO, "Saved <3.")
     page = patch_detail(request, "linux-mm", SEED_MSGID).content.decode()
     assert '<li class="msg-info">Saved &lt;3.</li>' in page
