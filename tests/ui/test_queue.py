@@ -229,6 +229,7 @@ def test_a_series_lists_in_order(ingest_file, client):
 @pytest.mark.parametrize("n", [10, 1000])
 def test_filtered_patch_list_queries(client, many_series, django_assert_max_num_queries, n):
     from django.core.cache import cache
+    from django.utils import timezone
 
     many_series(n)
     # Once first: the project's and the rows' statements are prepared once per
@@ -241,14 +242,21 @@ def test_filtered_patch_list_queries(client, many_series, django_assert_max_num_
         "state=*&activity=90d%2B&page=2", "waiting=30&order=-waiting",
     )  # fmt: skip
     for query in queries:
-        # project with the change stamp, count, the page's ids, then its rows with
-        # their submitters, series and delegates, the delegate choices and states
-        # in one statement
-        with django_assert_max_num_queries(4), CaptureQueriesContext(connection) as cold:
-            assert client.get(f"/project/q/list/?{query}").status_code == 200
-        # read again: the count is kept under the stamp
-        with CaptureQueriesContext(connection) as warm:
-            assert client.get(f"/project/q/list/?{query}").status_code == 200
+        # The kept count's key holds the minute (the wait filters are measured from
+        # it): a pair of requests across a minute's end counts again. Asked again then.
+        for _ in range(2):
+            minute = timezone.now().replace(second=0, microsecond=0)
+            cache.clear()
+            # project with the change stamp, count, the page's ids, then its rows with
+            # their submitters, series and delegates, the delegate choices and states
+            # in one statement
+            with django_assert_max_num_queries(4), CaptureQueriesContext(connection) as cold:
+                assert client.get(f"/project/q/list/?{query}").status_code == 200
+            # read again: the count is kept under the stamp
+            with CaptureQueriesContext(connection) as warm:
+                assert client.get(f"/project/q/list/?{query}").status_code == 200
+            if timezone.now().replace(second=0, microsecond=0) == minute:
+                break
         assert len(warm) == len(cold) - 1, query
         assert not any("COUNT(" in q["sql"] for q in warm.captured_queries), query
 
