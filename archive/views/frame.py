@@ -33,6 +33,7 @@ from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeData
 
 __all__ = ["Frame", "PageFrames", "marker"]
 
@@ -127,15 +128,22 @@ class PageFrames:
         request: HttpRequest,
         key: str,
         context: dict[str, Any],
-        values: Callable[[], Mapping[str, str]],
+        values: Mapping[str, str],
         status: int = 200,
     ) -> HttpResponse:
         """``render(request, template, context)``'s page, from the frame of ``key``
-        filled with ``values()`` (escaped as the template escaped them) when it can."""
+        with its slots holding ``values`` when it can. Each value is escaped as the
+        template's autoescape does: text is, HTML already drawn (SafeString) is not."""
         anonymous = not request.user.is_authenticated
         # With DEBUG (runserver) templates edited while the process runs show at once.
         frame = None if settings.DEBUG else self.frame(key)
         if not anonymous or get_messages(request) or frame is None:
             return render(request, self.template, context, status=status)
-        filled = {**values(), "next": escape(quote(request.get_full_path()))}
+        filled = {slot: _escaped(value) for slot, value in values.items()}
+        filled["next"] = escape(quote(request.get_full_path()))
         return HttpResponse(frame.fill(filled), status=status)
+
+
+def _escaped(value: str) -> str:
+    # ``conditional_escape`` without its lazy-text wrapper: what ``{{ value }}`` writes.
+    return value if isinstance(value, SafeData) else escape(value)

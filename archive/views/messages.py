@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import shlex
-from html import escape
 
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
@@ -55,14 +54,13 @@ def message_page(request: HttpRequest, list_name: str, msgid: str) -> HttpRespon
     # Links to review pages change with a patch's state, not with the mail:
     # read with the key, filled in per request.
     page = {**page, "article": fill_links(page["article"], {found.message_id: found.links})}
-    return MESSAGE_FRAMES.response(request, list_name, page, lambda: slot_values(page))
+    return MESSAGE_FRAMES.response(request, list_name, page, slot_values(page))
 
 
 def slot_values(page: dict) -> dict[str, str]:
-    """The frame's slots as the template fills them: the subject escaped, or
-    "(no subject)", and the article."""
-    title = escape(page["subject"]) if page["subject"] else "(no subject)"
-    return {"title": title, "article": page["article"]}
+    """The frame's slots as the template fills them: the subject, or "(no subject)",
+    and the article."""
+    return {"title": page["subject"] or "(no subject)", "article": page["article"]}
 
 
 def _message_article(list_name: str, found: browse.PageKey) -> dict[str, str]:

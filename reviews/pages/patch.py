@@ -13,7 +13,6 @@ from django.utils.safestring import SafeString, mark_safe
 
 from archive.models import Message
 from archive.prepared_models import PreparedQuery
-from reviews import links
 from reviews.changelog import patch_notes
 from reviews.checks import check_state_expression
 from reviews.diffcolours import coloured_expression, usable
@@ -175,13 +174,8 @@ def patch_page(link_name: str, msgid: str) -> PatchPage:
     diff = diff_html(
         patch.id, patch.diff, parts.answer_rows, usable(patch.stored_colours, patch.diff)
     )
-    page_links = {
-        "message": links.message_url(list_name, patch.message.msgid),
-        "mbox": links.patch_mbox_url(patch.project.link_name, patch.message.msgid),
-        "raw": links.patch_raw_url(patch.project.link_name, patch.message.msgid),
-    }
     before = draw_head(
-        patch, page_links, parts.changes_since, parts.replies, parts.revision_notes
+        patch, list_name, parts.changes_since, parts.replies, parts.revision_notes
     ) + draw_main(
         commit_html(patch.id, commit_text(patch.commit_message)),
         _notes(patch),

@@ -66,14 +66,13 @@ def _dates(when: datetime | None) -> tuple[str, str]:
 
 def draw_head(
     patch: Patch,
-    page_links: dict[str, str],
+    list_name: str,
     changes_since: RevisionLink | None,
     replies: int,
     notes: str,
 ) -> str:
     """From the breadcrumbs to the end of the header (``notes``: the revision notes)."""
-    project = patch.project
-    state = patch.state
+    project, state, msgid = patch.project, patch.state, patch.message.msgid
     archived = ' <span class="tag">archived</span>' if patch.archived else ""
     submitter = patch.submitter
     if submitter is not None:
@@ -120,9 +119,9 @@ def draw_head(
         f"A {patch.acked} · R {patch.reviewed} · T {patch.tested}</span>\n"
         f"    {turn}\n"
         '  <span class="item-actions small">\n'
-        f'    <a href="{escape(page_links["mbox"])}">mbox</a>\n'
-        f'    <a href="{escape(page_links["raw"])}">raw</a>\n'
-        f'    <a href="{escape(page_links["message"])}">in archive</a>\n'
+        f'    <a href="{escape(links.patch_mbox_url(project.link_name, msgid))}">mbox</a>\n'
+        f'    <a href="{escape(links.patch_raw_url(project.link_name, msgid))}">raw</a>\n'
+        f'    <a href="{escape(links.message_url(list_name, msgid))}">in archive</a>\n'
         f"    {since}\n"
         f"    {series_mbox}\n"
         f'    <a href="#discussion">{replies} repl{"y" if replies == 1 else "ies"} ↓</a>\n'

@@ -40,7 +40,7 @@ def test_a_visitors_message_page_is_the_templates(list_name, subject, path) -> N
     context = {"list_name": list_name, "subject": subject, "article": article}
     reference = render_to_string(MESSAGE_FRAMES.template, context, page_request(path))
     values = slot_values(context)
-    response = MESSAGE_FRAMES.response(page_request(path), list_name, context, lambda: values)
+    response = MESSAGE_FRAMES.response(page_request(path), list_name, context, values)
     assert response.content.decode() == reference
     assert response["Content-Type"] == "text/html; charset=utf-8"
 
