@@ -271,7 +271,7 @@ def trailers_box_html(
 
 
 def trailers_html(trailers: Sequence[TrailerView]) -> str:
-    """What ``{% include "reviews/_trailers.html" with trailers=... %}`` wrote."""
+    """A list of trailers (or "No trailers yet."), for the patch and series pages."""
     if not trailers:
         return '<p class="muted small">No trailers yet.</p>\n'
     out = ['\n<ul class="trailers">\n']

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from archive.prepared_models import PreparedQuery
 from reviews import links
@@ -22,6 +22,7 @@ from reviews.pages.common import (
     revisions,
     series_patches,
 )  # fmt: skip
+from reviews.pages.patch_html import trailers_html
 from reviews.pages.revisions import RevisionLink, lineage, pair_fully, series_links
 from reviews.pairing import PairKind
 from reviews.rendering.cache import mail_html, notes_html
@@ -51,6 +52,11 @@ class SeriesPage:
         if self.cover is not None:
             return self.cover.name
         return self.series.name if self.series else ""
+
+    @property
+    def trailers_html(self) -> SafeString:
+        """The cover letter's trailers (``reviews.pages.patch_html``, as on the patch page)."""
+        return mark_safe(trailers_html(self.trailers))  # escaped where drawn
 
     @property
     def cover_message_url(self) -> str:
