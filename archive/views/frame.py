@@ -83,7 +83,7 @@ def cut(page: str, slots: Mapping[str, int]) -> Frame | None:
         return None
     pieces, names, at = [], [], 0
     while True:
-        hits = [(page.find(text, at), text) for text in found if page.find(text, at) >= 0]
+        hits = [(where, text) for text in found if (where := page.find(text, at)) >= 0]
         if not hits:
             break
         where, text = min(hits)
