@@ -124,7 +124,7 @@ class Thread(models.Model):
 
 
 # Columns only searches read: no page needs them, and loading them costs.
-SEARCH_VECTORS = ("search", "header_search", "search_terms")
+SEARCH_VECTORS = ("search", "header_search", "search_terms", "list_ids")
 
 
 class TermsVector(models.Func):
@@ -189,6 +189,11 @@ class Message(models.Model):
         Thread, null=True, on_delete=models.SET_NULL, related_name="messages", db_index=False
     )
     lists = models.ManyToManyField(MailingList, through="MessageList", related_name="messages")
+    # The same lists' ids, sorted, in the row (written with the MessageList rows by
+    # archive.services): a search within a list tests each match where it reads
+    # its date, instead of probing the list index once per match (about 2 us
+    # each: 353 matches of b:calibration at 17k, 1.24 ms counted, 0.45 this way).
+    list_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
     # Body text: B unquoted prose, C quoted prose, D diff lines, with positions.
     search = SearchVectorField(null=True)
     # The exact ``prefix:value`` lexemes and identifiers (archive.searchterms),

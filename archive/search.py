@@ -8,7 +8,8 @@ both of the message's vectors (``header_search``: A subject, D sender;
 ``search``: B unquoted prose, C quoted prose, D diff lines), exact prefixes become
 ``prefix:value`` lexemes of ``search`` (``f:``, ``dfn:``) or ``search_terms`` (the
 others; see :mod:`archive.searchterms`); the GIN indexes on the three answer them.
-``d:`` uses the date index, ``m:`` the Message-ID index, ``l:`` the list tables.
+``d:`` uses the date index, ``m:`` the Message-ID index, ``l:`` the lists in the row
+(``Message.list_ids``).
 Nothing is scanned in Python.
 """
 
@@ -520,8 +521,7 @@ def _term(term: Term, now: datetime) -> _Frag:
     # l: a List-Id or a list's short name
     list_id = term.text.strip().strip("<>").lower()
     return _Frag(
-        '("archive_message"."id" IN (SELECT ml.message_id FROM archive_messagelist ml'
-        " JOIN archive_mailinglist l ON l.id = ml.mailing_list_id"
+        '("archive_message"."list_ids" && ARRAY(SELECT l.id FROM archive_mailinglist l'
         " WHERE l.list_id = %s OR l.name = %s))",
         (list_id, list_id),
     )

@@ -133,15 +133,13 @@ class _Query:
     part: str = ""
 
     def matches(self, column: str = "", column_params: tuple[Any, ...] = ()) -> tuple[str, list]:
-        """``id`` and ``epoch`` (and ``column``) of every match, as the ORM wrote it."""
-        join = where_list = ""
+        """``id`` and ``epoch`` (and ``column``) of every match."""
+        where_list = ""
         params: list[Any] = [*column_params, *self.compiled.params]
         if self.list_id is not None:
-            join = (
-                ' INNER JOIN "archive_messagelist" '
-                'ON "archive_message"."id" = "archive_messagelist"."message_id"'
-            )
-            where_list = ' AND "archive_messagelist"."mailing_list_id" = %s'
+            # In the row the match is read from anyway (Message.list_ids): a join to
+            # the list table probed its index once per match.
+            where_list = ' AND %s = ANY("archive_message"."list_ids")'
             params.append(self.list_id)
         if self.part:
             where_list += f" AND {self.part}"
@@ -151,7 +149,7 @@ class _Query:
         sql = (
             'SELECT "archive_message"."id", '
             f'date_part(\'epoch\', "archive_message"."date") AS "epoch"{column}'
-            f' FROM "archive_message"{join}'
+            ' FROM "archive_message"'
             f' WHERE NOT "archive_message"."is_ghost" AND {self.compiled.where}{where_list}'
         )
         return sql, params
@@ -422,35 +420,7 @@ def _newest_page(
         rows = _page(cursor, query, recent, [*params, window - 1], start, size, only_full=True)
         if len(rows) == size:
             return rows
-    ordered, params = _all_sorted(query)
-    return _page(cursor, query, ordered, params, start, size)
-
-
-def _all_sorted(query: _Query) -> tuple[str, list]:
-    """Every match, newest first; in a list, every match sorted before the list is
-    asked of each in turn, until the page is full.
-
-    Joined to its list first, a word's few thousand matches (``s:mediatek``,
-    3,390 at ten times linux-rtc) met the list table in a hash join that read
-    all of it (172k rows, 43 ms); the planner prices the 3,390 index probes of
-    a nested loop above that. Sorted first, the page needs a probe per hit it
-    keeps (50 in a list holding most of the archive): 11 ms.
-    """
-    if query.list_id is None:
-        matches, params = query.matches()
-        return f"{matches} ORDER BY {_NEWEST}", params
-    anywhere, params = replace(query, list_id=None).matches()
-    # OFFSET 0 keeps the sorted matches a subquery of their own; LIMIT 1 keeps the
-    # probe a test of each row in that order, not a join that would undo it.
-    listed = (
-        '(SELECT true FROM "archive_messagelist" l WHERE l."message_id" = s."id"'
-        ' AND l."mailing_list_id" = %s LIMIT 1)'
-    )
-    ordered = (
-        f'SELECT s."id", s."epoch" FROM ({anywhere} ORDER BY {_NEWEST} OFFSET 0) AS s'
-        f" WHERE {listed} ORDER BY {_NEWEST}"
-    )
-    return ordered, [*params, query.list_id]
+    return _page(cursor, query, f"{matches} ORDER BY {_NEWEST}", params, start, size)
 
 
 def _page(

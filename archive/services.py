@@ -114,15 +114,15 @@ def store_batch(
         # is never removed, so everything incoming now is in the stage.
         placement = threads.place(cursor, [i.parsed for i in incoming], known)
         threads.write_ghosts_and_changes(cursor, placement)
-        _place_staged(cursor, incoming, placement)
-        new_ids = _insert_messages(cursor, bulk=len(batch) >= BULK_BATCH)
-        _insert_raw(cursor)
         ids = placement.ids
         # All items, not just unique ones: a second copy may name another list.
-        new_links = _link_lists(cursor, items, ids)
-        threads.refresh_threads(cursor, sorted(placement.touched_threads))
+        links = _wanted_links(items, ids)
+        _place_staged(cursor, incoming, placement, links)
+        new_ids = _insert_messages(cursor, bulk=len(batch) >= BULK_BATCH)
+        _insert_raw(cursor)
         fresh = set(new_ids.values())
-        _relist_threads(cursor, [m for m in new_links if m not in fresh])
+        new_links = _link_lists(cursor, links, fresh)
+        threads.refresh_threads(cursor, sorted(placement.touched_threads))
         cursor.execute("TRUNCATE ingest_stage, ingest_place")
         result.new = len(new_ids)
         result.duplicate += len(batch) - len(new_ids)
@@ -295,7 +295,8 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> None:
     )
     cursor.execute(
         "CREATE TEMP TABLE IF NOT EXISTS ingest_place "
-        "(msgid text PRIMARY KEY, id bigint, parent_id bigint, thread_id bigint)"
+        "(msgid text PRIMARY KEY, id bigint, parent_id bigint, thread_id bigint,"
+        " list_ids bigint[])"
     )
     if not todo:
         return
@@ -330,19 +331,27 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> None:
     )
 
 
-def _place_staged(cursor, incoming: Sequence[IncomingMessage], placement) -> None:
-    """Ids, parents and threads of the staged mail that goes in, decided under the lock."""
+def _place_staged(
+    cursor, incoming: Sequence[IncomingMessage], placement, links: dict[int, list[int]]
+) -> None:
+    """Ids, parents, threads and lists of the staged mail that goes in, decided under
+    the lock."""
     ids = [placement.ids[i.parsed.msgid] for i in incoming]
     cursor.execute(
         """
-        INSERT INTO ingest_place (msgid, id, parent_id, thread_id)
-        SELECT * FROM unnest(%s::text[], %s::bigint[], %s::bigint[], %s::bigint[])
+        INSERT INTO ingest_place (msgid, id, parent_id, thread_id, list_ids)
+        SELECT msgid, id, parent_id, thread_id,
+            coalesce(string_to_array(list_ids, ' ')::bigint[], '{}')
+        FROM unnest(%s::text[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[])
+            AS u (msgid, id, parent_id, thread_id, list_ids)
         """,
         [
             [i.parsed.msgid for i in incoming],
             ids,
             [placement.parent[i] for i in ids],
             [placement.thread[i] for i in ids],
+            # Arrays of unequal lengths cannot nest in one parameter: each as text.
+            [" ".join(map(str, links.get(i, ()))) or None for i in ids],
         ],
     )
 
@@ -372,11 +381,11 @@ def _insert_messages(cursor, *, bulk: bool = False) -> dict[str, int]:
         INSERT INTO archive_message AS m (
             id, parent_id, thread_id, msgid, is_ghost, synthetic_msgid, subject, author_id, date,
             utc_offset, in_reply_to, "references", "to", cc, body, html_only,
-            archived_at, search, search_terms, header_search)
+            archived_at, search, search_terms, header_search, list_ids)
         SELECT pl.id, pl.parent_id, pl.thread_id, s.msgid, false, s.synthetic_msgid, s.subject,
                p.id, s.date, s.utc_offset, s.in_reply_to, string_to_array(s.refs, ' '), s.to_,
                s.cc, s.body, s.html_only, now(), s.vec, s.apart,
-               s.header_vec
+               s.header_vec, pl.list_ids
         FROM ingest_stage s JOIN ingest_place pl ON pl.msgid = s.msgid
         LEFT JOIN archive_person p ON p.email = s.author_email
         ON CONFLICT (msgid) DO UPDATE SET
@@ -387,7 +396,8 @@ def _insert_messages(cursor, *, bulk: bool = False) -> dict[str, int]:
             body = EXCLUDED.body, html_only = EXCLUDED.html_only,
             archived_at = EXCLUDED.archived_at, search = EXCLUDED.search,
             search_terms = EXCLUDED.search_terms, header_search = EXCLUDED.header_search,
-            parent_id = EXCLUDED.parent_id, thread_id = EXCLUDED.thread_id
+            parent_id = EXCLUDED.parent_id, thread_id = EXCLUDED.thread_id,
+            list_ids = EXCLUDED.list_ids
             WHERE m.is_ghost
         RETURNING m.msgid, m.id
         """
@@ -407,12 +417,12 @@ def _insert_raw(cursor) -> None:
     )
 
 
-def _link_lists(
-    cursor, batch: Sequence[IncomingMessage], ids: dict[str, int]
-) -> dict[int, list[int]]:
+def _wanted_links(items: Sequence[IncomingMessage], ids: dict[str, int]) -> dict[int, list[int]]:
+    """The lists each message of the batch came through, by message id (lists created
+    when new), sorted: what ``archive_messagelist`` and ``Message.list_ids`` get."""
     wanted: dict[str, tuple[str, str]] = {}
     pairs: list[tuple[int, str]] = []
-    for item in batch:
+    for item in items:
         p = item.parsed
         list_ids = [(item.list_override, "")] if item.list_override else list(p.list_ids)
         for list_id, description in list_ids:
@@ -421,6 +431,19 @@ def _link_lists(
     if not pairs:
         return {}
     lists = ensure_lists(wanted)
+    links: dict[int, set[int]] = {}
+    for message_id, list_id in pairs:
+        links.setdefault(message_id, set()).add(lists[list_id].id)
+    return {message_id: sorted(found) for message_id, found in links.items()}
+
+
+def _link_lists(cursor, links: dict[int, list[int]], fresh: set[int]) -> dict[int, list[int]]:
+    """Store ``links``; returns those that are new, by message id. The rows of ``fresh``
+    mail got their ``list_ids`` as they were written; older mail's are added to, and
+    its threads listed in its new lists."""
+    if not links:
+        return {}
+    pairs = [(m, lid) for m, list_ids in links.items() for lid in list_ids]
     cursor.execute(
         """
         INSERT INTO archive_messagelist (message_id, mailing_list_id)
@@ -428,12 +451,31 @@ def _link_lists(
         ON CONFLICT DO NOTHING
         RETURNING message_id, mailing_list_id
         """,
-        [[m for m, _ in pairs], [lists[lid].id for _, lid in pairs]],
+        [[m for m, _ in pairs], [lid for _, lid in pairs]],
     )
-    links: dict[int, list[int]] = {}
+    new: dict[int, list[int]] = {}
     for message_id, list_id in cursor.fetchall():
-        links.setdefault(message_id, []).append(list_id)
-    return links
+        new.setdefault(message_id, []).append(list_id)
+    older = {m: list_ids for m, list_ids in new.items() if m not in fresh}
+    _add_list_ids(cursor, older)
+    _relist_threads(cursor, list(older))
+    return new
+
+
+def _add_list_ids(cursor, new: dict[int, list[int]]) -> None:
+    """Add lists to mail archived before this batch (a copy through another list)."""
+    if not new:
+        return
+    cursor.execute(
+        """
+        UPDATE archive_message m SET list_ids = ARRAY(
+            SELECT DISTINCT x FROM unnest(m.list_ids || string_to_array(u.added, ' ')::bigint[])
+                AS x ORDER BY x)
+        FROM unnest(%s::bigint[], %s::text[]) AS u (id, added)
+        WHERE m.id = u.id
+        """,
+        [list(new), [" ".join(map(str, sorted(v))) for v in new.values()]],
+    )
 
 
 def _relist_threads(cursor, message_ids: list[int]) -> None:

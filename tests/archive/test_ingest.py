@@ -48,7 +48,11 @@ def parent_msgid(msgid: str) -> str | None:
 
 
 def list_names(msgid: str) -> list[str]:
-    return sorted(message(msgid).lists.values_list("name", flat=True))
+    """The message's lists, once its row's ``list_ids`` (which searches read) is checked
+    against its ``MessageList`` rows."""
+    found = message(msgid)
+    assert found.list_ids == sorted(found.lists.values_list("id", flat=True))
+    return sorted(found.lists.values_list("name", flat=True))
 
 
 def counts(summary: IngestSummary) -> tuple[int, int, int, int]:
@@ -375,6 +379,8 @@ def test_reply_before_parent_is_joined_when_the_parent_arrives(ingest_file) -> N
     assert parent.id == placeholder.id
     assert parent.is_ghost is False
     assert parent.subject == "the parent"
+    assert placeholder.list_ids == []
+    assert list_names("parent@example.org") != []  # its row's list_ids filled in too
     assert RawMail.objects.filter(message=parent).exists()
     reply = message("reply@example.org")
     assert reply.parent_id == parent.id

@@ -400,3 +400,23 @@ def test_queries_whose_every_match_a_gin_index_finds(query: str, indexed: bool) 
     """Their newest pages are read through that index in date windows; the others
     walk the date index (archive.searchresults)."""
     assert compile_text(query).indexed is indexed
+
+
+def test_a_list_finds_mail_first_archived_through_another(ingest_file) -> None:
+    """A list's search reads the row's ``list_ids``: mail archived through linux-mm and
+    delivered again through linux-kernel is found in both, and only from then on."""
+    ingest = DATA / "ingest"
+    ingest_file(ingest / "same-msgid-two-lists.via-linux-mm.eml")
+    mm = MailingList.objects.get(name="linux-mm")
+
+    def hits(mlist: MailingList) -> list[str]:
+        return [hit.msgid for hit in search_page("s:twice", mlist, 1, False).hits]
+
+    assert hits(mm) == ["twice@example.org"]
+    assert not MailingList.objects.filter(name="linux-kernel").exists()
+
+    ingest_file(ingest / "same-msgid-two-lists.via-lkml.eml")
+    lkml = MailingList.objects.get(name="linux-kernel")
+    assert hits(lkml) == hits(mm) == ["twice@example.org"]
+    assert found("l:linux-kernel s:twice") == {"twice@example.org"}
+    assert Message.objects.get(msgid="twice@example.org").list_ids == sorted([mm.pk, lkml.pk])
