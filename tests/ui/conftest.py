@@ -55,13 +55,15 @@ def make_patches(db) -> Callable[..., list]:
         start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
         messages = Message.objects.bulk_create(
             Message(msgid=f"p{i}/x@example.org", subject=f"[PATCH {i}/{n}] {name} {i}",
-                    author=person, date=start + dt.timedelta(minutes=i), body=body)
+                    author=person, date=start + dt.timedelta(minutes=i), body=body,
+                    list_ids=[mlist.pk])
             for i in range(n)
         )  # fmt: skip
         replies = Message.objects.bulk_create(
             Message(msgid=f"r{i}@example.org", subject=f"Re: {name} {i}", author=reviewer,
                     date=start + dt.timedelta(minutes=i, seconds=30), parent=messages[i],
-                    body=f"> quoted\n\n{body}\n\nReviewed-by: Rev Iewer <rev@example.org>\n")
+                    body=f"> quoted\n\n{body}\n\nReviewed-by: Rev Iewer <rev@example.org>\n",
+                    list_ids=[mlist.pk])
             for i in range(n)
         )  # fmt: skip
         MessageList.objects.bulk_create(

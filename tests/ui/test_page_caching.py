@@ -18,6 +18,7 @@ def _reply(patch, body: str):
     reply = Message.objects.create(
         msgid="late@example.org", subject="Re: late", author=author, parent=patch.message,
         date=dt.datetime(2024, 2, 1, tzinfo=dt.UTC), body=body,
+        list_ids=[patch.project.mailing_list_id],
     )  # fmt: skip
     MessageList.objects.create(message=reply, mailing_list=patch.project.mailing_list)
     return reply

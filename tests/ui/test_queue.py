@@ -47,12 +47,13 @@ def many_series(db):
         )  # fmt: skip
         mails = Message.objects.bulk_create(
             Message(msgid=f"q{i}@x", subject=f"[PATCH] rtc: fix {i}", author=sam,
-                    date=s.date, body="x")
+                    date=s.date, body="x", list_ids=[mlist.pk])
             for i, s in enumerate(series)
         )  # fmt: skip
         replies = Message.objects.bulk_create(
             Message(msgid=f"qr{i}@x", subject="Re", author=rita, parent=mails[i],
-                    date=series[i].date + dt.timedelta(hours=1), body="> x\n\nWhy?\n")
+                    date=series[i].date + dt.timedelta(hours=1), body="> x\n\nWhy?\n",
+                    list_ids=[mlist.pk])
             for i in range(0, n, 2)
         )  # fmt: skip
         MessageList.objects.bulk_create(
