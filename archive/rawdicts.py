@@ -42,6 +42,15 @@ def load(dict_id: int) -> bytes | None:
     return _known[dict_id]
 
 
+def ready_to_unpack() -> None:
+    """Every dictionary of the archive loaded and digested for reading (a web worker's
+    warm-up: its first body or raw mail would otherwise wait for it)."""
+    for dict_id in RawDictionary.objects.values_list("id", flat=True):
+        data = load(dict_id)
+        if data is not None:
+            rawcodec.ready_to_unpack(data)
+
+
 def ready_to_pack(mails: Iterable[RawMail]) -> Iterator[RawMail]:
     """Set the dictionary this ingest packs raw mail with; returns the same mails to ingest.
 

@@ -15,7 +15,7 @@ import contextlib
 
 from django.http import Http404
 
-from archive import browse, searchresults
+from archive import browse, rawdicts, searchresults
 from archive.models import MailingList
 from archive.views.messages import MESSAGE_FRAMES
 from archive.views.searchframe import warm_frames
@@ -29,8 +29,9 @@ _NOWHERE = "warm-up.invalid"
 
 def warm_connection() -> None:
     """Prepare the message page's, the thread routes' and the common searches'
-    statements, load the search page's templates and cut each list's search page
-    and message page frames (``archive.views.frame``)."""
+    statements, load the search page's templates, digest the archive's zstd
+    dictionaries and cut each list's search page and message page frames
+    (``archive.views.frame``)."""
     browse.message_page_key(browse.ALL, _NOWHERE)
     browse.message_page_key("-", _NOWHERE)
     with contextlib.suppress(Http404):
@@ -39,6 +40,8 @@ def warm_connection() -> None:
     # the page's templates: the slowest of make bench's cold search pages. Cutting
     # the frames renders (and so compiles) the search page's templates.
     searchresults.prepare_shapes()
+    # Bodies, snippets and raw mail are packed with the archive's dictionaries.
+    rawdicts.ready_to_unpack()
     names = list(MailingList.objects.values_list("name", flat=True))
     warm_frames([browse.ALL, *names])
     MESSAGE_FRAMES.warm(names)

@@ -152,3 +152,22 @@ def _stored_bytes() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT sum(octet_length(data)) FROM archive_rawmail")
         return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_warm_up_readies_the_archive_dictionaries_for_its_first_page() -> None:
+    """After ``ready_to_unpack`` a mail packed with the archive's dictionary unpacks
+    without a query for the dictionary, the decompressor already made."""
+    from django.test.utils import CaptureQueriesContext
+
+    mails = [_mail(n) for n in range(HEAD + 2)]
+    ingest([Incoming(m, "test") for m in mails], workers=1)
+    (dictionary,) = RawDictionary.objects.all()
+    row = RawMail.objects.order_by("message_id").values_list("codec", "stored").last()
+    _forget_dictionaries()
+
+    rawdicts.ready_to_unpack()
+    assert set(rawcodec._local.decompressors) == {dictionary.id}
+    with CaptureQueriesContext(connection) as queries:
+        assert unpack(row[0], row[1]) == mails[-1]
+    assert not queries.captured_queries
