@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""A patch page's discussion as HTML, built in Python: the markup
-``reviews/_discussion.html`` rendered as the page included it, byte for byte.
+"""The replies to a patch or a cover letter as HTML, built in Python (the patch and
+series pages): the markup the pages' ``reviews/_discussion.html`` wrote, byte for byte.
 
 On a long thread (two dozen replies) the template loop cost about as much as
 the page's statements: a dozen variable lookups, filters and autoescapes per
@@ -24,7 +24,8 @@ __all__ = ["render_discussion"]
 
 
 def render_discussion(comments: Sequence[CommentView]) -> SafeString:
-    """What ``{% include "reviews/_discussion.html" with comments=... %}`` wrote."""
+    """What ``{% include "reviews/_discussion.html" with comments=... %}`` wrote
+    (the template's text is kept in ``tests/ui/test_discussion_html.py``)."""
     parts = [
         '\n<section class="discussion" id="discussion" aria-labelledby="discussion-h">\n'
         f'  <h2 id="discussion-h">Discussion <span class="count">{len(comments)}</span></h2>\n  '

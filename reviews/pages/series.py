@@ -22,6 +22,7 @@ from reviews.pages.common import (
     revisions,
     series_patches,
 )  # fmt: skip
+from reviews.pages.discussion import render_discussion
 from reviews.pages.patch_html import trailers_html
 from reviews.pages.revisions import RevisionLink, lineage, pair_fully, series_links
 from reviews.pairing import PairKind
@@ -57,6 +58,11 @@ class SeriesPage:
     def trailers_html(self) -> SafeString:
         """The cover letter's trailers (``reviews.pages.patch_html``, as on the patch page)."""
         return mark_safe(trailers_html(self.trailers))  # escaped where drawn
+
+    @property
+    def discussion_html(self) -> SafeString:
+        """The replies to the cover letter (``reviews.pages.discussion``, as on the patch page)."""
+        return render_discussion(self.comments)
 
     @property
     def cover_message_url(self) -> str:

@@ -42,3 +42,18 @@ def test_series_page_shows_the_cover_letters_changelog(client, v2):
     box = html[start : html.index("</section>", start)]
     assert "Changes since v1:" in box and "wakeup through alarm_irq_enable added" in box
     assert "Dana Dev (3):" not in box
+
+
+def test_series_page_shows_the_replies_to_its_cover_letter(client, ingest_file):
+    """Drawn by ``render_discussion``, as the patch page's: the reply, its quote marked."""
+    from reviews.models import Series
+
+    ingest_file(DATA / "series" / "cover-letter-acked.mbox")
+    series = Series.objects.get(cover__message__msgid="ack-0@example.org")
+    html = client.get(f"/project/{series.project.link_name}/series/{series.id}/").content.decode()
+    start = html.index('id="discussion"')
+    section = html[start : html.index("</section>", start)]
+    assert '<span class="count">1</span>' in section
+    assert section.count('<article class="comment"') == 1
+    assert "<bdi>Andy Acker</bdi>" in section and "For the series:" in section
+    assert '<span class="q q1">&gt; Two small fixes.</span>' in section

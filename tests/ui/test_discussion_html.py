@@ -1,5 +1,5 @@
-"""The patch page's discussion written in Python (reviews/pages/discussion.py) is the
-markup of reviews/_discussion.html as the page included it, byte for byte."""
+"""The discussion written in Python (reviews/pages/discussion.py) is the markup
+reviews/_discussion.html wrote (the patch and series pages included it), byte for byte."""
 
 from __future__ import annotations
 
@@ -14,8 +14,23 @@ from archive.models import Message, Person
 from reviews.pages.common import CommentView
 from reviews.pages.discussion import render_discussion
 
-# How the patch page included the template before the discussion was written in Python.
-_INCLUDE = '{% include "reviews/_discussion.html" with comments=comments %}'
+# templates/reviews/_discussion.html as it was before the discussion was drawn in Python.
+_TEMPLATE = """{% load threadwork %}
+<section class="discussion" id="discussion" aria-labelledby="discussion-h">
+  <h2 id="discussion-h">Discussion <span class="count">{{ comments|length }}</span></h2>
+  {% for c in comments %}
+  <article class="comment" id="c{{ forloop.counter }}">
+    <header>
+      <span class="author">{% if c.message.author %}<a href="{{ c.message.author|person_url }}"><bdi>{{ c.message.author.display_name }}</bdi></a>{% else %}(unknown){% endif %}</span>
+      <a class="permalink" href="{{ c.url }}" title="This message in the archive"><time datetime="{{ c.message.date|date:'c' }}">{{ c.message.date|date:"Y-m-d H:i" }}</time></a>
+    </header>
+    <div class="mail">{{ c.html }}</div>
+  </article>
+  {% empty %}
+  <p class="muted">No replies yet.</p>
+  {% endfor %}
+</section>
+"""  # noqa: E501 (the template's lines as they were)
 
 
 def _replies() -> list[CommentView]:
@@ -43,7 +58,7 @@ def _replies() -> list[CommentView]:
 def test_discussion_in_python_is_the_templates(zone, count):
     comments = _replies()[:count]
     with timezone.override(zone):
-        template = Template(_INCLUDE).render(Context({"comments": comments}))
+        template = Template(_TEMPLATE).render(Context({"comments": comments}))
         python = render_discussion(comments)
     assert python == template
     if count == 4:
