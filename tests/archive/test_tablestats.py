@@ -45,6 +45,14 @@ def test_large_import_analyses_the_tables_it_filled(tmp_path, monkeypatch):
     # ANALYZE is what sets reltuples; a never-analysed table reads -1.
     assert _analysed_message_rows() == 60
     assert "archive.archive_message" not in tablestats.stale_tables()
+    # VACUUM is what marks the rows' pages all-visible (an index-only scan then
+    # reads no heap page): every page of the table.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpages, relallvisible FROM pg_class WHERE relname = 'archive_message'"
+        )
+        pages, visible = cursor.fetchone()
+    assert pages > 0 and visible == pages
 
 
 @pytest.mark.django_db(transaction=True)
@@ -54,3 +62,6 @@ def test_small_import_leaves_statistics_to_autovacuum(tmp_path):
                  stdout=out, stderr=io.StringIO())  # fmt: skip
     assert "planner statistics" not in out.getvalue()
     assert _analysed_message_rows() == -1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relallvisible FROM pg_class WHERE relname = 'archive_message'")
+        assert cursor.fetchone()[0] == 0
