@@ -46,8 +46,8 @@ _M = TypeVar("_M", bound=Model)
 ALL = "all"
 PAGE_SIZE = 50
 COUNT_LIMIT = 1_000  # past this, result counts say "more than" (counting is the slow part)
-# A first results page counts fewer: each match counted is a heap row read (and a
-# list membership probed), 3 ms for 1,000 matches, most of a first view. Paging
+# A first results page counts fewer: each match counted is a heap row read (with
+# its lists, Message.list_ids), 3 ms for 1,000 matches, most of a first view. Paging
 # on counts again up to COUNT_LIMIT.
 FIRST_PAGE_COUNT_LIMIT = 200
 _CACHE_SECONDS = 3600

@@ -255,8 +255,8 @@ def test_the_command_rebuilds_when_due_or_forced(archive: int) -> None:
 def test_all_matches_sorted_in_a_list_keep_only_the_lists_own(
     archive: int, ingest_file, tmp_path
 ) -> None:
-    """The last resort of a newest page (searchresults._all_sorted): every match sorted,
-    then the list asked of each; mail of another list is never on the page."""
+    """The last resort of a newest page (``searchresults._newest_page`` past its windows):
+    every match of the list sorted; mail of another list is never on the page."""
     other = tmp_path / "other.mbox"
     other.write_text(
         "".join(
