@@ -468,7 +468,8 @@ def matching(compiled: Compiled, mlist: MailingList | None) -> QuerySet[Message]
         RawSQL(compiled.where, compiled.params, output_field=BooleanField())
     )
     if mlist is not None:
-        qs = qs.filter(lists=mlist)
+        # As a results page tests it (searchresults): in the row, not through the list table.
+        qs = qs.filter(list_ids__contains=[mlist.pk])
     return qs
 
 
