@@ -131,11 +131,9 @@ def _compressor(level: int | None = None) -> zstandard.ZstdCompressor:
 
 
 def ready_to_unpack(data: bytes) -> None:
-    """Digest this dictionary for decompression now (a worker's warm-up): zstd does it
-    on the first frame it unpacks with it, about 3 ms of some visitor's page."""
-    dictionary = _register(data)
-    frame = zstandard.ZstdCompressor(dict_data=dictionary, write_content_size=True).compress(b".")
-    _decompressor(dictionary.dict_id()).decompress(frame)
+    """Know this dictionary, and this thread's decompressor for it, before the first
+    frame that needs it (a worker's warm-up; ``rawdicts.ready_to_unpack``)."""
+    _decompressor(_register(data).dict_id())
 
 
 def _decompressor(dict_id: int = 0, what: str = "raw mail") -> zstandard.ZstdDecompressor:

@@ -10,7 +10,7 @@ It vacuums them in the same command: the rows it wrote are not yet marked
 visible to all in their tables' visibility maps, so an index-only scan still
 reads each row's heap page. The date index's walk to a search window's first
 date (32,000 entries at ten times linux-rtc, ``archive.searchresults``) took
-22.8 ms so instead of 4.4 until autovacuum came round.
+22.8 ms instead of 4.4 until autovacuum came round.
 """
 
 from __future__ import annotations

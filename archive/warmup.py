@@ -29,7 +29,7 @@ _NOWHERE = "warm-up.invalid"
 
 def warm_connection() -> None:
     """Prepare the message page's, the thread routes' and the common searches'
-    statements, load the search page's templates, digest the archive's zstd
+    statements, load the search page's templates, read the archive's zstd
     dictionaries and cut each list's search page and message page frames
     (``archive.views.frame``)."""
     browse.message_page_key(browse.ALL, _NOWHERE)
