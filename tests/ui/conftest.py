@@ -39,8 +39,9 @@ def make_patches(db) -> Callable[..., list]:
     """``make_patches(n, **fields)``: a project with ``n`` patches made by bulk_create."""
     from django.contrib.auth import get_user_model
 
-    from archive.models import MailingList, Message, MessageList, Person
+    from archive.models import MailingList, Message, Person
     from reviews.models import Patch, Project, Series, State, Trailer
+    from tests.listing import file_in_list
 
     def make(n: int, *, name: str = "Patch", body: str = "Body text", author: str = "Ann Dev"):
         mlist = MailingList.objects.create(list_id="test.example.org", name="test")
@@ -55,20 +56,16 @@ def make_patches(db) -> Callable[..., list]:
         start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
         messages = Message.objects.bulk_create(
             Message(msgid=f"p{i}/x@example.org", subject=f"[PATCH {i}/{n}] {name} {i}",
-                    author=person, date=start + dt.timedelta(minutes=i), body=body,
-                    list_ids=[mlist.pk])
+                    author=person, date=start + dt.timedelta(minutes=i), body=body)
             for i in range(n)
         )  # fmt: skip
         replies = Message.objects.bulk_create(
             Message(msgid=f"r{i}@example.org", subject=f"Re: {name} {i}", author=reviewer,
                     date=start + dt.timedelta(minutes=i, seconds=30), parent=messages[i],
-                    body=f"> quoted\n\n{body}\n\nReviewed-by: Rev Iewer <rev@example.org>\n",
-                    list_ids=[mlist.pk])
+                    body=f"> quoted\n\n{body}\n\nReviewed-by: Rev Iewer <rev@example.org>\n")
             for i in range(n)
         )  # fmt: skip
-        MessageList.objects.bulk_create(
-            MessageList(message=m, mailing_list=mlist) for m in messages + replies
-        )
+        file_in_list(messages + replies, mlist)
         patches = Patch.objects.bulk_create(
             Patch(project=project, message=m, name=f"[{i}/{n}] {name} {i}", submitter=person,
                   date=m.date, state=states[i % len(states)], series=series, number=i,

@@ -12,15 +12,15 @@ PATCH_URL = "/project/test/patch/p1%2Fx@example.org/"
 
 
 def _reply(patch, body: str):
-    from archive.models import Message, MessageList, Person
+    from archive.models import Message, Person
+    from tests.listing import file_in_list
 
     author = Person.objects.create(name="Ack Er", email="ack@example.org")
     reply = Message.objects.create(
         msgid="late@example.org", subject="Re: late", author=author, parent=patch.message,
         date=dt.datetime(2024, 2, 1, tzinfo=dt.UTC), body=body,
-        list_ids=[patch.project.mailing_list_id],
     )  # fmt: skip
-    MessageList.objects.create(message=reply, mailing_list=patch.project.mailing_list)
+    file_in_list([reply], patch.project.mailing_list)
     return reply
 
 

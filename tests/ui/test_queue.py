@@ -24,11 +24,12 @@ def many_series(db):
     """
     from django.contrib.auth import get_user_model
 
-    from archive.models import MailingList, Message, MessageList, Person
+    from archive.models import MailingList, Message, Person
     from reviews import turnstore
     from reviews.models import Comment, Patch, Project, Series
     from reviews.replies import Cue
     from reviews.states import state
+    from tests.listing import file_in_list
 
     def make(n: int):
         mlist = MailingList.objects.create(list_id="q.example.org", name="q")
@@ -47,18 +48,15 @@ def many_series(db):
         )  # fmt: skip
         mails = Message.objects.bulk_create(
             Message(msgid=f"q{i}@x", subject=f"[PATCH] rtc: fix {i}", author=sam,
-                    date=s.date, body="x", list_ids=[mlist.pk])
+                    date=s.date, body="x")
             for i, s in enumerate(series)
         )  # fmt: skip
         replies = Message.objects.bulk_create(
             Message(msgid=f"qr{i}@x", subject="Re", author=rita, parent=mails[i],
-                    date=series[i].date + dt.timedelta(hours=1), body="> x\n\nWhy?\n",
-                    list_ids=[mlist.pk])
+                    date=series[i].date + dt.timedelta(hours=1), body="> x\n\nWhy?\n")
             for i in range(0, n, 2)
         )  # fmt: skip
-        MessageList.objects.bulk_create(
-            MessageList(message=m, mailing_list=mlist) for m in mails + replies
-        )
+        file_in_list(mails + replies, mlist)
         new = state("new")
         patches = Patch.objects.bulk_create(
             Patch(project=project, message=m, name=f"[PATCH] rtc: fix {i}", submitter=sam,
