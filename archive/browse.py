@@ -23,7 +23,7 @@ from django.db.models.base import ModelState
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
-from archive import searchresults
+from archive import rawmail, searchresults
 from archive.bodycodec import unpack_body
 from archive.dbrouting import read_connection
 from archive.models import (
@@ -37,7 +37,6 @@ from archive.models import (
 )
 from archive.prepared import execute_prepared
 from archive.processors import MessageLink, links_from_sql, message_links_sql
-from archive.rawcodec import unpack
 from archive.search import Compiled, QueryError, compile_query, parse_query
 from throttle import counters
 from throttle.limits import Gate
@@ -400,12 +399,13 @@ def thread_cache_key(thread: Thread, kind: str) -> str:
 # Ids in thread order first, then each raw mail by its key: joined plainly, the
 # planner reads the whole raw-mail table for threads of some fifty messages.
 _THREAD_RAWS_SQL = f"""
-SELECT r.codec, r.data
+SELECT {rawmail.columns()}
 FROM unnest(ARRAY(
     SELECT id FROM {Message._meta.db_table}
     WHERE thread_id = %s AND NOT is_ghost ORDER BY date, id
 )) WITH ORDINALITY AS t(id, n)
 JOIN {RawMail._meta.db_table} r ON r.message_id = t.id
+JOIN {Message._meta.db_table} m ON m.id = t.id
 ORDER BY t.n
 """
 
@@ -414,7 +414,7 @@ def thread_mbox_raws(thread_id: int) -> list[bytes]:
     """Raw bytes of every real message of a thread, oldest first (one query)."""
     with read_connection(RawMail).cursor() as cursor:
         execute_prepared(cursor, "threadwork_thread_raws", _THREAD_RAWS_SQL, [thread_id])
-        return [unpack(codec, stored) for codec, stored in cursor.fetchall()]
+        return [rawmail.whole(*row) for row in cursor.fetchall()]
 
 
 def cached_thread_gzip(thread: Thread) -> bytes:

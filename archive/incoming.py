@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from archive import rawmail
 from archive.bodycodec import pack_body
 from archive.parsing import ParsedMessage, UnparseableMessage, derived_msgid, parse_message
-from archive.rawcodec import pack, unpack
+from archive.rawcodec import cut_body, pack, splice_body
 from archive.searchterms import BodyText, split_body, split_terms
 
 __all__ = [
@@ -45,7 +46,8 @@ class Prepared:
     """
 
     codec: int  # archive.rawcodec.Codec
-    packed: bytes
+    packed: bytes  # the raw mail, less its body's bytes when ``body_at`` says where
+    body_at: int | None  # archive_rawmail.body_at (rawcodec.cut_body)
     body: bytes  # the body as stored (archive.bodycodec)
     text: BodyText
     # The exact search terms as staged: those kept in the body vector and those
@@ -56,14 +58,21 @@ class Prepared:
 
     @classmethod
     def of(cls, parsed: ParsedMessage, raw: bytes) -> Prepared:
-        codec, packed = pack(raw)
         # Split as stored: the body without NUL (clean_text), attachments' text as parsed.
         body = clean_text(parsed.body)
+        # The body's bytes are stored once, with the message, where the raw mail
+        # holds them verbatim (rawcodec.cut_body); what is cut must go back exactly.
+        encoded = body.encode()
+        rest, body_at = cut_body(raw, encoded)
+        if body_at is not None and splice_body(rest, body_at, encoded) != raw:
+            rest, body_at = raw, None
+        codec, packed = pack(rest)
         texts = (a.text for a in parsed.attachments if a.text)
         kept, apart = split_terms(parsed.search_terms)
         return cls(
             int(codec),
             packed,
+            body_at,
             pack_body(body),
             split_body(body, texts),
             clean_text(" ".join(kept)),
@@ -179,17 +188,17 @@ def _renamed(items: Sequence[IncomingMessage], taken: set[tuple[str, str]]) -> I
 def _archived_content(cursor, msgids: Sequence[str]) -> dict[str, str]:
     """Content digests of archived mail by Message-ID, from its raw bytes parsed again."""
     cursor.execute(
-        """
-        SELECT m.msgid, r.codec, r.data FROM archive_message m
+        f"""
+        SELECT m.msgid, {rawmail.columns()} FROM archive_message m
         JOIN archive_rawmail r ON r.message_id = m.id
         WHERE m.msgid = ANY(%s) AND NOT m.is_ghost
         """,
         [list(msgids)],
     )
     found = {}
-    for msgid, codec, stored in cursor.fetchall():
+    for msgid, *stored in cursor.fetchall():
         try:
-            found[msgid] = parse_message(unpack(codec, stored)).content_sha256
+            found[msgid] = parse_message(rawmail.whole(*stored)).content_sha256
         except UnparseableMessage:  # it parsed when archived: only a parser change gets here
             found[msgid] = ""
     return found

@@ -12,7 +12,8 @@ from django.utils.functional import cached_property
 
 from archive.bodyfield import PackedTextField
 from archive.parsing import mail_headers
-from archive.rawcodec import Codec, unpack
+from archive.rawcodec import Codec, splice_body, unpack
+from archive.rawmail import whole as whole_mail
 
 
 class MailingList(models.Model):
@@ -241,7 +242,7 @@ class Message(models.Model):
             raw = self.rawmail  # type: ignore[attr-defined]  # the reverse one-to-one
         except RawMail.DoesNotExist:
             return []
-        return mail_headers(raw.mail)
+        return mail_headers(raw.stored_mail)  # the header block: no body needed
 
 
 class MessageList(models.Model):
@@ -263,8 +264,13 @@ class MessageList(models.Model):
 class RawMailQuerySet(models.QuerySet["RawMail"]):
     def mail_by_message(self) -> dict[int, bytes]:
         """The mail of these rows, unpacked, by message id (one query)."""
-        rows = self.values_list("message_id", "codec", "stored")
-        return {message_id: unpack(codec, stored) for message_id, codec, stored in rows}
+        # The message's body only where it holds some of the mail's bytes.
+        body = models.Case(
+            models.When(body_at__isnull=False, then=models.F("message__body")),
+            output_field=models.BinaryField(),
+        )
+        rows = self.values_list("message_id", "codec", "stored", "body_at", body)
+        return {row[0]: whole_mail(*row[1:]) for row in rows}
 
     def mail_of(self, message_id: int) -> bytes | None:
         """The mail of one message exactly as received, or None if none is kept."""
@@ -289,6 +295,10 @@ class RawMail(models.Model):
     # Not indexed: no query looks mail up by its hash (two indexes, 4.4 MB at 17k).
     sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
+    # Where the message's body goes back into the stored bytes, which then leave
+    # it out (archive.rawcodec.cut_body); null: they are the whole mail. Such a
+    # body may not change (trigger message_body_kept, migration 0036).
+    body_at = models.PositiveIntegerField(null=True, blank=True)
 
     objects = RawMailQuerySet.as_manager()
 
@@ -297,7 +307,16 @@ class RawMail(models.Model):
 
     @property
     def mail(self) -> bytes:
-        """The mail exactly as received."""
+        """The mail exactly as received (reads the message's body when it holds part of it)."""
+        rest = unpack(self.codec, self.stored)
+        if self.body_at is None:
+            return rest
+        return splice_body(rest, self.body_at, self.message.body.encode())
+
+    @property
+    def stored_mail(self) -> bytes:
+        """The mail as stored: whole, or without its body's bytes, but always with its
+        whole header block (rawcodec.cut_body), which is all headers need."""
         return unpack(self.codec, self.stored)
 
 

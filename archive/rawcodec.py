@@ -34,9 +34,11 @@ import zstandard
 
 __all__ = [
     "Codec",
+    "cut_body",
     "pack",
     "ready_to_unpack",
     "set_loader",
+    "splice_body",
     "train",
     "unpack",
     "use_dictionary",
@@ -172,3 +174,35 @@ def unpack(codec: int, stored: bytes | memoryview, what: str = "raw mail") -> by
         dict_id = zstandard.get_frame_parameters(stored).dict_id
         return _decompressor(dict_id, what).decompress(stored)
     raise ValueError(f"unknown {what} codec {codec}")
+
+
+# A body shorter than this stays in its raw mail: what it would save is less
+# than the offset and the reader's second value cost to keep.
+CUT_AT_LEAST = 64
+
+
+def cut_body(raw: bytes, body: bytes) -> tuple[bytes, int | None]:
+    """``raw`` without the bytes of ``body`` and the offset they go back at, when
+    ``raw`` holds them verbatim after its first empty line; else ``(raw, None)``.
+
+    Most list mail is plain text sent as it is, so the body a message stores
+    (its UTF-8 text) is also a run of its raw mail's bytes: stored twice, it
+    was 15 of the 54.5 MB of linux-rtc's packed raw mail. Whatever is cut,
+    :func:`splice_body` puts back byte for byte (the caller checks it).
+    """
+    if len(body) < CUT_AT_LEAST:
+        return raw, None
+    # Cut only after the first empty line: what is stored then starts with the
+    # whole header block (archive.parsing.mail_headers reads it without the body).
+    head = raw.find(b"\n\n")
+    at = raw.find(body, head + 2) if head >= 0 else -1
+    if at < 0:
+        return raw, None
+    return raw[:at] + raw[at + len(body) :], at
+
+
+def splice_body(rest: bytes, at: int | None, body: bytes) -> bytes:
+    """The raw mail :func:`cut_body` cut ``body`` out of at ``at`` (None: ``rest`` is all of it)."""
+    if at is None:
+        return rest
+    return b"".join((rest[:at], body, rest[at:]))

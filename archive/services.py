@@ -68,6 +68,7 @@ _STAGE = (
     ("refs", "text"), ("to_", "text"), ("cc", "text"), ("body", "bytea"),
     ("html_only", "boolean"), ("sha256", "text"), ("size", "integer"),
     ("raw", "bytea"), ("codec", "smallint"),  # raw mail packed (archive/rawcodec.py)
+    ("body_at", "integer"),  # where the body's bytes go back into it (rawcodec.cut_body)
     ("author_name", "text"), ("unquoted", "text"), ("quoted", "text"), ("code", "text"),
     ("terms", "text"), ("apart", "text"),  # exact terms: in the vector, apart (search_terms)
 )  # fmt: skip
@@ -314,7 +315,8 @@ def _stage(cursor, batch: Sequence[IncomingMessage]) -> None:
                     p.msgid, p.synthetic_msgid, _clean(p.subject), p.from_email or None,
                     p.date, p.utc_offset, p.in_reply_to or "", _clean(" ".join(p.references)),
                     _clean(p.to), _clean(p.cc), ready.body,
-                    p.html_only, p.sha256, p.size, ready.packed, ready.codec, _clean(p.from_name),
+                    p.html_only, p.sha256, p.size, ready.packed, ready.codec, ready.body_at,
+                    _clean(p.from_name),
                     text.unquoted, text.quoted, text.code, ready.terms, ready.apart,
                 )
             )  # fmt: skip
@@ -409,8 +411,8 @@ def _insert_messages(cursor, *, bulk: bool = False) -> dict[str, int]:
 def _insert_raw(cursor) -> None:
     cursor.execute(
         """
-        INSERT INTO archive_rawmail (message_id, data, codec, sha256, size)
-        SELECT pl.id, s.raw, s.codec, s.sha256, s.size
+        INSERT INTO archive_rawmail (message_id, data, codec, body_at, sha256, size)
+        SELECT pl.id, s.raw, s.codec, s.body_at, s.sha256, s.size
         FROM ingest_stage s JOIN ingest_place pl ON pl.msgid = s.msgid
         ON CONFLICT (message_id) DO NOTHING
         """

@@ -69,8 +69,7 @@ def patch_mbox(request: HttpRequest, link_name: str, msgid: str) -> HttpResponse
 def patch_raw(request: HttpRequest, link_name: str, msgid: str) -> HttpResponse:
     """The mail exactly as received."""
     patch = _patch(link_name, msgid)
-    raw = get_object_or_404(RawMail, message_id=patch.message_id)
-    return _attachment(raw.mail, download_filename(patch.name, f"patch-{patch.id}"))
+    return _attachment(_mail(patch.message_id), download_filename(patch.name, f"patch-{patch.id}"))
 
 
 @require_safe
@@ -79,8 +78,7 @@ def cover_mbox(request: HttpRequest, link_name: str, msgid: str) -> HttpResponse
         Cover.objects.select_related("message"), project__link_name=link_name,
         message__msgid=msgid,
     )  # fmt: skip
-    raw = get_object_or_404(RawMail, message_id=cover.message_id)
-    data = mboxrd_message(raw.mail)
+    data = mboxrd_message(_mail(cover.message_id))
     return _attachment(data, download_filename(cover.name, f"cover-{cover.id}"))
 
 
@@ -96,9 +94,9 @@ def series_mbox(request: HttpRequest, series_id: int) -> HttpResponse:
     data = patches_mbox(patches)
     if request.GET.get("cover", "").lower() in ("1", "true", "yes"):
         cover = Cover.objects.filter(series_id=series_id).first()
-        raw = RawMail.objects.filter(message_id=cover.message_id).first() if cover else None
+        raw = RawMail.objects.mail_of(cover.message_id) if cover else None
         if raw is not None:
-            data = mboxrd_message(raw.mail) + data
+            data = mboxrd_message(raw) + data
     series = patches[0].series
     name = series.name if series is not None else ""
     return _attachment(data, download_filename(name, f"series-{series_id}"))
@@ -140,3 +138,11 @@ urlpatterns = [
     path("series/<int:series_id>/mbox/", series_mbox, name="series-mbox"),
     path("bundle/<segment:owner>/<segment:name>/mbox/", bundle_mbox, name="bundle-mbox"),
 ]  # fmt: skip
+
+
+def _mail(message_id: int) -> bytes:
+    """The raw mail of a message, or a 404 when none is kept."""
+    raw = RawMail.objects.mail_of(message_id)
+    if raw is None:
+        raise Http404("No raw mail is kept for that message.")
+    return raw

@@ -124,7 +124,9 @@ def test_ingested_bodies_read_the_same_through_the_orm_and_sql(ingest_file, tmp_
 
 
 @pytest.mark.django_db
-def test_a_migrated_database_reads_the_same_bodies(ingest_file, tmp_path) -> None:
+def test_a_migrated_database_reads_the_same_bodies(
+    ingest_file, tmp_path, without_body_trigger
+) -> None:
     bodies = _ingest_texts(ingest_file, tmp_path)
     editor = SimpleNamespace(connection=connection)
     with connection.cursor() as cursor:  # the ingest's deferred checks, before ALTER TABLE
@@ -153,7 +155,7 @@ def test_a_migrated_database_reads_the_same_bodies(ingest_file, tmp_path) -> Non
 
 @pytest.mark.django_db(transaction=True)
 def test_a_body_written_while_the_migration_packs_is_not_overwritten(
-    ingest_file, tmp_path, monkeypatch
+    ingest_file, tmp_path, monkeypatch, without_body_trigger
 ) -> None:
     """A writer waits for the rewrite (here: gives up), or its body is the one kept."""
     bodies = _ingest_texts(ingest_file, tmp_path)

@@ -49,7 +49,8 @@ def _unpack_all_in_sql() -> None:
     for message_id, mail in RawMail.objects.mail_by_message().items():
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE archive_rawmail SET data = %s, codec = 0 WHERE message_id = %s",
+                "UPDATE archive_rawmail SET data = %s, codec = 0, body_at = NULL"
+                " WHERE message_id = %s",
                 [mail, message_id],
             )
 

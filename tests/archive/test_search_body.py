@@ -163,7 +163,7 @@ def test_recipients_give_the_same_terms_each_time() -> None:
     assert {"t:jane@example.org", "c:vger.kernel.org", "t:doe", "c:jane"} <= set(first)
 
 
-def test_migration_0006_adds_code_to_existing_vectors(mail) -> None:
+def test_migration_0006_adds_code_to_existing_vectors(mail, without_body_trigger) -> None:
     """Vectors made before 0006 (prose and exact terms only) gain diff lines and identifiers,
     which 0018 then moves out of the vector with the other exact terms."""
     import importlib
