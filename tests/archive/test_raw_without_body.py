@@ -130,6 +130,7 @@ def test_every_reader_gets_the_mail_byte_for_byte(client, archived) -> None:
         assert mail in in_thread
         got = gzip.decompress(client.get(f"/all/{msgid}/t.mbox.gz").content)
         assert got == mboxrd(in_thread)
+    assert RawMail.objects.mail_of(max(by_id) + 1) is None
     with connection.cursor() as cursor:  # the renaming check parses archived mail again
         content = _archived_content(cursor, list(archived))
     assert content == {m: parse_message(mail).content_sha256 for m, mail in archived.items()}
