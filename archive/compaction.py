@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Packing raw mail stored before compression, or before a dictionary (``manage.py compact``).
+"""Packing raw mail stored before compression, or before a dictionary, or whole where its
+body could be left out (``manage.py compact``).
 
 Rows keep the codec they were written with, so upgrading needs no rewrite of
 a large archive; this packs the old rows afterwards, a batch per transaction,
@@ -14,9 +15,10 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from archive.rawcodec import Codec, pack, unpack
+from archive.bodycodec import unpack_body_bytes
+from archive.rawcodec import Codec, cut_body, pack, splice_body, unpack
 
-__all__ = ["CompactBatch", "compact_raw"]
+__all__ = ["CompactBatch", "compact_raw", "cut_bodies"]
 
 # Walks the primary key, so each batch starts where the last one stopped
 # (no index on codec is needed; the filter reads only the small heap rows).
@@ -31,6 +33,21 @@ UPDATE archive_rawmail r SET data = v.data, codec = v.codec
 FROM unnest(%s::bigint[], %s::bytea[], %s::smallint[], %s::smallint[])
     AS v(id, data, codec, old)
 WHERE r.message_id = v.id AND r.codec = v.old
+"""
+
+# Whole rows with their message's body, which is kept from changing meanwhile
+# (FOR SHARE: the trigger guards it only once the row is cut).
+_NEXT_WHOLE_SQL = """
+SELECT r.message_id, r.codec, r.data, m.body
+FROM archive_rawmail r JOIN archive_message m ON m.id = r.message_id
+WHERE r.message_id > %s AND r.body_at IS NULL
+ORDER BY r.message_id LIMIT %s
+FOR SHARE OF m
+"""
+_CUT_SQL = """
+UPDATE archive_rawmail r SET data = v.data, codec = v.codec, body_at = v.at
+FROM unnest(%s::bigint[], %s::bytea[], %s::smallint[], %s::integer[]) AS v(id, data, codec, at)
+WHERE r.message_id = v.id AND r.body_at IS NULL
 """
 
 
@@ -80,4 +97,40 @@ def compact_raw(
                 after += len(stored)
             if ids:
                 cursor.execute(_UPDATE_SQL, [ids, blobs, codecs, olds])
+        yield CompactBatch(len(rows), len(ids), before, after, last)
+
+
+def cut_bodies(batch: int = 500, after_id: int = 0) -> Iterator[CompactBatch]:
+    """Store raw mail archived whole without its body's bytes where it holds them
+    (rawcodec.cut_body, as ingest does since archive 0036), packed with the
+    dictionary set for packing; yields each committed batch. Every cut row is
+    read back and compared with the mail before it is written."""
+    last = after_id
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_NEXT_WHOLE_SQL, [last, batch])
+            rows = cursor.fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            ids, blobs, codecs, ats, before, after = [], [], [], [], 0, 0
+            for message_id, old, data, body in rows:
+                raw = unpack(old, data)
+                text = unpack_body_bytes(body)
+                rest, at = cut_body(raw, text)
+                if at is None:
+                    continue
+                codec, stored = pack(rest)
+                if len(stored) >= len(data):
+                    continue
+                if splice_body(unpack(codec, stored), at, text) != raw:
+                    raise RuntimeError(f"raw mail of message {message_id} did not read back")
+                ids.append(message_id)
+                blobs.append(stored)
+                codecs.append(int(codec))
+                ats.append(at)
+                before += len(data)
+                after += len(stored)
+            if ids:
+                cursor.execute(_CUT_SQL, [ids, blobs, codecs, ats])
         yield CompactBatch(len(rows), len(ids), before, after, last)

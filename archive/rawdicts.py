@@ -42,6 +42,12 @@ def load(dict_id: int) -> bytes | None:
     return _known[dict_id]
 
 
+def newest() -> bytes | None:
+    """The archive's newest dictionary, or None when it has none yet."""
+    found = _newest()
+    return load(found) if found is not None else None
+
+
 def ready_to_unpack() -> None:
     """Every dictionary of the archive read, in one query, and made ready for reading (a
     web worker's warm-up): the first body or raw mail a worker unpacked waited for

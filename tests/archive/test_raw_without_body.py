@@ -169,3 +169,25 @@ def test_migrating_back_stores_every_mail_whole_first(archived) -> None:
     rows = RawMail.objects.values_list("message__msgid", "codec", "stored", "body_at")
     assert {msgid: unpack(codec, stored) for msgid, codec, stored, _ in rows} == archived
     assert {at for *_, at in rows} == {None}
+
+
+@pytest.mark.django_db
+def test_compact_cuts_mail_archived_whole_as_ingest_would(archived) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    cut_by_ingest = {m for m, (at, _) in _rows().items() if at is not None}
+    migration = importlib.import_module("archive.migrations.0036_raw_without_body")
+    migration.store_whole(None, SimpleNamespace(connection=connection))  # as archived before
+    out = StringIO()
+    call_command("compact", bodies=True, batch=2, stdout=out)
+    assert f", {len(cut_by_ingest)} compressed" in out.getvalue()
+    assert {m for m, (at, _) in _rows().items() if at is not None} == cut_by_ingest
+    assert {
+        Message.objects.get(id=i).msgid: mail
+        for i, mail in RawMail.objects.mail_by_message().items()
+    } == archived
+    again = StringIO()
+    call_command("compact", bodies=True, stdout=again)  # resumable: nothing left to cut
+    assert ", 0 compressed" in again.getvalue()
