@@ -5,7 +5,9 @@
 #
 # A body such a row needs may not change, or the mail could not be read back:
 # the trigger refuses it. Going back, every such row is stored whole again
-# first (in Python: the bodies are packed), then the column goes.
+# first (in Python: the bodies are packed), then the column goes. The trigger
+# depends on the body column: a later migration changing its type drops the
+# trigger first and creates it again after (PostgreSQL refuses otherwise).
 from django.db import migrations, models
 
 FORWARD = [
