@@ -35,14 +35,23 @@ FROM unnest(%s::bigint[], %s::bytea[], %s::smallint[], %s::smallint[])
 WHERE r.message_id = v.id AND r.codec = v.old
 """
 
-# Whole rows with their message's body, which is kept from changing meanwhile
-# (FOR SHARE: the trigger guards it only once the row is cut).
-_NEXT_WHOLE_SQL = """
+# Whole rows, locked first: a body's change locks its raw mail row in the
+# trigger (archive 0037), so it waits for this batch, or this batch for it, and
+# the bodies are read after the lock, by a statement of their own (a new
+# snapshot). Locking the message rows instead (FOR SHARE) wrote a new locker
+# into every row of archive_message, its largest table: each page written and
+# logged again, and its hint bits set once more by the next reads, for nothing.
+_LOCK_WHOLE_SQL = """
+SELECT message_id FROM archive_rawmail
+WHERE message_id > %s AND body_at IS NULL
+ORDER BY message_id LIMIT %s
+FOR UPDATE
+"""
+_WHOLE_SQL = """
 SELECT r.message_id, r.codec, r.data, m.body
 FROM archive_rawmail r JOIN archive_message m ON m.id = r.message_id
-WHERE r.message_id > %s AND r.body_at IS NULL
-ORDER BY r.message_id LIMIT %s
-FOR SHARE OF m
+WHERE r.message_id = ANY(%s)
+ORDER BY r.message_id
 """
 _CUT_SQL = """
 UPDATE archive_rawmail r SET data = v.data, codec = v.codec, body_at = v.at
@@ -108,11 +117,13 @@ def cut_bodies(batch: int = 500, after_id: int = 0) -> Iterator[CompactBatch]:
     last = after_id
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_NEXT_WHOLE_SQL, [last, batch])
-            rows = cursor.fetchall()
-            if not rows:
+            cursor.execute(_LOCK_WHOLE_SQL, [last, batch])
+            locked = [row[0] for row in cursor.fetchall()]
+            if not locked:
                 return
-            last = rows[-1][0]
+            last = locked[-1]
+            cursor.execute(_WHOLE_SQL, [locked])
+            rows = cursor.fetchall()
             ids, blobs, codecs, ats, before, after = [], [], [], [], 0, 0
             for message_id, old, data, body in rows:
                 raw = unpack(old, data)
