@@ -191,3 +191,33 @@ def test_compact_cuts_mail_archived_whole_as_ingest_would(archived) -> None:
     again = StringIO()
     call_command("compact", bodies=True, stdout=again)  # resumable: nothing left to cut
     assert ", 0 compressed" in again.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_body_change_and_a_batch_cutting_its_mail_wait_for_each_other(archived) -> None:
+    """The trigger locks a body's raw mail row, which a ``compact --bodies`` batch locks
+    first (archive.compaction): neither reads what the other is changing."""
+    import psycopg
+
+    from archive.compaction import _LOCK_WHOLE_SQL
+
+    migration = importlib.import_module("archive.migrations.0036_raw_without_body")
+    migration.store_whole(None, SimpleNamespace(connection=connection))  # as archived before
+    target = RawMail.objects.order_by("message_id").values_list("message_id", flat=True)[0]
+    params = connection.get_connection_params()
+    with psycopg.connect(**params) as batch:  # a batch holding its rows' locks
+        batch.execute(_LOCK_WHOLE_SQL, [target - 1, 1])
+        with psycopg.connect(**params, autocommit=True) as writer:
+            writer.execute("SET lock_timeout = '300ms'")
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                writer.execute(
+                    "UPDATE archive_message SET body = ''::bytea WHERE id = %s", [target]
+                )
+        batch.rollback()
+    with psycopg.connect(**params) as writer:  # a body change in progress ...
+        writer.execute("UPDATE archive_message SET body = ''::bytea WHERE id = %s", [target])
+        with psycopg.connect(**params) as batch:  # ... holds the batch back
+            batch.execute("SET lock_timeout = '300ms'")
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                batch.execute(_LOCK_WHOLE_SQL, [target - 1, 1])
+        writer.rollback()
