@@ -399,7 +399,7 @@ def thread_cache_key(thread: Thread, kind: str) -> str:
 # Ids in thread order first, then each raw mail by its key: joined plainly, the
 # planner reads the whole raw-mail table for threads of some fifty messages.
 _THREAD_RAWS_SQL = f"""
-SELECT {rawmail.columns()}
+SELECT {rawmail.COLUMNS}
 FROM unnest(ARRAY(
     SELECT id FROM {Message._meta.db_table}
     WHERE thread_id = %s AND NOT is_ghost ORDER BY date, id

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from archive import rawmail
 from archive.bodycodec import pack_body
 from archive.parsing import ParsedMessage, UnparseableMessage, derived_msgid, parse_message
-from archive.rawcodec import cut_body, pack, splice_body
+from archive.rawcodec import cut_body, pack
 from archive.searchterms import BodyText, split_body, split_terms
 
 __all__ = [
@@ -61,11 +61,8 @@ class Prepared:
         # Split as stored: the body without NUL (clean_text), attachments' text as parsed.
         body = clean_text(parsed.body)
         # The body's bytes are stored once, with the message, where the raw mail
-        # holds them verbatim (rawcodec.cut_body); what is cut must go back exactly.
-        encoded = body.encode()
-        rest, body_at = cut_body(raw, encoded)
-        if body_at is not None and splice_body(rest, body_at, encoded) != raw:
-            rest, body_at = raw, None
+        # holds them verbatim (rawcodec.cut_body).
+        rest, body_at = cut_body(raw, body.encode())
         codec, packed = pack(rest)
         texts = (a.text for a in parsed.attachments if a.text)
         kept, apart = split_terms(parsed.search_terms)
@@ -189,7 +186,7 @@ def _archived_content(cursor, msgids: Sequence[str]) -> dict[str, str]:
     """Content digests of archived mail by Message-ID, from its raw bytes parsed again."""
     cursor.execute(
         f"""
-        SELECT m.msgid, {rawmail.columns()} FROM archive_message m
+        SELECT m.msgid, {rawmail.COLUMNS} FROM archive_message m
         JOIN archive_rawmail r ON r.message_id = m.id
         WHERE m.msgid = ANY(%s) AND NOT m.is_ghost
         """,

@@ -14,7 +14,7 @@ from archive.bodyfield import PackedTextField
 from archive.parsing import mail_headers
 from archive.prepared import execute_prepared
 from archive.rawcodec import Codec, splice_body, unpack
-from archive.rawmail import columns as mail_columns
+from archive.rawmail import COLUMNS as MAIL_COLUMNS
 from archive.rawmail import whole as whole_mail
 
 
@@ -264,7 +264,7 @@ class MessageList(models.Model):
 
 
 _MAIL_OF_SQL = (
-    f"SELECT {mail_columns()} FROM archive_rawmail r"
+    f"SELECT {MAIL_COLUMNS} FROM archive_rawmail r"
     " JOIN archive_message m ON m.id = r.message_id WHERE r.message_id = %s"
 )
 

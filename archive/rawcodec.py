@@ -187,8 +187,9 @@ def cut_body(raw: bytes, body: bytes) -> tuple[bytes, int | None]:
 
     Most list mail is plain text sent as it is, so the body a message stores
     (its UTF-8 text) is also a run of its raw mail's bytes: stored twice, it
-    was 15 of the 54.5 MB of linux-rtc's packed raw mail. Whatever is cut,
-    :func:`splice_body` puts back byte for byte (the caller checks it).
+    was 15 of the 54.5 MB of linux-rtc's packed raw mail. What is cut is the
+    run ``find`` matched, so :func:`splice_body` puts back the mail byte for byte
+    by construction (tests/archive/test_raw_without_body.py checks every reader).
     """
     if len(body) < CUT_AT_LEAST:
         return raw, None

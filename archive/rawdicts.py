@@ -64,9 +64,9 @@ def ready_to_pack(mails: Iterable[RawMail]) -> Iterator[RawMail]:
     of at least SAMPLE_HEAD mails, one trained on its first mails.
     """
     mails = iter(mails)
-    newest = _newest()
-    if newest is not None:
-        rawcodec.use_dictionary(load(newest))
+    found = newest()
+    if found is not None:
+        rawcodec.use_dictionary(found)
         return mails
     head = list(islice(mails, SAMPLE_HEAD))
     trained = _train([m.data for m in head[::SAMPLE_STEP]]) if len(head) == SAMPLE_HEAD else None
@@ -81,9 +81,9 @@ def from_archive(samples: int = SAMPLE_HEAD // SAMPLE_STEP) -> bytes | None:
     a sample of the whole archive teaches more than an import's first mails
     (linux-rtc, zstd 3: 48.8 MB against 53.1).
     """
-    newest = _newest()
-    if newest is not None:
-        return load(newest)
+    found = newest()
+    if found is not None:
+        return found
     with connection.cursor() as cursor:
         cursor.execute("SELECT message_id FROM archive_rawmail ORDER BY message_id")
         ids = [row[0] for row in cursor.fetchall()]

@@ -6,7 +6,7 @@ run of its raw mail's bytes. Such a row stores the mail without them and says
 where they go back (``archive_rawmail.body_at``; archive.rawcodec.cut_body).
 Every reader of raw mail goes through :func:`whole`: the ORM through
 ``RawMailQuerySet.mail_by_message`` and ``RawMail.mail``, SQL by selecting
-:func:`columns`. Pure: no Django.
+``COLUMNS``. Pure: no Django.
 """
 
 from __future__ import annotations
@@ -14,16 +14,12 @@ from __future__ import annotations
 from archive.bodycodec import unpack_body_bytes
 from archive.rawcodec import splice_body, unpack
 
-__all__ = ["columns", "whole"]
+__all__ = ["COLUMNS", "whole"]
 
 
-def columns(raw: str = "r", message: str = "m") -> str:
-    """What a statement selects, for :func:`whole`, from the raw mail row aliased ``raw``
-    joined to its message aliased ``message``; the body only where the mail needs it."""
-    return (
-        f"{raw}.codec, {raw}.data, {raw}.body_at,"
-        f" CASE WHEN {raw}.body_at IS NOT NULL THEN {message}.body END"
-    )
+# What a statement selects for :func:`whole`, from the raw mail row ``r`` joined to
+# its message ``m``: the body only where the mail needs it.
+COLUMNS = "r.codec, r.data, r.body_at, CASE WHEN r.body_at IS NOT NULL THEN m.body END"
 
 
 def whole(

@@ -41,15 +41,16 @@ BACKWARD = [
 
 
 def store_whole(apps, schema_editor) -> None:
-    """Every raw mail stored without its body, stored whole again (plain zstd)."""
+    """Every raw mail stored without its body, stored whole again (packed as
+    rawcodec packs: plain zstd in a migration, which sets no dictionary)."""
     from archive import rawmail
-    from archive.rawcodec import unpack
+    from archive.rawcodec import pack, unpack
 
     connection = schema_editor.connection
     with connection.cursor() as cursor:
         while True:
             cursor.execute(
-                f"SELECT r.message_id, {rawmail.columns()} FROM archive_rawmail r"
+                f"SELECT r.message_id, {rawmail.COLUMNS} FROM archive_rawmail r"
                 " JOIN archive_message m ON m.id = r.message_id"
                 " WHERE r.body_at IS NOT NULL ORDER BY r.message_id LIMIT 500"
             )
@@ -59,7 +60,7 @@ def store_whole(apps, schema_editor) -> None:
             ids, blobs, codecs = [], [], []
             for message_id, *stored in rows:
                 mail = rawmail.whole(*stored)
-                codec, packed = _pack_plain(mail)
+                codec, packed = pack(mail)
                 if unpack(codec, packed) != mail:
                     raise RuntimeError(f"raw mail of message {message_id} did not read back")
                 ids.append(message_id)
@@ -71,15 +72,6 @@ def store_whole(apps, schema_editor) -> None:
                 " WHERE r.message_id = v.id",
                 [ids, blobs, codecs],
             )
-
-
-def _pack_plain(mail: bytes):
-    import zstandard
-
-    from archive.rawcodec import LEVEL, Codec
-
-    packed = zstandard.ZstdCompressor(level=LEVEL, write_content_size=True).compress(mail)
-    return (Codec.ZSTD, packed) if len(packed) < len(mail) else (Codec.NONE, mail)
 
 
 class Migration(migrations.Migration):

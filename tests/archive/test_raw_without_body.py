@@ -140,7 +140,7 @@ def test_every_reader_gets_the_mail_byte_for_byte(client, archived) -> None:
 def test_sql_readers_read_the_body_only_where_the_mail_needs_it(archived) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT m.msgid, {rawmail.columns()} FROM archive_rawmail r"
+            f"SELECT m.msgid, {rawmail.COLUMNS} FROM archive_rawmail r"
             " JOIN archive_message m ON m.id = r.message_id"
         )
         rows = cursor.fetchall()
