@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
@@ -19,7 +18,6 @@ from django.db.models import (
     OuterRef,
     QuerySet,
 )
-from django.db.models.base import ModelState
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
@@ -36,12 +34,12 @@ from archive.models import (
     Thread,
 )
 from archive.prepared import execute_prepared
+from archive.prepared_models import loaded
 from archive.processors import MessageLink, links_from_sql, message_links_sql
 from archive.search import Compiled, QueryError, compile_query, parse_query
 from throttle import counters
 from throttle.limits import Gate
 
-_M = TypeVar("_M", bound=Model)
 ALL = "all"
 PAGE_SIZE = 50
 COUNT_LIMIT = 1_000  # past this, result counts say "more than" (counting is the slow part)
@@ -247,9 +245,9 @@ def _outline_rows(pk: int | None, thread_id: int, bodies: bool = False) -> list[
     mine, page = len(_OUTLINE_MESSAGE), len(_PAGE_FIELDS)
     rows = []
     for row in found:
-        message = _loaded(Message, db.alias, _OUTLINE_MESSAGE, row[:mine])
+        message = loaded(Message, db.alias, _OUTLINE_MESSAGE, row[:mine])
         author = row[mine + page :]
-        message.author = _loaded(Person, db.alias, _PERSON, author) if author[0] else None
+        message.author = loaded(Person, db.alias, _PERSON, author) if author[0] else None
         if bodies or message.pk == pk:
             values = list(row[mine : mine + page])
             # Read as stored: the body packed (archive.bodycodec, first of _PAGE_FIELDS).
@@ -258,21 +256,6 @@ def _outline_rows(pk: int | None, thread_id: int, bodies: bool = False) -> list[
                 setattr(message, f"page_{name}", value if value is not None else "")
         rows.append(message)
     return rows
-
-
-def _loaded(model: type[_M], alias: str, names: tuple[str, ...], values: tuple) -> _M:
-    """``model.from_db(alias, names, values)`` for columns read as they are stored.
-
-    A thread's outline makes two instances a message (up to a few hundred a
-    page); ``from_db`` goes through ``__init__``, its signals and a descriptor
-    per field, 7 us an instance against 1 here. Fields not named are deferred,
-    as with ``from_db``.
-    """
-    instance = object.__new__(model)
-    instance.__dict__.update(zip(names, values, strict=True))
-    state = instance._state = ModelState()
-    state.adding, state.db = False, alias
-    return instance
 
 
 _PAGE_FIELDS = ("body", "to", "cc")

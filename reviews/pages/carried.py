@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from archive.dbrouting import read_connection
 from archive.models import Message
 from archive.prepared import execute_prepared
+from archive.prepared_models import loaded
 from reviews.carry import AnsweredLine, AnswerStatus, line_fates
 from reviews.models import Comment, Patch, Trailer
 from reviews.pages.answers import answered_replies, inline_answers
@@ -73,7 +74,7 @@ def _reviewed(patch: Patch, links: Sequence[RevisionLink]) -> tuple[RevisionLink
     if row is None:
         return None
     pid, diff, patchid, msgid = row[0], diff_of(*row[1:5]), row[5], row[6]
-    previous = Patch.from_db(db.alias, ["id", "diff_text", "patchid"], [pid, diff, patchid])
+    previous = loaded(Patch, db.alias, ("id", "diff_text", "patchid"), (pid, diff, patchid))
     return next(r for r in links if r.patch_msgid == msgid), previous
 
 

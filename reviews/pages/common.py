@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from django.db.models import Model, OuterRef, Q, Subquery
 from django.utils.safestring import SafeString, mark_safe
@@ -13,6 +14,7 @@ from archive.bodycodec import unpack_body
 from archive.dbrouting import read_connection
 from archive.models import SEARCH_VECTORS, Message, Person
 from archive.prepared import execute_prepared, jsonb
+from archive.prepared_models import loaded
 from reviews import links
 from reviews.anchors import Anchor
 from reviews.comment_anchors import anchors_of
@@ -116,10 +118,10 @@ def patch_discussion(patch_id: int, list_name: str) -> list[CommentView]:
     mine, theirs = len(_DISCUSSION_MESSAGE), len(_DISCUSSION_AUTHOR)
     messages, bodies, html = [], [], {}
     for row in rows:
-        message = Message.from_db(db.alias, list(_DISCUSSION_MESSAGE), row[:mine])
+        message = loaded(Message, db.alias, _DISCUSSION_MESSAGE, row[:mine])
         if row[mine] is not None:
             author = row[mine : mine + theirs]
-            message.author = Person.from_db(db.alias, list(_DISCUSSION_AUTHOR), author)
+            message.author = loaded(Person, db.alias, _DISCUSSION_AUTHOR, author)
         else:
             message.author = None
         stored, body, rendered = row[mine + theirs :]
@@ -260,10 +262,14 @@ def series_patches(series: Series) -> list[Patch]:
     for row in _navigation_rows(series.id):
         at, values = 0, {}
         for model, columns in _NAVIGATION:
-            values[model] = model.from_db(db.alias, list(columns), row[at : at + len(columns)])
+            values[model] = loaded(
+                cast(type[Model], model), db.alias, columns, row[at : at + len(columns)]
+            )
             at += len(columns)
-        patch = values[Patch]
-        patch.state, patch.message, patch.project = values[State], values[Message], values[Project]
+        patch = cast(Patch, values[Patch])
+        patch.state = cast(State, values[State])
+        patch.message = cast(Message, values[Message])
+        patch.project = cast(Project, values[Project])
         out.append(patch)
     return out
 
@@ -336,7 +342,7 @@ def revisions(series: Series) -> list[Series]:
             cursor, "threadwork_revisions", _REVISIONS_SQL, {"root": series.lineage_id or series.id}
         )
         rows = cursor.fetchall()
-    return [Series.from_db(db.alias, _SERIES_COLUMNS, row) for row in rows]
+    return [loaded(Series, db.alias, _SERIES_COLUMNS, row) for row in rows]
 
 
 _SERIES_COLUMNS = [f.attname for f in Series._meta.concrete_fields]

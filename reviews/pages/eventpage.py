@@ -21,6 +21,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 
 from archive.prepared import execute_prepared, jsonb
+from archive.prepared_models import loaded
 from reviews.models import Check, Cover, Event, Patch, Project, Series
 
 __all__ = ["PageParts", "page_parts"]
@@ -96,7 +97,7 @@ def _model(model: type[M], alias: str, **values: object) -> M:
     if fields is None:
         fields = [f.attname for f in model._meta.concrete_fields if f.attname in values]
         _ORDER[key] = fields
-    return model.from_db(alias, fields, [values[f] for f in fields])
+    return loaded(model, alias, fields, [values[f] for f in fields])
 
 
 def _json(value: object) -> list:

@@ -21,11 +21,12 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from archive.models import Message, Person
 from archive.prepared import execute_prepared, jsonb
+from archive.prepared_models import attach, loaded
 from reviews.models import CHECK_SEVERITY, Patch, Project, Series, State
 
 __all__ = ["ListPage", "list_page"]
 
-# The patch columns a row reads, in the model's field order (Model.from_db).
+# The patch columns a row reads, in the model's field order.
 _PATCH_FIELDS = tuple(
     f.attname
     for f in Patch._meta.concrete_fields
@@ -90,10 +91,10 @@ def _patch(alias: str, project: Project, row: list) -> Patch:
     for name in _DATES:
         if values[name] is not None:
             values[name] = dt.datetime.fromisoformat(values[name])
-    patch = Patch.from_db(alias, list(_PATCH_FIELDS), [values[f] for f in _PATCH_FIELDS])
+    patch = loaded(Patch, alias, _PATCH_FIELDS, values.values())
     msgid, check_state = row[len(_PATCH_FIELDS) :]
-    patch.project = project
-    patch.message = Message.from_db(alias, ["id", "msgid"], [patch.message_id, msgid])
+    attach(patch, project=project, message=loaded(Message, alias, ("id", "msgid"),
+                                                  (patch.message_id, msgid)))  # fmt: skip
     patch.check_state = check_state  # type: ignore[attr-defined]
     return patch
 
@@ -107,27 +108,30 @@ def list_page(db: BaseDatabaseWrapper, project: Project, ids: list[int]) -> List
     user_model = get_user_model()
     persons = {}
     for pid, name, email, canonical_id, c_name, c_email in people:
-        person = Person.from_db(alias, ["id", "name", "email", "canonical_id"],
-                                [pid, name, email, canonical_id])  # fmt: skip
+        person = loaded(Person, alias, ("id", "name", "email", "canonical_id"),
+                        (pid, name, email, canonical_id))  # fmt: skip
         if canonical_id:
-            person.canonical = Person.from_db(
-                alias, ["id", "name", "email"], [canonical_id, c_name, c_email]
+            person.canonical = loaded(
+                Person, alias, ("id", "name", "email"), (canonical_id, c_name, c_email)
             )
         persons[pid] = person
     by_id = {
-        sid: Series.from_db(alias, ["id", "name", "version", "total"], [sid, n, v, t])
+        sid: loaded(Series, alias, ("id", "name", "version", "total"), (sid, n, v, t))
         for sid, n, v, t in series
     }
-    all_users = {uid: user_model.from_db(alias, ["id", "username"], [uid, u]) for uid, u in users}
+    all_users = {uid: loaded(user_model, alias, ("id", "username"), (uid, u)) for uid, u in users}
     all_states = [
-        State.from_db(alias, ["id", "slug", "name", "ordering", "action_required"], row)
+        loaded(State, alias, ("id", "slug", "name", "ordering", "action_required"), row)
         for row in states
     ]
     state_by_id = {s.id: s for s in all_states}
     patches = [_patch(alias, project, row) for row in rows]
     for p in patches:
-        p.state = state_by_id[p.state_id]
-        p.submitter = persons[p.submitter_id] if p.submitter_id else None
-        p.series = by_id[p.series_id] if p.series_id else None
-        p.delegate = all_users[p.delegate_id] if p.delegate_id else None
+        attach(
+            p,
+            state=state_by_id[p.state_id],
+            submitter=persons[p.submitter_id] if p.submitter_id else None,
+            series=by_id[p.series_id] if p.series_id else None,
+            delegate=all_users[p.delegate_id] if p.delegate_id else None,
+        )
     return ListPage(patches=patches, delegates=list(all_users.values()), states=all_states)

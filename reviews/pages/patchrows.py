@@ -23,7 +23,7 @@ from reviews.listing import PatchListQuery
 from reviews.models import Patch
 from reviews.rendering.markup import escape
 from reviews.templatetags.threadwork import list_params
-from reviews.templatetags.turns import turn_badge
+from reviews.templatetags.turns import badge_html
 from reviews.templatetags.workflow import CHECK_LABELS
 
 
@@ -32,15 +32,18 @@ def render_rows(
 ) -> SafeString:
     """The ``<tr>`` rows of the list's ``<tbody>``, as the template's loop wrote them."""
     filters: dict[int, str] = {}  # "only this submitter" links, one per person
-    rows = [_row(p, query, show_delegate, show_checks, filters) for p in patches]
+    # The time zone and the time read once, not per row: Django's lookup of the
+    # current zone alone took 7 us, three times a row.
+    clock = (timezone.get_current_timezone(), timezone.now())
+    rows = [_row(p, query, (show_delegate, show_checks), filters, clock) for p in patches]
     return mark_safe("".join(rows) + "\n")  # escaped below
 
 
-def _time(when: dt.datetime | None) -> str:
+def _time(when: dt.datetime | None, zone: dt.tzinfo) -> str:
     if when is None:
         return ""
     # the current time zone's time, as the template's date filter showed it
-    local = timezone.localtime(when)
+    local = when.astimezone(zone)
     return f'<time datetime="{local.isoformat()}">{local.strftime("%Y-%m-%d")}</time>'
 
 
@@ -99,10 +102,12 @@ def _checks(state: str | None) -> str:
 def _row(
     p: Patch,
     query: PatchListQuery,
-    show_delegate: bool,
-    show_checks: bool,
+    columns: tuple[bool, bool],
     filters: dict[int, str],
+    clock: tuple[dt.tzinfo, dt.datetime],
 ) -> str:
+    show_delegate, show_checks = columns
+    zone, now = clock
     href = escape(links.patch_url(p.project.link_name, p.message.msgid))
     delegate = (
         f'<td class="delegate">{escape(p.delegate.username if p.delegate else "")}</td>'
@@ -122,14 +127,14 @@ def _row(
         f'<span class="r{_on(p.reviewed)}">{_count(p.reviewed)}</span>'
         f'<span class="t{_on(p.tested)}">{_count(p.tested)}</span></td>\n'
         f'  <td class="num replies" title="Replies" data-label="Replies">{_count(p.replies)}</td>\n'
-        f'  <td class="date nowrap" data-label="Sent">{_time(p.date)}</td>\n'
+        f'  <td class="date nowrap" data-label="Sent">{_time(p.date, zone)}</td>\n'
         '  <td class="activity date nowrap" data-label="Last activity">'
-        f"{_time(p.last_activity)}</td>\n"
+        f"{_time(p.last_activity, zone)}</td>\n"
         f'  <td class="submitter">{_submitter(p, query, filters)}</td>\n'
         f"  {delegate}\n"
         f'  <td class="state"><span class="state-badge st-{escape(state.slug)}">'
         f"{escape(state.name)}</span></td>\n"
-        f'  <td class="turn-cell nowrap">{turn_badge(p)}</td>\n'
+        f'  <td class="turn-cell nowrap">{badge_html(p, now)}</td>\n'
         f"  {checks}\n"
         "</tr>\n"
     )

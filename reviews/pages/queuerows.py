@@ -11,6 +11,7 @@ a fraction of that. Names from mail are escaped as the template would.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
@@ -38,10 +39,11 @@ def _plural(n: int, one: str, many: str) -> str:
 
 def render_items(items: list[QueueItem]) -> SafeString:
     """The ``<li>`` items of the queue's ``<ol>``, each between blank lines as before."""
-    return mark_safe("".join(_item(item) for item in items))  # escaped below
+    zone = timezone.get_current_timezone()  # once: 7 us a lookup
+    return mark_safe("".join(_item(item, zone) for item in items))  # escaped below
 
 
-def _item(item: QueueItem) -> str:
+def _item(item: QueueItem, zone: tzinfo) -> str:
     s = item.series
     link = s.project.link_name
     tag = f' <span class="tag">v{s.version}</span>' if s.version > 1 else ""
@@ -55,7 +57,7 @@ def _item(item: QueueItem) -> str:
         meta.append(f"<span>posted {ago}</span>")
     if s.last_activity:
         # Pages show the current time zone's time, as the template's date filter did.
-        when = timezone.localtime(s.last_activity)
+        when = s.last_activity.astimezone(zone)
         meta.append(
             f'<span>last activity <time datetime="{when.isoformat()}">'
             f"{when.strftime('%Y-%m-%d')}</time></span>"

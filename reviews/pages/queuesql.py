@@ -17,6 +17,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from archive.models import Person
 from archive.prepared import execute_prepared, name_for
+from archive.prepared_models import loaded
 from reviews.models import Project, Series
 
 # The user's projects; another maintainer's delegation; a delegation to the user.
@@ -106,12 +107,10 @@ def tab_page(db: BaseDatabaseWrapper, user, slug: str, offset: int, limit: int) 
     series_n, project_n = len(_SERIES), len(_PROJECT)
     page = []
     for row in rows:
-        series = Series.from_db(db.alias, list(_SERIES), row[:series_n])
-        series.project = Project.from_db(
-            db.alias, list(_PROJECT), row[series_n : series_n + project_n]
-        )
+        series = loaded(Series, db.alias, _SERIES, row[:series_n])
+        series.project = loaded(Project, db.alias, _PROJECT, row[series_n : series_n + project_n])
         person = row[series_n + project_n :]
-        series.submitter = Person.from_db(db.alias, list(_PERSON), person) if person[0] else None
+        series.submitter = loaded(Person, db.alias, _PERSON, person) if person[0] else None
         page.append(series)
     return page
 
