@@ -143,20 +143,32 @@ def weekly(days: Sequence[tuple]) -> tuple[Week, ...]:
     to the last, weeks without a move included (open carried over)."""
     if not days:
         return ()
-    sums: dict[date, list[int]] = {}
-    open_at: dict[date, int] = {}
-    for day, *counts, _by_mail, _reviewed, open_after in days:
-        week = _monday(day)
-        row = sums.setdefault(week, [0, 0, 0, 0, 0])
-        for i, n in enumerate(counts):
-            row[i] += n
+    # Weeks keyed by their Monday's ordinal (day 1, 1 January of year 1, was a
+    # Monday): integer arithmetic, not a date and a timedelta per row (1,400
+    # rows at linux-rtc, a sixth of the health page's time).
+    sums: dict[int, list[int]] = {}
+    open_at: dict[int, int] = {}
+    for day, arrived, accepted, rejected, superseded, other, _mail, _reviewed, open_after in days:
+        ordinal = day.toordinal()
+        week = ordinal - (ordinal - 1) % 7
+        row = sums.get(week)
+        if row is None:
+            sums[week] = [arrived, accepted, rejected, superseded, other]
+        else:
+            row[0] += arrived
+            row[1] += accepted
+            row[2] += rejected
+            row[3] += superseded
+            row[4] += other
         open_at[week] = int(open_after)  # rows are sorted: the week's last day wins
-    weeks, week, still_open = [], _monday(days[0][0]), 0
-    while week <= _monday(days[-1][0]):
-        arrived, accepted, rejected, superseded, other = sums.get(week, [0, 0, 0, 0, 0])
+    weeks, still_open = [], 0
+    first, last = _monday(days[0][0]).toordinal(), _monday(days[-1][0]).toordinal()
+    for week in range(first, last + 1, 7):
+        arrived, accepted, rejected, superseded, other = sums.get(week, (0, 0, 0, 0, 0))
         still_open = open_at.get(week, still_open)
-        weeks.append(Week(week, arrived, accepted, rejected, superseded, other, still_open))
-        week += timedelta(days=7)
+        weeks.append(
+            Week(date.fromordinal(week), arrived, accepted, rejected, superseded, other, still_open)
+        )
     return tuple(weeks)
 
 

