@@ -26,10 +26,11 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from archive.dbrouting import read_connection
+from archive.prepared import execute_prepared
 from reviews.models import Series
 from reviews.pages.queuerows import QueueItem, render_items
 from reviews.pages.queuesql import tab_counts, tab_page
-from reviews.pages.stamp import change_stamp
+from reviews.pages.stamp import STAMP_SQL
 from reviews.templatetags.turns import waited_days
 from reviews.turns import Whose, describe
 
@@ -101,18 +102,20 @@ class _TabRows:
         return tab_page(read_connection(Series), self.user, self.tab.slug, start, stop - start)
 
 
+# Prepared per connection: its eight subqueries took longer to plan than to run.
+_KEY_SQL = (
+    f"SELECT {STAMP_SQL}, (SELECT string_agg(project_id::text, ',' ORDER BY project_id) "
+    "FROM reviews_project_maintainers WHERE user_id = %s)"
+)
+
+
 def _key(user, tab: Tab, page: str | None) -> str:  # type: ignore[no-untyped-def]
     """What the rendered queue depends on: the review data (the change stamp),
     the projects the user maintains, their address, the tab, the page and the
     day (rows say how many days each series has waited)."""
     db = read_connection(Series)  # where the rows will be read
-    stamp_sql, params = change_stamp().as_sql(None, db)  # plain SQL, no alias
     with db.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {stamp_sql}, (SELECT string_agg(project_id::text, ',' ORDER BY project_id) "
-            "FROM reviews_project_maintainers WHERE user_id = %s)",
-            [*params, user.pk],
-        )
+        execute_prepared(cursor, "threadwork_queue_key", _KEY_SQL, [user.pk])
         stamp, projects = cursor.fetchone()
     parts = (db.alias, user.pk, user.email, projects, stamp, tab.slug, page, timezone.localdate())
     return hashlib.sha256(repr(parts).encode()).hexdigest()

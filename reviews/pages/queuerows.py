@@ -15,10 +15,10 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from reviews.links import series_url
+from reviews.rendering.markup import escape
 
 if TYPE_CHECKING:
     from reviews.models import Series

@@ -17,7 +17,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from archive.models import Person
 from archive.prepared import execute_prepared, name_for
-from archive.prepared_models import loaded
+from archive.prepared_models import attach, loaded
 from reviews.models import Project, Series
 
 # The user's projects; another maintainer's delegation; a delegation to the user.
@@ -108,9 +108,12 @@ def tab_page(db: BaseDatabaseWrapper, user, slug: str, offset: int, limit: int) 
     page = []
     for row in rows:
         series = loaded(Series, db.alias, _SERIES, row[:series_n])
-        series.project = loaded(Project, db.alias, _PROJECT, row[series_n : series_n + project_n])
         person = row[series_n + project_n :]
-        series.submitter = loaded(Person, db.alias, _PERSON, person) if person[0] else None
+        attach(
+            series,
+            project=loaded(Project, db.alias, _PROJECT, row[series_n : series_n + project_n]),
+            submitter=loaded(Person, db.alias, _PERSON, person) if person[0] else None,
+        )
         page.append(series)
     return page
 

@@ -23,15 +23,20 @@ from archive.models import Message
 from reviews.models import Comment, Event, Patch, Series, Trailer
 from reviews.services.events import STAMP_SEQUENCE
 
-__all__ = ["change_stamp"]
+__all__ = ["STAMP_SQL", "change_stamp"]
 
 _TABLES = (Message, Comment, Trailer, Patch, Series, Event)
 
 
-def change_stamp() -> RawSQL:
-    """An expression for ``.annotate()``: the stamp as text (``"12:40:7:..."``)."""
-    parts = ", ".join(
+# The stamp as plain SQL, for a written-out statement.
+STAMP_SQL = "concat_ws(':', {})".format(
+    ", ".join(
         [f'(SELECT max(id) FROM "{model._meta.db_table}")' for model in _TABLES]
         + [f"(SELECT last_value FROM {STAMP_SEQUENCE})"]
     )
-    return RawSQL(f"concat_ws(':', {parts})", (), output_field=CharField())
+)
+
+
+def change_stamp() -> RawSQL:
+    """An expression for ``.annotate()``: the stamp as text (``"12:40:7:..."``)."""
+    return RawSQL(STAMP_SQL, (), output_field=CharField())
