@@ -13,11 +13,10 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 
 from archive.dbrouting import read_connection
@@ -27,14 +26,11 @@ from reviews.eventfilters import EventQuery, parse_event_query
 from reviews.models import ChangeSet, Check, Event, EventCategory, Project, State
 from reviews.pages.eventpage import page_parts
 from reviews.pages.eventrows import render_event_rows
+from reviews.pages.paging import BoundedPaginator
 
 __all__ = ["EventRow", "event_rows", "events", "events_queryset", "recent_events"]
 
 PER_PAGE = 50
-# Events are counted no further than this (or than the page asked for needs):
-# at ten times linux-rtc a project has 190,000, and "more than 1,000" says
-# as much to a reader as the exact number, at a thousandth of the cost.
-COUNT_BOUND = 1000
 _LABELS = {
     EventCategory.PATCH_CREATED: "patch created",
     EventCategory.PATCH_COMPLETED: "patch completed",
@@ -156,31 +152,6 @@ def _target(event: Event) -> tuple[str, str]:
 
 def recent_events(project: Project, limit: int) -> list[EventRow]:
     return event_rows(list(events_queryset(Event.objects.filter(project=project))[:limit]))
-
-
-class BoundedPaginator(Paginator):
-    """A paginator that counts at most ``bound`` rows, then knows only that there are more."""
-
-    def __init__(self, object_list: QuerySet[Event], per_page: int, page: int) -> None:
-        super().__init__(object_list, per_page)
-        # enough to reach the page asked for, and to know whether one follows it;
-        # a page past any history counts it all (and shows the last page), rather
-        # than pass PostgreSQL a LIMIT beyond its integers
-        self.bound = max(COUNT_BOUND, min(page, 10**7) * per_page)
-
-    @cached_property
-    def count(self) -> int:
-        # one past the bound: the pager then offers the page after the last one counted
-        return self.object_list.order_by()[: self.bound + 1].count()
-
-    @property
-    def more(self) -> bool:
-        """Whether more rows match than were counted."""
-        return self.count > self.bound
-
-    @property
-    def bound_label(self) -> str:
-        return f"{self.bound:,}"  # "more than 1,000"
 
 
 @dataclass

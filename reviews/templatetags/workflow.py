@@ -73,14 +73,19 @@ def series_actions(context: template.Context, series: Series, patches: list[Patc
 
 @register.inclusion_tag("reviews/_bulk_actions.html", takes_context=True)
 def bulk_actions(
-    context: template.Context, project: Project, matching: int = 0, filter_query: str = ""
+    context: template.Context,
+    project: Project,
+    matching: int = 0,
+    filter_query: str = "",
+    matching_label: str = "",
 ) -> dict[str, Any]:
-    """The list's bulk bar; ``matching`` patches match ``filter_query`` beyond this page."""
+    """The list's bulk bar; ``matching`` patches match ``filter_query`` beyond this page
+    (``matching_label`` says how many in words when they were not all counted)."""
     out = _base(context)
     user = out["user"]
     out["project"] = project
     out["matching"] = matching
-    out["matching_text"] = f"{matching:,}"
+    out["matching_text"] = matching_label or f"{matching:,}"
     out["filter_query"] = filter_query
     if not user.is_authenticated:
         return out
