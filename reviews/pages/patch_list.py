@@ -38,6 +38,7 @@ class PatchListPage:
     states: list[State]
     delegates: list
     submitter: Person | None
+    rows_digest: str
 
     @property
     def show_delegate(self) -> bool:
@@ -51,10 +52,12 @@ class PatchListPage:
 
     @property
     def rows_key(self) -> str:
-        """A digest of everything the rows show, so their HTML is rendered once per change."""
-        return hashlib.sha256(
-            repr(_rows_shown(self.page.object_list, self.query)).encode()
-        ).hexdigest()
+        """A digest of everything the rows show, so their HTML is rendered once per change:
+        the rows as read (``ListPage.digest``), the filters, the project and the day (the
+        rows say how long each patch has waited)."""
+        shown = (RENDER_VERSION, self.rows_digest, self.project.link_name, self.query.params(),
+                 timezone.localdate())  # fmt: skip
+        return hashlib.sha256(repr(shown).encode()).hexdigest()
 
     @property
     def rows_html(self) -> SafeString:
@@ -76,25 +79,6 @@ class PatchListPage:
             return "Any state"
         names = {s.slug: s.name for s in self.states}
         return names.get(self.query.state, self.query.state)
-
-
-def _rows_shown(patches: list[Patch], query: PatchListQuery) -> tuple:
-    """What ``reviews.pages.patchrows`` reads of each patch (keep the two in step)."""
-    rows = tuple(
-        (
-            p.id, p.name, p.archived, p.project.link_name, p.message.msgid, p.date,
-            p.acked, p.reviewed, p.tested, p.state.slug, p.state.name, p.check_state,
-            (p.series.id, p.series.name, p.series.version) if p.series else None,
-            (p.submitter.identity_id, p.submitter.identity.name, p.submitter.identity.email)
-            if p.submitter
-            else None,
-            p.delegate.username if p.delegate else None,
-            p.turn, p.turn_reason, p.waiting_since, p.replies, p.last_activity,
-        )
-        for p in patches
-    )  # fmt: skip
-    # the day matters: the rows say how long each patch has waited
-    return RENDER_VERSION, query.params(), timezone.localdate(), rows
 
 
 def _count(
@@ -165,4 +149,5 @@ def patch_list_page(link_name: str, query: PatchListQuery) -> PatchListPage:
         states=extras.states,
         delegates=extras.delegates,
         submitter=submitter.identity if submitter else None,
+        rows_digest=extras.digest,
     )
