@@ -16,7 +16,7 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator
+from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
 
 from reviews import links
 from reviews.listing import PatchListQuery
@@ -44,7 +44,24 @@ def _time(when: dt.datetime | None, zone: dt.tzinfo) -> str:
         return ""
     # the current time zone's time, as the template's date filter showed it
     local = when.astimezone(zone)
-    return f'<time datetime="{local.isoformat()}">{local.strftime("%Y-%m-%d")}</time>'
+    iso = local.isoformat()
+    # "Y-m-d" as the date filter writes it, the year in four digits: the ISO text's head
+    return f'<time datetime="{iso}">{iso[:10]}</time>'
+
+
+def _cut(text: str, limit: int) -> str:
+    """``Truncator(text).chars(limit)``: no longer than ``limit`` characters.
+
+    Truncator walks every character to skip combining ones, which an ASCII
+    text has none of (and it is NFC already): there its result is the head
+    and the ellipsis, without the walk (a fifth of the list's rows' time, for
+    linux-rtc's long series names).
+    """
+    if len(text) <= limit:
+        return text
+    if text.isascii():
+        return add_truncation_text(text[: calculate_truncate_chars_length(limit, None)])
+    return Truncator(text).chars(limit)
 
 
 def _count(n: int) -> str:
@@ -60,8 +77,7 @@ def _series(p: Patch) -> str:
     if not s:
         return ""
     name = s.name or "series"
-    # no longer than 48 code points: nothing to cut (Truncator is slow to say so)
-    name = escape(name if len(name) <= 48 else Truncator(name).chars(48))
+    name = escape(_cut(name, 48))
     tag = f' <span class="tag">v{s.version}</span>' if s.version > 1 else ""
     href = escape(links.series_url(p.project.link_name, s.id))
     return f'<a href="{href}"><bdi>{name}</bdi></a>{tag}'

@@ -3,6 +3,8 @@ markup of reviews/_patch_rows.html, byte for byte, in every column the list show
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.http import QueryDict
 from django.template.loader import render_to_string
@@ -52,6 +54,11 @@ def test_rows_in_python_are_the_templates(many_series):  # noqa: F811
     canonical = Person.objects.create(name="Sam <S>", email="sam@elsewhere.org")
     Person.objects.filter(email="sam@example.org").update(canonical=canonical)
     Patch.objects.filter(name="[PATCH] rtc: fix 3").update(series=None, submitter=None)
+    # a long name with combining characters (cut by Truncator's own walk), and a
+    # date before the year 1000 (the date filter pads the year to four digits)
+    other = Patch.objects.get(name="[PATCH] rtc: fix 4")
+    Series.objects.filter(id=other.series_id).update(name="rtc: " + "e\u0301" * 60)
+    Patch.objects.filter(id=other.id).update(date=dt.datetime(999, 5, 6, 7, 8, tzinfo=dt.UTC))
     get_user_model().objects.filter(id=mo.id).update(username="mo&co")
     for query in ("state=*&archived=both", "state=*&archived=both&order=-date"):
         template, python, view = _both(query)
@@ -59,3 +66,4 @@ def test_rows_in_python_are_the_templates(many_series):  # noqa: F811
         assert python == template, query
         assert "archived" in python and "ck-fail" in python and "mo&amp;co" in python
         assert "&lt;b&gt;rtc&lt;/b&gt;" in python and "Sam &lt;S&gt;" in python
+        assert ">0999-05-06</time>" in python and "x" * 42 + "…" in python
