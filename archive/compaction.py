@@ -11,7 +11,7 @@ work, and running it again resumes: only rows still unpacked are read.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
@@ -71,6 +71,33 @@ class CompactBatch:
     last_id: int
 
 
+@dataclass
+class _Rewrites:
+    """A batch's rows to write again: ids, new bytes and codecs, one more column
+    (the old codec, or where the body goes), and the bytes before and after."""
+
+    ids: list[int] = field(default_factory=list)
+    blobs: list[bytes] = field(default_factory=list)
+    codecs: list[int] = field(default_factory=list)
+    extra: list[int] = field(default_factory=list)
+    before: int = 0
+    after: int = 0
+
+    def add(self, message_id: int, stored: bytes, codec: Codec, extra: int, old_size: int) -> None:
+        self.ids.append(message_id)
+        self.blobs.append(stored)
+        self.codecs.append(int(codec))
+        self.extra.append(extra)
+        self.before += old_size
+        self.after += len(stored)
+
+    def params(self) -> list[list]:
+        return [self.ids, self.blobs, self.codecs, self.extra]
+
+    def batch(self, read: int, last_id: int) -> CompactBatch:
+        return CompactBatch(read, len(self.ids), self.before, self.after, last_id)
+
+
 def compact_raw(
     batch: int = 500, after_id: int = 0, repack: bool = False
 ) -> Iterator[CompactBatch]:
@@ -90,7 +117,7 @@ def compact_raw(
             if not rows:
                 return
             last = rows[-1][0]
-            ids, blobs, codecs, olds, before, after = [], [], [], [], 0, 0
+            rewrites = _Rewrites()
             for message_id, old, data in rows:
                 raw = unpack(old, data)
                 codec, stored = pack(raw)
@@ -98,15 +125,10 @@ def compact_raw(
                     continue
                 if unpack(codec, stored) != raw:  # never store what does not read back
                     raise RuntimeError(f"raw mail of message {message_id} did not read back")
-                ids.append(message_id)
-                blobs.append(stored)
-                codecs.append(int(codec))
-                olds.append(old)
-                before += len(data)
-                after += len(stored)
-            if ids:
-                cursor.execute(_UPDATE_SQL, [ids, blobs, codecs, olds])
-        yield CompactBatch(len(rows), len(ids), before, after, last)
+                rewrites.add(message_id, stored, codec, old, len(data))
+            if rewrites.ids:
+                cursor.execute(_UPDATE_SQL, rewrites.params())
+        yield rewrites.batch(len(rows), last)
 
 
 def cut_bodies(batch: int = 500, after_id: int = 0) -> Iterator[CompactBatch]:
@@ -124,7 +146,7 @@ def cut_bodies(batch: int = 500, after_id: int = 0) -> Iterator[CompactBatch]:
             last = locked[-1]
             cursor.execute(_WHOLE_SQL, [locked])
             rows = cursor.fetchall()
-            ids, blobs, codecs, ats, before, after = [], [], [], [], 0, 0
+            rewrites = _Rewrites()
             for message_id, old, data, body in rows:
                 raw = unpack(old, data)
                 text = unpack_body_bytes(body)
@@ -136,12 +158,7 @@ def cut_bodies(batch: int = 500, after_id: int = 0) -> Iterator[CompactBatch]:
                     continue
                 if splice_body(unpack(codec, stored), at, text) != raw:
                     raise RuntimeError(f"raw mail of message {message_id} did not read back")
-                ids.append(message_id)
-                blobs.append(stored)
-                codecs.append(int(codec))
-                ats.append(at)
-                before += len(data)
-                after += len(stored)
-            if ids:
-                cursor.execute(_CUT_SQL, [ids, blobs, codecs, ats])
-        yield CompactBatch(len(rows), len(ids), before, after, last)
+                rewrites.add(message_id, stored, codec, at, len(data))
+            if rewrites.ids:
+                cursor.execute(_CUT_SQL, rewrites.params())
+        yield rewrites.batch(len(rows), last)

@@ -9,11 +9,10 @@ stamp instead, and a visit costs one small query however big the lists get.
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.db import connection
 
 from archive.dbrouting import read_connection
 from reviews.models import Project
-from reviews.pages.stamp import change_stamp
+from reviews.pages.stamp import STAMP_SQL
 
 __all__ = ["home_projects"]
 
@@ -21,16 +20,14 @@ _CACHE_SECONDS = 3600
 
 
 def home_projects() -> list[Project]:
-    stamp_sql, params = change_stamp().as_sql(None, connection)  # plain SQL, no alias
     db = read_connection(Project)
     with db.cursor() as cursor:
         # Besides the stamp: mail cross-posted to one more list (a new link
         # row only) and projects renamed in the admin.
         cursor.execute(
-            f"SELECT {stamp_sql}, (SELECT max(id) FROM archive_messagelist), "
+            f"SELECT {STAMP_SQL}, (SELECT max(id) FROM archive_messagelist), "
             "(SELECT md5(string_agg(concat_ws(':', id, link_name, name), ',' ORDER BY id)) "
-            "FROM reviews_project)",
-            params,
+            "FROM reviews_project)"
         )
         stamp, links, projects_digest = cursor.fetchone()
     key = f"reviews:home:{db.alias}:{stamp}:{links}:{projects_digest}"

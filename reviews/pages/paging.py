@@ -42,3 +42,8 @@ class BoundedPaginator(Paginator):
     @property
     def bound_label(self) -> str:
         return f"{self.bound:,}"  # "more than 1,000"
+
+    @property
+    def count_label(self) -> str:
+        """How many rows match: "1,260", or "1,000+" past what was counted."""
+        return f"{self.bound_label}+" if self.more else f"{self.count:,}"

@@ -19,7 +19,7 @@ from archive.dbrouting import read_connection
 from archive.models import Person
 from archive.prepared_models import PreparedQuery
 from reviews.listing import ACTION_REQUIRED, ALL_STATES, PatchListQuery
-from reviews.models import Patch, PatchQuerySet, Project, State
+from reviews.models import Patch, Project, State
 from reviews.pages.listextras import list_page
 from reviews.pages.paging import BoundedPaginator
 from reviews.pages.patchrows import render_rows
@@ -64,14 +64,6 @@ class PatchListPage:
         return render_rows(self.page.object_list, self.query, self.show_delegate, self.show_checks)
 
     @property
-    def matching_label(self) -> str:
-        """How many patches match: "1,260", or "1,000+" past what was counted."""
-        paginator = self.page.paginator
-        if getattr(paginator, "more", False):
-            return f"{paginator.bound_label}+"  # type: ignore[attr-defined]
-        return f"{paginator.count:,}"
-
-    @property
     def state_label(self) -> str:
         if self.query.state == ACTION_REQUIRED:
             return "Action required"
@@ -81,9 +73,7 @@ class PatchListPage:
         return names.get(self.query.state, self.query.state)
 
 
-def _count(
-    project: Project, matching: PatchQuerySet, query: PatchListQuery, paginator: BoundedPaginator
-) -> int:
+def _count(project: Project, query: PatchListQuery, paginator: BoundedPaginator) -> int:
     """How many patches match, up to the paginator's bound (one past it: more),
     kept under the change stamp.
 
@@ -133,7 +123,7 @@ def patch_list_page(link_name: str, query: PatchListQuery) -> PatchListPage:
     # answer that alone); their rows come by id in one prepared statement.
     paginator = BoundedPaginator(matching.values_list("id", flat=True), PER_PAGE, query.page)
     # kept or counted: the paginator need not ask again
-    paginator.count = _count(project, matching, query, paginator)
+    paginator.count = _count(project, query, paginator)
     page = paginator.get_page(query.page)
     extras = list_page(read_connection(Patch), project, list(page.object_list))
     page.object_list = extras.patches
