@@ -108,8 +108,8 @@ def patch_discussion(patch_id: int, list_name: str) -> list[CommentView]:
 
     The ORM took longer to compile that query than PostgreSQL to run it; the
     rows become the same model instances (the columns not read are deferred).
-    A long reply's HTML is read as stored at ingest (``reviews.renderedmail``),
-    its body left unread; the others' bodies are rendered (or found in the cache).
+    A long reply's HTML is read as stored at ingest (``reviews.renderedmail``,
+    unpacked with its body); the others' bodies are rendered (or found in the cache).
     """
     db = read_connection(Message)
     with db.cursor() as cursor:
@@ -127,11 +127,13 @@ def patch_discussion(patch_id: int, list_name: str) -> list[CommentView]:
         stored, body, rendered = row[mine + theirs :]
         message.stored_anchors = jsonb(stored)
         messages.append(message)
-        if rendered is not None:
+        text = unpack_body(body)  # packed (archive.bodycodec)
+        stored_html = unpack(rendered, text) if rendered is not None else None
+        if stored_html is not None:
             # Safe: stored as reviews.rendering.mail made it, every piece of mail escaped.
-            html[message.id] = mark_safe(unpack(rendered))
+            html[message.id] = mark_safe(stored_html)
         else:
-            bodies.append((message.id, unpack_body(body)))  # packed (archive.bodycodec)
+            bodies.append((message.id, text))
     html.update(mail_html_many(bodies))
     return [
         CommentView(
@@ -159,7 +161,7 @@ def _discussion_sql() -> str:
 SELECT {m_columns}, {a_columns},
        (SELECT c.anchors FROM {comment} c
         WHERE c.message_id = m.id AND c.patch_id = %(patch)s LIMIT 1),
-       CASE WHEN r.html IS NULL THEN m.body END, r.html
+       m.body, r.html
 FROM {Message._meta.db_table} m
 LEFT JOIN {Person._meta.db_table} a ON a.id = m.author_id
 LEFT JOIN {RenderedMail._meta.db_table} r ON r.message_id = m.id AND {usable_sql("m", "r")}

@@ -4,6 +4,7 @@ read by the patch page's discussion, the page unchanged."""
 from __future__ import annotations
 
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -28,8 +29,11 @@ def _stored() -> dict[str, tuple[str, str]]:
     from reviews.models import RenderedMail
     from reviews.renderedmail import unpack
 
-    msgids = dict(Message.objects.values_list("id", "msgid"))
-    return {msgids[r.message_id]: (r.made_for, unpack(r.html)) for r in RenderedMail.objects.all()}
+    messages = {m.id: m for m in Message.objects.all()}
+    return {
+        messages[r.message_id].msgid: (r.made_for, unpack(r.html, messages[r.message_id].body))
+        for r in RenderedMail.objects.all()
+    }
 
 
 def _body(msgid: str) -> str:
@@ -68,7 +72,26 @@ def test_the_page_is_the_same_with_the_stored_html_stale_or_none(client, ingest_
     assert _cold(client) == with_stored
 
 
-def test_the_stored_html_is_used_and_the_body_left_unread(client, ingest_file):
+def test_the_stored_html_is_used(client, ingest_file):
+    from reviews.models import RenderedMail
+    from reviews.renderedmail import _pack
+
+    ingest_file(DATA / "long-review-reply.mbox", "linux-rtc")
+    body = _body("long-review@example.org")
+    stored = RenderedMail.objects.get().html
+    assert bytes(stored)[:1] == b"\x01"  # packed with the body as its dictionary
+    assert len(stored) < len(_stored()["long-review@example.org"][1]) // 3
+    # An entry that says something else than the renderers would, packed alike:
+    # the page shows the entry, so the entry is what it read.
+    with mock.patch("reviews.renderedmail.render_mail", lambda text: "<i>as stored</i>"):
+        RenderedMail.objects.update(html=_pack(body))
+    page = _cold(client)
+    # The reply's mail box holds what was stored (its answers are also under the diff lines).
+    assert '<div class="mail"><i>as stored</i></div>' in page
+    assert "Thanks, will do in v2." in page  # the short reply: rendered live
+
+
+def test_an_entry_stored_before_as_a_plain_frame_is_read(client, ingest_file):
     import zstandard
 
     from reviews.models import RenderedMail
@@ -76,10 +99,23 @@ def test_the_stored_html_is_used_and_the_body_left_unread(client, ingest_file):
     ingest_file(DATA / "long-review-reply.mbox", "linux-rtc")
     marked = zstandard.ZstdCompressor().compress(b"<i>as stored</i>")
     RenderedMail.objects.update(html=marked)
+    assert '<div class="mail"><i>as stored</i></div>' in _cold(client)
+
+
+def test_an_entry_packed_with_another_body_is_not_used(client, ingest_file):
+    from reviews.models import RenderedMail
+    from reviews.renderedmail import _pack, unpack
+
+    ingest_file(DATA / "long-review-reply.mbox", "linux-rtc")
     page = _cold(client)
-    # The reply's mail box holds what was stored (its answers are also under the diff lines).
-    assert '<div class="mail"><i>as stored</i></div>' in page
-    assert "Thanks, will do in v2." in page  # the short reply: rendered live
+    body = _body("long-review@example.org")
+    # Another body of the same length: its entry passes the length check, not the checksum.
+    other = body.replace("regmap", "REGMAP")
+    assert other != body and len(other.encode()) == len(body.encode())
+    entry = _pack(other)
+    assert unpack(entry, body) is None
+    RenderedMail.objects.update(html=entry)
+    assert _cold(client) == page
 
 
 def test_parse_workers_render_long_replies_only():
@@ -97,7 +133,7 @@ def test_parse_workers_render_long_replies_only():
     found = analyses["long-review@example.org"].rendered
     assert found is not None
     assert found[0] == made_for(len(review.body.encode()))
-    assert unpack(found[1]) == render_mail(review.body)
+    assert unpack(found[1], review.body) == render_mail(review.body)
 
 
 def test_the_writer_renders_what_no_worker_made_for_the_stored_body(ingest_file):
