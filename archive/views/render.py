@@ -23,40 +23,57 @@ def render_body(text: str) -> SafeString:
     Lines are split at ``\n`` only; invisible characters become markers
     (``archive.invisible``), zero-width joiners too from the first diff line on.
     """
-    out: list[str] = []
-    in_diff = False
     # Escaping leaves newlines alone, so the text is escaped once and split
     # alike; the per-line markers are looked for only when the whole text has
-    # an invisible character (CODE holds every PROSE one). A long thread page
-    # renders tens of thousands of lines.
+    # an invisible character (CODE holds every PROSE one).
     escaped_text = html.escape(text, quote=False)
     marked = CODE.search(escaped_text) is not None
+    return mark_safe(_lines(text, escaped_text, marked))  # every piece escaped
+
+
+def _lines(text: str, escaped_text: str, marked: bool) -> str:
+    """``text`` (escaped as ``escaped_text``) line by line, from outside any diff."""
+    out: list[str] = []
+    append = out.append
+    in_diff = False
+    # A long thread page renders tens of thousands of lines (an 81-message
+    # thread, 18,000): each is sorted by its first character before any longer
+    # test. (A pattern over the escaped text for the quoted lines before a
+    # diff was slower: a Python call per match.)
     for line, escaped in zip(text.split("\n"), escaped_text.split("\n"), strict=True):
-        if line.startswith(_DIFF_START):
+        first = line[:1]
+        if not in_diff and first in _MAY_START_DIFF and line.startswith(_DIFF_START):
             in_diff = True
-        if in_diff and line.startswith("-- ") and line.rstrip() == "--":
+        elif in_diff and first == "-" and line.startswith("-- ") and line.rstrip() == "--":
             in_diff = False  # the signature separator ends the diff; it is no removed line
         if marked:
             escaped = escape_visible(line, CODE if in_diff else PROSE)
-        cls = _line_class(line, in_diff) if in_diff or line[:1] == ">" else ""
-        out.append(f'<span class="{cls}">{escaped}</span>' if cls else escaped)
-    return mark_safe("\n".join(out))  # every piece above is escaped
+        if first == ">":
+            depth = len(line) - len(line.lstrip(">"))
+            append(f'<span class="q q{min(depth, 3)}">{escaped}</span>')
+        elif in_diff and (cls := _diff_class(line, first)):
+            append(f'<span class="{cls}">{escaped}</span>')
+        else:
+            append(escaped)
+    return "\n".join(out)
 
 
-def _line_class(line: str, in_diff: bool) -> str:
-    if line.startswith(">"):
-        depth = len(line) - len(line.lstrip(">"))
-        return f"q q{min(depth, 3)}"
-    if not in_diff:
-        return ""
-    if line.startswith("@@"):
-        return "hunk"
-    if line.startswith(("+++", "---", "diff ")):
-        return "dhead"
-    if line.startswith("+"):
-        return "add"
-    if line.startswith("-"):
-        return "del"
+# First characters of the lines _DIFF_START matches, and of the lines a diff classes
+# ("" is in no set: an empty line is neither).
+_MAY_START_DIFF = frozenset("d-+@")
+
+
+def _diff_class(line: str, first: str) -> str:
+    """The class of a line inside a diff that is not quoted: a hunk header, a file
+    header, an added or a removed line, or none."""
+    if first == "+":
+        return "dhead" if line.startswith("+++") else "add"
+    if first == "-":
+        return "dhead" if line.startswith("---") else "del"
+    if first == "@":
+        return "hunk" if line.startswith("@@") else ""
+    if first == "d":
+        return "dhead" if line.startswith("diff ") else ""
     return ""
 
 
