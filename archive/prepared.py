@@ -66,6 +66,9 @@ def execute_prepared(
     if name not in held:
         cursor.execute(f"PREPARE {name} AS {body}")
         held.add(name)
+    if not values:  # PostgreSQL's grammar has no empty argument list: EXECUTE name()
+        cursor.execute(f"EXECUTE {name}")
+        return
     cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(values))})", values)
 
 

@@ -22,6 +22,7 @@ from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.db.models.base import ModelState
 from django.db.models.query import get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
+from django.http import Http404
 
 from archive.prepared import execute_prepared
 
@@ -145,6 +146,18 @@ class PreparedQuery(Generic[M]):
         lookups = compiled.queryset._prefetch_related_lookups
         if found and lookups:
             prefetch_related_objects(found, *lookups)
+        return found
+
+    def first(self, model: type[M], **values: str | int) -> M | None:
+        """The first of ``models``, or None when no row matches."""
+        found = self.models(model, **values)
+        return found[0] if found else None
+
+    def get_or_404(self, model: type[M], **values: str | int) -> M:
+        """The first of ``models``; Http404 with ``get_object_or_404``'s sentence when none."""
+        found = self.first(model, **values)
+        if found is None:
+            raise Http404(f"No {model._meta.object_name} matches the given query.")
         return found
 
     @staticmethod

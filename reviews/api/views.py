@@ -166,8 +166,7 @@ _PATCH_BY_ID: PreparedQuery[Patch] = PreparedQuery("threadwork_api_patch", _patc
 def find_patch_by_id(pk: int) -> Patch | None:
     """The patch as the API detail shows it, or None; compiled once per process
     and prepared once per connection (``reviews.warmup`` does both early)."""
-    found = _PATCH_BY_ID.models(Patch, pk=pk)
-    return found[0] if found else None
+    return _PATCH_BY_ID.first(Patch, pk=pk)
 
 
 class PatchDetail(ApiView, generics.RetrieveAPIView):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import cast
 
 from django.db.models import Model, OuterRef, Q, Subquery
 from django.utils.safestring import SafeString, mark_safe
@@ -259,19 +258,13 @@ def _ordered(trailers: list[TrailerView]) -> list[TrailerView]:
 
 def series_patches(series: Series) -> list[Patch]:
     """The patches of a series, in order, for a navigation table."""
-    db = read_connection(Patch)
+    db = read_connection(Patch).alias
     out = []
     for row in _navigation_rows(series.id):
-        at, values = 0, {}
-        for model, columns in _NAVIGATION:
-            values[model] = loaded(
-                cast(type[Model], model), db.alias, columns, row[at : at + len(columns)]
-            )
-            at += len(columns)
-        patch = cast(Patch, values[Patch])
-        patch.state = cast(State, values[State])
-        patch.message = cast(Message, values[Message])
-        patch.project = cast(Project, values[Project])
+        patch = loaded(Patch, db, _NAV_PATCH, row[:_AT_STATE_ROW])
+        patch.state = loaded(State, db, _NAV_STATE, row[_AT_STATE_ROW:_AT_MESSAGE_ROW])
+        patch.message = loaded(Message, db, _NAV_MESSAGE, row[_AT_MESSAGE_ROW:_AT_PROJECT_ROW])
+        patch.project = loaded(Project, db, _NAV_PROJECT, row[_AT_PROJECT_ROW:])
         out.append(patch)
     return out
 
@@ -308,14 +301,19 @@ def _navigation_rows(series_id: int) -> list[tuple]:
         return cursor.fetchall()
 
 
-_NAVIGATION = (
-    (Patch, _in_field_order(Patch, {
-        "id", "name", "number", "date", "archived", "acked", "reviewed", "tested",
-        "series_id", "state_id", "message_id", "project_id"})),
-    (State, _in_field_order(State, {"id", "name", "slug"})),
-    (Message, _in_field_order(Message, {"id", "msgid"})),
-    (Project, _in_field_order(Project, {"id", "link_name"})),
+_NAV_PATCH = _in_field_order(Patch, {
+    "id", "name", "number", "date", "archived", "acked", "reviewed", "tested",
+    "series_id", "state_id", "message_id", "project_id"})  # fmt: skip
+_NAV_STATE = _in_field_order(State, {"id", "name", "slug"})
+_NAV_MESSAGE = _in_field_order(Message, {"id", "msgid"})
+_NAV_PROJECT = _in_field_order(Project, {"id", "link_name"})
+_NAVIGATION: tuple[tuple[type[Model], tuple[str, ...]], ...] = (
+    (Patch, _NAV_PATCH), (State, _NAV_STATE), (Message, _NAV_MESSAGE), (Project, _NAV_PROJECT),
 )  # fmt: skip
+# Where each model's columns start in a row of _NAVIGATION_SQL.
+_AT_STATE_ROW = len(_NAV_PATCH)
+_AT_MESSAGE_ROW = _AT_STATE_ROW + len(_NAV_STATE)
+_AT_PROJECT_ROW = _AT_MESSAGE_ROW + len(_NAV_MESSAGE)
 _COLUMNS = [(model, c) for model, columns in _NAVIGATION for c in columns]
 _AT_ID, _AT_NAME = _COLUMNS.index((Patch, "id")), _COLUMNS.index((Patch, "name"))
 _AT_SLUG, _AT_STATE = _COLUMNS.index((State, "slug")), _COLUMNS.index((State, "name"))

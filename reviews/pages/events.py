@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
 from django.db.models import F, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import SafeString
 
@@ -223,10 +223,7 @@ _PROJECT: PreparedQuery[Project] = PreparedQuery(
 
 def find_project(link_name: str) -> Project:
     """The project by its link name (404 if none), by a statement prepared per connection."""
-    found = _PROJECT.models(Project, link_name=link_name)
-    if not found:
-        raise Http404("No Project matches the given query.")  # as get_object_or_404 said
-    return found[0]
+    return _PROJECT.get_or_404(Project, link_name=link_name)
 
 
 def _last_change(request: HttpRequest, project: Project | None) -> ChangeSet | None:

@@ -18,7 +18,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import CharField, QuerySet
 from django.db.models.expressions import RawSQL
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -128,10 +128,7 @@ _PROJECT: PreparedQuery[Project] = PreparedQuery("threadwork_health_project", _p
 
 
 def _project(link_name: str) -> Project:
-    found = _PROJECT.models(Project, link_name=link_name)
-    if not found:
-        raise Http404("No Project matches the given query.")  # as get_object_or_404 said
-    return found[0]
+    return _PROJECT.get_or_404(Project, link_name=link_name)
 
 
 def _key(project: Project) -> str:

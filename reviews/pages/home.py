@@ -11,24 +11,27 @@ from __future__ import annotations
 from django.core.cache import cache
 
 from archive.dbrouting import read_connection
+from archive.prepared import execute_prepared
 from reviews.models import Project
 from reviews.pages.stamp import STAMP_SQL
 
 __all__ = ["home_projects"]
 
 _CACHE_SECONDS = 3600
+# The page's key: the change stamp and, besides it, mail cross-posted to one more
+# list (a new link row only) and projects renamed in the admin. Planned once per
+# connection.
+_KEY_SQL = (
+    f"SELECT {STAMP_SQL}, (SELECT max(id) FROM archive_messagelist), "
+    "(SELECT md5(string_agg(concat_ws(':', id, link_name, name), ',' ORDER BY id)) "
+    "FROM reviews_project)"
+)
 
 
 def home_projects() -> list[Project]:
     db = read_connection(Project)
     with db.cursor() as cursor:
-        # Besides the stamp: mail cross-posted to one more list (a new link
-        # row only) and projects renamed in the admin.
-        cursor.execute(
-            f"SELECT {STAMP_SQL}, (SELECT max(id) FROM archive_messagelist), "
-            "(SELECT md5(string_agg(concat_ws(':', id, link_name, name), ',' ORDER BY id)) "
-            "FROM reviews_project)"
-        )
+        execute_prepared(cursor, "threadwork_home_key", _KEY_SQL, ())
         stamp, links, projects_digest = cursor.fetchone()
     key = f"reviews:home:{db.alias}:{stamp}:{links}:{projects_digest}"
     projects = cache.get(key)

@@ -103,9 +103,8 @@ def find_patch(link_name: str, msgid: str) -> Patch:
     """The patch by project and Message-ID (also tried percent-decoded once more)."""
     candidates = [msgid] + ([unquote(msgid)] if "%" in msgid else [])
     for candidate in candidates:
-        found = _PATCH.models(Patch, link_name=link_name, msgid=candidate)
-        if found:
-            return found[0]
+        if (found := _PATCH.first(Patch, link_name=link_name, msgid=candidate)) is not None:
+            return found
     raise Http404("No such patch")
 
 

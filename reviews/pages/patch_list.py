@@ -11,7 +11,6 @@ from django.core.cache import cache
 from django.core.paginator import Page
 from django.db.models import BigIntegerField, QuerySet
 from django.db.models.expressions import RawSQL
-from django.http import Http404
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
@@ -114,10 +113,7 @@ _PROJECT: PreparedQuery[Project] = PreparedQuery("threadwork_list_project", _pro
 
 
 def patch_list_page(link_name: str, query: PatchListQuery) -> PatchListPage:
-    found = _PROJECT.models(Project, link_name=link_name)
-    if not found:
-        raise Http404("No Project matches the given query.")  # as get_object_or_404 said
-    project = found[0]
+    project = _PROJECT.get_or_404(Project, link_name=link_name)
     matching = Patch.objects.filter(project=project).matching(query, project.action_states)
     # The ORM says which patches and in what order, as ids (an index can
     # answer that alone); their rows come by id in one prepared statement.

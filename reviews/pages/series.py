@@ -88,10 +88,9 @@ _SERIES: PreparedQuery[Series] = PreparedQuery("threadwork_series_page", _series
 
 
 def series_page(link_name: str, series_id: int) -> SeriesPage:
-    found = _SERIES.models(Series, link_name=link_name, series_id=series_id)
-    if not found:
+    series = _SERIES.first(Series, link_name=link_name, series_id=series_id)
+    if series is None:
         raise Http404("No such series")
-    series = found[0]
     cover = getattr(series, "cover", None)
     return _page(series.project, series, cover)
 

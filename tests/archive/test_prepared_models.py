@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.db.models import F, QuerySet
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from archive.models import MailingList, Message, Person
-from archive.prepared import forget_all
+from archive.prepared import execute_prepared, forget_all
 from archive.prepared_models import PreparedQuery
 
 
@@ -78,3 +79,30 @@ def test_value_that_is_not_a_plain_parameter_is_refused(db) -> None:
     )
     with pytest.raises(ValueError, match="not a plain parameter"):
         query.models(Message, msgid="m1")
+
+
+def test_first_and_get_or_404(message: Message) -> None:
+    query = PreparedQuery("threadwork_test_first", _by_msgid_and_author)
+    assert query.first(Message, msgid="m1@example.org", author=message.author_id) == message
+    assert query.first(Message, msgid="m2@example.org", author=message.author_id) is None
+    assert query.get_or_404(Message, msgid="m1@example.org", author=message.author_id) == message
+    # get_object_or_404's sentence, which the pages showed before.
+    with pytest.raises(Http404, match=r"^No Message matches the given query\.$"):
+        query.get_or_404(Message, msgid="m2@example.org", author=message.author_id)
+
+
+def test_statement_without_parameters(message: Message) -> None:
+    """PostgreSQL reads ``EXECUTE name()`` as a syntax error: no parentheses then."""
+    forget_all(connection)
+    with CaptureQueriesContext(connection) as queries, connection.cursor() as cursor:
+        for _ in range(2):
+            execute_prepared(
+                cursor, "threadwork_test_count", "SELECT count(*) FROM archive_message", ()
+            )
+            assert cursor.fetchone() == (1,)
+    sent = [q["sql"] for q in queries.captured_queries]
+    assert sent == [
+        "PREPARE threadwork_test_count AS SELECT count(*) FROM archive_message",
+        "EXECUTE threadwork_test_count",
+        "EXECUTE threadwork_test_count",
+    ]
