@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 
+from django.contrib.auth import get_user_model
 from django.http import Http404
 
 from archive.dbrouting import read_connection
@@ -24,14 +25,17 @@ from reviews.pages.common import collected_trailers, patch_discussion, revisions
 from reviews.pages.eventpage import page_parts
 from reviews.pages.events import find_project
 from reviews.pages.listextras import list_page
+from reviews.pages.paging import COUNT_BOUND
 from reviews.pages.patch import find_patch
 from reviews.pages.patch_list import patch_list_page
+from reviews.pages.queue import PER_PAGE, TABS, queue_key
+from reviews.pages.queuesql import tab_counts, tab_page
 from reviews.pages.revisions import lineage
 from reviews.pages.series import series_page
 from reviews.pairmemo import stored_pairings
 from reviews.views import PATCH_FRAMES
 
-__all__ = ["warm_api_patch", "warm_lists", "warm_patch_page"]
+__all__ = ["warm_api_patch", "warm_lists", "warm_patch_page", "warm_queue"]
 
 
 def warm_patch_page() -> None:
@@ -82,3 +86,17 @@ def warm_lists() -> None:
     list_page(read_connection(Patch), nowhere, [])
     page_parts(read_connection(Event), [], nowhere)
     page_parts(read_connection(Event), [], None)
+
+
+def warm_queue() -> None:
+    """My queue's statements (its key, the tab counts, a page of each tab), prepared
+    and planned for a user nobody is, before the first visitor's queue."""
+    db = read_connection(Series)
+    # The counts are one statement per shape: a user without an address has no tab
+    # of their own series to count.
+    for email in ("", "warm-up@warm-up.invalid"):
+        nobody = get_user_model()(id=0, email=email)
+        tab_counts(db, nobody, [t.slug for t in TABS], COUNT_BOUND)
+    queue_key(nobody, TABS[0], None)
+    for tab in TABS:
+        tab_page(db, nobody, tab.slug, 0, PER_PAGE)

@@ -156,6 +156,7 @@ THREADWORK_WORKER_WARM_UP = [
     "reviews.warmup.warm_patch_page",
     "reviews.warmup.warm_lists",
     "reviews.warmup.warm_api_patch",
+    "reviews.warmup.warm_queue",
 ]
 # A client that just wrote reads from the primary for this long, so the page
 # after a form post shows the change even while the replicas catch up.

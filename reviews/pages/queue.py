@@ -28,13 +28,14 @@ from django.utils.safestring import SafeString
 from archive.dbrouting import read_connection
 from archive.prepared import execute_prepared
 from reviews.models import Series
+from reviews.pages.paging import COUNT_BOUND
 from reviews.pages.queuerows import QueueItem, render_items
 from reviews.pages.queuesql import tab_counts, tab_page
 from reviews.pages.stamp import STAMP_SQL
 from reviews.templatetags.turns import waited_days
 from reviews.turns import Whose, describe
 
-__all__ = ["queue"]
+__all__ = ["PER_PAGE", "TABS", "queue", "queue_key"]
 
 PER_PAGE = 50
 
@@ -68,15 +69,35 @@ class QueuePage:
         self.user, self.tab, self.key, self._page = user, tab, key, page
 
     @cached_property
-    def counts(self) -> list[tuple[Tab, int]]:
-        counts = tab_counts(read_connection(Series), self.user, [t.slug for t in TABS])
-        return [(t, counts[t.slug]) for t in TABS]
+    def bound(self) -> int:
+        """How far the tabs are counted: enough to reach the page asked for and to
+        know whether one follows it (``reviews.pages.paging``)."""
+        asked = int(self._page) if self._page and self._page.isdigit() else 1
+        return max(COUNT_BOUND, min(asked, 10**7) * PER_PAGE)
+
+    @cached_property
+    def _numbers(self) -> dict[str, int]:
+        return tab_counts(read_connection(Series), self.user, [t.slug for t in TABS], self.bound)
+
+    @property
+    def counts(self) -> list[tuple[Tab, str]]:
+        """Each tab with its number of series: "1,000+" past what was counted."""
+        return [(t, self._label(self._numbers[t.slug])) for t in TABS]
+
+    def _label(self, n: int) -> str:
+        return f"{self.bound:,}+" if n > self.bound else f"{n:,}"
+
+    @property
+    def more(self) -> bool:
+        """Whether this tab holds more series than were counted (no last page)."""
+        return self._numbers[self.tab.slug] > self.bound
 
     @cached_property
     def page(self) -> Page:
         paginator = Paginator(_TabRows(self.user, self.tab), PER_PAGE)
-        # the count is known: the paginator need not ask again
-        paginator.count = dict((t.slug, n) for t, n in self.counts)[self.tab.slug]  # type: ignore[misc]
+        # the count is known: the paginator need not ask again; past the bound, one
+        # more than it, so that the page after the last one counted is offered
+        paginator.count = min(self._numbers[self.tab.slug], self.bound + 1)  # type: ignore[misc]
         return paginator.get_page(self._page)
 
     @cached_property
@@ -109,7 +130,7 @@ _KEY_SQL = (
 )
 
 
-def _key(user, tab: Tab, page: str | None) -> str:  # type: ignore[no-untyped-def]
+def queue_key(user, tab: Tab, page: str | None) -> str:  # type: ignore[no-untyped-def]
     """What the rendered queue depends on: the review data (the change stamp),
     the projects the user maintains, their address, the tab, the page and the
     day (rows say how many days each series has waited)."""
@@ -138,5 +159,5 @@ def queue(request: HttpRequest) -> HttpResponse:
     user = request.user
     tab = _BY_SLUG.get(request.GET.get("tab", ""), TABS[0])
     page = request.GET.get("page")
-    view = QueuePage(user, tab, page, _key(user, tab, page))
+    view = QueuePage(user, tab, page, queue_key(user, tab, page))
     return render(request, "reviews/queue.html", {"view": view})

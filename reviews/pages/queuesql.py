@@ -68,18 +68,28 @@ def _params(user) -> dict[str, object]:  # type: ignore[no-untyped-def]
     return {"user": user.pk, "email": user.email}
 
 
-def tab_counts(db: BaseDatabaseWrapper, user, slugs: list[str]) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    """Each tab's number of series, in one statement (no address: no series of mine)."""
+def tab_counts(db: BaseDatabaseWrapper, user, slugs: list[str], bound: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Each tab's number of series, in one statement (no address: no series of mine),
+    counted only up to one past ``bound``: a larger number means "more than bound".
+
+    Counting all of a tab walked every series waiting in it (14,500 on the
+    maintainer's tab at thirty times linux-rtc: 10 ms a cold view).
+    """
     counted = [s for s in slugs if s != "submitted" or user.email]
     counts = {slug: 0 for slug in slugs}
     if counted:
         columns = ", ".join(
-            " + ".join(f"(SELECT count(*) {part})" for part in TAB_PARTS[slug]) for slug in counted
+            " + ".join(
+                f"(SELECT count(*) FROM (SELECT 1 {part} LIMIT %(past)s) AS c)"
+                for part in TAB_PARTS[slug]
+            )
+            for slug in counted
         )
         with db.cursor() as cursor:
             sql = f"SELECT {columns}"
             # one text per set of tabs counted (a user without an address counts two)
-            execute_prepared(cursor, name_for("threadwork_queue_counts", sql), sql, _params(user))
+            params = {**_params(user), "past": bound + 1}
+            execute_prepared(cursor, name_for("threadwork_queue_counts", sql), sql, params)
             counts.update(zip(counted, cursor.fetchone(), strict=True))
     return counts
 

@@ -168,13 +168,45 @@ def test_written_out_tabs_match_the_querysets(many_series):
             "others": Series.objects.waiting_on_others_for(user),
             "submitted": Series.objects.submitted_by(user),
         }
-        counts = tab_counts(connection, user, list(tabs))
+        counts = tab_counts(connection, user, list(tabs), 1000)
         for slug, queryset in tabs.items():
             expected = list(queryset.oldest_wait_first().values_list("id", flat=True))
             assert counts[slug] == len(expected), (user, slug)
             page = [s.id for s in tab_page(connection, user, slug, 1, 5)]
             assert page == expected[1:6], (user, slug)
     assert counts["submitted"] == 12  # kim's address is the submitter's
+
+
+def test_tabs_counted_only_as_far_as_a_reader_needs(client, many_series, monkeypatch):
+    """Past the bound a tab says "5+" and the pager has no last page; a page asked for
+    beyond the bound counts as far as it, and the last page counts exactly."""
+    from django.core.cache import cache
+
+    from reviews.models import Series
+    from reviews.pages import queue
+
+    mo = many_series(30)
+    monkeypatch.setattr(queue, "COUNT_BOUND", 5)
+    monkeypatch.setattr(queue, "PER_PAGE", 2)
+    exact = Series.objects.waiting_on(mo).count()
+    assert exact > 8
+    client.force_login(mo)
+
+    def tab(url: str) -> str:
+        cache.clear()
+        return client.get(url).content.decode()
+
+    first = tab("/user/queue/")
+    assert '<span class="n">5+</span>' in first
+    assert "<span>Page 1</span>" in first and 'rel="next" href="?page=2"' in first
+    # Page 4 needs eight series counted, and a ninth says a page follows.
+    fourth = tab("/user/queue/?page=4")
+    assert '<span class="n">8+</span>' in fourth and "<span>Page 4</span>" in fourth
+    assert 'rel="next" href="?page=5"' in fourth
+    last = (exact + 1) // 2
+    end = tab(f"/user/queue/?page={last}")
+    assert f'<span class="n">{exact}</span>' in end
+    assert f"<span>Page {last} of {last}</span>" in end and 'rel="next"' not in end
 
 
 def test_a_kept_queue_follows_changes(client, many_series):
@@ -304,3 +336,27 @@ def test_the_submitted_tab_reads_indexes_not_tables(many_series):
         series_plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "person_email_upper" in person_plan, person_plan
     assert "using series_submitted" in series_plan, series_plan
+
+
+def test_warm_up_prepares_the_queues_statements(client, many_series):
+    """A worker's warm-up prepares My queue's key, counts and tab pages: the first
+    queue it draws sends no PREPARE, and shows what it shows without the warm-up."""
+    from django.core.cache import cache
+
+    from archive.prepared import forget_all
+    from reviews.warmup import warm_queue
+
+    mo = many_series(6)
+    client.force_login(mo)
+    cold = {}
+    for tab in ("", "others", "submitted"):
+        cache.clear()
+        cold[tab] = client.get(f"/user/queue/?tab={tab}").content
+    forget_all(connection)
+    warm_queue()
+    for tab in ("", "others", "submitted"):
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(f"/user/queue/?tab={tab}").content
+        assert not [q["sql"] for q in queries if q["sql"].startswith("PREPARE ")], tab
+        assert _text(page.decode()) == _text(cold[tab].decode())
