@@ -14,9 +14,21 @@ from functools import cached_property
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 
-__all__ = ["COUNT_BOUND", "BoundedPaginator"]
+__all__ = ["COUNT_BOUND", "BoundedPaginator", "count_bound", "count_label"]
 
 COUNT_BOUND = 1000
+
+
+def count_bound(page: int, per_page: int) -> int:
+    """How far to count for page ``page``: enough to reach it and to know whether one
+    follows it. A page past any history counts it all (and shows the last page),
+    rather than pass PostgreSQL a LIMIT beyond its integers."""
+    return max(COUNT_BOUND, min(page, 10**7) * per_page)
+
+
+def count_label(count: int, bound: int) -> str:
+    """A count made to one past ``bound``: "1,260", or "1,000+" past the bound."""
+    return f"{bound:,}+" if count > bound else f"{count:,}"
 
 
 class BoundedPaginator(Paginator):
@@ -24,10 +36,7 @@ class BoundedPaginator(Paginator):
 
     def __init__(self, object_list: QuerySet, per_page: int, page: int) -> None:
         super().__init__(object_list, per_page)
-        # enough to reach the page asked for, and to know whether one follows it;
-        # a page past any history counts it all (and shows the last page), rather
-        # than pass PostgreSQL a LIMIT beyond its integers
-        self.bound = max(COUNT_BOUND, min(page, 10**7) * per_page)
+        self.bound = count_bound(page, per_page)
 
     @cached_property
     def count(self) -> int:
@@ -46,4 +55,4 @@ class BoundedPaginator(Paginator):
     @property
     def count_label(self) -> str:
         """How many rows match: "1,260", or "1,000+" past what was counted."""
-        return f"{self.bound_label}+" if self.more else f"{self.count:,}"
+        return count_label(self.count, self.bound)

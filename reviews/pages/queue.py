@@ -28,7 +28,7 @@ from django.utils.safestring import SafeString
 from archive.dbrouting import read_connection
 from archive.prepared import execute_prepared
 from reviews.models import Series
-from reviews.pages.paging import COUNT_BOUND
+from reviews.pages.paging import count_bound, count_label
 from reviews.pages.queuerows import QueueItem, render_items
 from reviews.pages.queuesql import tab_counts, tab_page
 from reviews.pages.stamp import STAMP_SQL
@@ -70,10 +70,9 @@ class QueuePage:
 
     @cached_property
     def bound(self) -> int:
-        """How far the tabs are counted: enough to reach the page asked for and to
-        know whether one follows it (``reviews.pages.paging``)."""
+        """How far the tabs are counted (``reviews.pages.paging``, as the patch list)."""
         asked = int(self._page) if self._page and self._page.isdigit() else 1
-        return max(COUNT_BOUND, min(asked, 10**7) * PER_PAGE)
+        return count_bound(asked, PER_PAGE)
 
     @cached_property
     def _numbers(self) -> dict[str, int]:
@@ -82,10 +81,7 @@ class QueuePage:
     @property
     def counts(self) -> list[tuple[Tab, str]]:
         """Each tab with its number of series: "1,000+" past what was counted."""
-        return [(t, self._label(self._numbers[t.slug])) for t in TABS]
-
-    def _label(self, n: int) -> str:
-        return f"{self.bound:,}+" if n > self.bound else f"{n:,}"
+        return [(t, count_label(self._numbers[t.slug], self.bound)) for t in TABS]
 
     @property
     def more(self) -> bool:

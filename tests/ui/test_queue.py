@@ -183,10 +183,10 @@ def test_tabs_counted_only_as_far_as_a_reader_needs(client, many_series, monkeyp
     from django.core.cache import cache
 
     from reviews.models import Series
-    from reviews.pages import queue
+    from reviews.pages import paging, queue
 
     mo = many_series(30)
-    monkeypatch.setattr(queue, "COUNT_BOUND", 5)
+    monkeypatch.setattr(paging, "COUNT_BOUND", 5)
     monkeypatch.setattr(queue, "PER_PAGE", 2)
     exact = Series.objects.waiting_on(mo).count()
     assert exact > 8
