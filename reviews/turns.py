@@ -14,10 +14,14 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Protocol
 
 from reviews.replies import Cue
 
-__all__ = ["OPEN_BY_MAIL", "PatchFacts", "Reason", "Reply", "Turn", "Whose", "decide", "describe"]
+__all__ = [
+    "OPEN_BY_MAIL", "PatchFacts", "Reason", "Reply", "Turn", "Whose", "decide", "describe",
+    "describe_turn",
+]  # fmt: skip
 
 
 class Whose(StrEnum):
@@ -215,3 +219,18 @@ def _days(days: int) -> str:
     if days <= 0:
         return "since today"
     return "1 day" if days == 1 else f"{days} days"
+
+
+class Turned(Protocol):
+    """A patch or series with its stored turn (``reviews.turnstore``)."""
+
+    turn_reason: str
+    acked: int
+    reviewed: int
+
+
+def describe_turn(item: Turned, days: int | None, viewer_is: Whose | None = None) -> str:
+    """``describe`` of an item's stored turn, ``days`` into its wait."""
+    return describe(
+        item.turn_reason, acked=item.acked, reviewed=item.reviewed, days=days, viewer_is=viewer_is
+    )

@@ -33,7 +33,7 @@ from reviews.pages.queuerows import QueueItem, render_items
 from reviews.pages.queuesql import tab_counts, tab_page
 from reviews.pages.stamp import STAMP_SQL
 from reviews.templatetags.turns import waited_days
-from reviews.turns import Whose, describe
+from reviews.turns import Whose, describe_turn
 
 __all__ = ["PER_PAGE", "TABS", "queue", "queue_key"]
 
@@ -140,12 +140,8 @@ def queue_key(user, tab: Tab, page: str | None) -> str:  # type: ignore[no-untyp
 
 def _item(series: Series, tab: Tab, now: dt.datetime) -> QueueItem:
     viewer = tab.viewer.get(series.turn)
-    why = describe(
-        series.turn_reason,
-        acked=series.acked,
-        reviewed=series.reviewed,
-        days=waited_days(series.waiting_since, now),
-        viewer_is=Whose(viewer) if viewer else None,
+    why = describe_turn(
+        series, waited_days(series.waiting_since, now), Whose(viewer) if viewer else None
     )
     return QueueItem(series, why, waited_days(series.date, now))
 

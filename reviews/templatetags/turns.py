@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from reviews.rendering.markup import escape
-from reviews.turns import Whose, describe
+from reviews.turns import Whose, describe_turn
 
 register = template.Library()
 
@@ -29,14 +29,7 @@ def turn_words(item: Any, viewer: str = "") -> str:
 
     ``viewer``: whose side the reader is on ("maintainer", "submitter"), to say "you".
     """
-    return _described(item, waited_days(item.waiting_since), Whose(viewer) if viewer else None)
-
-
-def _described(item: Any, days: int | None, viewer_is: Whose | None = None) -> str:
-    """``describe`` of an item's turn columns, ``days`` into its wait."""
-    return describe(
-        item.turn_reason, acked=item.acked, reviewed=item.reviewed, days=days, viewer_is=viewer_is
-    )
+    return describe_turn(item, waited_days(item.waiting_since), Whose(viewer) if viewer else None)
 
 
 _SHORT = {"maintainer": "maintainer", "submitter": "submitter", "nobody": "–"}
@@ -52,7 +45,7 @@ def badge_html(item: Any, now: dt.datetime) -> str:
     """``turn_badge``'s markup as of ``now``, escaped (the patch list draws fifty)."""
     days = waited_days(item.waiting_since, now)
     wait = f" · {days}d" if days is not None and item.turn != "nobody" else ""
-    words = _described(item, days)
+    words = describe_turn(item, days)
     turn = escape(item.turn)
     return (
         f'<span class="turn turn-{turn}" title="{escape(words)}">'
