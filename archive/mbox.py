@@ -11,26 +11,12 @@ import re
 import zlib
 from collections.abc import Iterable, Iterator
 
+from archive.rawheaders import header_end
+
 __all__ = ["FROM_LINE", "gzip_chunks", "mboxrd", "mboxrd_message"]
 
 FROM_LINE = b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
 _FROM_RE = re.compile(rb"^(>*From )", re.M)
-
-
-def header_end(raw: bytes) -> int:
-    """Where the header block ends: just after its first empty line, as the pattern
-    ``\r?\n\r?\n`` would find it, or -1 when there is none.
-
-    Two byte searches rather than that pattern: its optional first character kept
-    the regular expression engine from skipping ahead, and it tried every byte of
-    the headers (57 us a mail, most of a large thread's mbox after compression).
-    """
-    lf = raw.find(b"\n\n")
-    # A CRLF empty line before it ends by lf + 1 at the latest.
-    crlf = raw.find(b"\n\r\n", 0, lf + 1) if lf >= 0 else raw.find(b"\n\r\n")
-    if crlf >= 0:
-        return crlf + 3
-    return lf + 2 if lf >= 0 else -1
 
 
 def mboxrd_message(raw: bytes) -> bytes:

@@ -28,7 +28,7 @@ from typing import Any
 import mailparser
 
 from archive.authored import authored_digest
-from archive.rawheaders import plain_header_pairs
+from archive.rawheaders import header_end, plain_header_pairs
 from archive.searchterms import message_terms
 
 # Three things below reach into mail-parser's internals: ``core.random_string``,
@@ -192,10 +192,11 @@ def _plain_single_part(raw: bytes) -> tuple[EmailMessage, list[list[str]]] | Non
     the rest of the mail, byte for byte, as the payload; mail-parser then
     walks the same message. Anything else goes to the email package.
     """
-    ends = [end for mark in (b"\n\n", b"\n\r\n") if (end := raw.find(mark)) >= 0]
-    if not ends:
+    after = header_end(raw)
+    if after < 0:
         return None  # no body, or no line end before a blank line: the package's case
-    end = min(ends) + 1  # the header block ends with its last line's line end
+    # the header block ends with its last line's line end, before the blank line
+    end = after - (2 if raw.startswith(b"\r\n", after - 2) else 1)
     plain = plain_header_pairs(raw[:end])
     if not plain:
         return None
@@ -205,8 +206,7 @@ def _plain_single_part(raw: bytes) -> tuple[EmailMessage, list[list[str]]] | Non
     if msg.get_content_maintype() in ("multipart", "message"):
         return None
     # As BytesParser reads the bytes: one character per byte, the blank line dropped.
-    blank = 2 if raw.startswith(b"\r\n", end) else 1
-    msg.set_payload(raw[end + blank :].decode("ascii", "surrogateescape"))
+    msg.set_payload(raw[after:].decode("ascii", "surrogateescape"))
     # Plain values are ASCII without NUL: only encoded words need decoding.
     pairs = [[k, decode_header_value(v) if "=?" in v else v] for k, v in plain]
     return msg, pairs

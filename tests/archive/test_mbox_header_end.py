@@ -1,5 +1,6 @@
-"""``archive.mbox.header_end``: the end of the header block as the pattern
-``\\r?\\n\\r?\\n`` finds it, by two byte searches instead of that pattern."""
+"""``archive.rawheaders.header_end``: the end of the header block as the pattern
+``\\r?\\n\\r?\\n`` finds it, by two byte searches instead of that pattern; the
+mbox writer and ingest's parse both cut mail there."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive.mbox import header_end, mboxrd_message
+from archive.mbox import mboxrd_message
+from archive.rawheaders import header_end
 
 _PATTERN = re.compile(rb"\r?\n\r?\n")
 
@@ -23,6 +25,11 @@ def _by_pattern(raw: bytes) -> int:
 def test_the_same_end_as_the_pattern(pieces: list[bytes]) -> None:
     raw = b"".join(pieces)
     assert header_end(raw) == _by_pattern(raw)
+    # What ingest's parse found before it used header_end: the block's last line end.
+    ends = [end for mark in (b"\n\n", b"\n\r\n") if (end := raw.find(mark)) >= 0]
+    if ends:
+        after = header_end(raw)
+        assert after - (2 if raw.startswith(b"\r\n", after - 2) else 1) == min(ends) + 1
 
 
 @pytest.mark.parametrize(
