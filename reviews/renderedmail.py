@@ -29,7 +29,7 @@ import zstandard
 from django.db import connection
 
 from archive import rawcodec
-from archive.bodycodec import unpack_body
+from archive.bodycodec import unpack_body_bytes
 from archive.incoming import clean_text
 from reviews.models import Comment, RenderedMail
 from reviews.rendering.cache import RENDER_VERSION
@@ -64,22 +64,28 @@ def made_for(body_bytes: int) -> str:
     return f"{RENDER_VERSION}:{body_bytes}"
 
 
-def _body_dictionary(body: str) -> zstandard.ZstdCompressionDict:
-    return zstandard.ZstdCompressionDict(body.encode(), dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+def _body_dictionary(body: str | bytes) -> zstandard.ZstdCompressionDict:
+    """The body's UTF-8 (as read, or encoded here) as a zstd dictionary."""
+    data = body if isinstance(body, bytes) else body.encode()
+    return zstandard.ZstdCompressionDict(data, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
 
 
-def _pack(body: str) -> bytes:
-    """The stored form of ``body``'s HTML (``body`` as the archive stores it)."""
+def _pack(body: str, data: bytes | None = None) -> bytes:
+    """The stored form of ``body``'s HTML (``body`` as the archive stores it; ``data``
+    its UTF-8 when the caller has it)."""
     packer = zstandard.ZstdCompressor(
-        level=_LEVEL, dict_data=_body_dictionary(body), write_checksum=True, write_dict_id=False
+        level=_LEVEL,
+        dict_data=_body_dictionary(body if data is None else data),
+        write_checksum=True,
+        write_dict_id=False,
     )
     return _WITH_BODY + packer.compress(render_mail(body).encode())
 
 
-def unpack(data: bytes | memoryview, body: str) -> str | None:
-    """The HTML of a stored entry made for ``body`` (the reply's body as stored), or
-    None when it was packed with another body (its checksum fails): the caller
-    then renders the body itself."""
+def unpack(data: bytes | memoryview, body: str | bytes) -> str | None:
+    """The HTML of a stored entry made for ``body`` (the reply's body as stored, text
+    or its UTF-8 bytes), or None when it was packed with another body (its checksum
+    fails): the caller then renders the body itself."""
     data = bytes(data)
     if data[:1] != _WITH_BODY:  # stored before: a plain zstd frame
         return rawcodec.unpack(rawcodec.Codec.ZSTD, data).decode()
@@ -95,12 +101,12 @@ def prerender(body: str) -> Prerendered | None:
     made for; run in ingest's parse workers (``reviews.processor``) on replies."""
     body = clean_text(body)
     try:
-        size = len(body.encode())
+        data = body.encode()
     except UnicodeEncodeError:  # not storable as is: the writer renders what was stored
         return None
-    if size <= STORE_BYTES:
+    if len(data) <= STORE_BYTES:
         return None
-    return made_for(size), _pack(body)
+    return made_for(len(data)), _pack(body, data)
 
 
 def usable_sql(message: str, entry: str) -> str:
@@ -154,7 +160,8 @@ def store_threads(
         if rest:
             cursor.execute("SELECT id, body FROM archive_message WHERE id = ANY(%s)", [rest])
             for mid, body in cursor.fetchall():
-                made[mid] = (made_for(wanted[mid]), _pack(unpack_body(body)))
+                data = unpack_body_bytes(body)
+                made[mid] = (made_for(wanted[mid]), _pack(data.decode(), data))
         if made:
             ids = sorted(made)
             cursor.execute(_STORE_SQL, [ids, [made[i][0] for i in ids], [made[i][1] for i in ids]])

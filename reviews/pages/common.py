@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Model, OuterRef, Q, Subquery
 from django.utils.safestring import SafeString, mark_safe
 
-from archive.bodycodec import unpack_body
+from archive.bodycodec import unpack_body_bytes
 from archive.dbrouting import read_connection
 from archive.models import SEARCH_VECTORS, Message, Person
 from archive.prepared import execute_prepared, jsonb
@@ -126,13 +126,13 @@ def patch_discussion(patch_id: int, list_name: str) -> list[CommentView]:
         stored, body, rendered = row[mine + theirs :]
         message.stored_anchors = jsonb(stored)
         messages.append(message)
-        text = unpack_body(body)  # packed (archive.bodycodec)
-        stored_html = unpack(rendered, text) if rendered is not None else None
+        data = unpack_body_bytes(body)  # packed (archive.bodycodec)
+        stored_html = unpack(rendered, data) if rendered is not None else None
         if stored_html is not None:
             # Safe: stored as reviews.rendering.mail made it, every piece of mail escaped.
             html[message.id] = mark_safe(stored_html)
         else:
-            bodies.append((message.id, text))
+            bodies.append((message.id, data.decode()))
     html.update(mail_html_many(bodies))
     return [
         CommentView(
