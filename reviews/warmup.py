@@ -24,6 +24,7 @@ from reviews.pages.answers import answered_replies
 from reviews.pages.common import collected_trailers, patch_discussion, revisions, series_patches
 from reviews.pages.eventpage import page_parts
 from reviews.pages.events import find_project
+from reviews.pages.home import home_key
 from reviews.pages.listextras import list_page
 from reviews.pages.paging import COUNT_BOUND
 from reviews.pages.patch import find_patch
@@ -76,13 +77,15 @@ def warm_api_patch() -> None:
 
 
 def warm_lists() -> None:
-    """The patch list's and the events page's statements (their projects, a page's
-    rows), compiled and prepared with no rows to read."""
+    """The patch list's, the events page's and the home page's statements (their
+    projects, a page's rows, the home page's key), compiled and prepared with no
+    rows to read."""
     nowhere = Project(id=0)
     with contextlib.suppress(Http404):
         patch_list_page("warm-up.invalid", PatchListQuery())
     with contextlib.suppress(Http404):
         find_project("warm-up.invalid")
+    home_key()
     list_page(read_connection(Patch), nowhere, [])
     page_parts(read_connection(Event), [], nowhere)
     page_parts(read_connection(Event), [], None)

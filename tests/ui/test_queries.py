@@ -57,3 +57,18 @@ def test_home_and_person_queries(client, make_patches, django_assert_max_num_que
         # targets (2)
         with django_assert_max_num_queries(11):
             assert client.get(f"/person/{person.id}/").status_code == 200
+
+
+def test_warm_up_prepares_the_home_pages_key(client, make_patches):
+    """After a worker's warm-up the home page's key is read without a PREPARE."""
+    from archive.prepared import forget_all
+    from reviews.warmup import warm_lists
+
+    make_patches(3)
+    forget_all(connection)
+    warm_lists()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    sent = [q["sql"] for q in queries.captured_queries]
+    assert "EXECUTE threadwork_home_key" in sent
+    assert not [s for s in sent if s.startswith("PREPARE ")]
