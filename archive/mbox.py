@@ -40,8 +40,9 @@ def mboxrd(raws: Iterable[bytes]) -> bytes:
     return b"".join(mboxrd_message(raw) for raw in raws)
 
 
-def gzip_chunks(raws: Iterable[bytes], level: int = 6) -> Iterator[bytes]:
-    """Gzip an mboxrd stream incrementally (a gzip file, not a transfer encoding)."""
+def gzip_chunks(raws: Iterable[bytes], level: int) -> Iterator[bytes]:
+    """Gzip an mboxrd stream incrementally (a gzip file, not a transfer encoding), at
+    zlib's ``level``: each caller picks its own (a thread's mbox, a search download)."""
     compressor = zlib.compressobj(level, zlib.DEFLATED, 31)
     for raw in raws:
         chunk = compressor.compress(mboxrd_message(raw))
