@@ -27,7 +27,7 @@ import psycopg
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 
-from archive import processors, rawdicts, searchtier, services
+from archive import processors, rawdicts, searchtier, services, tablestats
 from archive.incoming import IncomingMessage, Prepared
 from archive.models import QuarantineReason
 from archive.parsing import ParsedMessage, UnparseableMessage, parse_message
@@ -474,6 +474,10 @@ def _flush(
         summary.new += result.new
         summary.duplicate += result.duplicate
         summary.renamed += result.renamed
+    if len(batch) >= services.BULK_BATCH:
+        # Planner statistics as the import grows its tables, not only at its end:
+        # the next batches' statements are planned on them (#21).
+        tablestats.analyze_grown()
 
 
 def _store_failure(exc: BaseException | None) -> str:

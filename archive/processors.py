@@ -4,14 +4,15 @@
 classes (``THREADWORK_MESSAGE_PROCESSORS``). Each has a pure ``analyze``
 step that runs in the parallel parsing workers and an ``apply`` step that
 the ingest service calls explicitly, inside the batch transaction, after the
-messages are stored and threaded. A processor may also name, in
+messages are stored and threaded; what ``apply`` answers, the service runs
+once that transaction is committed. A processor may also name, in
 ``churned_tables``, tables its ``apply`` updates row by row: an import that
 wrote most of the archive rewrites them compact at its end (``archive.churned``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
@@ -38,8 +39,13 @@ class MessageProcessor(Protocol):
     def analyze(self, parsed: ParsedMessage) -> Any:
         """Pure work on one message; runs in a worker process."""
 
-    def apply(self, stored: Sequence[StoredMessage]) -> None:
-        """Persist derived data for a batch; runs in the ingest transaction."""
+    def apply(self, stored: Sequence[StoredMessage]) -> Callable[[], None] | None:
+        """Persist derived data for a batch; runs in the ingest transaction.
+
+        May answer what to do once the batch is committed (caches a page
+        would otherwise make live): the ingest service runs it then, outside
+        the ingest lock, and a failure there costs the cache, never the mail.
+        """
 
     def rebuild(self, list_ids: Sequence[int] | None) -> Sequence[str]:
         """Recompute derived data (``manage.py reparse``); returns lines to report."""

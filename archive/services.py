@@ -7,6 +7,7 @@ a few ``UPDATE ... FROM unnest``), never a query per message.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from archive.lists import ensure_lists
 from archive.models import QuarantinedMail
 from archive.processors import StoredMessage, message_processors
 from archive.tablestats import maintenance_turn
+
+logger = logging.getLogger(__name__)
 
 # One ingest batch threads at a time, across processes: threading decisions
 # read and then write shared rows (ghosts, thread ids).
@@ -121,8 +124,7 @@ def store_batch(
         _place_staged(cursor, incoming, placement, links)
         new_ids = _insert_messages(cursor, bulk=len(batch) >= BULK_BATCH)
         _insert_raw(cursor)
-        fresh = set(new_ids.values())
-        new_links = _link_lists(cursor, links, fresh)
+        new_links = _link_lists(cursor, links, set(new_ids.values()))
         threads.refresh_threads(cursor, sorted(placement.touched_threads))
         cursor.execute("TRUNCATE ingest_stage, ingest_place")
         result.new = len(new_ids)
@@ -139,9 +141,21 @@ def store_batch(
             )
             for item in batch
         ]
-        for processor in message_processors():
-            processor.apply(result.stored)
+        after_commit = [then for p in message_processors() if (then := p.apply(result.stored))]
+    # Committed, the ingest lock released: the next batch's writer takes it meanwhile.
+    _after_commit(after_commit)
     return result
+
+
+def _after_commit(steps: Sequence[Callable[[], None]]) -> None:
+    """Run the processors' after-commit steps; they make caches, so a failure is logged
+    and costs only its cache (a savepoint when the caller's transaction is still open)."""
+    for then in steps:
+        try:
+            with transaction.atomic():
+                then()
+        except Exception:  # a lost database fails the next batch, which stops the ingest
+            logger.exception("a processor's after-commit step failed; its caches are made live")
 
 
 # An import that wrote most of the table rebuilds its search indexes instead of

@@ -100,3 +100,31 @@ def refresh_after_import(new_messages: int) -> Refresh | None:
                 # The names come from the catalogue, quoted by format('%I').
                 cursor.execute(command + ", ".join(tables))
     return Refresh(tuple(tables), time.perf_counter() - start)
+
+
+# Mid-import: a table is analysed again once it has grown by about half since
+# its statistics were taken, so an import analyses each table a handful of
+# times (after its first batch, then as it doubles), not after every batch.
+GROWN_SHARE = 0.5
+
+
+def analyze_grown() -> tuple[str, ...]:
+    """ANALYZE the tables an import has grown by half since their last statistics.
+
+    Skipped (empty answer) while another import holds the maintenance turn:
+    its end analyses everything anyway, and waiting here would hold up this
+    import's writer.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [MAINTENANCE_LOCK_KEY])
+        if not cursor.fetchone()[0]:
+            return ()
+        try:
+            cursor.execute("SELECT pg_stat_force_next_flush()")
+            cursor.execute(_STALE_TABLES, [MIN_CHANGED_ROWS, GROWN_SHARE])
+            tables = tuple(row[0] for row in cursor.fetchall())
+            if tables:
+                cursor.execute("ANALYZE " + ", ".join(tables))
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [MAINTENANCE_LOCK_KEY])
+    return tables

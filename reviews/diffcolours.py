@@ -112,6 +112,7 @@ def colour_patches(
                     made.append((patch_id, found[0], found[1]))
             elif colouring_cost(diff) > COST_CHARS:
                 made.append((patch_id, made_for(diff), colour_diff(diff)))
+        made.sort(key=lambda row: row[0])  # two writers' overlapping rows locked alike
         insert_model_rows(
             cursor, ColouredDiff, ("patch_id", "made_for", "hunks"), made, on_conflict="DO NOTHING"
         )

@@ -2,7 +2,8 @@
 
 :func:`record_batch` runs inside the ingest batch transaction (called by
 ``reviews.processor.ReviewProcessor``) and writes a whole batch in a fixed
-number of statements. A rebuild in place (``reviews.rebuild``) replays the
+number of statements; the page caches it calls for are stored after the
+commit (:class:`PageCaches`). A rebuild in place (``reviews.rebuild``) replays the
 mail through it with a :class:`Carry`: the ids and decisions to keep.
 """
 
@@ -77,15 +78,42 @@ class _Item:
     project: Project
 
 
-def record_batch(stored: Sequence[StoredMessage], carry: Carry | None = None) -> None:
-    """Record the review side of one ingest batch (in the caller's transaction).
+@dataclass(frozen=True)
+class PageCaches:
+    """What the patch page keeps made ahead for one batch, stored by :meth:`store`.
+
+    Every entry is keyed by what it was made from (``reviews.pairmemo``,
+    ``reviews.diffcolours``, ``reviews.renderedmail``) and a page makes live
+    what it does not find, so nothing here is state: ingest stores them once
+    the batch is committed, outside the ingest lock, where the next batch's
+    writer no longer waits for them (#21).
+    """
+
+    series: tuple[int, ...] = ()
+    new_messages: tuple[int, ...] = ()
+    coloured: Mapping[int, Any] = field(default_factory=dict)
+    threads: tuple[int, ...] = ()  # their long replies rendered, unless a rebuild's
+    rendered: Mapping[int, Any] | None = None
+
+    def store(self) -> None:
+        # each touched revision paired with the others of its lineage, once
+        pairmemo.store_pairings(self.series)
+        # the new patches' costly diffs coloured once
+        diffcolours.colour_patches(self.new_messages, self.coloured)
+        if self.rendered is not None:  # the long replies to patches rendered once
+            renderedmail.store_threads(self.threads, self.rendered)
+
+
+def record_batch(stored: Sequence[StoredMessage], carry: Carry | None = None) -> PageCaches:
+    """Record the review side of one ingest batch (in the caller's transaction); the
+    page caches it calls for are the caller's to store (:meth:`PageCaches.store`).
 
     With ``carry`` (a rebuild), comments and counts are left to the caller,
     which refreshes them once every patch is back.
     """
     relevant = [s for s in stored if s.is_new or s.new_lists]
     if not relevant:
-        return
+        return PageCaches()
     analyses = {s.id: _analysis(s) for s in relevant}
     _store_trailers([s for s in relevant if s.is_new], analyses)
     projects = ensure_projects({lid for s in relevant for lid in s.new_lists})
@@ -110,24 +138,27 @@ def record_batch(stored: Sequence[StoredMessage], carry: Carry | None = None) ->
         health_store.count_replies(threads, -1)
         derived.refresh_comments(threads, read)
         health_store.count_replies(threads, 1)
-        # the long replies to patches rendered once, for the patch page
-        rendered = {i: a.rendered for i, a in analyses.items() if a.rendered is not None}
-        renderedmail.store_threads(threads, rendered)
     touched_series |= derived.series_in_threads(threads)
     derived.refresh_series(sorted(touched_series), quiet=carry.complete if carry else frozenset())
     # Ingest's counts are stored with the turns below, in the one update of each
     # new patch those make (a rebuild's caller refreshes them once all are back).
     counts = derived.changed_counts(threads) if carry is None else {}
     derived.link_revisions(sorted(touched_series), protect_upto=carry.protect_upto if carry else 0)
-    # each touched revision paired with the others of its lineage, once, for the pages
-    pairmemo.store_pairings(sorted(touched_series))
-    # the new patches' costly diffs coloured once, for the patch page
-    coloured = {i: a.colours for i, a in analyses.items() if a.colours is not None}
-    diffcolours.colour_patches([s.id for s in relevant if s.is_new], coloured)
     if carry is None:
         # after superseding: whose turn reads the states it left
         known = {mid: r.cues for mid, r in read.items()}
         turnstore.refresh_threads(threads, touched_series, known=known, counts=counts)
+    return PageCaches(
+        series=tuple(sorted(touched_series)),
+        new_messages=tuple(s.id for s in relevant if s.is_new),
+        coloured={i: a.colours for i, a in analyses.items() if a.colours is not None},
+        threads=tuple(threads),
+        rendered=(
+            {i: a.rendered for i, a in analyses.items() if a.rendered is not None}
+            if carry is None
+            else None
+        ),
+    )
 
 
 def _analysis(stored: StoredMessage) -> MailAnalysis:

@@ -228,9 +228,10 @@ def store_pairings(series_ids: Sequence[int]) -> int:
         have = {row[0] for row in cursor.fetchall()}
         todo = {key: (patches[old], patches[new]) for key, (old, new) in wanted.items()}
         paired = _pair_all({key: sides for key, sides in todo.items() if key not in have})
+        # In key order: two writers storing overlapping keys take their locks alike.
         new_rows = [
             (key, json.dumps([[p.old, p.new, p.kind.value] for p in pairs]))
-            for key, pairs in paired.items()
+            for key, pairs in sorted(paired.items())
         ]
         if new_rows:
             cursor.execute(

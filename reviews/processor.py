@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from archive.processors import MessageLink, StoredMessage
 from reviews.analysis import MailAnalysis, analyze_message
@@ -54,8 +54,8 @@ class ReviewProcessor:
     def list_links(self, list_id: int) -> list[MessageLink]:
         return list_links(list_id)
 
-    def apply(self, stored: Sequence[StoredMessage]) -> None:
-        record_batch(stored)
+    def apply(self, stored: Sequence[StoredMessage]) -> Callable[[], None]:
+        return record_batch(stored).store
 
     def rebuild(self, list_ids: Sequence[int] | None) -> list[str]:
         return rebuild_reviews(list_ids).lines()

@@ -201,7 +201,7 @@ def _replay(message_ids: list[int], list_ids: Sequence[int] | None, carry: Carry
                 author_id=authors.get(message_id),
             )
         )
-    record_batch(stored, carry)
+    record_batch(stored, carry).store()  # inside the rebuild's transaction
 
 
 # Rows the replay did not make again go back as they were; a series that is

@@ -49,11 +49,14 @@ SELECT p.id AS patch_id, p.project_id, (p.date AT TIME ZONE 'UTC')::date AS arri
     p.reviewed + p.acked > 0 AS reviewed
 FROM reviews_patch p JOIN reviews_state st ON st.id = p.state_id
     LEFT JOIN reviews_series s ON s.id = p.series_id AND {{series}}
-    -- the last time someone (or superseding) changed the state or archived it
+    -- the last time someone (or superseding) changed the state or archived it; by
+    -- the patch alone (its events are its project's): with the project too, stale
+    -- statistics mid-import picked the project's index and filtered every event of
+    -- the project for each patch (#21: 100 ms a batch, 5.7 s of a 17k import)
     LEFT JOIN LATERAL (
         SELECT max(e.date) AS at FROM reviews_event e
         WHERE (NOT st.action_required OR p.archived) AND e.patch_id = p.id
-            AND e.project_id = p.project_id AND e.category IN
+            AND e.category IN
             ('{EventCategory.PATCH_STATE_CHANGED}', '{EventCategory.PATCH_ARCHIVED}')
     ) lc ON true
     -- superseded automatically: decided when the next revision was posted

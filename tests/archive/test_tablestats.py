@@ -65,3 +65,51 @@ def test_small_import_leaves_statistics_to_autovacuum(tmp_path):
     with connection.cursor() as cursor:
         cursor.execute("SELECT relallvisible FROM pg_class WHERE relname = 'archive_message'")
         assert cursor.fetchone()[0] == 0
+
+
+def _import_in_batches_of_20(tmp_path, monkeypatch, name: str) -> None:
+    from archive import ingest, services
+
+    monkeypatch.setattr(ingest, "BATCH", 20)
+    monkeypatch.setattr(services, "BULK_BATCH", 20)
+    monkeypatch.setattr(tablestats, "MIN_CHANGED_ROWS", 20)
+    call_command("ingest", str(_mbox(tmp_path / name, 60)), "--list", "stats", "--workers", "1",
+                 stdout=io.StringIO(), stderr=io.StringIO())  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_analyses_its_tables_as_they_grow(tmp_path, monkeypatch):
+    before = _analyse_count()
+    # Three batches of 20, and no refresh at the import's end (60 new is small here).
+    _import_in_batches_of_20(tmp_path, monkeypatch, "c.mbox")
+    # Analysed after the first batch (20 rows) and the second (grown by 20, half of
+    # 40); not after the third (20 more is a third of 60).
+    assert _analyse_count() - before == 2
+
+
+def _analyse_count() -> int:
+    """ANALYZE runs on archive_message so far (the test database's, cumulative)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute(
+            "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'archive_message'"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mid_import_statistics_wait_for_no_other_import(tmp_path, monkeypatch):
+    from tests.archive.test_maintenance_turn import _other_session
+
+    monkeypatch.setattr(tablestats, "MIN_CHANGED_ROWS", 20)
+    call_command("ingest", str(_mbox(tmp_path / "d.mbox", 60)), "--list", "stats", "--workers", "1",
+                 stdout=io.StringIO(), stderr=io.StringIO())  # fmt: skip
+    other = _other_session()
+    try:
+        other.execute("SELECT pg_advisory_lock(%s)", [tablestats.MAINTENANCE_LOCK_KEY])
+        assert tablestats.analyze_grown() == ()  # another import's end: skipped, not waited for
+        assert _analysed_message_rows() == -1
+    finally:
+        other.close()
+    assert "public.archive_message" in tablestats.analyze_grown()
+    assert _analysed_message_rows() == 60

@@ -76,3 +76,25 @@ def test_page_queries_do_not_grow_with_revisions(client, ingest_file):
     with CaptureQueriesContext(connection) as three:
         _cold(client, f"{BASE}/patch/demo-rv2-2@example.org/")
     assert len(three.captured_queries) == len(two.captured_queries)
+
+
+def test_a_failed_page_cache_costs_the_cache_not_the_mail(client, ingest_file, monkeypatch, caplog):
+    """The caches are stored after the batch's commit (reviews.ingest.PageCaches): one
+    that fails there is logged and the page makes it live; the mail and review stay."""
+    from archive.models import Message, QuarantinedMail
+    from reviews import pairmemo
+    from reviews.models import Patch, RevisionPairing
+
+    def broken(series_ids):
+        raise RuntimeError("pairing store broken for this test")
+
+    monkeypatch.setattr(pairmemo, "store_pairings", broken)
+    with caplog.at_level("ERROR", logger="archive.services"):
+        _ingest(ingest_file, *THREE)
+    assert "after-commit step failed" in caplog.text
+    assert "pairing store broken" in caplog.text
+    assert not QuarantinedMail.objects.exists()
+    assert Message.objects.filter(msgid="demo-rv2-3@example.org").exists()
+    assert Patch.objects.filter(message__msgid="demo-rv2-3@example.org").exists()
+    assert not RevisionPairing.objects.exists()  # six when stored (the test above)
+    assert "3/3" in _cold(client, f"{BASE}/patch/demo-rv2-3@example.org/")
