@@ -15,12 +15,15 @@ date (32,000 entries at ten times linux-rtc, ``archive.searchresults``) took
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
+
+logger = logging.getLogger(__name__)
 
 # Below this many new messages autovacuum keeps up on its own, and a mail
 # piped in by an MTA must not pay for statistics.
@@ -113,18 +116,24 @@ def analyze_grown() -> tuple[str, ...]:
 
     Skipped (empty answer) while another import holds the maintenance turn:
     its end analyses everything anyway, and waiting here would hold up this
-    import's writer.
+    import's writer. Statistics only speed the next batches up, so a failure
+    here is logged and the import goes on (a lost database fails its next batch).
     """
+    tables: tuple[str, ...] = ()
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [MAINTENANCE_LOCK_KEY])
         if not cursor.fetchone()[0]:
             return ()
         try:
-            cursor.execute("SELECT pg_stat_force_next_flush()")
-            cursor.execute(_STALE_TABLES, [MIN_CHANGED_ROWS, GROWN_SHARE])
-            tables = tuple(row[0] for row in cursor.fetchall())
-            if tables:
-                cursor.execute("ANALYZE " + ", ".join(tables))
+            with transaction.atomic():  # a savepoint inside a caller's transaction
+                cursor.execute("SELECT pg_stat_force_next_flush()")
+                cursor.execute(_STALE_TABLES, [MIN_CHANGED_ROWS, GROWN_SHARE])
+                tables = tuple(row[0] for row in cursor.fetchall())
+                if tables:
+                    cursor.execute("ANALYZE " + ", ".join(tables))
+        except DatabaseError:
+            logger.warning("statistics mid-import failed; the import goes on", exc_info=True)
+            tables = ()
         finally:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [MAINTENANCE_LOCK_KEY])
     return tables
