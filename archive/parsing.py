@@ -247,9 +247,9 @@ def mail_headers(raw: bytes) -> list[list[str]]:
     block is cheap, and the copy took more room than the packed mail itself.
     """
     # The parser reads the body even when asked for headers only: cut it off
-    # first (at an empty line; a cut later than the true end parses the same).
-    ends = [end + len(mark) for mark in (b"\n\n", b"\r\n\r\n") if (end := raw.find(mark)) >= 0]
-    head = raw[: min(ends)] if ends else raw
+    # first, at the empty line where parse_message cuts it too.
+    end = header_end(raw)
+    head = raw[:end] if end >= 0 else raw
     plain = plain_header_pairs(head)
     if plain is not None:  # most mail: several times faster, the same pairs
         # Plain values are ASCII without NUL: only encoded words need decoding.
