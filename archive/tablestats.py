@@ -55,17 +55,24 @@ POLL_SECONDS = 0.1
 @contextmanager
 def maintenance_turn() -> Iterator[None]:
     """Hold the import maintenance lock for the block, waiting for it without a transaction."""
-    with connection.cursor() as cursor:
-        while True:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [MAINTENANCE_LOCK_KEY])
-            if cursor.fetchone()[0]:
-                break
-            time.sleep(POLL_SECONDS)
+    while not _try_turn():
+        time.sleep(POLL_SECONDS)
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [MAINTENANCE_LOCK_KEY])
+        _give_turn_back()
+
+
+def _try_turn() -> bool:
+    """Take the import maintenance lock if it is free; whether it was taken."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [MAINTENANCE_LOCK_KEY])
+        return bool(cursor.fetchone()[0])
+
+
+def _give_turn_back() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [MAINTENANCE_LOCK_KEY])
 
 
 @dataclass(frozen=True)
@@ -77,15 +84,15 @@ class Refresh:
         return f"planner statistics refreshed for {len(self.tables)} tables in {self.seconds:.1f} s"
 
 
-def stale_tables() -> list[str]:
-    """Tables whose statistics miss a good share of their rows."""
+def stale_tables(share: float = MIN_CHANGED_SHARE) -> list[str]:
+    """Tables whose statistics miss ``share`` of their rows (and MIN_CHANGED_ROWS)."""
     with connection.cursor() as cursor:
         # This session's own counts reach pg_stat only once it goes idle, and
         # at most once a second unless asked; a writer that wrote in this
         # session (one worker) would otherwise see its tables as untouched.
         cursor.execute("SELECT pg_stat_force_next_flush()")
     with connection.cursor() as cursor:
-        cursor.execute(_STALE_TABLES, [MIN_CHANGED_ROWS, MIN_CHANGED_SHARE])
+        cursor.execute(_STALE_TABLES, [MIN_CHANGED_ROWS, share])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -119,21 +126,17 @@ def analyze_grown() -> tuple[str, ...]:
     import's writer. Statistics only speed the next batches up, so a failure
     here is logged and the import goes on (a lost database fails its next batch).
     """
-    tables: tuple[str, ...] = ()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [MAINTENANCE_LOCK_KEY])
-        if not cursor.fetchone()[0]:
-            return ()
-        try:
-            with transaction.atomic():  # a savepoint inside a caller's transaction
-                cursor.execute("SELECT pg_stat_force_next_flush()")
-                cursor.execute(_STALE_TABLES, [MIN_CHANGED_ROWS, GROWN_SHARE])
-                tables = tuple(row[0] for row in cursor.fetchall())
-                if tables:
+    if not _try_turn():
+        return ()
+    try:
+        with transaction.atomic():  # a savepoint inside a caller's transaction
+            tables = tuple(stale_tables(GROWN_SHARE))
+            if tables:
+                with connection.cursor() as cursor:
                     cursor.execute("ANALYZE " + ", ".join(tables))
-        except DatabaseError:
-            logger.warning("statistics mid-import failed; the import goes on", exc_info=True)
-            tables = ()
-        finally:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [MAINTENANCE_LOCK_KEY])
+    except DatabaseError:
+        logger.warning("statistics mid-import failed; the import goes on", exc_info=True)
+        tables = ()
+    finally:
+        _give_turn_back()
     return tables
