@@ -64,20 +64,16 @@ def made_for(body_bytes: int) -> str:
     return f"{RENDER_VERSION}:{body_bytes}"
 
 
-def _body_dictionary(body: str | bytes) -> zstandard.ZstdCompressionDict:
-    """The body's UTF-8 (as read, or encoded here) as a zstd dictionary."""
-    data = body if isinstance(body, bytes) else body.encode()
+def _body_dictionary(data: bytes) -> zstandard.ZstdCompressionDict:
+    """The body's UTF-8 as a zstd dictionary."""
     return zstandard.ZstdCompressionDict(data, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
 
 
-def _pack(body: str, data: bytes | None = None) -> bytes:
-    """The stored form of ``body``'s HTML (``body`` as the archive stores it; ``data``
-    its UTF-8 when the caller has it)."""
+def _pack(body: str, data: bytes) -> bytes:
+    """The stored form of ``body``'s HTML (``body`` as the archive stores it, ``data``
+    its UTF-8, which both callers have already)."""
     packer = zstandard.ZstdCompressor(
-        level=_LEVEL,
-        dict_data=_body_dictionary(body if data is None else data),
-        write_checksum=True,
-        write_dict_id=False,
+        level=_LEVEL, dict_data=_body_dictionary(data), write_checksum=True, write_dict_id=False
     )
     return _WITH_BODY + packer.compress(render_mail(body).encode())
 
@@ -89,7 +85,8 @@ def unpack(data: bytes | memoryview, body: str | bytes) -> str | None:
     data = bytes(data)
     if data[:1] != _WITH_BODY:  # stored before: a plain zstd frame
         return rawcodec.unpack(rawcodec.Codec.ZSTD, data).decode()
-    unpacker = zstandard.ZstdDecompressor(dict_data=_body_dictionary(body))
+    data_of_body = body if isinstance(body, bytes) else body.encode()
+    unpacker = zstandard.ZstdDecompressor(dict_data=_body_dictionary(data_of_body))
     try:
         return unpacker.decompress(data[1:]).decode()
     except zstandard.ZstdError:

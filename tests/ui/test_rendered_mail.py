@@ -84,7 +84,7 @@ def test_the_stored_html_is_used(client, ingest_file):
     # An entry that says something else than the renderers would, packed alike:
     # the page shows the entry, so the entry is what it read.
     with mock.patch("reviews.renderedmail.render_mail", lambda text: "<i>as stored</i>"):
-        RenderedMail.objects.update(html=_pack(body))
+        RenderedMail.objects.update(html=_pack(body, body.encode()))
     page = _cold(client)
     # The reply's mail box holds what was stored (its answers are also under the diff lines).
     assert '<div class="mail"><i>as stored</i></div>' in page
@@ -112,7 +112,7 @@ def test_an_entry_packed_with_another_body_is_not_used(client, ingest_file):
     # Another body of the same length: its entry passes the length check, not the checksum.
     other = body.replace("regmap", "REGMAP")
     assert other != body and len(other.encode()) == len(body.encode())
-    entry = _pack(other)
+    entry = _pack(other, other.encode())
     assert unpack(entry, body) is None
     RenderedMail.objects.update(html=entry)
     assert _cold(client) == page
