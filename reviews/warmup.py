@@ -95,11 +95,12 @@ def warm_queue() -> None:
     """My queue's statements (its key, the tab counts, a page of each tab), prepared
     and planned for a user nobody is, before the first visitor's queue."""
     db = read_connection(Series)
+    user = get_user_model()
+    nobody = user(id=0, email="warm-up@warm-up.invalid")
     # The counts are one statement per shape: a user without an address has no tab
     # of their own series to count.
-    for email in ("", "warm-up@warm-up.invalid"):
-        nobody = get_user_model()(id=0, email=email)
-        tab_counts(db, nobody, [t.slug for t in TABS], COUNT_BOUND)
+    for who in (nobody, user(id=0, email="")):
+        tab_counts(db, who, [t.slug for t in TABS], COUNT_BOUND)
     queue_key(nobody, TABS[0], None)
     for tab in TABS:
         tab_page(db, nobody, tab.slug, 0, PER_PAGE)
