@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reviews.rendering.highlight import highlight_lines, highlighter_for, lexer_for
+from reviews.rendering.highlight import _lexer_for_key, highlight_lines, highlighter_for, lexer_for
 from reviews.rendering.scanners import highlight_c, highlight_dts
 
 SOURCE = [
@@ -63,6 +63,36 @@ def test_only_declared_names_are_marked_as_functions() -> None:
     assert "nf" not in html[2] and "nf" not in html[3]
 
 
+# Names whose lexer Pygments decides by more than their suffix, and some it
+# decides by the suffix alone: the shortcut must choose as Pygments does.
+LEXER_NAMES = (
+    "drivers/rtc/Kconfig", "Kconfig.debug", "arch/x86/Makefile", "Makefile.am", "x.mk",
+    "scripts/foo.py", "Documentation/rtc.rst", "a.b.yaml", "foo.1", "man/foo.8.gz",
+    "CMakeLists.txt", "notes.txt", "meson.build", ".bashrc", "bash_profile", "tool.sh",
+    "x.S", "Foo.php5", "page.html", "page.html.j2", "README", ".gitignore", "noext",
+)  # fmt: skip
+
+
+def test_lexers_are_chosen_as_pygments_chooses_them() -> None:
+    from pygments.lexers import get_lexer_for_filename
+    from pygments.util import ClassNotFound
+
+    def pygments_choice(name: str) -> type | None:
+        try:
+            lexer = get_lexer_for_filename(name)
+        except ClassNotFound:
+            return None
+        return None if lexer.name == "Text only" else type(lexer)
+
+    chosen = {name: lexer_for(name) for name in LEXER_NAMES}
+    assert {n: type(c) if c else None for n, c in chosen.items()} == {
+        n: pygments_choice(n) for n in LEXER_NAMES
+    }
+    # the shortcut is taken: names alike past their first dot share one lookup
+    assert lexer_for("drivers/rtc/rtc-a.yaml") is lexer_for("other/b.yaml")
+    assert lexer_for("Makefile") is not None and lexer_for("Kconfig") is not None
+
+
 def test_web_processes_start_with_the_common_lexers_built() -> None:
     """``settle()`` (run by config/wsgi.py) resolves them, so no visitor waits for Pygments."""
     import gc
@@ -70,15 +100,15 @@ def test_web_processes_start_with_the_common_lexers_built() -> None:
     from config.heap import settle
     from reviews.rendering.highlight import COMMON_FILES
 
-    lexer_for.cache_clear()
+    _lexer_for_key.cache_clear()
     threshold = gc.get_threshold()
     settle()
     gc.unfreeze()  # settle() is for web processes; the test process goes on as it was
     gc.set_threshold(*threshold)
-    before = lexer_for.cache_info()
+    before = _lexer_for_key.cache_info()
     for name in COMMON_FILES:
         assert lexer_for(name) is not None or name.endswith(".txt")
-    after = lexer_for.cache_info()
+    after = _lexer_for_key.cache_info()
     assert after.misses == before.misses
     assert after.hits - before.hits == len(COMMON_FILES)
 
