@@ -129,9 +129,10 @@ def _prepared(outcome: _Outcome, raw: bytes) -> _Outcome:
     if outcome.parsed is None:
         return outcome
     try:
-        return replace(outcome, prepared=Prepared.of(outcome.parsed, raw))
+        prepared = Prepared.of(outcome.parsed, raw)
     except Exception:  # the writer makes it again, and stores or quarantines the mail
         return outcome
+    return replace(outcome, parsed=outcome.parsed.for_writer(), prepared=prepared)
 
 
 # What the parsing workers get for mail over the size limit: it is never parsed.
