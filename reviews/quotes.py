@@ -124,7 +124,11 @@ def _split(line: str) -> QuotedLine | None:
 def _runs(lines: list[str]) -> Iterator[tuple[bool, list[str]]]:
     """(is_quote, lines) runs; blank lines between two quoted lines stay in the quote,
     and so does an unquoted cut (``[...]``) written where quoted lines were left out."""
-    quoted = [_QUOTE_RE.match(line) is not None or is_gap(line) for line in lines]
+    # A marker is within a line's first three characters: most lines are ruled
+    # out without the expression (asked of every line of every reply at ingest).
+    quoted = [
+        (">" in line[:3] and _QUOTE_RE.match(line) is not None) or is_gap(line) for line in lines
+    ]
     start = 0
     for i in range(1, len(lines) + 1):
         if i == len(lines) or quoted[i] != quoted[start]:

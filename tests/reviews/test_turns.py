@@ -262,3 +262,22 @@ def test_reparse_rebuilds_turns(ingest_file):
         cursor.execute("UPDATE reviews_comment SET cues = NULL")
     rebuild_reviews(None)
     assert Patch.objects.get().turn_reason == "question"
+
+
+@pytest.mark.parametrize(
+    ("body", "cue"),
+    [
+        ("> x\n\nAPPLIED TO RTC-NEXT, THANKS\n", Cue.APPLIED),
+        ("> x\n\nThis Series Was Merged Into torvalds/linux.git\n", Cue.APPLIED),
+        ("> x\n\nI'LL Send A V2.\n", Cue.PROMISE),
+        ("> x\n\nPlease Drop This.\n", Cue.REQUEST),
+        ("> x\n\nNAK\n", Cue.NAK),
+        # not ASCII: read case-blind as written ("ſ" is a long s to the cue, not to str.lower)
+        ("> x\n\nThiſ series was applied to rtc-next. Grüße\n", Cue.APPLIED),
+        ("> x\n\nPleaſe — see the log\n", Cue.REQUEST),
+        ("> x\n\nI'll ſend a v2 — soon\n", Cue.PROMISE),
+    ],
+)
+def test_cues_are_read_in_any_case(body, cue):
+    """Cues match case-blind, from lowered text when ASCII, as written otherwise."""
+    assert read_reply(body) & cue == cue
