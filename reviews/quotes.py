@@ -126,8 +126,14 @@ def _runs(lines: list[str]) -> Iterator[tuple[bool, list[str]]]:
     and so does an unquoted cut (``[...]``) written where quoted lines were left out."""
     # A marker is within a line's first three characters: most lines are ruled
     # out without the expression (asked of every line of every reply at ingest).
+    # A cut is short once stripped: a longer line with nothing to strip is none.
     quoted = [
-        (">" in line[:3] and _QUOTE_RE.match(line) is not None) or is_gap(line) for line in lines
+        (">" in line[:3] and _QUOTE_RE.match(line) is not None)
+        or (
+            (len(line) <= _GAP_LONGEST or line[:1].isspace() or line[-1:].isspace())
+            and is_gap(line)
+        )
+        for line in lines
     ]
     start = 0
     for i in range(1, len(lines) + 1):
@@ -222,7 +228,7 @@ def _answer(lines: list[str], before_quote: bool, names: frozenset[str]) -> tupl
 
 def _without_signature(lines: list[str]) -> list[str]:
     for i, line in enumerate(lines):
-        if line.rstrip() == "--" or line == "-- ":
+        if line[:2] == "--" and (line.rstrip() == "--" or line == "-- "):
             return lines[:i]
     return lines
 

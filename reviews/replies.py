@@ -46,13 +46,17 @@ class _CaseBlind:
     costliest part of reading it at ingest (#21).
     """
 
-    def __init__(self, pattern: str, flags: int = 0) -> None:
+    def __init__(self, pattern: str, flags: int = 0, needs: tuple[str, ...] = ()) -> None:
         self.as_written = re.compile(pattern, flags | re.IGNORECASE)
         self.lowered = re.compile(pattern, flags)
+        # Words every match holds one of: lowered text without any has none.
+        self.needs = needs
 
     def search(self, text: str, lowered: str | None) -> bool:
         """``lowered``: ``text.lower()`` when ``text`` is ASCII, else None."""
         if lowered is not None:
+            if self.needs and not any(word in lowered for word in self.needs):
+                return False
             return self.lowered.search(lowered) is not None
         return self.as_written.search(text) is not None
 
@@ -67,7 +71,7 @@ _TRAILER_LINE_RE = re.compile(r"^\s*[A-Za-z][A-Za-z-]*-by:\s", re.IGNORECASE)
 _URL_RE = re.compile(r"\bhttps?://\S+|<[^<>\s]+@[^<>\s]+>")
 # A Nacked-by line of the sender's own (trailer lines are left out of ``own``).
 _NACKED_BY_RE = re.compile(r"^[ \t]*nack(?:ed)?-by:", re.IGNORECASE | re.MULTILINE)
-_NAK_RE = _CaseBlind(r"^\s*(?:nack(?:ed)?|nak)(?:-by)?\b", re.MULTILINE)
+_NAK_RE = _CaseBlind(r"^\s*(?:nack(?:ed)?|nak)(?:-by)?\b", re.MULTILINE, needs=("nak", "nack"))
 # A line that starts by saying the patch went in, with nothing after but a
 # branch or a thanks: "Applied, thanks!", "Applied to rtc-next.", "Queued."
 _APPLIED_RE = _CaseBlind(
@@ -84,11 +88,13 @@ _APPLIED_RE = _CaseBlind(
     r"(?: in this series)?)?"
     r"(?:[ \t]+(?:to|for|into|in|except)\b[^?\n]*|[ \t.,!]*(?:thanks?[^?\n]*|thank you[^?\n]*)?)$",
     re.MULTILINE,
+    needs=("applied", "queued", "pushed", "picked"),
 )
 # What bots and maintainers' scripts say: "This series was applied to
 # netdev/net-next.git", "The pull request ... has been merged into torvalds/linux.git".
 _MERGED_RE = _CaseBlind(
-    r"\b(?:has been|have been|was|were) (?:applied|merged|pulled|queued) (?:to|into|in)\b"
+    r"\b(?:has been|have been|was|were) (?:applied|merged|pulled|queued) (?:to|into|in)\b",
+    needs=("applied", "merged", "pulled", "queued"),
 )
 # An answer that only agrees or thanks asks for nothing: "That's fine with me."
 _AGREES_RE = re.compile(
