@@ -124,7 +124,7 @@ def record_batch(stored: Sequence[StoredMessage], carry: Carry | None = None) ->
         if analyses[s.id].is_tracked
     ]
     fresh = carry is None
-    touched_series = _record_submissions(items, carry or Carry(), fresh) if items else set()
+    submitted = _record_submissions(items, carry or Carry(), fresh) if items else set()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT DISTINCT thread_id FROM archive_message WHERE id = ANY(%s)",
@@ -138,12 +138,17 @@ def record_batch(stored: Sequence[StoredMessage], carry: Carry | None = None) ->
         health_store.count_replies(threads, -1)
         derived.refresh_comments(threads, read)
         health_store.count_replies(threads, 1)
-    touched_series |= derived.series_in_threads(threads)
+    touched_series = submitted | derived.series_in_threads(threads)
     derived.refresh_series(sorted(touched_series), quiet=carry.complete if carry else frozenset())
     # Ingest's counts are stored with the turns below, in the one update of each
     # new patch those make (a rebuild's caller refreshes them once all are back).
     counts = derived.changed_counts(threads) if carry is None else {}
-    derived.link_revisions(sorted(touched_series), protect_upto=carry.protect_upto if carry else 0)
+    # Only series that gained a patch or cover letter: what links revisions (their
+    # version, titles, submitter, date, Change-Id and references) changes with
+    # nothing else, and a revision arriving late relinks the others from its own
+    # side (_LATER_SQL). Series that only got replies were linked again each
+    # batch, and their lineages' health recounted (#21).
+    derived.link_revisions(sorted(submitted), protect_upto=carry.protect_upto if carry else 0)
     if carry is None:
         # after superseding: whose turn reads the states it left
         known = {mid: r.cues for mid, r in read.items()}
