@@ -87,6 +87,14 @@ def test_the_newest_events_are_read_backwards_without_a_sort(index: str) -> None
 
 @pytest.mark.django_db
 def test_a_category_page_is_read_backwards_from_its_index() -> None:
+    # With an empty table's statistics, filtering the date index backwards costs
+    # the same, and which one won depended on what earlier tests left in the
+    # table (it failed that way under -n 2): without it (in this test's
+    # transaction only) the plan says whether the category index serves the page.
+    with connection.cursor() as cursor:
+        for name, sql in _definitions().items():
+            if sql.endswith("(date)"):
+                cursor.execute(f"DROP INDEX {name}")
     plan = _plan(
         "SELECT id FROM reviews_event WHERE project_id = 1 AND category = 'patch-created'"
         " ORDER BY date DESC LIMIT 50"
