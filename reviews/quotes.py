@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from reviews.trailers import KNOWN_KINDS
+from reviews.trailers import KNOWN_KINDS, is_signature
 
 __all__ = [
-    "QuoteBlock", "QuotedLine", "ReplyPart", "is_gap", "is_nudge", "reply_answers", "reply_parts",
-    "without_inner_markers",
+    "QuoteBlock", "QuotedLine", "ReplyPart", "is_gap", "is_nudge", "is_quoted", "reply_answers",
+    "reply_parts", "without_inner_markers",
 ]  # fmt: skip
 
 # Any number of ">" (spaced or not), then one optional space before the text.
@@ -114,6 +114,13 @@ def without_inner_markers(text: str) -> str | None:
     return cleaned if cleaned != text else None
 
 
+def is_quoted(line: str) -> bool:
+    """Whether a line is quoted: a ``>`` marker after at most two blanks."""
+    # A marker is within a line's first three characters: most lines are ruled
+    # out without the expression (asked of every line of every reply at ingest).
+    return ">" in line[:3] and _QUOTE_RE.match(line) is not None
+
+
 def _split(line: str) -> QuotedLine | None:
     match = _QUOTE_RE.match(line)
     if match is None:
@@ -124,11 +131,9 @@ def _split(line: str) -> QuotedLine | None:
 def _runs(lines: list[str]) -> Iterator[tuple[bool, list[str]]]:
     """(is_quote, lines) runs; blank lines between two quoted lines stay in the quote,
     and so does an unquoted cut (``[...]``) written where quoted lines were left out."""
-    # A marker is within a line's first three characters: most lines are ruled
-    # out without the expression (asked of every line of every reply at ingest).
     # A cut is short once stripped: a longer line with nothing to strip is none.
     quoted = [
-        (">" in line[:3] and _QUOTE_RE.match(line) is not None)
+        is_quoted(line)
         or (
             (len(line) <= _GAP_LONGEST or line[:1].isspace() or line[-1:].isspace())
             and is_gap(line)
@@ -228,7 +233,7 @@ def _answer(lines: list[str], before_quote: bool, names: frozenset[str]) -> tupl
 
 def _without_signature(lines: list[str]) -> list[str]:
     for i, line in enumerate(lines):
-        if line[:2] == "--" and (line.rstrip() == "--" or line == "-- "):
+        if is_signature(line):
             return lines[:i]
     return lines
 

@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterable
 from enum import IntFlag
 
-from reviews.quotes import reply_answers
-from reviews.trailers import extract_trailers
+from reviews.quotes import is_quoted, reply_answers
+from reviews.trailers import extract_trailers, is_signature
 
 __all__ = ["Cue", "applied_numbers", "read_reply"]
 
@@ -65,7 +65,6 @@ _APPROVING = frozenset({"Reviewed-by", "Acked-by", "Tested-by", "Reviewed-and-te
                         "Acked-and-tested-by", "Tested-and-acked-by"})  # fmt: skip
 # Cues that settle what a reviewer's reply means, ANSWER or not.
 _DECISIVE = Cue.APPROVAL | Cue.NAK | Cue.APPLIED | Cue.QUESTION | Cue.REQUEST
-_QUOTED_RE = re.compile(r"^[ \t]{0,2}>")
 _ATTRIBUTION_RE = re.compile(r"(?:wrote|writes|said)\s*:\s*$", re.IGNORECASE)
 _TRAILER_LINE_RE = re.compile(r"^\s*[A-Za-z][A-Za-z-]*-by:\s", re.IGNORECASE)
 _URL_RE = re.compile(r"\bhttps?://\S+|<[^<>\s]+@[^<>\s]+>")
@@ -117,21 +116,17 @@ _REQUEST_RE = _CaseBlind(
     r"\b(?:please|pls|should(?:n't| not)?|could you|can you|would you|"
     r"needs?|must|instead|don't|do not|why|drop|wrong|broken|breaks)\b"
 )
-_SIGNATURE = ("-- ", "--")
 
 
 def _own_lines(body: str) -> list[str]:
     """The lines the sender wrote: not quoted, not attributions, trailers or signature."""
     own = []
     for line in body.replace("\r\n", "\n").split("\n"):
-        if line in _SIGNATURE or line.rstrip() == "--":
+        if is_signature(line):
             break
-        # The cheap tests first: a marker is within the first three characters,
-        # and a trailer line has a "-" and a ":".
-        if (">" in line[:3] and _QUOTED_RE.match(line)) or (
-            line.rstrip().endswith(":") and _ATTRIBUTION_RE.search(line)
-        ):
+        if is_quoted(line) or (line.rstrip().endswith(":") and _ATTRIBUTION_RE.search(line)):
             continue
+        # the cheap test first: a trailer line has a "-" and a ":"
         if "-" in line and ":" in line and _TRAILER_LINE_RE.match(line):
             continue
         own.append(line)

@@ -25,6 +25,7 @@ __all__ = [
     "canonical_kind",
     "extract_trailers",
     "is_person_kind",
+    "is_signature",
     "make_trailer",
 ]
 
@@ -195,16 +196,17 @@ def _dedupe(trailers: Iterable[Trailer]) -> tuple[Trailer, ...]:
     return tuple(kept)
 
 
-def _is_signature(line: str) -> bool:
-    # "-- " is the real separator; editors that strip trailing spaces leave
-    # "--". A "---" line is git's notes separator, not a signature.
-    return line.rstrip() == "--"
+def is_signature(line: str) -> bool:
+    """Whether a line opens a signature: "-- ", or "--" as editors that strip
+    trailing spaces leave it. A "---" line is git's notes separator, not one."""
+    # Asked of every line of every mail at ingest: the slice rules out nearly all.
+    return line[:2] == "--" and line.rstrip() == "--"
 
 
 def _message_end(lines: Sequence[str]) -> int:
     """Index of the first line past the commit message proper."""
     for index, line in enumerate(lines):
-        if line.rstrip() == "---" or _is_signature(line) or line.startswith("diff --git "):
+        if line.rstrip() == "---" or is_signature(line) or line.startswith("diff --git "):
             return index
         # A diff made without git (no "---" separator, no "diff --git").
         next_line = lines[index + 1] if index + 1 < len(lines) else ""
@@ -313,7 +315,7 @@ def _continues(line: str, entry: list[str]) -> bool:
 
 def _reply_trailers(lines: Sequence[str]) -> Iterable[Trailer]:
     for line in lines:
-        if _is_signature(line):
+        if is_signature(line):
             return
         stripped = line.strip()
         if stripped.startswith((">", "|")):
