@@ -11,7 +11,7 @@ import fnmatch
 import posixpath
 import re
 from collections.abc import Callable
-from functools import lru_cache, partial
+from functools import cache, lru_cache, partial
 
 from pygments.lexer import Lexer
 from pygments.lexers import LEXERS, get_lexer_for_filename
@@ -76,23 +76,29 @@ def lexer_for(filename: str) -> Lexer | None:
 # its patterns are "*.suffix", which only look at the name from its first dot
 # on; the few others (Makefile, Kconfig*, *.[1-9]...) are tried here at once.
 _SUFFIX_ONLY = re.compile(r"\*\.[^*?\[\]]+")
-_ODD_NAMES = re.compile(
-    "|".join(
-        f"(?:{fnmatch.translate(pattern)})"
-        for patterns in [
-            *(entry[3] for entry in LEXERS.values()),
-            *(cls.filenames for cls in find_plugin_lexers()),
-        ]
-        for pattern in patterns
-        if not _SUFFIX_ONLY.fullmatch(pattern)
+
+
+@cache
+def _odd_names() -> re.Pattern[str]:
+    # Built on first use, not at import: listing plugin lexers reads every
+    # installed package's metadata (about 45 ms of each process's start).
+    return re.compile(
+        "|".join(
+            f"(?:{fnmatch.translate(pattern)})"
+            for patterns in [
+                *(entry[3] for entry in LEXERS.values()),
+                *(cls.filenames for cls in find_plugin_lexers()),
+            ]
+            for pattern in patterns
+            if not _SUFFIX_ONLY.fullmatch(pattern)
+        )
     )
-)
 
 
 def _lexer_key(name: str) -> str:
     """The name itself if an odd pattern matches it, else "/" and its part from
     the first dot: every name with that part gets the same lexer."""
-    if _ODD_NAMES.match(name):
+    if _odd_names().match(name):
         return name
     dot = name.find(".")
     return "/" + (name[dot:] if dot >= 0 else "")
