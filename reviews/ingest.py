@@ -266,10 +266,10 @@ def _planner(subs: Sequence[Submission]) -> SeriesPlanner:
 # 20 times longer to plan into thirty copies of it than into none (#21).
 _MARKER_MATCHES_SQL = """
 SELECT DISTINCT s.id
-FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::timestamptz[])
-    AS u (project_id, submitter_id, total, date)
+FROM unnest(%(projects)s::bigint[], %(submitters)s::bigint[], %(totals)s::int[],
+    %(dates)s::timestamptz[]) AS u (project_id, submitter_id, total, date)
 JOIN reviews_series s ON s.project_id = u.project_id AND s.submitter_id = u.submitter_id
-    AND s.total = u.total AND s.date BETWEEN u.date - %s AND u.date + %s
+    AND s.total = u.total AND s.date BETWEEN u.date - %(window)s AND u.date + %(window)s
 """
 
 
@@ -277,14 +277,13 @@ def _marker_matches(loose: Sequence[Submission]) -> set[int]:
     with connection.cursor() as cursor:
         cursor.execute(
             _MARKER_MATCHES_SQL,
-            [
-                [s.project_id for s in loose],
-                [s.submitter_id for s in loose],
-                [s.total or 1 for s in loose],
-                [s.date for s in loose],
-                MARKER_WINDOW,
-                MARKER_WINDOW,
-            ],
+            {
+                "projects": [s.project_id for s in loose],
+                "submitters": [s.submitter_id for s in loose],
+                "totals": [s.total or 1 for s in loose],  # a mail without one is 1 of 1
+                "dates": [s.date for s in loose],
+                "window": MARKER_WINDOW,
+            },
         )
         return {row[0] for row in cursor.fetchall()}
 
