@@ -110,6 +110,9 @@ def test_mid_import_statistics_wait_for_no_other_import(tmp_path, monkeypatch):
         assert tablestats.analyze_grown() == ()  # another import's end: skipped, not waited for
         assert _analysed_message_rows() == -1
     finally:
+        # Unlocked before closing: a closed connection's server process lets
+        # its locks go when it exits, which can be after our next statement.
+        other.execute("SELECT pg_advisory_unlock_all()")
         other.close()
     assert "public.archive_message" in tablestats.analyze_grown()
     assert _analysed_message_rows() == 60
@@ -134,4 +137,5 @@ def test_failed_mid_import_statistics_cost_nothing_but_themselves(monkeypatch, c
         taken = other.execute("SELECT pg_try_advisory_lock(%s)", [tablestats.MAINTENANCE_LOCK_KEY])
         assert taken.fetchone()[0]
     finally:
+        other.execute("SELECT pg_advisory_unlock_all()")  # not left to the closing's timing
         other.close()
