@@ -211,4 +211,6 @@ def test_search_downloads_for_visitors_share_a_few_slots(
             cursor.execute("SELECT pg_try_advisory_lock(%s, 0)", [0x74687274])
             assert cursor.fetchone()[0]
     finally:
+        with other.cursor() as cursor:  # not left to the closing's timing
+            cursor.execute("SELECT pg_advisory_unlock_all()")
         other.close()
