@@ -27,7 +27,7 @@ import psycopg
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 
-from archive import processors, rawdicts, searchtier, services, tablestats
+from archive import indexdeferral, processors, rawdicts, searchtier, services, tablestats
 from archive.incoming import IncomingMessage, Prepared
 from archive.models import QuarantineReason
 from archive.parsing import ParsedMessage, UnparseableMessage, parse_message
@@ -395,11 +395,19 @@ def _ingest(
         writer = _InlineWriter(summary, list_override)
     try:
         _run(stream, writer, summary, progress, list_override, on_batch)
+    except BaseException:
+        indexdeferral.build_quietly()  # what this import dropped, if it dropped any
+        raise
     finally:
         stream.close()  # stops the parsing workers when the writer gave up early
     if summary.new >= services.BULK_BATCH:
         settling = time.perf_counter()
         services.settle_search_indexes(summary.new)  # counted in the import's time: it is its work
+        summary.settle_seconds = time.perf_counter() - settling
+    elif indexdeferral.missing():  # dropped by an import that stopped, or by this one
+        settling = time.perf_counter()
+        with tablestats.maintenance_turn():
+            indexdeferral.build_missing()
         summary.settle_seconds = time.perf_counter() - settling
     if summary.new:  # an import, or mail piped in one by one: either grows the tier
         searchtier.roll()
@@ -418,6 +426,7 @@ def _run(
     """Batch the parsed stream into ``writer``; quarantine what cannot be stored."""
     limit = settings.THREADWORK_MAX_MESSAGE_BYTES
     batch: list[IncomingMessage] = []
+    stored_any = False
     try:
         for mail, outcome in stream:
             summary.read += 1
@@ -435,6 +444,11 @@ def _run(
                     )
                 )  # fmt: skip
             if len(batch) >= BATCH:
+                if not stored_any:
+                    # An import of a full batch or more into a new archive builds
+                    # its search indexes once, at its end (archive.indexdeferral).
+                    indexdeferral.defer()
+                    stored_any = True
                 writer.put(batch)
                 batch = []
                 if on_batch:

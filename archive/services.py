@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from archive import churned, threads
+from archive import churned, indexdeferral, threads
 from archive.incoming import (
     IncomingMessage,
     clean_text,
@@ -180,18 +180,20 @@ def settle_search_indexes(new: int) -> None:
     """End an import of ``new`` messages with its search indexes merged; if it was most of
     the archive, with them rebuilt packed and its churned tables rewritten (``churned``)."""
     with maintenance_turn():  # never beside another import's rebuild or ANALYZE
+        # Those this import dropped (archive.indexdeferral), or one that stopped did.
+        built = indexdeferral.build_missing()
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM archive_message")
             total = cursor.fetchone()[0]
         if new < total * REBUILD_SHARE:
             merge_search_pending()
         else:
-            rebuild_search_indexes()
+            rebuild_search_indexes(skip=built)
             # and the small tables its batches updated row by row (archive.churned)
             churned.rewrite_churned_tables()
 
 
-def rebuild_search_indexes() -> None:
+def rebuild_search_indexes(skip: Sequence[str] = ()) -> None:
     """Build the search indexes anew, packed and with nothing pending.
 
     ``CONCURRENTLY`` keeps searches and other writers going while it builds;
@@ -208,7 +210,9 @@ def rebuild_search_indexes() -> None:
         for (name,) in cursor.fetchall():
             cursor.execute(f"DROP INDEX{concurrently} IF EXISTS {connection.ops.quote_name(name)}")
         cursor.execute(_SEARCH_GIN_NAMES)
-        names = [name for (name,) in cursor.fetchall()]
+        names = [name for (name,) in cursor.fetchall() if name not in skip]
+        if not names:
+            return
         # For the transaction, or for the session when concurrent (which no
         # transaction may hold), then put back as it was.
         local = connection.in_atomic_block

@@ -1,0 +1,170 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""A first import builds the search indexes once, at its end.
+
+Every batch an import stores also goes into the four GIN indexes of
+``archive_message`` (body, exact terms, header, subject): PostgreSQL adds
+each message's lexemes to the index's pending list and merges that list
+into the posting trees as it fills, under the ingest lock. An import that
+ends by rebuilding those indexes anyway (``services.settle_search_indexes``:
+one that wrote most of the archive) did that work for nothing. linux-rtc
+into an empty database, trees alternating: 40.5 and 35.2 s with the indexes
+kept up, 34.3, 32.6 and 30.9 s with them built at the end (#21,
+docs/performance.md "Search indexes built once").
+
+So an import into an archive that holds fewer than ``EMPTY_BELOW`` messages
+drops them before it stores its first full batch (a smaller import is not
+worth it: its end would build them at once), and builds them from the
+model's own definitions at its end. Searches meanwhile read every message
+(a new archive, so few yet), and return the same matches.
+
+Two imports can overlap: the one that dropped the indexes holds the
+session lock ``LOCK_KEY`` until it has built them, and another import
+leaves them to it. If that import stops before building them (killed, its
+database gone), its session and lock go with it, and the next import to
+end builds what is missing (``build_missing``), a single mail piped in
+included. Dropping and building take the maintenance turn, as a rebuild does.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.contrib.postgres.indexes import GinIndex
+from django.db import DatabaseError, connection
+
+from archive.models import Message
+from archive.tablestats import maintenance_turn
+
+__all__ = ["EMPTY_BELOW", "LOCK_KEY", "build_missing", "defer", "missing", "release"]
+
+logger = logging.getLogger(__name__)
+
+# An archive holding fewer messages than this is new: its imports defer the
+# search indexes (a store batch's worth; searches of it read every row anyway).
+EMPTY_BELOW = 1000
+LOCK_KEY = 0x6465666572  # "defer"
+# The build's memory for collecting keys: a few megabytes at a time pack the
+# entry pages (services.REBUILD_MEM says why).
+BUILD_MEM = "4MB"
+
+# Whether this process's connection holds LOCK_KEY (session locks stack, so
+# it is taken once and given back once).
+_holding = False
+
+
+def search_indexes() -> list[GinIndex]:
+    """The archive's search indexes, as the model defines them."""
+    return [index for index in Message._meta.indexes if isinstance(index, GinIndex)]
+
+
+def missing() -> list[GinIndex]:
+    """The search indexes the database lacks (or holds only half built)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " WHERE i.indrelid = 'archive_message'::regclass AND i.indisvalid"
+        )
+        present = {name for (name,) in cursor.fetchall()}
+    return [index for index in search_indexes() if index.name not in present]
+
+
+def defer() -> bool:
+    """Drop the search indexes when the archive is new and no other import has
+    them dropped already; whether this import now builds them at its end.
+
+    Only outside a transaction: writers on other connections would wait for
+    the dropped indexes' lock until the transaction ended.
+    """
+    global _holding
+    if connection.in_atomic_block or _holding:
+        return _holding
+    with maintenance_turn(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT FROM archive_message LIMIT %s) AS held", [EMPTY_BELOW]
+        )
+        if cursor.fetchone()[0] >= EMPTY_BELOW:
+            return False
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+        if not cursor.fetchone()[0]:
+            return False  # another import dropped them and builds them
+        _holding = True
+        for index in search_indexes():
+            name = connection.ops.quote_name(index.name)
+            cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+    return True
+
+
+def build_missing() -> list[str]:
+    """Build the search indexes the database lacks, unless another import dropped
+    them and is still storing; the names built. Callers hold the maintenance turn."""
+    global _holding
+    wanted = missing()
+    if not wanted:
+        release()
+        return []
+    with connection.cursor() as cursor:
+        if not _holding:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+            if not cursor.fetchone()[0]:
+                return []  # the import that dropped them builds them
+            _holding = True
+        try:
+            _build(cursor, wanted)
+        finally:
+            release()
+    return [index.name for index in wanted]
+
+
+def _build(cursor, wanted: list[GinIndex]) -> None:
+    concurrently = not connection.in_atomic_block
+    cursor.execute(
+        "SELECT current_setting('maintenance_work_mem'),"
+        " set_config('maintenance_work_mem', %s, %s)",
+        [BUILD_MEM, not concurrently],
+    )
+    before = cursor.fetchone()[0]
+    try:
+        with connection.schema_editor(atomic=False) as editor:
+            for index in wanted:
+                start = time.perf_counter()
+                # A build that stopped half way leaves an invalid index of the name.
+                cursor.execute(
+                    f"DROP INDEX{' CONCURRENTLY' * concurrently} IF EXISTS"
+                    f" {connection.ops.quote_name(index.name)}"
+                )
+                cursor.execute(str(index.create_sql(Message, editor, concurrently=concurrently)))
+                seconds = time.perf_counter() - start
+                logger.info("search index %s built in %.1f s", index.name, seconds)
+    finally:
+        if concurrently:
+            cursor.execute("SELECT set_config('maintenance_work_mem', %s, false)", [before])
+
+
+def release() -> None:
+    """Give ``LOCK_KEY`` back if this process holds it."""
+    global _holding
+    if not _holding:
+        return
+    _holding = False
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+    except DatabaseError:  # a lost session has let it go already
+        pass
+
+
+def build_quietly() -> None:
+    """After a failed import: build what it dropped, if the database still answers."""
+    try:
+        with maintenance_turn():
+            build_missing()
+    except Exception as exc:  # the import's own error is the one to report
+        # With the session gone goes the lock: the next import builds them.
+        logger.warning(
+            "The search indexes this import dropped were not built again (%s: %s); "
+            "the next import builds them.",
+            exc.__class__.__name__,
+            str(exc).strip()[:200],
+        )
+        release()
