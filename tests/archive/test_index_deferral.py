@@ -73,7 +73,9 @@ def test_a_first_import_stores_without_the_search_indexes_then_builds_them(small
     assert _missing() == set()
     assert _body_matches("alarm") == 40
     with connection.cursor() as cursor:  # the lock is given back
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+        )
         assert cursor.fetchone()[0] == 0
 
 
@@ -125,3 +127,13 @@ def test_indexes_another_import_dropped_are_left_to_it_and_built_once_it_is_gone
     ingest(_mails(35, 1), workers=1)  # the next mail's import builds them
     assert _missing() == set()
     assert _body_matches("alarm") == 36
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_a_missing_index_is_built_by_the_next_import(small_batches):
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX message_terms_gin")
+    summary = ingest(_mails(0, 40), workers=1)  # a new archive, but never dropped here
+    assert summary.new == 40
+    assert _missing() == set()
+    assert _body_matches("alarm") == 40
