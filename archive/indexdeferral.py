@@ -35,7 +35,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import DatabaseError, connection
 
 from archive.models import Message
-from archive.tablestats import maintenance_turn
+from archive.tablestats import maintenance_memory, maintenance_turn
 
 __all__ = ["EMPTY_BELOW", "LOCK_KEY", "build_missing", "defer", "missing", "release"]
 
@@ -163,30 +163,21 @@ def _build_side_by_side(wanted: list[GinIndex]) -> None:
 
 def _build(wanted: list[GinIndex], *, concurrently: bool) -> None:
     """Build ``wanted`` one after the other on this thread's connection."""
-    local = connection.in_atomic_block
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('maintenance_work_mem'),"
-            " set_config('maintenance_work_mem', %s, %s)",
-            [BUILD_MEM, local],
-        )
-        before = cursor.fetchone()[0]
-        try:
-            with connection.schema_editor(atomic=False) as editor:
-                for index in wanted:
-                    start = time.perf_counter()
-                    # A build that stopped half way leaves an invalid index of the name.
-                    cursor.execute(
-                        f"DROP INDEX{' CONCURRENTLY' * concurrently} IF EXISTS"
-                        f" {connection.ops.quote_name(index.name)}"
-                    )
-                    create = index.create_sql(Message, editor, concurrently=concurrently)
-                    cursor.execute(str(create))
-                    seconds = time.perf_counter() - start
-                    logger.info("search index %s built in %.1f s", index.name, seconds)
-        finally:
-            if not local:
-                cursor.execute("SELECT set_config('maintenance_work_mem', %s, false)", [before])
+    with (
+        connection.cursor() as cursor,
+        maintenance_memory(cursor, BUILD_MEM),
+        connection.schema_editor(atomic=False) as editor,
+    ):
+        for index in wanted:
+            start = time.perf_counter()
+            # A build that stopped half way leaves an invalid index of the name.
+            cursor.execute(
+                f"DROP INDEX{' CONCURRENTLY' * concurrently} IF EXISTS"
+                f" {connection.ops.quote_name(index.name)}"
+            )
+            cursor.execute(str(index.create_sql(Message, editor, concurrently=concurrently)))
+            seconds = time.perf_counter() - start
+            logger.info("search index %s built in %.1f s", index.name, seconds)
 
 
 def release() -> None:

@@ -26,7 +26,7 @@ from archive.incoming import (
 from archive.lists import ensure_lists
 from archive.models import QuarantinedMail
 from archive.processors import StoredMessage, message_processors
-from archive.tablestats import maintenance_turn
+from archive.tablestats import maintenance_memory, maintenance_turn
 
 logger = logging.getLogger(__name__)
 
@@ -213,21 +213,9 @@ def rebuild_search_indexes(skip: Sequence[str] = ()) -> None:
         names = [name for (name,) in cursor.fetchall() if name not in skip]
         if not names:
             return
-        # For the transaction, or for the session when concurrent (which no
-        # transaction may hold), then put back as it was.
-        local = connection.in_atomic_block
-        cursor.execute(
-            "SELECT current_setting('maintenance_work_mem'),"
-            " set_config('maintenance_work_mem', %s, %s)",
-            [REBUILD_MEM, local],
-        )
-        before = cursor.fetchone()[0]
-        try:
+        with maintenance_memory(cursor, REBUILD_MEM):
             for name in names:
                 cursor.execute(f"REINDEX INDEX{concurrently} {connection.ops.quote_name(name)}")
-        finally:
-            if not local:
-                cursor.execute("SELECT set_config('maintenance_work_mem', %s, false)", [before])
 
 
 _LEFT_BY_REBUILDS = """

@@ -75,6 +75,25 @@ def _give_turn_back() -> None:
         cursor.execute("SELECT pg_advisory_unlock(%s)", [MAINTENANCE_LOCK_KEY])
 
 
+@contextmanager
+def maintenance_memory(cursor, size: str) -> Iterator[None]:
+    """``maintenance_work_mem`` of ``size`` inside the block: for the transaction when
+    in one (PostgreSQL puts it back at its end), else for the session, put back after
+    (a concurrent build or rebuild runs outside any transaction)."""
+    local = connection.in_atomic_block
+    cursor.execute(
+        "SELECT current_setting('maintenance_work_mem'),"
+        " set_config('maintenance_work_mem', %s, %s)",
+        [size, local],
+    )
+    before = cursor.fetchone()[0]
+    try:
+        yield
+    finally:
+        if not local:
+            cursor.execute("SELECT set_config('maintenance_work_mem', %s, false)", [before])
+
+
 @dataclass(frozen=True)
 class Refresh:
     tables: tuple[str, ...]
