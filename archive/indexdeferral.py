@@ -15,7 +15,8 @@ So an import into an archive that holds fewer than ``EMPTY_BELOW`` messages
 drops them before it stores its first full batch (a smaller import is not
 worth it: its end would build them at once), and builds them from the
 model's own definitions at its end. Searches meanwhile read every message
-(a new archive, so few yet), and return the same matches.
+stored so far (slower as the import goes on: the archive is being built),
+and find the same mail.
 
 Two imports can overlap: the one that dropped the indexes holds the
 session lock ``LOCK_KEY`` until it has built them, and another import
