@@ -38,7 +38,10 @@ from django.db import DatabaseError, connection
 from archive.models import Message
 from archive.tablestats import maintenance_memory, maintenance_turn
 
-__all__ = ["EMPTY_BELOW", "LOCK_KEY", "build_missing", "defer", "missing", "release"]
+__all__ = [
+    "EMPTY_BELOW", "LOCK_KEY", "build_missing", "build_quietly", "defer", "heal", "missing",
+    "release",
+]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +54,11 @@ LOCK_KEY = 0x6465666572  # "defer"
 BUILD_MEM = "4MB"
 
 # Whether this process's connection holds LOCK_KEY (session locks stack, so
-# it is taken once and given back once).
+# it is taken once and given back once), and whether because this import
+# dropped the indexes (it builds them plainly) rather than to build what an
+# import that stopped left missing (concurrently: the archive is live).
 _holding = False
+_dropped = False
 
 
 def search_indexes() -> list[GinIndex]:
@@ -78,9 +84,9 @@ def defer() -> bool:
     Only outside a transaction: writers on other connections would wait for
     the dropped indexes' lock until the transaction ended.
     """
-    global _holding
+    global _holding, _dropped
     if connection.in_atomic_block or _holding:
-        return _holding
+        return _dropped
     with maintenance_turn(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM (SELECT FROM archive_message LIMIT %s) AS held", [EMPTY_BELOW]
@@ -90,29 +96,34 @@ def defer() -> bool:
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
         if not cursor.fetchone()[0]:
             return False  # another import dropped them and builds them
-        _holding = True
+        _holding = _dropped = True
         for index in search_indexes():
             name = connection.ops.quote_name(index.name)
             cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
     return True
 
 
+def _take() -> bool:
+    """Hold ``LOCK_KEY``, unless another import does (it dropped the indexes and is
+    still storing: it builds them)."""
+    global _holding
+    if not _holding:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+            _holding = bool(cursor.fetchone()[0])
+    return _holding
+
+
 def build_missing() -> list[str]:
     """Build the search indexes the database lacks, unless another import dropped
     them and is still storing; the names built. Callers hold the maintenance turn."""
-    global _holding
     wanted = missing()
     if not wanted:
         release()
         return []
-    # This import dropped them (defer): the archive is its own, new, import.
-    dropped_here = _holding
-    with connection.cursor() as cursor:
-        if not _holding:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
-            if not cursor.fetchone()[0]:
-                return []  # the import that dropped them builds them
-            _holding = True
+    if not _take():
+        return []
+    dropped_here = _dropped  # the archive is this import's, new
     try:
         if connection.in_atomic_block:
             with connection.cursor() as cursor:
@@ -181,12 +192,25 @@ def _build(wanted: list[GinIndex], *, concurrently: bool) -> None:
             logger.info("search index %s built in %.1f s", index.name, seconds)
 
 
+def heal() -> bool:
+    """After an import too small to settle the search indexes (a mail piped in):
+    build what an import that stopped left missing; whether it built any. Never
+    waits for an import that dropped them and is still storing."""
+    if not missing() or not _take():
+        return False
+    try:
+        with maintenance_turn():
+            return bool(build_missing())
+    finally:
+        release()
+
+
 def release() -> None:
     """Give ``LOCK_KEY`` back if this process holds it."""
-    global _holding
+    global _holding, _dropped
     if not _holding:
         return
-    _holding = False
+    _holding = _dropped = False
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
@@ -195,7 +219,10 @@ def release() -> None:
 
 
 def build_quietly() -> None:
-    """After a failed import: build what it dropped, if the database still answers."""
+    """After a failed import: build what it dropped, if it dropped them and the
+    database still answers."""
+    if not _dropped:
+        return
     try:
         with maintenance_turn():
             build_missing()

@@ -395,24 +395,31 @@ def _ingest(
         writer = _InlineWriter(summary, list_override)
     try:
         _run(stream, writer, summary, progress, list_override, on_batch)
-    except BaseException:
+    except Exception:
         indexdeferral.build_quietly()  # what this import dropped, if it dropped any
+        raise
+    except BaseException:
+        # Interrupted (Ctrl-C): not held up by a build; the next import builds them.
+        indexdeferral.release()
         raise
     finally:
         stream.close()  # stops the parsing workers when the writer gave up early
-    if summary.new >= services.BULK_BATCH:
-        settling = time.perf_counter()
-        services.settle_search_indexes(summary.new)  # counted in the import's time: it is its work
-        summary.settle_seconds = time.perf_counter() - settling
-    elif indexdeferral.missing():  # dropped by an import that stopped, or by this one
-        settling = time.perf_counter()
-        with tablestats.maintenance_turn():
-            indexdeferral.build_missing()
-        summary.settle_seconds = time.perf_counter() - settling
+    _settle(summary)
     if summary.new:  # an import, or mail piped in one by one: either grows the tier
         searchtier.roll()
     progress.update(summary.read, force=True)
     progress.finish()
+
+
+def _settle(summary: IngestSummary) -> None:
+    """The import's end, timed in its summary: its search indexes merged, rebuilt or
+    built (counted in the import's time: it is its work)."""
+    settling = time.perf_counter()
+    if summary.new >= services.BULK_BATCH:
+        services.settle_search_indexes(summary.new)
+    elif not indexdeferral.heal():  # dropped by an import that stopped, or by this one
+        return
+    summary.settle_seconds = time.perf_counter() - settling
 
 
 def _run(
@@ -426,7 +433,7 @@ def _run(
     """Batch the parsed stream into ``writer``; quarantine what cannot be stored."""
     limit = settings.THREADWORK_MAX_MESSAGE_BYTES
     batch: list[IncomingMessage] = []
-    stored_any = False
+    deferral_considered = False
     try:
         for mail, outcome in stream:
             summary.read += 1
@@ -444,11 +451,11 @@ def _run(
                     )
                 )  # fmt: skip
             if len(batch) >= BATCH:
-                if not stored_any:
+                if not deferral_considered:
                     # An import of a full batch or more into a new archive builds
                     # its search indexes once, at its end (archive.indexdeferral).
                     indexdeferral.defer()
-                    stored_any = True
+                    deferral_considered = True
                 writer.put(batch)
                 batch = []
                 if on_batch:

@@ -137,3 +137,23 @@ def test_inside_a_transaction_a_missing_index_is_built_by_the_next_import(small_
     assert summary.new == 40
     assert _missing() == set()
     assert _body_matches("alarm") == 40
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_interrupted_import_leaves_them_to_the_next_and_lets_go(small_batches):
+    def interrupt(summary: IngestSummary) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest(_mails(0, 40), workers=1, on_batch=interrupt)
+    assert _missing() == ALL  # not held up by a build
+    other = _other_session()
+    try:  # and the lock is free for the next import
+        taken = other.execute("SELECT pg_try_advisory_lock(%s)", [indexdeferral.LOCK_KEY])
+        assert taken.fetchone()[0]
+    finally:
+        other.execute("SELECT pg_advisory_unlock_all()")  # not left to the closing's timing
+        other.close()
+    ingest(_mails(40, 1), workers=1)
+    assert _missing() == set()
+    assert _body_matches("alarm") == 11
