@@ -20,10 +20,11 @@ and find the same mail.
 
 Two imports can overlap: the one that dropped the indexes holds the
 session lock ``LOCK_KEY`` until it has built them, and another import
-leaves them to it. If that import stops before building them (killed, its
-database gone), its session and lock go with it, and the next import to
-end builds what is missing (``build_missing``), a single mail piped in
-included. Dropping and building take the maintenance turn, as a rebuild does.
+leaves them to it. An import that fails builds them back before it raises
+(``build_quietly``). One interrupted (Ctrl-C) lets the lock go unbuilt, and
+one killed or cut off from its database loses the lock with its session:
+the next import to end builds what is missing, a single mail piped in
+included (``heal``). Dropping and building take the maintenance turn, as a rebuild does.
 """
 
 from __future__ import annotations
