@@ -7,9 +7,9 @@ each message's lexemes to the index's pending list and merges that list
 into the posting trees as it fills, under the ingest lock. An import that
 ends by rebuilding those indexes anyway (``services.settle_search_indexes``:
 one that wrote most of the archive) did that work for nothing. linux-rtc
-into an empty database, trees alternating: 40.5 and 35.2 s with the indexes
-kept up, 34.3, 32.6 and 30.9 s with them built at the end (#21,
-docs/performance.md "Search indexes built once").
+into an empty database, trees alternating: 40.5, 35.2, 32.9 and 32.4 s with
+the indexes kept up, 34.3, 32.6, 28.7 and 30.1 s with them built at the end
+(#21, docs/performance.md "Search indexes built once").
 
 So an import into an archive that holds fewer than ``EMPTY_BELOW`` messages
 drops them before it stores its first full batch (a smaller import is not
@@ -24,7 +24,8 @@ leaves them to it. An import that fails builds them back before it raises
 (``build_quietly``). One interrupted (Ctrl-C) lets the lock go unbuilt, and
 one killed or cut off from its database loses the lock with its session:
 the next import to end builds what is missing, a single mail piped in
-included (``heal``). Dropping and building take the maintenance turn, as a rebuild does.
+included (``heal``). Dropping and building take the maintenance turn, as a
+rebuild does.
 """
 
 from __future__ import annotations
