@@ -86,7 +86,7 @@ def defer() -> bool:
     Only outside a transaction: writers on other connections would wait for
     the dropped indexes' lock until the transaction ended.
     """
-    global _holding, _dropped
+    global _dropped
     if connection.in_atomic_block or _holding:
         return _dropped
     with maintenance_turn(), connection.cursor() as cursor:
@@ -95,10 +95,9 @@ def defer() -> bool:
         )
         if cursor.fetchone()[0] >= EMPTY_BELOW:
             return False
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
-        if not cursor.fetchone()[0]:
+        if not _take():
             return False  # another import dropped them and builds them
-        _holding = _dropped = True
+        _dropped = True
         for index in search_indexes():
             name = connection.ops.quote_name(index.name)
             cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 
 from archive import churned, indexdeferral, threads
 from archive.incoming import (
@@ -154,7 +154,15 @@ def _after_commit(steps: Sequence[Callable[[], None]]) -> None:
         try:
             with transaction.atomic():
                 then()
-        except Exception:  # a lost database fails the next batch, which stops the ingest
+        except (OperationalError, InterfaceError) as exc:
+            # A lost database fails the next batch or the import's end, which stop the
+            # ingest with a sentence saying so: no traceback for the operator here.
+            logger.warning(
+                "a processor's after-commit step could not reach the database (%s); "
+                "its caches are made live",
+                str(exc).strip()[:200],
+            )
+        except Exception:
             logger.exception("a processor's after-commit step failed; its caches are made live")
 
 

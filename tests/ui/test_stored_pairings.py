@@ -98,3 +98,26 @@ def test_a_failed_page_cache_costs_the_cache_not_the_mail(client, ingest_file, m
     assert Patch.objects.filter(message__msgid="demo-rv2-3@example.org").exists()
     assert not RevisionPairing.objects.exists()  # six when stored (the test above)
     assert "3/3" in _cold(client, f"{BASE}/patch/demo-rv2-3@example.org/")
+
+
+def test_a_page_cache_that_loses_the_database_is_a_sentence_not_a_traceback(
+    ingest_file, monkeypatch, caplog
+):
+    """A database gone during the caches' step stops the ingest at its next statement,
+    which says so; the step's own line has no traceback (tests/faults covers the rest)."""
+    from django.db import OperationalError
+
+    from reviews import pairmemo
+
+    def unreachable(series_ids):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(pairmemo, "store_pairings", unreachable)
+    with caplog.at_level("WARNING", logger="archive.services"):
+        _ingest(ingest_file, *THREE)
+    records = [r for r in caplog.records if "after-commit step" in r.getMessage()]
+    assert records  # one a batch that paired revisions
+    for record in records:
+        assert "could not reach the database" in record.getMessage()
+        assert "server closed the connection" in record.getMessage()
+        assert record.exc_info is None
