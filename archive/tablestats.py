@@ -153,8 +153,12 @@ def analyze_grown() -> tuple[str, ...]:
             if tables:
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE " + ", ".join(tables))
-    except DatabaseError:
-        logger.warning("statistics mid-import failed; the import goes on", exc_info=True)
+    except DatabaseError as exc:  # a sentence: a lost database is reported by the batch
+        logger.warning(
+            "statistics mid-import failed (%s: %s); the import goes on",
+            exc.__class__.__name__,
+            str(exc).strip()[:200],
+        )
         tables = ()
     finally:
         _give_turn_back()
