@@ -147,8 +147,8 @@ def _build_side_by_side(wanted: list[GinIndex]) -> None:
     """Build on two connections at once, the body index on this one and the others
     on a second: a plain build (one pass over the table, where a concurrent one
     makes two), which holds off writers, not readers, while it runs: this
-    import's archive is new. linux-rtc: 3.7 s one after the other, concurrently;
-    NN s this way."""
+    import's archive is new. linux-rtc's end: 3.8 s one after the other,
+    concurrently; 1.6 s this way."""
     body = [index for index in wanted if index.name == "message_search_gin"]
     rest = [index for index in wanted if index not in body]
     if not body or not rest:
