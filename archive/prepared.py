@@ -23,8 +23,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 
 __all__ = [
-    "SHAPES_HELD", "deallocate", "execute_prepared", "forget_all", "jsonb", "name_for",
-    "settle_plan",
+    "GENERIC_PLAN", "SHAPES_HELD", "deallocate", "execute_prepared", "forget_all", "jsonb",
+    "name_for", "settle_plan",
 ]  # fmt: skip
 
 _PLACEHOLDER = re.compile(r"%s")
@@ -35,6 +35,8 @@ _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 _HELD = "_threadwork_prepared"
 # archive.searchresults' own record, of the search shapes it keeps prepared.
 SHAPES_HELD = "_threadwork_shapes"
+# What a statement run on its generic plan starts with (execute_prepared).
+GENERIC_PLAN = "SET LOCAL plan_cache_mode = force_generic_plan; "
 
 
 def name_for(prefix: str, sql: str) -> str:
@@ -44,7 +46,12 @@ def name_for(prefix: str, sql: str) -> str:
 
 
 def execute_prepared(
-    cursor: CursorWrapper, name: str, sql: str, params: Sequence[Any] | Mapping[str, Any]
+    cursor: CursorWrapper,
+    name: str,
+    sql: str,
+    params: Sequence[Any] | Mapping[str, Any],
+    *,
+    generic: bool = False,
 ) -> None:
     """Run ``sql`` as the prepared statement ``name`` of the cursor's connection,
     preparing it on first use there.
@@ -53,6 +60,10 @@ def execute_prepared(
     ``%(name)s`` ones with a mapping (a name may appear more than once), and no
     other ``%``. Each parameter's type is the one PostgreSQL infers where it is
     used: cast it in ``sql`` where that could be ambiguous.
+
+    With ``generic``, the statement runs on its generic plan from its first run
+    on (``plan_cache_mode``, set for that run alone, in the same round trip):
+    for statements whose plan no parameter value should change.
     """
     if not _NAME.match(name):
         raise ValueError(f"not a statement name: {name!r}")
@@ -66,10 +77,19 @@ def execute_prepared(
     if name not in held:
         cursor.execute(f"PREPARE {name} AS {body}")
         held.add(name)
-    if not values:  # PostgreSQL's grammar has no empty argument list: EXECUTE name()
-        cursor.execute(f"EXECUTE {name}")
+    # PostgreSQL's grammar has no empty argument list: EXECUTE name()
+    arguments = f"({', '.join(['%s'] * len(values))})" if values else ""
+    execute = f"EXECUTE {name}{arguments}"
+    if not generic:
+        cursor.execute(execute, values or None)
         return
-    cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(values))})", values)
+    # One simple query: an implicit transaction, which SET LOCAL lasts for (RESET
+    # ends it early inside a transaction block); the rows are the second result.
+    cursor.execute(
+        f"{GENERIC_PLAN}{execute}; RESET plan_cache_mode",
+        values or None,
+    )
+    cursor.nextset()
 
 
 @lru_cache(maxsize=256)

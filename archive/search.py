@@ -336,6 +336,10 @@ class Compiled:
     # (37,941 rows, 53 ms warm and 884 ms cold for s:mediatek at ten times
     # linux-rtc, against 8 ms for the index's bitmap and a date window).
     indexed: bool = False
+    # Every term searches a vector without planner statistics (body, exact terms,
+    # subject lexemes): no estimate of the statement depends on the words, so one
+    # generic plan serves every search of its shape (archive.searchresults).
+    plan_free: bool = False
 
 
 @dataclass(frozen=True)
@@ -358,6 +362,7 @@ def compile_query(node: Node, now: datetime | None = None) -> Compiled:
         _highlight(node),
         _first_text_word(node),
         _indexed(node),
+        _plan_free(node),
     )
 
 
@@ -370,6 +375,22 @@ def _indexed(node: Node) -> bool:
     if isinstance(node, And):
         return any(_indexed(c) for c in node.children)
     return all(_indexed(c) for c in node.children)
+
+
+# The prefixes whose words are asked of vectors PostgreSQL keeps no statistics
+# of (archive migrations 0016, 0018, 0034): the header vector, which bare words
+# also search, has them.
+_PLAN_FREE_PREFIXES = frozenset({"s", "b", "bs", "nq", "q"} | LEXEME_PREFIXES)
+
+
+def _plan_free(node: Node) -> bool:
+    """Whether every term of ``node``, negated or not, searches only vectors
+    without planner statistics (see Compiled.plan_free)."""
+    if isinstance(node, Term):
+        return node.prefix in _PLAN_FREE_PREFIXES
+    if isinstance(node, Not):
+        return _plan_free(node.child)
+    return all(_plan_free(c) for c in node.children)
 
 
 def _first_text_word(node: Node) -> str:

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from archive.prepared import forget_all
+from archive.prepared import GENERIC_PLAN, forget_all
 from tests.conftest import DATA
 from throttle import counters
 
@@ -33,7 +33,7 @@ def _sent(client: Client, query: str) -> tuple[int, list[str]]:
     # Besides finding the list by its name, as every page of a list does.
     sent = [q["sql"] for q in context.captured_queries if '"archive_mailinglist"' not in q["sql"]]
     # Preparing a shape, or letting go of the one used least lately, is the connection's.
-    kinds = [sql.split()[0] for sql in sent]
+    kinds = [sql.removeprefix(GENERIC_PLAN).split()[0] for sql in sent]
     return response.status_code, [kind for kind in kinds if kind not in ("PREPARE", "DEALLOCATE")]
 
 

@@ -198,11 +198,11 @@ def _plans(query: str, list_id: int, monkeypatch) -> list[str]:
     plans: list[str] = []
     run = searchresults._execute_shape
 
-    def explained(cursor, sql, params) -> None:
+    def explained(cursor, sql, params, generic) -> None:
         cursor.execute("SET LOCAL enable_seqscan = off")  # the tables are tiny
         cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + sql, params)
         plans.append("\n".join(row[0] for row in cursor.fetchall()))
-        run(cursor, sql, params)
+        run(cursor, sql, params, generic)
 
     monkeypatch.setattr(searchresults, "_execute_shape", explained)
     _page(query, list_id, 1, (3, 5, 12))
