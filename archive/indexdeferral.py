@@ -37,6 +37,7 @@ import time
 from django.contrib.postgres.indexes import GinIndex
 from django.db import DatabaseError, connection
 
+from archive.dberrors import brief
 from archive.models import Message
 from archive.tablestats import maintenance_memory, maintenance_turn
 
@@ -240,9 +241,8 @@ def build_quietly() -> None:
     except Exception as exc:  # the import's own error is the one to report
         # With the session gone goes the lock: the next import builds them.
         logger.warning(
-            "The search indexes this import dropped were not built again (%s: %s); "
+            "The search indexes this import dropped were not built again (%s); "
             "the next import builds them.",
-            exc.__class__.__name__,
-            str(exc).strip()[:200],
+            brief(exc),
         )
         release()

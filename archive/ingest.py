@@ -23,11 +23,11 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, TextIO
 
-import psycopg
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection
+from django.db import OperationalError, connection
 
 from archive import indexdeferral, processors, rawdicts, searchtier, services, tablestats
+from archive.dberrors import CONNECTION_ERRORS
 from archive.incoming import IncomingMessage, Prepared
 from archive.models import QuarantineReason
 from archive.parsing import ParsedMessage, UnparseableMessage, parse_message
@@ -44,15 +44,6 @@ READ_AHEAD_CHUNKS = 3 * BATCH // CHUNK + 4
 # is what every batch waits for. While an import runs, the young generation
 # holds this many (the forked parse workers inherit it); restored after.
 GC_YOUNG = 10_000
-
-# The database is unreachable: Django's errors, and psycopg's own from the
-# binary COPY, which runs on the raw cursor outside Django's error wrapping.
-CONNECTION_ERRORS = (
-    OperationalError,
-    InterfaceError,
-    psycopg.OperationalError,
-    psycopg.InterfaceError,
-)
 
 
 @dataclass

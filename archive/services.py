@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import connection, transaction
 
 from archive import churned, indexdeferral, threads
+from archive.dberrors import CONNECTION_ERRORS, brief
 from archive.incoming import (
     IncomingMessage,
     clean_text,
@@ -154,13 +155,13 @@ def _after_commit(steps: Sequence[Callable[[], None]]) -> None:
         try:
             with transaction.atomic():
                 then()
-        except (OperationalError, InterfaceError) as exc:
+        except CONNECTION_ERRORS as exc:
             # A lost database fails the next batch or the import's end, which stop the
             # ingest with a sentence saying so: no traceback for the operator here.
             logger.warning(
                 "a processor's after-commit step could not reach the database (%s); "
                 "its caches are made live",
-                str(exc).strip()[:200],
+                brief(exc),
             )
         except Exception:
             logger.exception("a processor's after-commit step failed; its caches are made live")

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 from django.db import DatabaseError, connection, transaction
 
+from archive.dberrors import brief
+
 logger = logging.getLogger(__name__)
 
 # Below this many new messages autovacuum keeps up on its own, and a mail
@@ -155,9 +157,8 @@ def analyze_grown() -> tuple[str, ...]:
                     cursor.execute("ANALYZE " + ", ".join(tables))
     except DatabaseError as exc:  # a sentence: a lost database is reported by the batch
         logger.warning(
-            "statistics mid-import failed (%s: %s); the import goes on",
-            exc.__class__.__name__,
-            str(exc).strip()[:200],
+            "statistics mid-import failed (%s); the import goes on",
+            brief(exc),
         )
         tables = ()
     finally:

@@ -19,6 +19,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import DatabaseError, connection
 
+from archive.dberrors import brief
 from archive.ingest import IngestSummary, ingest
 from archive.sources import RawMail, iter_source
 
@@ -76,7 +77,7 @@ def watch(
         except DatabaseError as exc:
             if not keep_going():
                 raise
-            warn(f"database unavailable, will retry: {exc.__class__.__name__}: {exc}".strip())
+            warn(f"database unavailable, will retry: {brief(exc)}")
             connection.close()  # reconnect on the next poll
             summary = None
         if summary is not None:

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db import DatabaseError, connection
 
+from archive.dberrors import CONNECTION_ERRORS, brief
 from archive.ingest import DatabaseUnavailable, IngestSummary, ingest
 from archive.lists import resolve_list
 from archive.sources import RawMail, SourceError, estimate_count, iter_source
@@ -57,7 +58,7 @@ class Command(BaseCommand):
             raise CommandError("Give either SOURCE... or --watch MAILDIR.")
         try:
             list_override = resolve_list(list_name) if list_name else None
-        except (OperationalError, InterfaceError) as exc:
+        except CONNECTION_ERRORS as exc:
             raise CommandError(unreachable_message(exc), returncode=EX_TEMPFAIL) from exc
         if options.get("watch"):
             self._watch(Path(options["watch"]), options["interval"], options["once"], list_override)
@@ -83,8 +84,8 @@ class Command(BaseCommand):
             raise CommandError(unavailable_message(exc), returncode=EX_TEMPFAIL) from exc
         except DatabaseError as exc:
             raise CommandError(
-                f"The database stopped answering during ingest ({exc.__class__.__name__}: "
-                f"{str(exc).strip()[:200]}). Batches already committed are saved; run the same "
+                f"The database stopped answering during ingest ({brief(exc)}). "
+                "Batches already committed are saved; run the same "
                 "command again to finish — nothing will be duplicated."
             ) from exc
         self._report(summary)
