@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from archive.parsing import ParsedMessage, parse_message
-from tests.bench.growth import COPY_YEARS, iter_copies, rewrite_message_ids, shift_dates, tag_id
+from tests.bench.growth import iter_copies, rewrite_message_ids, tag_id
 
 COVER = b"""From someone Mon Sep 17 00:00:00 2001
 From: Ann <ann@example.org>
@@ -115,33 +115,3 @@ def test_only_the_header_block_changes() -> None:
     rewritten = rewrite_message_ids(crlf, 7)
     assert rewritten[rewritten.index(b"\r\n\r\n") :] == crlf[crlf.index(b"\r\n\r\n") :]
     assert b"In-Reply-To: <cover.g7@example.org>\r\n" in rewritten
-
-
-def test_each_copy_is_dated_after_the_whole_of_the_one_before(tmp_path: Path) -> None:
-    source = tmp_path / "tiny.mbox"
-    source.write_bytes(MBOX)
-    mails = list(iter_copies(str(source), 3))
-    dates = [[parse_message(mail.data).date for mail in mails[c * 4 : c * 4 + 4]] for c in range(3)]
-    original = [parse_message(m.split(b"\n", 1)[1]).date for m in [COVER, PATCH, REPLY, NO_ID]]
-    assert dates[0] == original
-    known = [d for d in original if d is not None]
-    assert known
-    for copy in (1, 2):
-        moved = [d for d in dates[copy] if d is not None]
-        assert [(m - o).days for m, o in zip(moved, known, strict=True)] == [
-            round(copy * COPY_YEARS * 365.25)
-        ] * len(known)
-        assert min(moved) > max(d for d in dates[copy - 1] if d is not None)
-
-
-def test_a_moved_date_keeps_its_offset_and_gets_its_weekday() -> None:
-    raw = (
-        b"From: a@b\r\nDate: Mon,\r\n 4 Mar 2024 11:30:00 -0500 (EST)\r\nX: y\r\n\r\nDate: kept\r\n"
-    )
-    moved = shift_dates(raw, 1)
-    assert moved == (
-        b"From: a@b\r\nDate: Thu, 04 Mar 2032 11:30:00 -0500\r\nX: y\r\n\r\nDate: kept\r\n"
-    )
-    assert shift_dates(raw, 0) == raw
-    unreadable = b"Date: sometime soon\nX: y\n\nbody\n"
-    assert shift_dates(unreadable, 2) == unreadable

@@ -75,10 +75,7 @@ def cache_key(corpus: Path, copies: int, version: str) -> str:
         while chunk := stream.read(1 << 20):
             digest.update(chunk)
     safe_version = re.sub(r"[^A-Za-z0-9.]+", "_", version)
-    # "d": copies dated one after the other (growth.COPY_YEARS); inboxes built of
-    # copies sharing the original's dates have no letter and are not reused.
-    name = corpus.name.split(".")[0]
-    return f"{name}-x{copies}d-{digest.hexdigest()[:16]}-pi{safe_version}"
+    return f"{corpus.name.split('.')[0]}-x{copies}-{digest.hexdigest()[:16]}-pi{safe_version}"
 
 
 _DATE = re.compile(rb"^date[ \t]*:[ \t]*(.*)$", re.I | re.M)

@@ -5,28 +5,15 @@ in copy 3), rewritten consistently in Message-ID, In-Reply-To and References,
 so a copy threads, joins series and supersedes like the original, but never
 with another copy. The list stays the same: the point is one project ten times
 bigger, whose page cost must not grow with it.
-
-Each copy is also dated ``COPY_YEARS`` later than the one before (its Date
-fields moved, the sender's offset kept): the list's history told again and
-again, one telling after the other, as a list that keeps going would grow.
-With the dates of the original, the series rules that go by submitter, title
-and date rather than Message-ID (a revision's previous one; a patch without
-references joining a series posted within 12 hours) could not tell the copies
-apart: at thirty copies 145 series held mail of two copies and 348 revisions
-were linked to another copy's, a few lineages grew by a revision with every
-copy, and each batch that touched them cost more as the load went on (#21,
-docs/performance.md "Growth").
 """
 
 from __future__ import annotations
 
-import email.utils
 import os
 import re
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +32,6 @@ _ID_FIELD = re.compile(
 # Loose on purpose (spaces allowed, as in parsing's fallback): whatever the
 # parser may read as an id inside <> gets the same tag in every field.
 _BRACKETED = re.compile(rb"<([^<>]+)>")
-_DATE_FIELD = re.compile(rb"^date[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.I | re.M)
-# linux-rtc's mail spans a little over seven years (2019-2026): copy k is dated
-# k times this much later, so every copy comes after the whole of the one before.
-COPY_YEARS = 8
-_COPY_SHIFT = timedelta(days=round(COPY_YEARS * 365.25))
 
 
 def copies_from_env() -> int:
@@ -95,39 +77,11 @@ def rewrite_message_ids(data: bytes, copy: int) -> bytes:
     return head + body
 
 
-def _shift_field(match: re.Match[bytes], copy: int) -> bytes:
-    field, value = match.group(0), match.group(1)
-    name = field[: len(field) - len(value)]
-    parts = email.utils.parsedate_tz(value.decode("ascii", "replace"))
-    if not parts:
-        return field  # unreadable: the copies share it, as they share its mail's fate
-    offset = parts[9] or 0
-    try:
-        sent = datetime(*parts[:6], tzinfo=timezone(timedelta(seconds=offset)))
-        moved = sent + copy * _COPY_SHIFT
-    except (ValueError, OverflowError):
-        return field
-    ending = value[len(value.rstrip(b"\r\n")) :]
-    return name + b" " + email.utils.format_datetime(moved).encode("ascii") + ending
-
-
-def shift_dates(data: bytes, copy: int) -> bytes:
-    """Date the Date fields of one raw message's header block ``copy`` times
-    ``COPY_YEARS`` later; copy 0 is the original."""
-    if copy == 0:
-        return data
-    end = _HEADER_END.search(data)
-    split = end.start() if end else len(data)
-    return _DATE_FIELD.sub(lambda m: _shift_field(m, copy), data[:split]) + data[split:]
-
-
 def iter_copies(source: str, copies: int) -> Iterator[RawMail]:
-    """Stream ``source`` ``copies`` times, each copy with its own Message-IDs and
-    dated after the one before."""
+    """Stream ``source`` ``copies`` times, each copy with its own Message-IDs."""
     for copy in range(copies):
         for mail in iter_source(source):
-            data = shift_dates(rewrite_message_ids(mail.data, copy), copy)
-            yield RawMail(data, f"{mail.origin} copy {copy}")
+            yield RawMail(rewrite_message_ids(mail.data, copy), f"{mail.origin} copy {copy}")
 
 
 class _CopyClock:
