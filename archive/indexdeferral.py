@@ -39,7 +39,7 @@ from django.db import DatabaseError, connection
 
 from archive.dberrors import brief
 from archive.models import Message
-from archive.tablestats import maintenance_memory, maintenance_turn
+from archive.tablestats import maintenance_memory, maintenance_turn, without_statistics
 
 __all__ = [
     "EMPTY_BELOW", "LOCK_KEY", "NO_STATISTICS", "build_missing", "build_quietly", "defer",
@@ -195,11 +195,8 @@ def _build(wanted: list[GinIndex], *, concurrently: bool) -> None:
                 f" {connection.ops.quote_name(index.name)}"
             )
             cursor.execute(str(index.create_sql(Message, editor, concurrently=concurrently)))
-            if index.name in NO_STATISTICS:  # before any ANALYZE gathers them
-                cursor.execute(
-                    f"ALTER INDEX {connection.ops.quote_name(index.name)}"
-                    " ALTER COLUMN 1 SET STATISTICS 0"
-                )
+            if index.name in NO_STATISTICS:
+                without_statistics(cursor, index.name)
             seconds = time.perf_counter() - start
             logger.info("search index %s built in %.1f s", index.name, seconds)
 

@@ -41,7 +41,7 @@ from datetime import UTC, datetime
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from archive.tablestats import maintenance_turn
+from archive.tablestats import maintenance_turn, without_statistics
 
 __all__ = [
     "ROLL_AT", "SINCE_SQL", "SMALLEST", "TARGET", "Rolled", "Tier", "current", "drop_indexes",
@@ -211,7 +211,7 @@ def _build(start: float) -> Rolled:
                 )
                 if kind == "subject":
                     # No planner statistics, as the whole subject index (archive 0034).
-                    cursor.execute(f"ALTER INDEX {quote(name)} ALTER COLUMN 1 SET STATISTICS 0")
+                    without_statistics(cursor, name)
             cursor.execute(
                 "INSERT INTO archive_searchtier (id, since, built) VALUES (1, %s, now())"
                 " ON CONFLICT (id) DO UPDATE SET since = EXCLUDED.since, built = EXCLUDED.built",

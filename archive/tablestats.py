@@ -96,6 +96,15 @@ def maintenance_memory(cursor, size: str) -> Iterator[None]:
             cursor.execute("SELECT set_config('maintenance_work_mem', %s, false)", [before])
 
 
+def without_statistics(cursor, index: str) -> None:
+    """Have ANALYZE gather no planner statistics for the expression of ``index``
+    (its first column). Run it as the index is built: what an ANALYZE gathered
+    before stays until the index is built anew."""
+    cursor.execute(
+        f"ALTER INDEX {connection.ops.quote_name(index)} ALTER COLUMN 1 SET STATISTICS 0"
+    )
+
+
 @dataclass(frozen=True)
 class Refresh:
     tables: tuple[str, ...]
