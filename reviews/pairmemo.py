@@ -127,7 +127,8 @@ def stored_pairings(keys: Collection[str]) -> dict[str, tuple[Pair, ...]]:
     if not keys:
         return {}
     with read_connection(RevisionPairing).cursor() as cursor:
-        execute_prepared(cursor, "threadwork_pairings", _STORED_SQL, [list(keys)])
+        # By key: one generic plan serves every page (planned afresh on each before).
+        execute_prepared(cursor, "threadwork_pairings", _STORED_SQL, [list(keys)], generic=True)
         rows = cursor.fetchall()
     return {key: _pairs(found) for key, found in rows}
 

@@ -69,7 +69,9 @@ def _reviewed(patch: Patch, links: Sequence[RevisionLink]) -> tuple[RevisionLink
     db = read_connection(Patch)
     with db.cursor() as cursor:
         params = {"msgids": [r.patch_msgid for r in links], "project": patch.project_id}
-        execute_prepared(cursor, "threadwork_carried_from", _REVIEWED_SQL, params)
+        # A lookup by a few keys: left to choose, PostgreSQL planned it for its values
+        # on every patch page (0.6 ms of planning, 0.08 of running, at 17k).
+        execute_prepared(cursor, "threadwork_carried_from", _REVIEWED_SQL, params, generic=True)
         row = cursor.fetchone()
     if row is None:
         return None
